@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * btf_raw: raw BTF (header + type section + string section) parsed and
+ * validated the way the kernel does before anything reaches libbpf, both
+ * standalone and split on a base.
+ */
+#ifndef BTFAR_FORMATS_BTF_RAW_H
+#define BTFAR_FORMATS_BTF_RAW_H
+
+#include <linux/btf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/* The kernel's limit on resolve chains (MAX_RESOLVE_DEPTH). */
+#define BTF_RAW_MAX_DEPTH 32
+
+struct btf_raw {
+	const uint8_t *data; /* whole blob, borrowed from the caller */
+	uint32_t size;
+	const uint8_t *types; /* type section */
+	uint32_t types_len;
+	const char *strs; /* string section */
+	uint32_t str_len;
+	const struct btf_raw *base; /* NULL for standalone BTF */
+	uint32_t start_id;	    /* id of the first type here: 1 or base total+1 */
+	uint32_t start_str_off;	    /* 0 or the base's total string length */
+	uint32_t type_cnt;	    /* types in this blob, not counting base */
+	uint32_t *type_offs;	    /* offset of each type in types, owned */
+	uint32_t *sizes;	    /* resolved byte size of each type, owned */
+	uint32_t ptr_sz;	    /* pointer size: 8 or 4 */
+};
+
+/*
+ * Parses and validates data as raw BTF on base (NULL: standalone). data is
+ * borrowed and must outlive raw. Checks, in the kernel's words: header,
+ * section layout, string section, every type record and its per-kind rules,
+ * id and name-offset ranges, and (resolve) that sizes, member offsets and
+ * reference chains are sound and loop-free. On a split blob these checks go
+ * through the base types it references, which catches most blobs encoded on
+ * another base. Returns 0 or -EINVAL/-ENOMEM with d set.
+ */
+int btf_raw__parse(struct btf_raw *raw, const void *data, size_t size,
+		   const struct btf_raw *base, struct diag *d);
+void btf_raw__release(struct btf_raw *raw);
+
+/* Total number of type ids including base and id 0 (btf__type_cnt). */
+static inline uint32_t btf_raw__type_cnt(const struct btf_raw *raw)
+{
+	return raw->start_id + raw->type_cnt;
+}
+
+/* Type by id, searching the base; NULL for 0 or out of range. */
+const struct btf_type *btf_raw__type(const struct btf_raw *raw, uint32_t id);
+/* String by offset in the combined base+split space; NULL if out of range. */
+const char *btf_raw__str(const struct btf_raw *raw, uint32_t off);
+/* Resolved size of a type (0 for void, func, fwd). */
+uint32_t btf_raw__size(const struct btf_raw *raw, uint32_t id);
+
+/* Byte size of one type record, or 0 if it runs past end (bytes left). */
+uint32_t btf_raw__rec_size(const struct btf_type *t, uint32_t left);
+
+static inline uint32_t btf_kind(const struct btf_type *t)
+{
+	return BTF_INFO_KIND(t->info);
+}
+static inline uint32_t btf_vlen(const struct btf_type *t)
+{
+	return BTF_INFO_VLEN(t->info);
+}
+static inline bool btf_kflag(const struct btf_type *t)
+{
+	return BTF_INFO_KFLAG(t->info);
+}
+
+const char *btf_kind_str(uint32_t kind);
+
+/*
+ * Calls fn on every type id field of t (type references), in record order.
+ * fn may rewrite *id. Returns the first non-zero fn result.
+ */
+typedef int (*btf_id_visit_fn)(uint32_t *id, void *ctx);
+int btf_type_visit_ids(struct btf_type *t, btf_id_visit_fn fn, void *ctx);
+/* Same for every string offset field (name_off of type, members, params,
+ * enumerators). */
+int btf_type_visit_strs(struct btf_type *t, btf_id_visit_fn fn, void *ctx);
+
+/*
+ * Writes raw BTF: header, then types, then strings, into a malloc()ed
+ * buffer the caller frees. Returns NULL with errno set on failure.
+ */
+void *btf_raw__write(const void *types, uint32_t types_len, const void *strs,
+		     uint32_t str_len, size_t *size);
+
+#endif /* BTFAR_FORMATS_BTF_RAW_H */

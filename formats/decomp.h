@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * decomp: in-memory decompression of kernel modules (.ko.xz, .ko.zst,
+ * .ko.gz), chosen by magic bytes, with caps against decompression bombs.
+ */
+#ifndef BTFAR_FORMATS_DECOMP_H
+#define BTFAR_FORMATS_DECOMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+enum decomp_kind {
+	DECOMP_NONE = 0, /* not compressed (or not a format we know) */
+	DECOMP_XZ,
+	DECOMP_ZSTD,
+	DECOMP_GZIP,
+};
+
+struct decomp_caps {
+	uint64_t max_out;   /* most bytes one stream may expand to */
+	uint64_t max_ratio; /* most out/in ratio */
+};
+
+/* Detects the format from the first bytes. */
+enum decomp_kind decomp_detect(const void *data, size_t size);
+const char *decomp_kind_str(enum decomp_kind kind);
+
+/*
+ * Decompresses the whole of in (one stream; for xz and zstd also several
+ * concatenated streams/frames) into a malloc()ed buffer. Refuses truncated
+ * input, trailing garbage, a size that disagrees with the stream's own
+ * record (gzip ISIZE, zstd frame content size) and any output past the caps.
+ * Returns 0 or a negative errno (-EINVAL corrupt, -EFBIG over a cap, -ENOMEM)
+ * with d set, e.g. "xz: truncated stream at input byte 1234".
+ */
+int decomp_all(enum decomp_kind kind, const void *in, size_t in_sz,
+	       const struct decomp_caps *caps, void **out, size_t *out_sz,
+	       struct diag *d);
+
+#endif /* BTFAR_FORMATS_DECOMP_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * elf_btf: the BTF-related sections of an ELF image in memory (libelf):
+ * .BTF, .BTF.base, .modinfo (name, vermagic) and .note.gnu.build-id, with
+ * structural checks on the section table.
+ */
+#ifndef BTFAR_FORMATS_ELF_BTF_H
+#define BTFAR_FORMATS_ELF_BTF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct elf_btf {
+	const void *btf; /* .BTF contents, points into the image; NULL if none */
+	size_t btf_sz;
+	const void *btf_base; /* .BTF.base (distilled base), NULL if none */
+	size_t btf_base_sz;
+	char name[64];	     /* .modinfo name=, "" if none */
+	char vermagic[256];  /* .modinfo vermagic=, "" if none */
+	uint8_t build_id[64]; /* .note.gnu.build-id descriptor */
+	size_t build_id_sz;   /* 0 if none */
+	int elf_class;	      /* ELFCLASS32 or ELFCLASS64 */
+	int elf_data;	      /* ELFDATA2LSB or ELFDATA2MSB */
+	uint16_t machine;     /* e_machine */
+};
+
+/* Returns true if data starts with the ELF magic. */
+bool elf_btf__is_elf(const void *data, size_t size);
+
+/*
+ * Reads the sections of the ELF image (borrowed; must outlive out).
+ * Checks: every section inside the file, no two sections with file contents
+ * overlapping, .BTF / .BTF.base of type PROGBITS and present at most once,
+ * .modinfo and notes well formed. Returns 0, -ENOENT when the image is sound
+ * but has no .BTF (d says so), or -EINVAL with d naming the section and
+ * offset.
+ */
+int elf_btf__read(const void *image, size_t size, struct elf_btf *out,
+		  struct diag *d);
+
+#endif /* BTFAR_FORMATS_ELF_BTF_H */

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* mem: the one growth helper for dynamic arrays. */
+#ifndef BTFAR_FORMATS_MEM_H
+#define BTFAR_FORMATS_MEM_H
+
+#include <stddef.h>
+
+/*
+ * Makes *data hold at least need elements of elem_sz bytes, growing *cap by
+ * a quarter (at least 16) and zeroing the new tail. Returns 0 or -ENOMEM
+ * (also on multiplication overflow); *data is untouched on failure.
+ */
+int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need);
+
+#endif /* BTFAR_FORMATS_MEM_H */

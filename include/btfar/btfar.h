@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * btfar: build self-contained BTF for offline CO-RE from kernel packages.
+ *
+ * This is the only header a consumer includes. Every object comes with a
+ * __new/__free pair; __free accepts NULL. Functions returning int return a
+ * negative errno on failure; functions returning a pointer return NULL and
+ * set errno. The library never prints: it reports through the log callback
+ * set in the options.
+ */
+#ifndef BTFAR_BTFAR_H
+#define BTFAR_BTFAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(BTFAR_BUILDING) && defined(__GNUC__)
+#define BTFAR_API __attribute__((visibility("default")))
+#else
+#define BTFAR_API
+#endif
+
+#define BTFAR_VERSION_MAJOR 0
+#define BTFAR_VERSION_MINOR 1
+#define BTFAR_VERSION_PATCH 0
+
+BTFAR_API const char *btfar_version(void);
+
+enum btfar_log_level {
+	BTFAR_LOG_WARN = 0,
+	BTFAR_LOG_INFO = 1,
+	BTFAR_LOG_DEBUG = 2,
+};
+
+/* Called for every message; msg ends without a newline. */
+typedef void (*btfar_log_fn)(enum btfar_log_level level, const char *msg,
+			     void *ctx);
+
+/* What to do with the per-module DATASEC and VAR records (percpu data). */
+enum btfar_datasec_policy {
+	/* keep every module's DATASEC and its VARs, one DATASEC per module */
+	BTFAR_DATASEC_KEEP = 0,
+	/* drop module DATASEC and VAR records: CO-RE never reads them */
+	BTFAR_DATASEC_DROP = 1,
+};
+
+/* Progress of a long operation, for a progress bar. */
+struct btfar_progress {
+	const char *phase; /* "read", "merge", "dedup", "write" */
+	size_t done;	   /* units done in this phase */
+	size_t total;	   /* units in this phase, 0 if unknown */
+	uint64_t bytes_in; /* bytes read from disk so far */
+};
+
+typedef void (*btfar_progress_fn)(const struct btfar_progress *p, void *ctx);
+
+struct btfar_merge_opts {
+	size_t sz; /* sizeof(struct btfar_merge_opts), for extension */
+	int jobs;  /* worker threads; <= 0: number of online CPUs */
+	bool split;    /* emit split BTF on the base instead of self-contained */
+	bool no_dedup; /* skip deduplication */
+	bool strict;   /* any skipped module fails the merge */
+	enum btfar_datasec_policy datasec;
+	/* module names (as in .modinfo name=, or file name without .ko*),
+	 * comma separated; NULL means all. */
+	const char *only;
+	const char *exclude;
+	uint64_t max_module_bytes; /* cap on one decompressed module; 0: 1 GiB */
+	uint64_t max_ratio;	   /* cap on expansion ratio; 0: 1000 */
+	btfar_log_fn log;
+	void *log_ctx;
+	btfar_progress_fn progress;
+	void *progress_ctx;
+};
+
+struct btfar_merge;
+
+/* One module as the merge saw it. Strings are owned by the merge object. */
+struct btfar_module_info {
+	const char *path;   /* input path as given, or path inside a directory */
+	const char *name;   /* module name */
+	bool merged;	    /* false: skipped, see reason */
+	const char *reason; /* why skipped, NULL if merged */
+	uint32_t type_cnt;  /* types in the module's split BTF */
+	uint32_t first_id;  /* first id of its types in the merged blob, pre-dedup */
+};
+
+struct btfar_merge_stats {
+	uint32_t modules_found;
+	uint32_t modules_merged;
+	uint32_t modules_skipped;
+	uint32_t base_types;	    /* types in the base (vmlinux) */
+	uint32_t types_before;	    /* module types after renumbering */
+	uint32_t types_after;	    /* module types after dedup */
+	uint64_t bytes_before;	    /* raw split blob size before dedup */
+	uint64_t bytes_after;	    /* raw split blob size after dedup */
+	uint32_t datasec_dropped;   /* DATASEC + VAR records dropped by policy */
+	uint64_t bytes_read;	    /* bytes read from disk */
+	double t_read;		    /* seconds: read, decompress, parse, validate */
+	double t_merge;		    /* seconds: renumbering */
+	double t_dedup;		    /* seconds: deduplication */
+	double t_emit;		    /* seconds: building the output blob */
+};
+
+BTFAR_API struct btfar_merge *
+btfar_merge__new(const struct btfar_merge_opts *opts);
+BTFAR_API void btfar_merge__free(struct btfar_merge *m);
+
+/* Base: a vmlinux ELF (with .BTF) or a raw BTF file. */
+BTFAR_API int btfar_merge__set_base(struct btfar_merge *m, const char *path);
+/* A module (.ko, .ko.xz, .ko.zst, .ko.gz, raw split BTF) or a directory,
+ * walked recursively for modules. */
+BTFAR_API int btfar_merge__add_input(struct btfar_merge *m, const char *path);
+/* Reads, validates, merges and deduplicates. Returns 0 when every module was
+ * merged, a positive count of skipped modules, or a negative errno. */
+BTFAR_API int btfar_merge__run(struct btfar_merge *m);
+/* Writes the result atomically (temporary file, fsync, rename). */
+BTFAR_API int btfar_merge__write(struct btfar_merge *m, const char *path);
+/* The result, valid until __free. */
+BTFAR_API const void *btfar_merge__data(const struct btfar_merge *m,
+					size_t *size);
+BTFAR_API const struct btfar_merge_stats *
+btfar_merge__stats(const struct btfar_merge *m);
+BTFAR_API size_t btfar_merge__module_cnt(const struct btfar_merge *m);
+BTFAR_API const struct btfar_module_info *
+btfar_merge__module(const struct btfar_merge *m, size_t idx);
+/* The last error message, "" if none. Owned by m. */
+BTFAR_API const char *btfar_merge__errstr(const struct btfar_merge *m);
+
+/*
+ * Name collisions: a struct, union, enum or typedef name that several
+ * modules define differently, so the merged blob holds several distinct
+ * types of that name. Available after __run.
+ */
+struct btfar_collision {
+	const char *name;	  /* type name */
+	const char *kind;	  /* "struct", "union", "enum", "typedef" */
+	uint32_t variant_cnt;	  /* distinct definitions */
+	uint32_t module_cnt;	  /* modules in modules[] */
+	const char *const *modules; /* module names, sorted; "vmlinux" for base */
+	const uint32_t *variant;  /* per module, index of its definition */
+};
+
+BTFAR_API size_t btfar_merge__collision_cnt(const struct btfar_merge *m);
+BTFAR_API const struct btfar_collision *
+btfar_merge__collision(const struct btfar_merge *m, size_t idx);
+
+/*
+ * Verify: every named type, function and enumerator of each module's split
+ * BTF has an equivalent in a merged self-contained blob (same kind, name,
+ * size, members, offsets, bitfield sizes, enum values, prototypes,
+ * recursively).
+ */
+struct btfar_verify_opts {
+	size_t sz;
+	int jobs;
+	btfar_log_fn log; /* every miss is reported at BTFAR_LOG_WARN */
+	void *log_ctx;
+	uint32_t max_misses_logged; /* 0: 100 */
+};
+
+struct btfar_verify_stats {
+	uint32_t modules;	  /* modules checked */
+	uint32_t modules_bad;	  /* modules that could not be read or checked */
+	uint64_t checked;	  /* named types, functions and enumerators */
+	uint64_t found;		  /* of which found equivalent */
+	uint64_t missed;	  /* of which missing or different */
+};
+
+/* Returns 0 if everything was found, 1 if anything missed, or -errno. */
+BTFAR_API int btfar_verify(const char *base_path, const char *merged_path,
+			   const char *const *inputs, size_t input_cnt,
+			   const struct btfar_verify_opts *opts,
+			   struct btfar_verify_stats *stats, char *err,
+			   size_t err_sz);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BTFAR_BTFAR_H */
