@@ -25,12 +25,12 @@ struct btf_raw {
 	const char *strs; /* string section */
 	uint32_t str_len;
 	const struct btf_raw *base; /* NULL for standalone BTF */
-	uint32_t start_id;	    /* id of the first type here: 1 or base total+1 */
-	uint32_t start_str_off;	    /* 0 or the base's total string length */
-	uint32_t type_cnt;	    /* types in this blob, not counting base */
-	uint32_t *type_offs;	    /* offset of each type in types, owned */
-	uint32_t *sizes;	    /* resolved byte size of each type, owned */
-	uint32_t ptr_sz;	    /* pointer size: 8 or 4 */
+	uint32_t start_id; /* id of the first type here: 1 or base total+1 */
+	uint32_t start_str_off; /* 0 or the base's total string length */
+	uint32_t type_cnt;	/* types in this blob, not counting base */
+	uint32_t *type_offs;	/* offset of each type in types, owned */
+	uint32_t *sizes;	/* resolved byte size of each type, owned */
+	uint32_t ptr_sz;	/* pointer size: 8 or 4 */
 };
 
 /*
@@ -62,15 +62,15 @@ uint32_t btf_raw__size(const struct btf_raw *raw, uint32_t id);
 /* Byte size of one type record, or 0 if it runs past end (bytes left). */
 uint32_t btf_raw__rec_size(const struct btf_type *t, uint32_t left);
 
-static inline uint32_t btf_kind(const struct btf_type *t)
+static inline uint32_t btf_type_kind(const struct btf_type *t)
 {
 	return BTF_INFO_KIND(t->info);
 }
-static inline uint32_t btf_vlen(const struct btf_type *t)
+static inline uint32_t btf_type_vlen(const struct btf_type *t)
 {
 	return BTF_INFO_VLEN(t->info);
 }
-static inline bool btf_kflag(const struct btf_type *t)
+static inline bool btf_type_kflag(const struct btf_type *t)
 {
 	return BTF_INFO_KFLAG(t->info);
 }
@@ -93,5 +93,13 @@ int btf_type_visit_strs(struct btf_type *t, btf_id_visit_fn fn, void *ctx);
  */
 void *btf_raw__write(const void *types, uint32_t types_len, const void *strs,
 		     uint32_t str_len, size_t *size);
+
+/*
+ * Writes split (parsed on the standalone base) as one standalone blob: the
+ * base's types then split's, the base's strings then split's. Ids and string
+ * offsets need no rewriting: split BTF numbers both after its base.
+ */
+void *btf_raw__join(const struct btf_raw *base, const struct btf_raw *split,
+		    size_t *size);
 
 #endif /* BTFAR_FORMATS_BTF_RAW_H */

@@ -60,9 +60,9 @@ struct btfar_progress {
 typedef void (*btfar_progress_fn)(const struct btfar_progress *p, void *ctx);
 
 struct btfar_merge_opts {
-	size_t sz; /* sizeof(struct btfar_merge_opts), for extension */
-	int jobs;  /* worker threads; <= 0: number of online CPUs */
-	bool split;    /* emit split BTF on the base instead of self-contained */
+	size_t sz;  /* sizeof(struct btfar_merge_opts), for extension */
+	int jobs;   /* worker threads; <= 0: number of online CPUs */
+	bool split; /* emit split BTF on the base instead of self-contained */
 	bool no_dedup; /* skip deduplication */
 	bool strict;   /* any skipped module fails the merge */
 	enum btfar_datasec_policy datasec;
@@ -70,8 +70,9 @@ struct btfar_merge_opts {
 	 * comma separated; NULL means all. */
 	const char *only;
 	const char *exclude;
-	uint64_t max_module_bytes; /* cap on one decompressed module; 0: 1 GiB */
-	uint64_t max_ratio;	   /* cap on expansion ratio; 0: 1000 */
+	uint64_t
+		max_module_bytes; /* cap on one decompressed module; 0: 1 GiB */
+	uint64_t max_ratio;	  /* cap on expansion ratio; 0: 1000 */
 	btfar_log_fn log;
 	void *log_ctx;
 	btfar_progress_fn progress;
@@ -82,29 +83,30 @@ struct btfar_merge;
 
 /* One module as the merge saw it. Strings are owned by the merge object. */
 struct btfar_module_info {
-	const char *path;   /* input path as given, or path inside a directory */
-	const char *name;   /* module name */
-	bool merged;	    /* false: skipped, see reason */
+	const char *path; /* input path as given, or path inside a directory */
+	const char *name; /* module name */
+	bool merged;	  /* false: skipped, see reason */
 	const char *reason; /* why skipped, NULL if merged */
 	uint32_t type_cnt;  /* types in the module's split BTF */
-	uint32_t first_id;  /* first id of its types in the merged blob, pre-dedup */
+	uint32_t first_id;  /* first id of its types in the merged blob,
+			       pre-dedup */
 };
 
 struct btfar_merge_stats {
 	uint32_t modules_found;
 	uint32_t modules_merged;
 	uint32_t modules_skipped;
-	uint32_t base_types;	    /* types in the base (vmlinux) */
-	uint32_t types_before;	    /* module types after renumbering */
-	uint32_t types_after;	    /* module types after dedup */
-	uint64_t bytes_before;	    /* raw split blob size before dedup */
-	uint64_t bytes_after;	    /* raw split blob size after dedup */
-	uint32_t datasec_dropped;   /* DATASEC + VAR records dropped by policy */
-	uint64_t bytes_read;	    /* bytes read from disk */
-	double t_read;		    /* seconds: read, decompress, parse, validate */
-	double t_merge;		    /* seconds: renumbering */
-	double t_dedup;		    /* seconds: deduplication */
-	double t_emit;		    /* seconds: building the output blob */
+	uint32_t base_types;	  /* types in the base (vmlinux) */
+	uint32_t types_before;	  /* module types after renumbering */
+	uint32_t types_after;	  /* module types after dedup */
+	uint64_t bytes_before;	  /* raw split blob size before dedup */
+	uint64_t bytes_after;	  /* raw split blob size after dedup */
+	uint32_t datasec_dropped; /* DATASEC + VAR records dropped by policy */
+	uint64_t bytes_read;	  /* bytes read from disk */
+	double t_read;	/* seconds: read, decompress, parse, validate */
+	double t_merge; /* seconds: renumbering */
+	double t_dedup; /* seconds: deduplication */
+	double t_emit;	/* seconds: building the output blob */
 };
 
 BTFAR_API struct btfar_merge *
@@ -138,12 +140,13 @@ BTFAR_API const char *btfar_merge__errstr(const struct btfar_merge *m);
  * types of that name. Available after __run.
  */
 struct btfar_collision {
-	const char *name;	  /* type name */
-	const char *kind;	  /* "struct", "union", "enum", "typedef" */
-	uint32_t variant_cnt;	  /* distinct definitions */
-	uint32_t module_cnt;	  /* modules in modules[] */
-	const char *const *modules; /* module names, sorted; "vmlinux" for base */
-	const uint32_t *variant;  /* per module, index of its definition */
+	const char *name;     /* type name */
+	const char *kind;     /* "struct", "union", "enum", "typedef" */
+	uint32_t variant_cnt; /* distinct definitions */
+	uint32_t module_cnt;  /* modules in modules[] */
+	const char *const
+		*modules;	 /* module names, sorted; "vmlinux" for base */
+	const uint32_t *variant; /* per module, index of its definition */
 };
 
 BTFAR_API size_t btfar_merge__collision_cnt(const struct btfar_merge *m);
@@ -165,11 +168,11 @@ struct btfar_verify_opts {
 };
 
 struct btfar_verify_stats {
-	uint32_t modules;	  /* modules checked */
-	uint32_t modules_bad;	  /* modules that could not be read or checked */
-	uint64_t checked;	  /* named types, functions and enumerators */
-	uint64_t found;		  /* of which found equivalent */
-	uint64_t missed;	  /* of which missing or different */
+	uint32_t modules;     /* modules checked */
+	uint32_t modules_bad; /* modules that could not be read or checked */
+	uint64_t checked;     /* named types, functions and enumerators */
+	uint64_t found;	      /* of which found equivalent */
+	uint64_t missed;      /* of which missing or different */
 };
 
 /* Returns 0 if everything was found, 1 if anything missed, or -errno. */

@@ -1,0 +1,761 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The merge pipeline: base + module files -> one BTF blob.
+ *
+ * 1. read (worker pool, one module per task): read the file, decompress it
+ *    in memory, take .BTF out of the ELF, validate it as split BTF on the
+ *    base; a module that fails is skipped with the reason, never merged.
+ * 2. merge: the valid modules, in sorted path order, renumbered into one
+ *    split BTF (merge/renumber).
+ * 3. dedup: libbpf's btf__dedup over that split BTF (dedup/).
+ * 4. emit: split blob, or base + split joined into one self-contained blob;
+ *    the result is validated once more before it is handed out.
+ * The output depends only on the set of input paths, not on their order or
+ * on the number of workers.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "btfar/btfar.h"
+#include "builder/job.h"
+#include "builder/pool.h"
+#include "dedup/collisions.h"
+#include "dedup/dedup.h"
+#include "formats/btf_raw.h"
+#include "formats/decomp.h"
+#include "formats/elf_btf.h"
+#include "formats/file.h"
+#include "formats/mem.h"
+#include "merge/renumber.h"
+
+struct module {
+	char *path; /* as given or found in a directory */
+	char *name; /* module name */
+	void *btf;  /* copy of the .BTF bytes, owned */
+	size_t btf_sz;
+	struct btf_raw raw; /* parsed on the base, valid if ok */
+	bool ok;
+	char *reason; /* why skipped, owned */
+	uint64_t bytes_read;
+};
+
+struct btfar_merge {
+	struct btfar_merge_opts opts;
+	void *base_file; /* the base file's bytes */
+	size_t base_file_sz;
+	struct elf_btf base_elf;
+	bool base_is_elf;
+	struct btf_raw base;
+	bool base_ok;
+	char *base_path;
+
+	struct module *mods;
+	size_t mod_cnt, mod_cap;
+	struct btfar_module_info *infos;
+
+	void *out;	 /* result blob (may be split_raw) */
+	void *split_raw; /* the final split BTF */
+	size_t out_sz;
+	struct btfar_merge_stats stats;
+	struct collisions coll;
+
+	atomic_size_t done; /* modules read, for progress */
+	atomic_uint_fast64_t bytes_in;
+	pthread_mutex_t lock; /* serializes log and progress callbacks */
+	char err[DIAG_MAX];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void job_log(btfar_log_fn fn, void *ctx, pthread_mutex_t *lock,
+	     enum btfar_log_level level, const char *fmt, ...)
+{
+	char buf[DIAG_MAX + 256];
+	va_list ap;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (lock)
+		pthread_mutex_lock(lock);
+	fn(level, buf, ctx);
+	if (lock)
+		pthread_mutex_unlock(lock);
+}
+
+#define mlog(m, lvl, ...)                                                      \
+	job_log((m)->opts.log, (m)->opts.log_ctx, &(m)->lock, lvl, __VA_ARGS__)
+
+static void set_err(struct btfar_merge *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_err(struct btfar_merge *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->err, sizeof(m->err), fmt, ap);
+	va_end(ap);
+}
+
+static void progress(struct btfar_merge *m, const char *phase, size_t done,
+		     size_t total)
+{
+	struct btfar_progress p = {
+		.phase = phase,
+		.done = done,
+		.total = total,
+		.bytes_in = atomic_load(&m->bytes_in),
+	};
+
+	if (!m->opts.progress)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->opts.progress(&p, m->opts.progress_ctx);
+	pthread_mutex_unlock(&m->lock);
+}
+
+struct btfar_merge *btfar_merge__new(const struct btfar_merge_opts *opts)
+{
+	struct btfar_merge *m = calloc(1, sizeof(*m));
+
+	if (!m) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (opts) {
+		size_t sz = opts->sz && opts->sz < sizeof(m->opts)
+				    ? opts->sz
+				    : sizeof(m->opts);
+		memcpy(&m->opts, opts, sz);
+	}
+	if (!m->opts.max_module_bytes)
+		m->opts.max_module_bytes = 1ull << 30;
+	if (!m->opts.max_ratio)
+		m->opts.max_ratio = 1000;
+	if (m->opts.jobs <= 0)
+		m->opts.jobs = pool_cpu_count();
+	pthread_mutex_init(&m->lock, NULL);
+	atomic_init(&m->done, 0);
+	atomic_init(&m->bytes_in, 0);
+	return m;
+}
+
+static void module_release(struct module *mod)
+{
+	btf_raw__release(&mod->raw);
+	free(mod->path);
+	free(mod->name);
+	free(mod->btf);
+	free(mod->reason);
+}
+
+void btfar_merge__free(struct btfar_merge *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->mod_cnt; i++)
+		module_release(&m->mods[i]);
+	free(m->mods);
+	free(m->infos);
+	btf_raw__release(&m->base);
+	free(m->base_file);
+	free(m->base_path);
+	if (m->out != m->split_raw)
+		free(m->out);
+	free(m->split_raw);
+	collisions__release(&m->coll);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+const char *btfar_merge__errstr(const struct btfar_merge *m)
+{
+	return m ? m->err : "";
+}
+
+int job_load_base(const char *path, void **file, size_t *file_sz,
+		  struct elf_btf *elf, bool *is_elf, struct btf_raw *base,
+		  struct diag *d)
+{
+	const void *btf;
+	size_t btf_sz;
+	int err;
+
+	err = file_read_all(path, 0, file, file_sz, d);
+	if (err)
+		return err;
+	*is_elf = elf_btf__is_elf(*file, *file_sz);
+	if (*is_elf) {
+		err = elf_btf__read(*file, *file_sz, elf, d);
+		if (err)
+			return err;
+		btf = elf->btf;
+		btf_sz = elf->btf_sz;
+	} else {
+		btf = *file;
+		btf_sz = *file_sz;
+	}
+	err = btf_raw__parse(base, btf, btf_sz, NULL, d);
+	if (err && *is_elf)
+		diag_prefix(d, ".BTF: ");
+	return err;
+}
+
+int btfar_merge__set_base(struct btfar_merge *m, const char *path)
+{
+	struct diag d = {""};
+	int err;
+
+	if (m->base_ok) {
+		set_err(m, "the base is already set");
+		return -EINVAL;
+	}
+	err = job_load_base(path, &m->base_file, &m->base_file_sz, &m->base_elf,
+			    &m->base_is_elf, &m->base, &d);
+	if (err) {
+		set_err(m, "%s: %s", path, d.msg);
+		free(m->base_file);
+		m->base_file = NULL;
+		return err;
+	}
+	m->base_path = strdup(path);
+	m->base_ok = true;
+	m->stats.base_types = m->base.type_cnt;
+	return 0;
+}
+
+/* Module suffixes recognized while walking directories. */
+static const char *const mod_suffixes[] = {".ko", ".ko.xz", ".ko.zst",
+					   ".ko.gz"};
+
+static size_t mod_suffix_len(const char *path)
+{
+	size_t len = strlen(path), i, sl;
+
+	for (i = 0; i < sizeof(mod_suffixes) / sizeof(mod_suffixes[0]); i++) {
+		sl = strlen(mod_suffixes[i]);
+		if (len > sl && !strcmp(path + len - sl, mod_suffixes[i]))
+			return sl;
+	}
+	return 0;
+}
+
+/* Module name from a path: the file name without suffix, '-' as '_'. */
+char *job_module_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len, sl;
+	char *name, *p;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	sl = mod_suffix_len(base);
+	if (!sl && len > 4 && !strcmp(base + len - 4, ".btf"))
+		sl = 4;
+	name = strndup(base, len - sl);
+	for (p = name; p && *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return name;
+}
+
+static int add_module(struct btfar_merge *m, const char *path)
+{
+	struct module *mod;
+
+	if (mem_ensure((void **)&m->mods, &m->mod_cap, sizeof(*m->mods),
+		       m->mod_cnt + 1))
+		return -ENOMEM;
+	mod = &m->mods[m->mod_cnt];
+	memset(mod, 0, sizeof(*mod));
+	mod->path = strdup(path);
+	mod->name = job_module_name(path);
+	if (!mod->path || !mod->name) {
+		free(mod->path);
+		free(mod->name);
+		return -ENOMEM;
+	}
+	m->mod_cnt++;
+	return 0;
+}
+
+/* nftw has no context argument: directory walks are serialized. */
+static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct btfar_merge *walk_m;
+static int walk_err;
+
+static int walk_cb(const char *path, const struct stat *st, int type,
+		   struct FTW *ftw)
+{
+	if (type != FTW_F || !S_ISREG(st->st_mode) || !mod_suffix_len(path))
+		return 0;
+	walk_err = add_module(walk_m, path);
+	return walk_err ? 1 : 0;
+}
+
+int btfar_merge__add_input(struct btfar_merge *m, const char *path)
+{
+	struct stat st;
+	int err;
+
+	if (stat(path, &st) < 0) {
+		err = -errno;
+		set_err(m, "%s: %s", path, strerror(errno));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err = add_module(m, path);
+		if (err)
+			set_err(m, "%s: out of memory", path);
+		return err;
+	}
+	pthread_mutex_lock(&walk_lock);
+	walk_m = m;
+	walk_err = 0;
+	/* FTW_PHYS: symbolic links are not followed */
+	err = nftw(path, walk_cb, 32, FTW_PHYS);
+	if (err && !walk_err)
+		walk_err = -errno;
+	err = walk_err;
+	pthread_mutex_unlock(&walk_lock);
+	if (err)
+		set_err(m, "%s: cannot walk the directory: %s", path,
+			strerror(-err));
+	return err;
+}
+
+/* A comma-separated list holds name ('-' and '_' are the same). */
+bool job_list_has(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p), i;
+
+		if (n == len) {
+			for (i = 0; i < n; i++) {
+				char a = p[i] == '-' ? '_' : p[i];
+				char b = name[i] == '-' ? '_' : name[i];
+
+				if (a != b)
+					break;
+			}
+			if (i == n)
+				return true;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void skip(struct module *mod, const char *msg)
+{
+	mod->ok = false;
+	mod->reason = strdup(msg);
+}
+
+/*
+ * Reads one module file into its split BTF: decompress, ELF, validate.
+ * Used by merge and verify alike.
+ */
+int job_read_module(const char *path, const struct btf_raw *base,
+		    const struct elf_btf *base_elf, uint64_t max_bytes,
+		    uint64_t max_ratio, void **btf, size_t *btf_sz, char *name,
+		    size_t name_sz, uint64_t *bytes_read, struct diag *d)
+{
+	struct decomp_caps caps = {.max_out = max_bytes,
+				   .max_ratio = max_ratio};
+	void *file = NULL, *image = NULL;
+	size_t file_sz = 0, image_sz = 0;
+	enum decomp_kind kind;
+	struct elf_btf elf;
+	const void *src;
+	size_t src_sz;
+	int err;
+
+	*btf = NULL;
+	err = file_read_all(path, max_bytes, &file, &file_sz, d);
+	if (err)
+		goto out;
+	*bytes_read = file_sz;
+	kind = decomp_detect(file, file_sz);
+	if (kind != DECOMP_NONE) {
+		err = decomp_all(kind, file, file_sz, &caps, &image, &image_sz,
+				 d);
+		if (err)
+			goto out;
+		free(file);
+		file = NULL;
+	} else {
+		image = file;
+		image_sz = file_sz;
+		file = NULL;
+	}
+	if (elf_btf__is_elf(image, image_sz)) {
+		err = elf_btf__read(image, image_sz, &elf, d);
+		if (err)
+			goto out;
+		if (base_elf && (elf.elf_class != base_elf->elf_class ||
+				 elf.elf_data != base_elf->elf_data)) {
+			diag_set(d,
+				 "ELF class %d / byte order %d differ from "
+				 "the base's %d / %d",
+				 elf.elf_class, elf.elf_data,
+				 base_elf->elf_class, base_elf->elf_data);
+			err = -EINVAL;
+			goto out;
+		}
+		if (name && elf.name[0])
+			snprintf(name, name_sz, "%s", elf.name);
+		src = elf.btf;
+		src_sz = elf.btf_sz;
+	} else if (image_sz >= 2 && ((const uint8_t *)image)[0] == 0x9f &&
+		   ((const uint8_t *)image)[1] == 0xeb) {
+		src = image; /* raw split BTF */
+		src_sz = image_sz;
+	} else {
+		diag_set(d, "neither an ELF module nor raw BTF");
+		err = -EINVAL;
+		goto out;
+	}
+	*btf = malloc(src_sz ? src_sz : 1);
+	if (!*btf) {
+		diag_set(d, "out of memory");
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(*btf, src, src_sz);
+	*btf_sz = src_sz;
+	err = 0;
+out:
+	free(file);
+	free(image);
+	return err;
+}
+
+static void read_one(size_t i, void *ctx)
+{
+	struct btfar_merge *m = ctx;
+	struct module *mod = &m->mods[i];
+	char name[64] = "";
+	struct diag d = {""};
+	int err;
+
+	err = job_read_module(
+		mod->path, &m->base, m->base_is_elf ? &m->base_elf : NULL,
+		m->opts.max_module_bytes, m->opts.max_ratio, &mod->btf,
+		&mod->btf_sz, name, sizeof(name), &mod->bytes_read, &d);
+	atomic_fetch_add(&m->bytes_in, mod->bytes_read);
+	if (!err && name[0] && strcmp(name, mod->name)) {
+		char *n = strdup(name);
+
+		if (n) {
+			free(mod->name);
+			mod->name = n;
+		}
+	}
+	if (!err) {
+		err = btf_raw__parse(&mod->raw, mod->btf, mod->btf_sz, &m->base,
+				     &d);
+		if (err)
+			diag_prefix(&d, ".BTF: ");
+	}
+	if (err) {
+		diag_prefix(&d, "%s: ", mod->path);
+		skip(mod, d.msg);
+		mlog(m, BTFAR_LOG_WARN, "skipped %s", d.msg);
+	} else {
+		mod->ok = true;
+	}
+	progress(m, "read", atomic_fetch_add(&m->done, 1) + 1, m->mod_cnt);
+}
+
+static int cmp_module(const void *a, const void *b)
+{
+	const struct module *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+static int build_infos(struct btfar_merge *m, const struct renumber_result *rr,
+		       const size_t *merged_idx, size_t merged_cnt)
+{
+	size_t i, k = 0;
+
+	m->infos = calloc(m->mod_cnt ? m->mod_cnt : 1, sizeof(*m->infos));
+	if (!m->infos)
+		return -ENOMEM;
+	for (i = 0; i < m->mod_cnt; i++) {
+		struct btfar_module_info *info = &m->infos[i];
+		struct module *mod = &m->mods[i];
+
+		info->path = mod->path;
+		info->name = mod->name;
+		info->merged = mod->ok;
+		info->reason = mod->reason;
+		if (mod->ok && rr && k < merged_cnt && merged_idx[k] == i) {
+			info->type_cnt = rr->type_cnts[k];
+			info->first_id = rr->first_id[k];
+			k++;
+		}
+	}
+	return 0;
+}
+
+int btfar_merge__run(struct btfar_merge *m)
+{
+	struct renumber_opts ropts = {
+		.drop_datasec = m->opts.datasec == BTFAR_DATASEC_DROP,
+	};
+	struct renumber_result rr = {0};
+	struct dedup_result dr = {0};
+	const struct btf_raw **merged = NULL;
+	const char **merged_names = NULL;
+	size_t *merged_idx = NULL, merged_cnt = 0, i, w;
+	struct btf_raw split = {0};
+	void *split_raw = NULL;
+	size_t split_sz = 0;
+	uint64_t split_type_cnt = 0;
+	struct diag d = {""};
+	double t0, t1;
+	int err;
+
+	if (!m->base_ok) {
+		set_err(m, "no base: set the vmlinux BTF first");
+		return -EINVAL;
+	}
+	if (m->out) {
+		set_err(m, "already run");
+		return -EINVAL;
+	}
+
+	/* sorted, duplicates removed, filtered: the merge order */
+	qsort(m->mods, m->mod_cnt, sizeof(*m->mods), cmp_module);
+	for (i = 0, w = 0; i < m->mod_cnt; i++) {
+		struct module *mod = &m->mods[i];
+
+		if ((w && !strcmp(m->mods[w - 1].path, mod->path)) ||
+		    (m->opts.only && !job_list_has(m->opts.only, mod->name)) ||
+		    (m->opts.exclude &&
+		     job_list_has(m->opts.exclude, mod->name))) {
+			module_release(mod);
+			continue;
+		}
+		m->mods[w++] = *mod;
+	}
+	m->mod_cnt = w;
+	m->stats.modules_found = (uint32_t)m->mod_cnt;
+
+	t0 = now();
+	pool_run(m->mod_cnt, m->opts.jobs, read_one, m);
+	t1 = now();
+	m->stats.t_read = t1 - t0;
+	m->stats.bytes_read = atomic_load(&m->bytes_in);
+
+	merged = calloc(m->mod_cnt ? m->mod_cnt : 1, sizeof(*merged));
+	merged_idx = calloc(m->mod_cnt ? m->mod_cnt : 1, sizeof(*merged_idx));
+	merged_names =
+		calloc(m->mod_cnt ? m->mod_cnt : 1, sizeof(*merged_names));
+	if (!merged || !merged_idx || !merged_names) {
+		err = -ENOMEM;
+		set_err(m, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < m->mod_cnt; i++) {
+		if (!m->mods[i].ok)
+			continue;
+		merged_idx[merged_cnt] = i;
+		merged[merged_cnt++] = &m->mods[i].raw;
+	}
+	m->stats.modules_merged = (uint32_t)merged_cnt;
+	m->stats.modules_skipped = (uint32_t)(m->mod_cnt - merged_cnt);
+	if (m->opts.strict && m->stats.modules_skipped) {
+		err = -EINVAL;
+		set_err(m, "%u module(s) skipped and --strict is set",
+			m->stats.modules_skipped);
+		build_infos(m, NULL, NULL, 0);
+		goto out;
+	}
+
+	/* merge */
+	progress(m, "merge", 0, 1);
+	t0 = now();
+	err = renumber_merge(&m->base, merged, merged_cnt, &ropts, &rr, &d);
+	if (err) {
+		set_err(m, "merge: %s", d.msg);
+		goto out;
+	}
+	split_raw = btf_raw__write(rr.types, rr.types_len, rr.strs, rr.str_len,
+				   &split_sz);
+	if (!split_raw) {
+		err = -ENOMEM;
+		set_err(m, "out of memory");
+		goto out;
+	}
+	m->stats.types_before = rr.type_cnt;
+	split_type_cnt = rr.type_cnt;
+	m->stats.bytes_before = split_sz;
+	m->stats.datasec_dropped = rr.dropped;
+	err = build_infos(m, &rr, merged_idx, merged_cnt);
+	if (err) {
+		set_err(m, "out of memory");
+		goto out;
+	}
+	t1 = now();
+	m->stats.t_merge = t1 - t0;
+
+	/* dedup */
+	t0 = now();
+	if (!m->opts.no_dedup) {
+		progress(m, "dedup", 0, 1);
+		err = dedup_split(&m->base, split_raw, split_sz, &dr, &d);
+		if (err) {
+			set_err(m, "dedup: %s", d.msg);
+			goto out;
+		}
+		free(split_raw);
+		split_raw = dr.raw;
+		split_sz = dr.size;
+		split_type_cnt = dr.type_cnt;
+		dr.raw = NULL;
+	}
+	t1 = now();
+	m->stats.t_dedup = t1 - t0;
+
+	/* emit, with one more validation of what is handed out */
+	progress(m, "write", 0, 1);
+	t0 = now();
+	if ((uint64_t)btf_raw__type_cnt(&m->base) - 1 + split_type_cnt >
+	    BTF_MAX_TYPE) {
+		err = -E2BIG;
+		set_err(m,
+			"the output would hold %llu types, over the limit of "
+			"%u "
+			"that the kernel and BTF readers accept; %s",
+			(unsigned long long)btf_raw__type_cnt(&m->base) - 1 +
+				split_type_cnt,
+			BTF_MAX_TYPE,
+			m->opts.no_dedup ? "deduplicate (drop --no-dedup) or "
+					   "merge fewer modules (--only, "
+					   "--exclude)"
+					 : "merge fewer modules (--only, "
+					   "--exclude)");
+		goto out;
+	}
+	err = btf_raw__parse(&split, split_raw, split_sz, &m->base, &d);
+	if (err) {
+		set_err(m, "internal error: merged BTF does not validate: %s",
+			d.msg);
+		goto out;
+	}
+	m->stats.types_after = split.type_cnt;
+	m->stats.bytes_after = split_sz;
+	for (i = 0; i < merged_cnt; i++)
+		merged_names[i] = m->mods[merged_idx[i]].name;
+	err = collisions__find(&m->coll, &m->base, &split, merged, merged_names,
+			       merged_cnt, &d);
+	if (err) {
+		set_err(m, "collisions: %s", d.msg);
+		goto out;
+	}
+	/* the per-module BTF is no longer needed: give the memory back */
+	for (i = 0; i < m->mod_cnt; i++) {
+		btf_raw__release(&m->mods[i].raw);
+		free(m->mods[i].btf);
+		m->mods[i].btf = NULL;
+	}
+	/* collision names point into the split blob: it stays */
+	m->split_raw = split_raw;
+	split_raw = NULL;
+	if (m->opts.split) {
+		m->out = m->split_raw;
+		m->out_sz = split_sz;
+	} else {
+		m->out = btf_raw__join(&m->base, &split, &m->out_sz);
+		if (!m->out) {
+			err = -errno;
+			set_err(m, "cannot build the self-contained blob: %s",
+				strerror(errno));
+			goto out;
+		}
+	}
+	t1 = now();
+	m->stats.t_emit = t1 - t0;
+	err = (int)m->stats.modules_skipped;
+out:
+	btf_raw__release(&split);
+	free(split_raw);
+	free(merged);
+	free(merged_idx);
+	free(merged_names);
+	renumber_result__release(&rr);
+	dedup_result__release(&dr);
+	return err;
+}
+
+int btfar_merge__write(struct btfar_merge *m, const char *path)
+{
+	struct diag d = {""};
+	int err;
+
+	if (!m->out) {
+		set_err(m, "nothing to write: run the merge first");
+		return -EINVAL;
+	}
+	err = file_write_atomic(path, m->out, m->out_sz, &d);
+	if (err)
+		set_err(m, "%s: %s", path, d.msg);
+	return err;
+}
+
+const void *btfar_merge__data(const struct btfar_merge *m, size_t *size)
+{
+	*size = m->out_sz;
+	return m->out;
+}
+
+const struct btfar_merge_stats *btfar_merge__stats(const struct btfar_merge *m)
+{
+	return &m->stats;
+}
+
+size_t btfar_merge__module_cnt(const struct btfar_merge *m)
+{
+	return m->infos ? m->mod_cnt : 0;
+}
+
+const struct btfar_module_info *btfar_merge__module(const struct btfar_merge *m,
+						    size_t idx)
+{
+	return m->infos && idx < m->mod_cnt ? &m->infos[idx] : NULL;
+}
+
+size_t btfar_merge__collision_cnt(const struct btfar_merge *m)
+{
+	return m->coll.cnt;
+}
+
+const struct btfar_collision *
+btfar_merge__collision(const struct btfar_merge *m, size_t idx)
+{
+	return idx < m->coll.cnt ? &m->coll.items[idx] : NULL;
+}

@@ -1,0 +1,1490 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Raw BTF parsing and validation.
+ *
+ * Algorithm summary:
+ * 1. Header: magic (a byte-swapped magic is refused by name), version,
+ *    flags, hdr_len within the data with a zero tail, the type section
+ *    first and 4-byte aligned, the string section right after it, no gap,
+ *    overlap, overflow or trailing byte.
+ * 2. Strings: NUL-terminated, starting with NUL for a standalone blob, at
+ *    most BTF_MAX_NAME_OFFSET in the combined base+split space.
+ * 3. Meta pass, record by record: record size within the section, kind
+ *    known, reserved info bits zero, per-kind vlen/kind_flag/size rules,
+ *    every name offset in range and at the start of a string, names that
+ *    must be identifiers are, every referenced type id in range.
+ * 4. Resolve pass, type by type with a depth-bounded walk (the kernel's
+ *    MAX_RESOLVE_DEPTH): modifier, typedef and array chains end in a type of
+ *    the right kind, sizes are computed (arrays without overflow), members
+ *    and datasec entries lie within their container, FUNC points to
+ *    FUNC_PROTO, decl tags to a component that exists. A chain that comes
+ *    back to a type being resolved is a loop; only pointers break them,
+ *    since a pointer's size does not depend on its target.
+ * Invariant after success: every id and string offset in the blob can be
+ * followed without further checks, and sizes[] holds each type's size.
+ *
+ * For split BTF the checks go through the base types referenced, so a
+ * module encoded on another vmlinux build fails here in most cases (its
+ * references land on types of the wrong kind or size, its base string
+ * offsets land inside strings); such errors carry "base mismatch".
+ */
+#include "btf_raw.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BTF_MAGIC_SWAPPED 0x9FEB
+
+enum { RES_NONE = 0, RES_BUSY = 1, RES_DONE = 2 };
+
+struct resolver {
+	struct btf_raw *raw;
+	uint8_t *state; /* per local type: RES_* */
+	struct diag *d;
+};
+
+static const char *const kind_names[NR_BTF_KINDS] = {
+	[BTF_KIND_UNKN] = "UNKNOWN",	  [BTF_KIND_INT] = "INT",
+	[BTF_KIND_PTR] = "PTR",		  [BTF_KIND_ARRAY] = "ARRAY",
+	[BTF_KIND_STRUCT] = "STRUCT",	  [BTF_KIND_UNION] = "UNION",
+	[BTF_KIND_ENUM] = "ENUM",	  [BTF_KIND_FWD] = "FWD",
+	[BTF_KIND_TYPEDEF] = "TYPEDEF",	  [BTF_KIND_VOLATILE] = "VOLATILE",
+	[BTF_KIND_CONST] = "CONST",	  [BTF_KIND_RESTRICT] = "RESTRICT",
+	[BTF_KIND_FUNC] = "FUNC",	  [BTF_KIND_FUNC_PROTO] = "FUNC_PROTO",
+	[BTF_KIND_VAR] = "VAR",		  [BTF_KIND_DATASEC] = "DATASEC",
+	[BTF_KIND_FLOAT] = "FLOAT",	  [BTF_KIND_DECL_TAG] = "DECL_TAG",
+	[BTF_KIND_TYPE_TAG] = "TYPE_TAG", [BTF_KIND_ENUM64] = "ENUM64",
+};
+
+const char *btf_kind_str(uint32_t kind)
+{
+	return kind < NR_BTF_KINDS ? kind_names[kind] : "UNKNOWN";
+}
+
+uint32_t btf_raw__rec_size(const struct btf_type *t, uint32_t left)
+{
+	uint64_t sz = sizeof(struct btf_type);
+	uint32_t vlen;
+
+	if (left < sizeof(struct btf_type))
+		return 0;
+	vlen = btf_type_vlen(t);
+	switch (btf_type_kind(t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		sz += 4;
+		break;
+	case BTF_KIND_ARRAY:
+		sz += sizeof(struct btf_array);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		sz += (uint64_t)vlen * sizeof(struct btf_member);
+		break;
+	case BTF_KIND_ENUM:
+		sz += (uint64_t)vlen * sizeof(struct btf_enum);
+		break;
+	case BTF_KIND_ENUM64:
+		sz += (uint64_t)vlen * sizeof(struct btf_enum64);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		sz += (uint64_t)vlen * sizeof(struct btf_param);
+		break;
+	case BTF_KIND_DATASEC:
+		sz += (uint64_t)vlen * sizeof(struct btf_var_secinfo);
+		break;
+	default:
+		break;
+	}
+	return sz <= left ? (uint32_t)sz : 0;
+}
+
+const struct btf_type *btf_raw__type(const struct btf_raw *raw, uint32_t id)
+{
+	while (raw && id < raw->start_id)
+		raw = raw->base;
+	if (!raw || id == 0 || id >= raw->start_id + raw->type_cnt)
+		return NULL;
+	return (const struct btf_type *)(raw->types +
+					 raw->type_offs[id - raw->start_id]);
+}
+
+uint32_t btf_raw__size(const struct btf_raw *raw, uint32_t id)
+{
+	while (raw && id < raw->start_id)
+		raw = raw->base;
+	if (!raw || id == 0 || id >= raw->start_id + raw->type_cnt)
+		return 0;
+	return raw->sizes[id - raw->start_id];
+}
+
+const char *btf_raw__str(const struct btf_raw *raw, uint32_t off)
+{
+	while (raw && off < raw->start_str_off)
+		raw = raw->base;
+	if (!raw || off - raw->start_str_off >= raw->str_len)
+		return NULL;
+	return raw->strs + (off - raw->start_str_off);
+}
+
+/* The string at off starts at a string boundary. */
+static bool str_at_start(const struct btf_raw *raw, uint32_t off)
+{
+	const char *s;
+
+	if (off == 0)
+		return true;
+	s = btf_raw__str(raw, off - 1);
+	return s && *s == '\0';
+}
+
+static bool is_ident(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	      s[0] == '_'))
+		return false;
+	for (i = 1; s[i]; i++) {
+		char c = s[i];
+
+		if (i >= 512)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Section names (DATASEC): printable, no space, not empty. */
+static bool is_section_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (i >= 512 || s[i] <= ' ' || s[i] >= 0x7f)
+			return false;
+	}
+	return i > 0;
+}
+
+static bool in_base(const struct btf_raw *raw, uint32_t id)
+{
+	return raw->base && id && id < raw->start_id;
+}
+
+static const char *mismatch(const struct btf_raw *raw, uint32_t id)
+{
+	return in_base(raw, id) ? " (base mismatch: the split BTF does not fit "
+				  "this base)"
+				: "";
+}
+
+static const char *type_name(const struct btf_raw *raw,
+			     const struct btf_type *t)
+{
+	const char *s = btf_raw__str(raw, t->name_off);
+
+	return s && *s ? s : "(anon)";
+}
+
+enum name_rule {
+	NAME_NONE,	/* must be 0 */
+	NAME_OPT_IDENT, /* empty or an identifier */
+	NAME_IDENT,	/* an identifier */
+	NAME_ANY,	/* non-empty, any characters (INT, FLOAT, tags) */
+	NAME_SECTION,	/* non-empty section name */
+	NAME_OPT_ANY,	/* anything */
+};
+
+static int check_name(const struct btf_raw *raw, uint32_t id, uint32_t off,
+		      enum name_rule rule, const char *what, struct diag *d)
+{
+	uint32_t total = raw->start_str_off + raw->str_len;
+	const char *s;
+
+	if (off >= total) {
+		diag_set(d,
+			 "type [%u] %s: name offset %u past the string "
+			 "section (%u bytes)%s",
+			 id, what, off, total,
+			 raw->base && off < raw->start_str_off ? "" : "");
+		return -EINVAL;
+	}
+	if (!str_at_start(raw, off)) {
+		diag_set(d,
+			 "type [%u] %s: name offset %u is not at the start of "
+			 "a string%s",
+			 id, what, off,
+			 raw->base && off < raw->start_str_off
+				 ? " (base mismatch: the split BTF does not "
+				   "fit this base)"
+				 : "");
+		return -EINVAL;
+	}
+	s = btf_raw__str(raw, off);
+	switch (rule) {
+	case NAME_NONE:
+		if (off) {
+			diag_set(d, "type [%u] %s: must be unnamed, has '%s'",
+				 id, what, s);
+			return -EINVAL;
+		}
+		return 0;
+	case NAME_OPT_ANY:
+		return 0;
+	case NAME_OPT_IDENT:
+		if (!*s || is_ident(s))
+			return 0;
+		break;
+	case NAME_IDENT:
+		if (is_ident(s))
+			return 0;
+		break;
+	case NAME_ANY:
+		if (*s)
+			return 0;
+		break;
+	case NAME_SECTION:
+		if (is_section_name(s))
+			return 0;
+		break;
+	}
+	if (!*s)
+		diag_set(d, "type [%u] %s: name is missing", id, what);
+	else
+		diag_set(d, "type [%u] %s: invalid name '%.64s'%s", id, what, s,
+			 raw->base && off < raw->start_str_off
+				 ? " (base mismatch: the split BTF does not "
+				   "fit this base)"
+				 : "");
+	return -EINVAL;
+}
+
+static int check_id(const struct btf_raw *raw, uint32_t id, uint32_t ref,
+		    bool allow_void, const char *what, struct diag *d)
+{
+	uint32_t cnt = btf_raw__type_cnt(raw);
+
+	if (ref >= cnt) {
+		diag_set(d,
+			 "type [%u] %s refers to type %u, there are %u types",
+			 id, what, ref, cnt - 1);
+		return -EINVAL;
+	}
+	if (!ref && !allow_void) {
+		diag_set(d, "type [%u] %s refers to void (type 0)", id, what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
+		     struct diag *d)
+{
+	const struct btf_header *hdr = (const void *)data;
+	uint64_t type_end, str_end;
+	uint32_t i, body;
+
+	if (size < sizeof(struct btf_header)) {
+		diag_set(d, "%zu bytes, shorter than the BTF header (%zu)",
+			 size, sizeof(struct btf_header));
+		return -EINVAL;
+	}
+	if (size > UINT32_MAX) {
+		diag_set(d, "%zu bytes, more than 4 GiB", size);
+		return -EINVAL;
+	}
+	if (hdr->magic == BTF_MAGIC_SWAPPED) {
+		diag_set(d, "byte-swapped BTF (other endianness) is not "
+			    "supported");
+		return -EINVAL;
+	}
+	if (hdr->magic != BTF_MAGIC) {
+		diag_set(d, "bad magic 0x%04x at offset 0, expected 0x%04x",
+			 hdr->magic, BTF_MAGIC);
+		return -EINVAL;
+	}
+	if (hdr->version != BTF_VERSION) {
+		diag_set(d, "unsupported version %u at offset 2, expected %u",
+			 hdr->version, BTF_VERSION);
+		return -EINVAL;
+	}
+	if (hdr->flags) {
+		diag_set(d, "flags 0x%x at offset 3, expected 0", hdr->flags);
+		return -EINVAL;
+	}
+	if (hdr->hdr_len < sizeof(struct btf_header) || hdr->hdr_len > size) {
+		diag_set(d, "hdr_len %u out of range [%zu, %zu]", hdr->hdr_len,
+			 sizeof(struct btf_header), size);
+		return -EINVAL;
+	}
+	for (i = sizeof(struct btf_header); i < hdr->hdr_len; i++) {
+		if (data[i]) {
+			diag_set(d,
+				 "non-zero byte at offset %u in the unknown "
+				 "header tail",
+				 i);
+			return -EINVAL;
+		}
+	}
+	body = (uint32_t)size - hdr->hdr_len;
+	type_end = (uint64_t)hdr->type_off + hdr->type_len;
+	str_end = (uint64_t)hdr->str_off + hdr->str_len;
+	if (type_end > UINT32_MAX || str_end > UINT32_MAX) {
+		diag_set(d, "section offset + length overflows 32 bits");
+		return -EINVAL;
+	}
+	if (hdr->type_off & 3) {
+		diag_set(d, "type section offset %u is not 4-byte aligned",
+			 hdr->type_off);
+		return -EINVAL;
+	}
+	if (hdr->type_off != 0) {
+		diag_set(d, "gap of %u bytes before the type section",
+			 hdr->type_off);
+		return -EINVAL;
+	}
+	if (hdr->str_off < type_end) {
+		diag_set(d,
+			 "string section (offset %u) overlaps the type section "
+			 "(ends at %llu)",
+			 hdr->str_off, (unsigned long long)type_end);
+		return -EINVAL;
+	}
+	if (hdr->str_off > type_end) {
+		diag_set(d,
+			 "gap of %llu bytes between type and string sections",
+			 (unsigned long long)(hdr->str_off - type_end));
+		return -EINVAL;
+	}
+	if (str_end > body) {
+		diag_set(d,
+			 "string section ends at %llu, past the data (%u bytes "
+			 "after the header)",
+			 (unsigned long long)str_end, body);
+		return -EINVAL;
+	}
+	if (str_end < body) {
+		diag_set(d, "%llu trailing bytes after the string section",
+			 (unsigned long long)(body - str_end));
+		return -EINVAL;
+	}
+	if (hdr->type_len & 3) {
+		diag_set(d, "type section length %u is not a multiple of 4",
+			 hdr->type_len);
+		return -EINVAL;
+	}
+	raw->types = data + hdr->hdr_len + hdr->type_off;
+	raw->types_len = hdr->type_len;
+	raw->strs = (const char *)data + hdr->hdr_len + hdr->str_off;
+	raw->str_len = hdr->str_len;
+	return 0;
+}
+
+static int check_strs(struct btf_raw *raw, struct diag *d)
+{
+	uint64_t total = (uint64_t)raw->start_str_off + raw->str_len;
+
+	if (!raw->base || raw->str_len) {
+		if (!raw->str_len) {
+			diag_set(d, "string section is empty");
+			return -EINVAL;
+		}
+		if (raw->strs[raw->str_len - 1]) {
+			diag_set(d, "string section is not NUL-terminated");
+			return -EINVAL;
+		}
+	}
+	if (!raw->base && raw->strs[0]) {
+		diag_set(d, "string section does not start with NUL");
+		return -EINVAL;
+	}
+	if (total > (uint64_t)BTF_MAX_NAME_OFFSET + 1) {
+		diag_set(d,
+			 "string section of %llu bytes (with base) is over the "
+			 "limit of %u",
+			 (unsigned long long)total, BTF_MAX_NAME_OFFSET + 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Meta checks of one record: no resolution of referenced types. */
+static int check_meta(const struct btf_raw *raw, uint32_t id,
+		      const struct btf_type *t, struct diag *d)
+{
+	uint32_t kind = btf_type_kind(t), vlen = btf_type_vlen(t), i, v;
+	bool kflag = btf_type_kflag(t);
+	const char *kname = btf_kind_str(kind);
+	char what[96];
+	int err;
+
+	switch (kind) {
+	case BTF_KIND_INT:
+		if (vlen || kflag)
+			goto bad_info;
+		if ((err = check_name(raw, id, t->name_off, NAME_ANY, "INT",
+				      d)))
+			return err;
+		if (t->size != 1 && t->size != 2 && t->size != 4 &&
+		    t->size != 8 && t->size != 16) {
+			diag_set(d,
+				 "type [%u] INT '%s': size %u is not 1, 2, 4, "
+				 "8 or 16",
+				 id, type_name(raw, t), t->size);
+			return -EINVAL;
+		}
+		v = *(const uint32_t *)(t + 1);
+		if (v & 0xf0000000) {
+			diag_set(d,
+				 "type [%u] INT: reserved bits set in 0x%08x",
+				 id, v);
+			return -EINVAL;
+		}
+		if (BTF_INT_BITS(v) > 128 ||
+		    BTF_INT_OFFSET(v) + BTF_INT_BITS(v) > t->size * 8) {
+			diag_set(d,
+				 "type [%u] INT '%s': %u bits at bit offset %u "
+				 "do not fit in %u bytes",
+				 id, type_name(raw, t), BTF_INT_BITS(v),
+				 BTF_INT_OFFSET(v), t->size);
+			return -EINVAL;
+		}
+		v = BTF_INT_ENCODING(v);
+		if (v && v != BTF_INT_SIGNED && v != BTF_INT_CHAR &&
+		    v != BTF_INT_BOOL) {
+			diag_set(d, "type [%u] INT: unsupported encoding %u",
+				 id, v);
+			return -EINVAL;
+		}
+		return 0;
+	case BTF_KIND_PTR:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+		if (vlen || kflag)
+			goto bad_info;
+		if ((err = check_name(raw, id, t->name_off, NAME_NONE, kname,
+				      d)))
+			return err;
+		return check_id(raw, id, t->type, true, kname, d);
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_TYPE_TAG:
+		if (vlen || kflag)
+			goto bad_info;
+		if ((err = check_name(raw, id, t->name_off,
+				      kind == BTF_KIND_TYPEDEF ? NAME_IDENT
+							       : NAME_ANY,
+				      kname, d)))
+			return err;
+		return check_id(raw, id, t->type, true, kname, d);
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = (const void *)(t + 1);
+
+		if (vlen || kflag)
+			goto bad_info;
+		if (t->size) {
+			diag_set(d, "type [%u] ARRAY: size %u, expected 0", id,
+				 t->size);
+			return -EINVAL;
+		}
+		if ((err = check_name(raw, id, t->name_off, NAME_NONE, kname,
+				      d)))
+			return err;
+		if ((err = check_id(raw, id, a->type, false, "ARRAY element",
+				    d)))
+			return err;
+		return check_id(raw, id, a->index_type, false, "ARRAY index",
+				d);
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *m = (const void *)(t + 1);
+		uint32_t last = 0;
+
+		if ((err = check_name(raw, id, t->name_off, NAME_OPT_IDENT,
+				      kname, d)))
+			return err;
+		for (i = 0; i < vlen; i++, m++) {
+			uint32_t off = kflag ? BTF_MEMBER_BIT_OFFSET(m->offset)
+					     : m->offset;
+
+			snprintf(what, sizeof(what), "%s '%s' member #%u",
+				 kname, type_name(raw, t), i);
+			if ((err = check_name(raw, id, m->name_off,
+					      NAME_OPT_IDENT, what, d)) ||
+			    (err = check_id(raw, id, m->type, false, what, d)))
+				return err;
+			if (kind == BTF_KIND_UNION && off) {
+				diag_set(d,
+					 "type [%u] %s: union member at bit "
+					 "offset %u, expected 0",
+					 id, what, off);
+				return -EINVAL;
+			}
+			if (off < last) {
+				diag_set(d,
+					 "type [%u] %s: bit offset %u is "
+					 "below the previous member's %u",
+					 id, what, off, last);
+				return -EINVAL;
+			}
+			if ((off + 7) / 8 > t->size) {
+				diag_set(d,
+					 "type [%u] %s: bit offset %u is "
+					 "past the size (%u bytes)",
+					 id, what, off, t->size);
+				return -EINVAL;
+			}
+			last = off;
+		}
+		return 0;
+	}
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64: {
+		uint32_t step = kind == BTF_KIND_ENUM
+					? sizeof(struct btf_enum)
+					: sizeof(struct btf_enum64);
+		const uint8_t *e = (const uint8_t *)(t + 1);
+
+		if (t->size != 1 && t->size != 2 && t->size != 4 &&
+		    t->size != 8) {
+			diag_set(d,
+				 "type [%u] %s '%s': size %u is not 1, 2, 4 "
+				 "or 8",
+				 id, kname, type_name(raw, t), t->size);
+			return -EINVAL;
+		}
+		if ((err = check_name(raw, id, t->name_off, NAME_OPT_IDENT,
+				      kname, d)))
+			return err;
+		for (i = 0; i < vlen; i++, e += step) {
+			snprintf(what, sizeof(what), "%s '%s' enumerator #%u",
+				 kname, type_name(raw, t), i);
+			if ((err = check_name(raw, id, *(const uint32_t *)e,
+					      NAME_IDENT, what, d)))
+				return err;
+		}
+		return 0;
+	}
+	case BTF_KIND_FWD:
+		if (vlen)
+			goto bad_info;
+		if (t->type) {
+			diag_set(d, "type [%u] FWD: type %u, expected 0", id,
+				 t->type);
+			return -EINVAL;
+		}
+		return check_name(raw, id, t->name_off, NAME_IDENT, kname, d);
+	case BTF_KIND_FUNC:
+		if (kflag || vlen > BTF_FUNC_EXTERN)
+			goto bad_info;
+		if ((err = check_name(raw, id, t->name_off, NAME_IDENT, kname,
+				      d)))
+			return err;
+		return check_id(raw, id, t->type, false, kname, d);
+	case BTF_KIND_FUNC_PROTO: {
+		const struct btf_param *p = (const void *)(t + 1);
+
+		if (kflag)
+			goto bad_info;
+		if ((err = check_name(raw, id, t->name_off, NAME_NONE, kname,
+				      d)))
+			return err;
+		if ((err = check_id(raw, id, t->type, true, "FUNC_PROTO return",
+				    d)))
+			return err;
+		for (i = 0; i < vlen; i++, p++) {
+			snprintf(what, sizeof(what), "FUNC_PROTO param #%u", i);
+			if ((err = check_id(raw, id, p->type, true, what, d)))
+				return err;
+			if (!p->type && (i != vlen - 1 || p->name_off)) {
+				diag_set(d,
+					 "type [%u] %s: void parameter "
+					 "(varargs) is only valid last and "
+					 "unnamed",
+					 id, what);
+				return -EINVAL;
+			}
+			if ((err = check_name(raw, id, p->name_off,
+					      NAME_OPT_IDENT, what, d)))
+				return err;
+		}
+		return 0;
+	}
+	case BTF_KIND_VAR: {
+		uint32_t linkage = *(const uint32_t *)(t + 1);
+
+		if (vlen || kflag)
+			goto bad_info;
+		if (linkage > BTF_VAR_GLOBAL_EXTERN) {
+			diag_set(d, "type [%u] VAR: linkage %u", id, linkage);
+			return -EINVAL;
+		}
+		if ((err = check_name(raw, id, t->name_off, NAME_IDENT, kname,
+				      d)))
+			return err;
+		return check_id(raw, id, t->type, false, kname, d);
+	}
+	case BTF_KIND_DATASEC: {
+		const struct btf_var_secinfo *s = (const void *)(t + 1);
+
+		if (kflag)
+			goto bad_info;
+		if ((err = check_name(raw, id, t->name_off, NAME_SECTION, kname,
+				      d)))
+			return err;
+		for (i = 0; i < vlen; i++, s++) {
+			snprintf(what, sizeof(what), "DATASEC '%s' entry #%u",
+				 type_name(raw, t), i);
+			if ((err = check_id(raw, id, s->type, false, what, d)))
+				return err;
+		}
+		return 0;
+	}
+	case BTF_KIND_FLOAT:
+		if (vlen || kflag)
+			goto bad_info;
+		if (t->size != 2 && t->size != 4 && t->size != 8 &&
+		    t->size != 12 && t->size != 16) {
+			diag_set(d,
+				 "type [%u] FLOAT: size %u is not 2, 4, 8, 12 "
+				 "or 16",
+				 id, t->size);
+			return -EINVAL;
+		}
+		return check_name(raw, id, t->name_off, NAME_ANY, kname, d);
+	case BTF_KIND_DECL_TAG: {
+		int32_t idx = *(const int32_t *)(t + 1);
+
+		if (vlen || kflag)
+			goto bad_info;
+		if (idx < -1) {
+			diag_set(d,
+				 "type [%u] DECL_TAG: component index %d is "
+				 "below -1",
+				 id, idx);
+			return -EINVAL;
+		}
+		if ((err = check_name(raw, id, t->name_off, NAME_ANY, kname,
+				      d)))
+			return err;
+		return check_id(raw, id, t->type, false, kname, d);
+	}
+	default:
+		diag_set(d, "type [%u]: unknown kind %u", id, kind);
+		return -EINVAL;
+	}
+bad_info:
+	diag_set(d, "type [%u] %s: invalid info 0x%08x (vlen %u, kind_flag %u)",
+		 id, kname, t->info, vlen, kflag);
+	return -EINVAL;
+}
+
+static int index_types(struct btf_raw *raw, struct diag *d)
+{
+	uint32_t off = 0, cap = 0, cnt = 0, id;
+	uint32_t *offs = NULL;
+
+	/* records are at least 12 bytes: a tight upper bound on the count */
+	cap = raw->types_len / sizeof(struct btf_type) + 1;
+	offs = malloc((size_t)cap * sizeof(*offs));
+	if (!offs) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	while (off < raw->types_len) {
+		const struct btf_type *t = (const void *)(raw->types + off);
+		uint32_t rec;
+
+		id = raw->start_id + cnt;
+		if (raw->types_len - off < sizeof(struct btf_type)) {
+			diag_set(d, "type [%u] at byte %u: truncated record",
+				 id, off);
+			goto err;
+		}
+		if (btf_type_kind(t) == BTF_KIND_UNKN ||
+		    btf_type_kind(t) > BTF_KIND_MAX) {
+			diag_set(d, "type [%u] at byte %u: unknown kind %u", id,
+				 off, btf_type_kind(t));
+			goto err;
+		}
+		if (t->info & 0x60ff0000) {
+			diag_set(d,
+				 "type [%u] at byte %u: reserved bits set in "
+				 "info 0x%08x",
+				 id, off, t->info);
+			goto err;
+		}
+		rec = btf_raw__rec_size(t, raw->types_len - off);
+		if (!rec) {
+			diag_set(d,
+				 "type [%u] %s at byte %u: vlen %u runs past "
+				 "the "
+				 "end of the type section (%u bytes)",
+				 id, btf_kind_str(btf_type_kind(t)), off,
+				 btf_type_vlen(t), raw->types_len);
+			goto err;
+		}
+		if (id > BTF_MAX_TYPE) {
+			diag_set(d, "more than %u types", BTF_MAX_TYPE);
+			goto err;
+		}
+		offs[cnt++] = off;
+		off += rec;
+	}
+	raw->type_offs = offs;
+	raw->type_cnt = cnt;
+	return 0;
+err:
+	free(offs);
+	return -EINVAL;
+}
+
+/* Kinds a member, array element or variable may have once resolved. */
+static bool is_data_kind(uint32_t kind)
+{
+	switch (kind) {
+	case BTF_KIND_INT:
+	case BTF_KIND_PTR:
+	case BTF_KIND_ARRAY:
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FLOAT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_modifier(uint32_t kind)
+{
+	return kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_VOLATILE ||
+	       kind == BTF_KIND_CONST || kind == BTF_KIND_RESTRICT ||
+	       kind == BTF_KIND_TYPE_TAG;
+}
+
+static int resolve(struct resolver *r, uint32_t id, int depth);
+
+/*
+ * Follows modifiers from id and returns the id of the first type that is
+ * not one, resolving what it passes. *kind receives that type's kind
+ * (BTF_KIND_UNKN for void).
+ */
+static int skip_mods(struct resolver *r, uint32_t id, int depth, uint32_t *out,
+		     uint32_t *kind)
+{
+	const struct btf_raw *raw = r->raw;
+	const struct btf_type *t;
+	int err;
+
+	if (id && id >= raw->start_id) {
+		err = resolve(r, id, depth);
+		if (err)
+			return err;
+	}
+	for (;;) {
+		t = btf_raw__type(raw, id);
+		if (!t) {
+			*out = 0;
+			*kind = BTF_KIND_UNKN;
+			return 0;
+		}
+		if (!is_modifier(btf_type_kind(t))) {
+			*out = id;
+			*kind = btf_type_kind(t);
+			return 0;
+		}
+		/* resolved already: chains are loop-free and bounded */
+		id = t->type;
+	}
+}
+
+static int resolve_member(struct resolver *r, uint32_t id,
+			  const struct btf_type *t, uint32_t i,
+			  const struct btf_member *m, int depth)
+{
+	const struct btf_raw *raw = r->raw;
+	bool kflag = btf_type_kflag(t);
+	uint32_t off = kflag ? BTF_MEMBER_BIT_OFFSET(m->offset) : m->offset;
+	uint32_t bits = kflag ? BTF_MEMBER_BITFIELD_SIZE(m->offset) : 0;
+	uint32_t rid, rkind, msize;
+	const char *mname = btf_raw__str(raw, m->name_off);
+	int err;
+
+	err = skip_mods(r, m->type, depth + 1, &rid, &rkind);
+	if (err)
+		return err;
+	if (!is_data_kind(rkind)) {
+		diag_set(r->d,
+			 "type [%u] %s '%s' member '%s' (#%u): type [%u] is "
+			 "%s, not a data type%s",
+			 id, btf_kind_str(btf_type_kind(t)), type_name(raw, t),
+			 mname && *mname ? mname : "(anon)", i, rid,
+			 rid ? btf_kind_str(rkind) : "void",
+			 mismatch(raw, rid ? rid : m->type));
+		return -EINVAL;
+	}
+	if ((rkind == BTF_KIND_STRUCT || rkind == BTF_KIND_UNION ||
+	     rkind == BTF_KIND_ARRAY) &&
+	    rid >= raw->start_id) {
+		err = resolve(r, rid, depth + 1);
+		if (err)
+			return err;
+	}
+	msize = btf_raw__size(raw, m->type);
+	if (bits) {
+		if (rkind != BTF_KIND_INT && rkind != BTF_KIND_ENUM &&
+		    rkind != BTF_KIND_ENUM64) {
+			diag_set(r->d,
+				 "type [%u] %s '%s' member '%s': bitfield of "
+				 "kind %s",
+				 id, btf_kind_str(btf_type_kind(t)),
+				 type_name(raw, t), mname ? mname : "",
+				 btf_kind_str(rkind));
+			return -EINVAL;
+		}
+		if (bits > 128 || bits > msize * 8 ||
+		    (uint64_t)off + bits > (uint64_t)t->size * 8) {
+			diag_set(
+				r->d,
+				"type [%u] %s '%s' member '%s': bitfield of %u "
+				"bits at bit %u does not fit (member type %u "
+				"bytes, struct %u bytes)%s",
+				id, btf_kind_str(btf_type_kind(t)),
+				type_name(raw, t), mname ? mname : "", bits,
+				off, msize, t->size, mismatch(raw, rid));
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (rkind == BTF_KIND_INT) {
+		const struct btf_type *it = btf_raw__type(raw, rid);
+		uint32_t v = *(const uint32_t *)(it + 1);
+		uint64_t end =
+			(uint64_t)off + BTF_INT_OFFSET(v) + BTF_INT_BITS(v);
+
+		if (end <= (uint64_t)t->size * 8)
+			return 0;
+	} else if (off % 8 == 0 && (uint64_t)off / 8 + msize <= t->size) {
+		return 0;
+	} else if (off % 8) {
+		diag_set(r->d,
+			 "type [%u] %s '%s' member '%s': not byte aligned (bit "
+			 "offset %u)",
+			 id, btf_kind_str(btf_type_kind(t)), type_name(raw, t),
+			 mname ? mname : "", off);
+		return -EINVAL;
+	}
+	diag_set(r->d,
+		 "type [%u] %s '%s' member '%s': %u bytes at byte %u exceed "
+		 "the size (%u bytes)%s",
+		 id, btf_kind_str(btf_type_kind(t)), type_name(raw, t),
+		 mname && *mname ? mname : "(anon)", msize, off / 8, t->size,
+		 mismatch(raw, rid));
+	return -EINVAL;
+}
+
+/*
+ * Resolves local type id: checks its references and records its size.
+ * depth counts the types being resolved on the way here.
+ */
+static int resolve(struct resolver *r, uint32_t id, int depth)
+{
+	struct btf_raw *raw = r->raw;
+	uint32_t idx = id - raw->start_id, i, rid, rkind, size = 0;
+	const struct btf_type *t;
+	int err;
+
+	if (r->state[idx] == RES_DONE)
+		return 0;
+	if (r->state[idx] == RES_BUSY) {
+		diag_set(r->d, "type [%u] %s: reference loop back to itself",
+			 id,
+			 btf_kind_str(btf_type_kind(btf_raw__type(raw, id))));
+		return -ELOOP;
+	}
+	if (depth > BTF_RAW_MAX_DEPTH) {
+		diag_set(r->d,
+			 "type [%u]: reference chain deeper than %d types", id,
+			 BTF_RAW_MAX_DEPTH);
+		return -ELOOP;
+	}
+	r->state[idx] = RES_BUSY;
+	t = btf_raw__type(raw, id);
+
+	switch (btf_type_kind(t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FLOAT:
+		size = t->size;
+		break;
+	case BTF_KIND_FWD:
+		break;
+	case BTF_KIND_PTR:
+		size = raw->ptr_sz;
+		/* fallthrough */
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG: {
+		const struct btf_type *tt = btf_raw__type(raw, t->type);
+		uint32_t tk = tt ? btf_type_kind(tt) : BTF_KIND_UNKN;
+
+		if (tk == BTF_KIND_VAR || tk == BTF_KIND_DATASEC ||
+		    tk == BTF_KIND_DECL_TAG || tk == BTF_KIND_FUNC) {
+			diag_set(r->d,
+				 "type [%u] %s: refers to type [%u] of "
+				 "kind %s%s",
+				 id, btf_kind_str(btf_type_kind(t)), t->type,
+				 btf_kind_str(tk), mismatch(raw, t->type));
+			err = -EINVAL;
+			goto out;
+		}
+		/* a pointer's size does not depend on its target, so it
+		 * ends containment chains; pointer chains are checked by
+		 * check_ptr_chains() */
+		if (t->type >= raw->start_id &&
+		    btf_type_kind(t) != BTF_KIND_PTR) {
+			err = resolve(r, t->type, depth + 1);
+			if (err)
+				goto out;
+		}
+		if (btf_type_kind(t) != BTF_KIND_PTR)
+			size = btf_raw__size(raw, t->type);
+		break;
+	}
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = (const void *)(t + 1);
+		uint32_t ik;
+		uint64_t total;
+
+		err = skip_mods(r, a->index_type, depth + 1, &rid, &ik);
+		if (err)
+			goto out;
+		if (ik != BTF_KIND_INT) {
+			diag_set(r->d,
+				 "type [%u] ARRAY: index type [%u] is %s, "
+				 "not INT%s",
+				 id, rid, rid ? btf_kind_str(ik) : "void",
+				 mismatch(raw, rid));
+			err = -EINVAL;
+			goto out;
+		}
+		err = skip_mods(r, a->type, depth + 1, &rid, &rkind);
+		if (err)
+			goto out;
+		if (!is_data_kind(rkind)) {
+			diag_set(r->d,
+				 "type [%u] ARRAY: element type [%u] is "
+				 "%s, not a data type%s",
+				 id, rid, rid ? btf_kind_str(rkind) : "void",
+				 mismatch(raw, rid));
+			err = -EINVAL;
+			goto out;
+		}
+		if (rid >= raw->start_id) {
+			err = resolve(r, rid, depth + 1);
+			if (err)
+				goto out;
+		}
+		total = (uint64_t)btf_raw__size(raw, a->type) * a->nelems;
+		if (total > UINT32_MAX) {
+			diag_set(r->d,
+				 "type [%u] ARRAY: %u elements of %u bytes "
+				 "overflow 32 bits",
+				 id, a->nelems, btf_raw__size(raw, a->type));
+			err = -EINVAL;
+			goto out;
+		}
+		size = (uint32_t)total;
+		break;
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *m = (const void *)(t + 1);
+
+		for (i = 0; i < btf_type_vlen(t); i++, m++) {
+			err = resolve_member(r, id, t, i, m, depth);
+			if (err)
+				goto out;
+		}
+		size = t->size;
+		break;
+	}
+	case BTF_KIND_FUNC: {
+		const struct btf_type *pt = btf_raw__type(raw, t->type);
+
+		if (btf_type_kind(pt) != BTF_KIND_FUNC_PROTO) {
+			diag_set(r->d,
+				 "type [%u] FUNC '%s': type [%u] is %s, "
+				 "not FUNC_PROTO%s",
+				 id, type_name(raw, t), t->type,
+				 btf_kind_str(btf_type_kind(pt)),
+				 mismatch(raw, t->type));
+			err = -EINVAL;
+			goto out;
+		}
+		break;
+	}
+	case BTF_KIND_FUNC_PROTO: {
+		const struct btf_param *p = (const void *)(t + 1);
+
+		for (i = 0; i <= btf_type_vlen(t); i++) {
+			uint32_t ref = i ? p[i - 1].type : t->type;
+
+			if (!ref)
+				continue;
+			err = skip_mods(r, ref, depth + 1, &rid, &rkind);
+			if (err)
+				goto out;
+			if (rkind == BTF_KIND_FUNC || rkind == BTF_KIND_VAR ||
+			    rkind == BTF_KIND_DATASEC ||
+			    rkind == BTF_KIND_DECL_TAG ||
+			    rkind == BTF_KIND_FUNC_PROTO) {
+				if (i)
+					diag_set(r->d,
+						 "type [%u] FUNC_PROTO "
+						 "param #%u: type [%u] "
+						 "is %s%s",
+						 id, i - 1, rid,
+						 btf_kind_str(rkind),
+						 mismatch(raw, rid));
+				else
+					diag_set(r->d,
+						 "type [%u] FUNC_PROTO "
+						 "return: type [%u] is "
+						 "%s%s",
+						 id, rid, btf_kind_str(rkind),
+						 mismatch(raw, rid));
+				err = -EINVAL;
+				goto out;
+			}
+		}
+		break;
+	}
+	case BTF_KIND_VAR:
+		err = skip_mods(r, t->type, depth + 1, &rid, &rkind);
+		if (err)
+			goto out;
+		if (!is_data_kind(rkind)) {
+			diag_set(r->d,
+				 "type [%u] VAR '%s': type [%u] is %s, not "
+				 "a data type%s",
+				 id, type_name(raw, t), rid,
+				 rid ? btf_kind_str(rkind) : "void",
+				 mismatch(raw, rid));
+			err = -EINVAL;
+			goto out;
+		}
+		if (rid >= raw->start_id) {
+			err = resolve(r, rid, depth + 1);
+			if (err)
+				goto out;
+		}
+		size = btf_raw__size(raw, t->type);
+		break;
+	case BTF_KIND_DATASEC: {
+		const struct btf_var_secinfo *s = (const void *)(t + 1);
+		uint64_t end = 0;
+
+		for (i = 0; i < btf_type_vlen(t); i++, s++) {
+			const struct btf_type *vt = btf_raw__type(raw, s->type);
+			uint32_t vk = btf_type_kind(vt);
+
+			if (vk != BTF_KIND_VAR && vk != BTF_KIND_FUNC) {
+				diag_set(r->d,
+					 "type [%u] DATASEC '%s' entry "
+					 "#%u: type [%u] is %s, not VAR%s",
+					 id, type_name(raw, t), i, s->type,
+					 btf_kind_str(vk),
+					 mismatch(raw, s->type));
+				err = -EINVAL;
+				goto out;
+			}
+			if (s->offset < end ||
+			    (t->size &&
+			     (uint64_t)s->offset + s->size > t->size)) {
+				diag_set(r->d,
+					 "type [%u] DATASEC '%s' entry "
+					 "#%u: bytes [%u, +%u) overlap the "
+					 "previous entry or exceed the "
+					 "section (%u bytes)",
+					 id, type_name(raw, t), i, s->offset,
+					 s->size, t->size);
+				err = -EINVAL;
+				goto out;
+			}
+			if (vk == BTF_KIND_VAR) {
+				if (s->type >= raw->start_id) {
+					err = resolve(r, s->type, depth + 1);
+					if (err)
+						goto out;
+				}
+				if (btf_raw__size(raw, s->type) > s->size) {
+					diag_set(r->d,
+						 "type [%u] DATASEC '%s' "
+						 "entry #%u: size %u is "
+						 "below its VAR's %u",
+						 id, type_name(raw, t), i,
+						 s->size,
+						 btf_raw__size(raw, s->type));
+					err = -EINVAL;
+					goto out;
+				}
+			}
+			end = (uint64_t)s->offset + s->size;
+		}
+		size = t->size;
+		break;
+	}
+	case BTF_KIND_DECL_TAG: {
+		const struct btf_type *tt = btf_raw__type(raw, t->type);
+		int32_t cidx = *(const int32_t *)(t + 1);
+		uint32_t tk = btf_type_kind(tt), n = 0;
+
+		if (tk == BTF_KIND_STRUCT || tk == BTF_KIND_UNION) {
+			n = btf_type_vlen(tt);
+		} else if (tk == BTF_KIND_FUNC) {
+			n = btf_type_vlen(btf_raw__type(raw, tt->type));
+			/* the FUNC may not be resolved yet: check its proto */
+			if (!btf_raw__type(raw, tt->type))
+				n = 0;
+		} else if (tk != BTF_KIND_VAR && tk != BTF_KIND_TYPEDEF) {
+			diag_set(r->d,
+				 "type [%u] DECL_TAG: target [%u] is %s%s", id,
+				 t->type, btf_kind_str(tk),
+				 mismatch(raw, t->type));
+			err = -EINVAL;
+			goto out;
+		}
+		if (cidx >= 0 && (uint32_t)cidx >= n) {
+			diag_set(r->d,
+				 "type [%u] DECL_TAG: component %d of "
+				 "type [%u] %s which has %u",
+				 id, cidx, t->type, btf_kind_str(tk), n);
+			err = -EINVAL;
+			goto out;
+		}
+		break;
+	}
+	}
+	err = 0;
+out:
+	if (err)
+		return err;
+	raw->sizes[idx] = size;
+	r->state[idx] = RES_DONE;
+	return 0;
+}
+
+/*
+ * Chains of pointers and modifiers: each must end (in a type that is
+ * neither) within BTF_RAW_MAX_DEPTH steps without coming back to itself.
+ * Walks are memoized: a type reached on an earlier walk ends the walk.
+ */
+static int check_ptr_chains(const struct btf_raw *raw, uint8_t *state,
+			    struct diag *d)
+{
+	uint32_t i, path[BTF_RAW_MAX_DEPTH + 1];
+
+	memset(state, RES_NONE, raw->type_cnt);
+	for (i = 0; i < raw->type_cnt; i++) {
+		uint32_t cur = raw->start_id + i, n = 0, k;
+
+		while (cur >= raw->start_id) {
+			const struct btf_type *t = btf_raw__type(raw, cur);
+			uint32_t idx = cur - raw->start_id;
+
+			if (btf_type_kind(t) != BTF_KIND_PTR &&
+			    !is_modifier(btf_type_kind(t)))
+				break;
+			if (state[idx] == RES_DONE)
+				break;
+			if (state[idx] == RES_BUSY) {
+				diag_set(d,
+					 "type [%u] %s: reference loop back "
+					 "to itself through type [%u]",
+					 cur, btf_kind_str(btf_type_kind(t)),
+					 path[n - 1]);
+				return -ELOOP;
+			}
+			if (n == BTF_RAW_MAX_DEPTH) {
+				diag_set(d,
+					 "type [%u] %s: chain of pointers "
+					 "and modifiers deeper than %d",
+					 raw->start_id + i,
+					 btf_kind_str(btf_type_kind(t)),
+					 BTF_RAW_MAX_DEPTH);
+				return -ELOOP;
+			}
+			state[idx] = RES_BUSY;
+			path[n++] = cur;
+			cur = t->type;
+		}
+		for (k = 0; k < n; k++)
+			state[path[k] - raw->start_id] = RES_DONE;
+	}
+	return 0;
+}
+
+/* Pointer size of a standalone blob, from its "long" integer. */
+static uint32_t guess_ptr_sz(const struct btf_raw *raw)
+{
+	uint32_t i;
+
+	for (i = 0; i < raw->type_cnt; i++) {
+		const struct btf_type *t =
+			(const void *)(raw->types + raw->type_offs[i]);
+		const char *n;
+
+		if (btf_type_kind(t) != BTF_KIND_INT)
+			continue;
+		n = btf_raw__str(raw, t->name_off);
+		if (n &&
+		    (!strcmp(n, "long int") || !strcmp(n, "long unsigned int")))
+			return t->size == 4 ? 4 : 8;
+	}
+	return 8;
+}
+
+int btf_raw__parse(struct btf_raw *raw, const void *data, size_t size,
+		   const struct btf_raw *base, struct diag *d)
+{
+	struct resolver r = {.raw = raw, .d = d};
+	uint32_t i;
+	int err;
+
+	memset(raw, 0, sizeof(*raw));
+	raw->data = data;
+	raw->base = base;
+	raw->start_id = base ? btf_raw__type_cnt(base) : 1;
+	raw->start_str_off = base ? base->start_str_off + base->str_len : 0;
+
+	err = check_hdr(raw, data, size, d);
+	if (err)
+		goto err;
+	raw->size = (uint32_t)size;
+	err = check_strs(raw, d);
+	if (err)
+		goto err;
+	err = index_types(raw, d);
+	if (err)
+		goto err;
+	for (i = 0; i < raw->type_cnt; i++) {
+		err = check_meta(raw, raw->start_id + i,
+				 (const void *)(raw->types + raw->type_offs[i]),
+				 d);
+		if (err)
+			goto err;
+	}
+	raw->ptr_sz = base ? base->ptr_sz : guess_ptr_sz(raw);
+	raw->sizes = calloc(raw->type_cnt + 1, sizeof(*raw->sizes));
+	r.state = calloc(raw->type_cnt + 1, 1);
+	if (!raw->sizes || !r.state) {
+		diag_set(d, "out of memory");
+		err = -ENOMEM;
+		goto err;
+	}
+	err = check_ptr_chains(raw, r.state, d);
+	if (err)
+		goto err;
+	memset(r.state, RES_NONE, raw->type_cnt + 1);
+	for (i = 0; i < raw->type_cnt; i++) {
+		err = resolve(&r, raw->start_id + i, 0);
+		if (err)
+			goto err;
+	}
+	free(r.state);
+	return 0;
+err:
+	free(r.state);
+	btf_raw__release(raw);
+	return err;
+}
+
+void btf_raw__release(struct btf_raw *raw)
+{
+	if (!raw)
+		return;
+	free(raw->type_offs);
+	free(raw->sizes);
+	raw->type_offs = NULL;
+	raw->sizes = NULL;
+	raw->type_cnt = 0;
+}
+
+int btf_type_visit_ids(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
+{
+	uint32_t i, vlen = btf_type_vlen(t);
+	int err;
+
+	switch (btf_type_kind(t)) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+	case BTF_KIND_TYPE_TAG:
+		return fn(&t->type, ctx);
+	case BTF_KIND_ARRAY: {
+		struct btf_array *a = (void *)(t + 1);
+
+		if ((err = fn(&a->type, ctx)))
+			return err;
+		return fn(&a->index_type, ctx);
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		struct btf_member *m = (void *)(t + 1);
+
+		for (i = 0; i < vlen; i++)
+			if ((err = fn(&m[i].type, ctx)))
+				return err;
+		return 0;
+	}
+	case BTF_KIND_FUNC_PROTO: {
+		struct btf_param *p = (void *)(t + 1);
+
+		if ((err = fn(&t->type, ctx)))
+			return err;
+		for (i = 0; i < vlen; i++)
+			if ((err = fn(&p[i].type, ctx)))
+				return err;
+		return 0;
+	}
+	case BTF_KIND_DATASEC: {
+		struct btf_var_secinfo *s = (void *)(t + 1);
+
+		for (i = 0; i < vlen; i++)
+			if ((err = fn(&s[i].type, ctx)))
+				return err;
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+int btf_type_visit_strs(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
+{
+	uint32_t i, vlen = btf_type_vlen(t);
+	int err;
+
+	if ((err = fn(&t->name_off, ctx)))
+		return err;
+	switch (btf_type_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		struct btf_member *m = (void *)(t + 1);
+
+		for (i = 0; i < vlen; i++)
+			if ((err = fn(&m[i].name_off, ctx)))
+				return err;
+		return 0;
+	}
+	case BTF_KIND_ENUM: {
+		struct btf_enum *e = (void *)(t + 1);
+
+		for (i = 0; i < vlen; i++)
+			if ((err = fn(&e[i].name_off, ctx)))
+				return err;
+		return 0;
+	}
+	case BTF_KIND_ENUM64: {
+		struct btf_enum64 *e = (void *)(t + 1);
+
+		for (i = 0; i < vlen; i++)
+			if ((err = fn(&e[i].name_off, ctx)))
+				return err;
+		return 0;
+	}
+	case BTF_KIND_FUNC_PROTO: {
+		struct btf_param *p = (void *)(t + 1);
+
+		for (i = 0; i < vlen; i++)
+			if ((err = fn(&p[i].name_off, ctx)))
+				return err;
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+void *btf_raw__write(const void *types, uint32_t types_len, const void *strs,
+		     uint32_t str_len, size_t *size)
+{
+	struct btf_header hdr = {
+		.magic = BTF_MAGIC,
+		.version = BTF_VERSION,
+		.hdr_len = sizeof(struct btf_header),
+		.type_off = 0,
+		.type_len = types_len,
+		.str_off = types_len,
+		.str_len = str_len,
+	};
+	size_t total = sizeof(hdr) + (size_t)types_len + str_len;
+	uint8_t *buf = malloc(total);
+
+	if (!buf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(buf, &hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), types, types_len);
+	memcpy(buf + sizeof(hdr) + types_len, strs, str_len);
+	*size = total;
+	return buf;
+}
+
+void *btf_raw__join(const struct btf_raw *base, const struct btf_raw *split,
+		    size_t *size)
+{
+	uint64_t types_len = (uint64_t)base->types_len + split->types_len;
+	uint64_t str_len = (uint64_t)base->str_len + split->str_len;
+	struct btf_header hdr = {
+		.magic = BTF_MAGIC,
+		.version = BTF_VERSION,
+		.hdr_len = sizeof(struct btf_header),
+	};
+	uint8_t *buf, *p;
+
+	if (base->base || split->base != base || types_len > UINT32_MAX ||
+	    types_len + str_len + sizeof(hdr) > UINT32_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	hdr.type_len = (uint32_t)types_len;
+	hdr.str_off = (uint32_t)types_len;
+	hdr.str_len = (uint32_t)str_len;
+	buf = malloc(sizeof(hdr) + types_len + str_len);
+	if (!buf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = buf;
+	memcpy(p, &hdr, sizeof(hdr));
+	p += sizeof(hdr);
+	memcpy(p, base->types, base->types_len);
+	p += base->types_len;
+	memcpy(p, split->types, split->types_len);
+	p += split->types_len;
+	memcpy(p, base->strs, base->str_len);
+	p += base->str_len;
+	memcpy(p, split->strs, split->str_len);
+	*size = sizeof(hdr) + types_len + str_len;
+	return buf;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * strset: a string section under construction; every string stored once.
+ * Offsets returned stay valid as the set grows; pointers into data do not.
+ */
+#ifndef BTFAR_FORMATS_STRSET_H
+#define BTFAR_FORMATS_STRSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct strset {
+	char *data; /* NUL-separated strings; data[0] == '\0' */
+	size_t len; /* bytes used in data */
+	size_t cap; /* bytes allocated for data */
+	uint64_t *
+		slots; /* open addressing: hash << 32 | (offset + 1); 0 empty */
+	size_t slot_cnt; /* power of two */
+	size_t used;	 /* strings stored (slots in use) */
+};
+
+/* Starts a set holding the empty string at offset 0; expect_bytes sizes it. */
+int strset__init(struct strset *s, size_t expect_bytes);
+void strset__release(struct strset *s);
+/* Adds str (len bytes, no NUL among them); returns its offset or -ENOMEM,
+ * or -E2BIG once the set passes 4 GiB. */
+int64_t strset__add(struct strset *s, const char *str, size_t len);
+
+#endif /* BTFAR_FORMATS_STRSET_H */

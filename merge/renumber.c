@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Merging split BTFs.
+ *
+ * Algorithm summary:
+ * 1. Id maps: module k's local type j gets id B + sum of the kept types of
+ *    modules 0..k-1 + its rank among the kept types of module k, where B is
+ *    the base's type count. With the DATASEC policy "drop", DATASEC and VAR
+ *    records and DECL_TAGs on a VAR are not kept (map entry 0); nothing
+ *    else can refer to them, which validation guarantees (VARs are only
+ *    reached from DATASECs and tags).
+ * 2. Strings: every string of every module's string section is interned
+ *    once into one set, giving a per-module map from local string offset to
+ *    merged offset. Base offsets (below the base string length) are kept.
+ * 3. Copy: the kept records are copied in order and every id and string
+ *    offset field rewritten through the maps.
+ * Invariants: references into the base are unchanged; the result is split
+ * BTF on the same base, and depends only on the order of mods[].
+ */
+#include "renumber.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/strset.h"
+
+struct rewrite_ctx {
+	uint32_t base_cnt;	 /* first split id */
+	uint32_t base_str_len;	 /* first split string offset */
+	const uint32_t *id_map;	 /* local index -> new id (0: dropped) */
+	const uint32_t *str_map; /* local string offset -> merged offset */
+	uint32_t str_len;	 /* module's string section length */
+	int bad;		 /* a reference to a dropped type was met */
+};
+
+static int rewrite_id(uint32_t *id, void *c)
+{
+	struct rewrite_ctx *ctx = c;
+	uint32_t nid;
+
+	if (*id < ctx->base_cnt)
+		return 0;
+	nid = ctx->id_map[*id - ctx->base_cnt];
+	if (!nid)
+		ctx->bad = 1;
+	*id = nid;
+	return 0;
+}
+
+static int rewrite_str(uint32_t *off, void *c)
+{
+	struct rewrite_ctx *ctx = c;
+
+	if (*off < ctx->base_str_len)
+		return 0;
+	*off = ctx->base_str_len + ctx->str_map[*off - ctx->base_str_len];
+	return 0;
+}
+
+static bool dropped_kind(const struct btf_raw *m, const struct btf_type *t)
+{
+	uint32_t k = btf_type_kind(t);
+
+	if (k == BTF_KIND_DATASEC || k == BTF_KIND_VAR)
+		return true;
+	if (k == BTF_KIND_DECL_TAG) {
+		const struct btf_type *tt = btf_raw__type(m, t->type);
+
+		return tt && btf_type_kind(tt) == BTF_KIND_VAR;
+	}
+	return false;
+}
+
+int renumber_merge(const struct btf_raw *base,
+		   const struct btf_raw *const *mods, size_t n,
+		   const struct renumber_opts *opts,
+		   struct renumber_result *res, struct diag *d)
+{
+	uint32_t base_cnt = btf_raw__type_cnt(base);
+	uint32_t base_str_len = base->start_str_off + base->str_len;
+	uint64_t total_types = 0, total_len = 0, total_strs = 0;
+	uint32_t **id_maps = NULL, *str_map = NULL, next_id = base_cnt;
+	size_t k, max_str = 0, out_off = 0;
+	struct strset set;
+	int err = -ENOMEM;
+
+	memset(res, 0, sizeof(*res));
+	memset(&set, 0, sizeof(set));
+	for (k = 0; k < n; k++) {
+		total_len += mods[k]->types_len;
+		total_strs += mods[k]->str_len;
+		if (mods[k]->str_len > max_str)
+			max_str = mods[k]->str_len;
+	}
+	if (total_len > UINT32_MAX) {
+		diag_set(d, "merged type section of %llu bytes is over 4 GiB",
+			 (unsigned long long)total_len);
+		return -E2BIG;
+	}
+	id_maps = calloc(n ? n : 1, sizeof(*id_maps));
+	res->first_id = calloc(n ? n : 1, sizeof(*res->first_id));
+	res->type_cnts = calloc(n ? n : 1, sizeof(*res->type_cnts));
+	res->types = malloc(total_len ? total_len : 1);
+	str_map = malloc((max_str ? max_str : 1) * sizeof(*str_map));
+	if (!id_maps || !res->first_id || !res->type_cnts || !res->types ||
+	    !str_map)
+		goto nomem;
+	/* the merged strings are about a third of the modules' */
+	if (strset__init(&set, total_strs / 3))
+		goto nomem;
+
+	/* 1. id maps */
+	for (k = 0; k < n; k++) {
+		const struct btf_raw *m = mods[k];
+		uint32_t j, *map = malloc((m->type_cnt + 1) * sizeof(*map));
+
+		if (!map)
+			goto nomem;
+		id_maps[k] = map;
+		res->first_id[k] = next_id;
+		for (j = 0; j < m->type_cnt; j++) {
+			const struct btf_type *t =
+				(const void *)(m->types + m->type_offs[j]);
+
+			if (opts && opts->drop_datasec && dropped_kind(m, t)) {
+				map[j] = 0;
+				res->dropped++;
+				continue;
+			}
+			map[j] = next_id++;
+			total_types++;
+		}
+		res->type_cnts[k] = next_id - res->first_id[k];
+		if (next_id >= UINT32_MAX - 1) {
+			diag_set(d, "more than 4 billion types");
+			err = -E2BIG;
+			goto out;
+		}
+	}
+	/* before dedup the id space may pass BTF_MAX_TYPE (libbpf takes it);
+	 * the output is checked against the limit once deduplicated */
+
+	/* 2 and 3, module by module */
+	for (k = 0; k < n; k++) {
+		const struct btf_raw *m = mods[k];
+		struct rewrite_ctx ctx = {
+			.base_cnt = base_cnt,
+			.base_str_len = base_str_len,
+			.id_map = id_maps[k],
+			.str_map = str_map,
+			.str_len = m->str_len,
+		};
+		uint32_t off = 0, j;
+
+		while (off < m->str_len) {
+			size_t len = strlen(m->strs + off);
+			int64_t noff = strset__add(&set, m->strs + off, len);
+
+			if (noff < 0) {
+				err = (int)noff;
+				diag_set(d, "merged string section too large");
+				goto out;
+			}
+			str_map[off] = (uint32_t)noff;
+			off += (uint32_t)len + 1;
+		}
+		for (j = 0; j < m->type_cnt; j++) {
+			const struct btf_type *src =
+				(const void *)(m->types + m->type_offs[j]);
+			uint32_t end = j + 1 < m->type_cnt ? m->type_offs[j + 1]
+							   : m->types_len;
+			uint32_t rec = end - m->type_offs[j];
+			struct btf_type *dst;
+
+			if (!id_maps[k][j])
+				continue;
+			dst = (struct btf_type *)(res->types + out_off);
+			memcpy(dst, src, rec);
+			btf_type_visit_ids(dst, rewrite_id, &ctx);
+			btf_type_visit_strs(dst, rewrite_str, &ctx);
+			out_off += rec;
+		}
+		if (ctx.bad) {
+			diag_set(d,
+				 "module #%zu: a kept type refers to a dropped "
+				 "DATASEC or VAR",
+				 k);
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	if ((uint64_t)base_str_len + set.len >
+	    (uint64_t)BTF_MAX_NAME_OFFSET + 1) {
+		diag_set(d,
+			 "merged strings (%zu bytes, %u in the base) pass the "
+			 "BTF limit of %u bytes",
+			 set.len, base_str_len, BTF_MAX_NAME_OFFSET + 1);
+		err = -E2BIG;
+		goto out;
+	}
+	res->types_len = (uint32_t)out_off;
+	res->type_cnt = (uint32_t)total_types;
+	res->strs = set.data;
+	res->str_len = (uint32_t)set.len;
+	set.data = NULL;
+	err = 0;
+	goto out;
+nomem:
+	diag_set(d, "out of memory");
+	err = -ENOMEM;
+out:
+	if (id_maps)
+		for (k = 0; k < n; k++)
+			free(id_maps[k]);
+	free(id_maps);
+	free(str_map);
+	strset__release(&set);
+	if (err)
+		renumber_result__release(res);
+	return err;
+}
+
+void renumber_result__release(struct renumber_result *res)
+{
+	if (!res)
+		return;
+	free(res->types);
+	free(res->strs);
+	free(res->first_id);
+	free(res->type_cnts);
+	memset(res, 0, sizeof(*res));
+}
