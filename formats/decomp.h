@@ -18,6 +18,7 @@ enum decomp_kind {
 	DECOMP_GZIP,
 };
 
+/* A zero field means no such cap; decomp_all() also takes caps == NULL. */
 struct decomp_caps {
 	uint64_t max_out;   /* most bytes one stream may expand to */
 	uint64_t max_ratio; /* most out/in ratio */
@@ -28,12 +29,13 @@ enum decomp_kind decomp_detect(const void *data, size_t size);
 const char *decomp_kind_str(enum decomp_kind kind);
 
 /*
- * Decompresses the whole of in (one stream; for xz and zstd also several
- * concatenated streams/frames) into a malloc()ed buffer. Refuses truncated
+ * Decompresses the whole of in (one stream, or several concatenated xz
+ * streams, zstd frames or gzip members) into a malloc()ed buffer. Refuses truncated
  * input, trailing garbage, a size that disagrees with the stream's own
  * record (gzip ISIZE, zstd frame content size) and any output past the caps.
  * Returns 0 or a negative errno (-EINVAL corrupt, -EFBIG over a cap, -ENOMEM)
- * with d set, e.g. "xz: truncated stream at input byte 1234".
+ * with d set, e.g. "xz: truncated stream after 1234 input bytes". On success
+ * the caller owns *out and frees it with free(); on error *out is NULL.
  */
 int decomp_all(enum decomp_kind kind, const void *in, size_t in_sz,
 	       const struct decomp_caps *caps, void **out, size_t *out_sz,

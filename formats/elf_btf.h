@@ -35,8 +35,8 @@ bool elf_btf__is_elf(const void *data, size_t size);
  * Checks: every section inside the file, no two sections with file contents
  * overlapping, .BTF / .BTF.base of type PROGBITS and present at most once,
  * .modinfo and notes well formed. Returns 0, -ENOENT when the image is sound
- * but has no .BTF (d says so), or -EINVAL with d naming the section and
- * offset.
+ * but has no .BTF (d says so; the other fields are still filled, for the
+ * report), or -EINVAL with d naming the section and offset. Thread-safe.
  */
 int elf_btf__read(const void *image, size_t size, struct elf_btf *out,
 		  struct diag *d);

@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Builds the inputs of the unit tests into DIR (wiped first): a tiny module
+# (gcc -g, ld -r --build-id, pahole -J) with .modinfo, .BTF and a build id,
+# variants of it, and xz / zstd / gzip streams of it and of a larger file.
+# A missing tool is not a failure: DIR/SKIP then says which, and every test
+# that needs the inputs reports SKIP with that reason.
+set -eu
+
+dir=${1:?usage: gen_inputs.sh DIR}
+rm -rf "$dir"
+mkdir -p "$dir"
+cd "$dir"
+
+for tool in gcc ld pahole objcopy readelf xz zstd gzip seq; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "$tool not found (needed to build the test inputs)" >SKIP
+		cat SKIP
+		exit 0
+	fi
+done
+
+cat >mod.c <<'SRC'
+#ifndef MODNAME
+#define MODNAME "foo"
+#endif
+struct foo {
+	int a;
+	long b;
+	char *c;
+};
+int use_foo(struct foo *f)
+{
+	return f->a + (int)f->b;
+}
+__attribute__((section(".modinfo"), used, aligned(1))) static const char
+	modinfo[] = "license=GPL\0name=" MODNAME
+		    "\0vermagic=6.1.0 SMP preempt mod_unload";
+SRC
+
+# what the kernel does for a module: ld -r --build-id, then pahole -J
+gcc -g -O1 -c mod.c -o mod.o
+ld -r --build-id=sha1 -o nobtf.ko mod.o
+cp nobtf.ko mod.ko
+pahole -J mod.ko
+objcopy --dump-section .BTF=mod.btf mod.ko
+readelf -n mod.ko | sed -n 's/^ *Build ID: *//p' >mod.buildid
+test -s mod.buildid
+objcopy --add-section .BTF.base=mod.btf mod.ko base.ko
+
+# a module name longer than .modinfo name= can hold (63 bytes)
+gcc -g -O1 -DMODNAME='"a_module_name_of_sixty_nine_bytes_which_is_longer_than_sixty_three_by"' \
+	-c mod.c -o longname.ko
+
+# a larger, very compressible payload, to make the decoders grow buffers
+seq 1 400000 >big.bin
+
+for f in mod.ko big.bin; do
+	xz --check=crc32 --lzma2=dict=1MiB -c "$f" >"$f.xz"
+	zstd -q -c "$f" >"$f.zst"
+	gzip -n -c "$f" >"$f.gz"
+done
+zstd -q --no-content-size -c big.bin >big.bin.nosize.zst
+
+# several streams / frames / members one after the other
+cat mod.ko big.bin >cat.bin
+cat mod.ko.xz big.bin.xz >cat.xz
+cat mod.ko.zst big.bin.zst >cat.zst
+cat mod.ko.gz big.bin.gz >cat.gz
+echo "inputs ready in $dir"
