@@ -247,6 +247,13 @@ static bool equiv_body(struct cmp_ctx *c, const struct btf_type *x,
 		return cls_of(x) == cls_of(y) &&
 		       same_str(c, x->name_off, y->name_off);
 	}
+	if ((kx == BTF_KIND_ENUM || kx == BTF_KIND_ENUM64) &&
+	    (ky == BTF_KIND_ENUM || ky == BTF_KIND_ENUM64) &&
+	    (!btf_type_vlen(x) || !btf_type_vlen(y))) {
+		/* an enum without enumerators is a declaration */
+		return x->size == y->size &&
+		       same_str(c, x->name_off, y->name_off);
+	}
 	if (kx != ky || x->info != y->info ||
 	    !same_str(c, x->name_off, y->name_off))
 		return false;
@@ -392,7 +399,7 @@ static void miss(struct verify *v, const char *path, const struct btf_raw *m,
 	job_log(v->opts ? v->opts->log : NULL,
 		v->opts ? v->opts->log_ctx : NULL, &v->lock, BTFAR_LOG_WARN,
 		"%s: type [%u] %s '%s'%s: no equivalent in the merged blob",
-		path, id, btf_kind_str(btf_type_kind(t)),
+		path, id, btf_kind_name(btf_type_kind(t)),
 		name && *name ? name : "", what);
 }
 

@@ -58,7 +58,7 @@ static const char *const kind_names[NR_BTF_KINDS] = {
 	[BTF_KIND_TYPE_TAG] = "TYPE_TAG", [BTF_KIND_ENUM64] = "ENUM64",
 };
 
-const char *btf_kind_str(uint32_t kind)
+const char *btf_kind_name(uint32_t kind)
 {
 	return kind < NR_BTF_KINDS ? kind_names[kind] : "UNKNOWN";
 }
@@ -192,6 +192,27 @@ static const char *type_name(const struct btf_raw *raw,
 	return s && *s ? s : "(anon)";
 }
 
+/* Where in a record a check looks: formatted only when it fails. */
+struct where {
+	const char *kname;	  /* kind, or a fixed label */
+	const struct btf_type *t; /* record, for its name; NULL: none */
+	const char *part;	  /* "member", "enumerator", ...; NULL: none */
+	uint32_t idx;		  /* index of the part */
+};
+
+static const char *where_str(const struct btf_raw *raw, const struct where *w,
+			     char *buf, size_t sz)
+{
+	if (!w->part)
+		return w->kname;
+	if (w->t)
+		snprintf(buf, sz, "%s '%s' %s #%u", w->kname,
+			 type_name(raw, w->t), w->part, w->idx);
+	else
+		snprintf(buf, sz, "%s %s #%u", w->kname, w->part, w->idx);
+	return buf;
+}
+
 enum name_rule {
 	NAME_NONE,	/* must be 0 */
 	NAME_OPT_IDENT, /* empty or an identifier */
@@ -201,40 +222,41 @@ enum name_rule {
 	NAME_OPT_ANY,	/* anything */
 };
 
+static const char *const mismatch_note =
+	" (base mismatch: the split BTF does not fit this base)";
+
 static int check_name(const struct btf_raw *raw, uint32_t id, uint32_t off,
-		      enum name_rule rule, const char *what, struct diag *d)
+		      enum name_rule rule, const struct where *w,
+		      struct diag *d)
 {
 	uint32_t total = raw->start_str_off + raw->str_len;
+	bool base_off = raw->base && off < raw->start_str_off;
+	char buf[160];
 	const char *s;
 
 	if (off >= total) {
 		diag_set(d,
 			 "type [%u] %s: name offset %u past the string "
-			 "section (%u bytes)%s",
-			 id, what, off, total,
-			 raw->base && off < raw->start_str_off ? "" : "");
+			 "section (%u bytes)",
+			 id, where_str(raw, w, buf, sizeof(buf)), off, total);
 		return -EINVAL;
 	}
 	if (!str_at_start(raw, off)) {
 		diag_set(d,
 			 "type [%u] %s: name offset %u is not at the start of "
 			 "a string%s",
-			 id, what, off,
-			 raw->base && off < raw->start_str_off
-				 ? " (base mismatch: the split BTF does not "
-				   "fit this base)"
-				 : "");
+			 id, where_str(raw, w, buf, sizeof(buf)), off,
+			 base_off ? mismatch_note : "");
 		return -EINVAL;
 	}
 	s = btf_raw__str(raw, off);
 	switch (rule) {
 	case NAME_NONE:
-		if (off) {
-			diag_set(d, "type [%u] %s: must be unnamed, has '%s'",
-				 id, what, s);
-			return -EINVAL;
-		}
-		return 0;
+		if (!off)
+			return 0;
+		diag_set(d, "type [%u] %s: must be unnamed, has '%.64s'", id,
+			 where_str(raw, w, buf, sizeof(buf)), s);
+		return -EINVAL;
 	case NAME_OPT_ANY:
 		return 0;
 	case NAME_OPT_IDENT:
@@ -255,29 +277,30 @@ static int check_name(const struct btf_raw *raw, uint32_t id, uint32_t off,
 		break;
 	}
 	if (!*s)
-		diag_set(d, "type [%u] %s: name is missing", id, what);
+		diag_set(d, "type [%u] %s: name is missing", id,
+			 where_str(raw, w, buf, sizeof(buf)));
 	else
-		diag_set(d, "type [%u] %s: invalid name '%.64s'%s", id, what, s,
-			 raw->base && off < raw->start_str_off
-				 ? " (base mismatch: the split BTF does not "
-				   "fit this base)"
-				 : "");
+		diag_set(d, "type [%u] %s: invalid name '%.64s'%s", id,
+			 where_str(raw, w, buf, sizeof(buf)), s,
+			 base_off ? mismatch_note : "");
 	return -EINVAL;
 }
 
 static int check_id(const struct btf_raw *raw, uint32_t id, uint32_t ref,
-		    bool allow_void, const char *what, struct diag *d)
+		    bool allow_void, const struct where *w, struct diag *d)
 {
 	uint32_t cnt = btf_raw__type_cnt(raw);
+	char buf[160];
 
 	if (ref >= cnt) {
 		diag_set(d,
 			 "type [%u] %s refers to type %u, there are %u types",
-			 id, what, ref, cnt - 1);
+			 id, where_str(raw, w, buf, sizeof(buf)), ref, cnt - 1);
 		return -EINVAL;
 	}
 	if (!ref && !allow_void) {
-		diag_set(d, "type [%u] %s refers to void (type 0)", id, what);
+		diag_set(d, "type [%u] %s refers to void (type 0)", id,
+			 where_str(raw, w, buf, sizeof(buf)));
 		return -EINVAL;
 	}
 	return 0;
@@ -420,16 +443,15 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 {
 	uint32_t kind = btf_type_kind(t), vlen = btf_type_vlen(t), i, v;
 	bool kflag = btf_type_kflag(t);
-	const char *kname = btf_kind_str(kind);
-	char what[96];
+	const char *kname = btf_kind_name(kind);
 	int err;
 
 	switch (kind) {
 	case BTF_KIND_INT:
 		if (vlen || kflag)
 			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_ANY, "INT",
-				      d)))
+		if ((err = check_name(raw, id, t->name_off, NAME_ANY,
+				      &(struct where){"INT"}, d)))
 			return err;
 		if (t->size != 1 && t->size != 2 && t->size != 4 &&
 		    t->size != 8 && t->size != 16) {
@@ -469,10 +491,11 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 	case BTF_KIND_RESTRICT:
 		if (vlen || kflag)
 			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_NONE, kname,
-				      d)))
+		if ((err = check_name(raw, id, t->name_off, NAME_NONE,
+				      &(struct where){kname}, d)))
 			return err;
-		return check_id(raw, id, t->type, true, kname, d);
+		return check_id(raw, id, t->type, true, &(struct where){kname},
+				d);
 	case BTF_KIND_TYPEDEF:
 	case BTF_KIND_TYPE_TAG:
 		if (vlen || kflag)
@@ -480,9 +503,10 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 		if ((err = check_name(raw, id, t->name_off,
 				      kind == BTF_KIND_TYPEDEF ? NAME_IDENT
 							       : NAME_ANY,
-				      kname, d)))
+				      &(struct where){kname}, d)))
 			return err;
-		return check_id(raw, id, t->type, true, kname, d);
+		return check_id(raw, id, t->type, true, &(struct where){kname},
+				d);
 	case BTF_KIND_ARRAY: {
 		const struct btf_array *a = (const void *)(t + 1);
 
@@ -493,14 +517,14 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 				 t->size);
 			return -EINVAL;
 		}
-		if ((err = check_name(raw, id, t->name_off, NAME_NONE, kname,
-				      d)))
+		if ((err = check_name(raw, id, t->name_off, NAME_NONE,
+				      &(struct where){kname}, d)))
 			return err;
-		if ((err = check_id(raw, id, a->type, false, "ARRAY element",
-				    d)))
+		if ((err = check_id(raw, id, a->type, false,
+				    &(struct where){"ARRAY element"}, d)))
 			return err;
-		return check_id(raw, id, a->index_type, false, "ARRAY index",
-				d);
+		return check_id(raw, id, a->index_type, false,
+				&(struct where){"ARRAY index"}, d);
 	}
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION: {
@@ -508,18 +532,20 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 		uint32_t last = 0;
 
 		if ((err = check_name(raw, id, t->name_off, NAME_OPT_IDENT,
-				      kname, d)))
+				      &(struct where){kname}, d)))
 			return err;
 		for (i = 0; i < vlen; i++, m++) {
 			uint32_t off = kflag ? BTF_MEMBER_BIT_OFFSET(m->offset)
 					     : m->offset;
+			struct where w = {kname, t, "member", i};
+			char buf[160];
+			const char *what = buf;
 
-			snprintf(what, sizeof(what), "%s '%s' member #%u",
-				 kname, type_name(raw, t), i);
 			if ((err = check_name(raw, id, m->name_off,
-					      NAME_OPT_IDENT, what, d)) ||
-			    (err = check_id(raw, id, m->type, false, what, d)))
+					      NAME_OPT_IDENT, &w, d)) ||
+			    (err = check_id(raw, id, m->type, false, &w, d)))
 				return err;
+			where_str(raw, &w, buf, sizeof(buf));
 			if (kind == BTF_KIND_UNION && off) {
 				diag_set(d,
 					 "type [%u] %s: union member at bit "
@@ -561,13 +587,13 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 			return -EINVAL;
 		}
 		if ((err = check_name(raw, id, t->name_off, NAME_OPT_IDENT,
-				      kname, d)))
+				      &(struct where){kname}, d)))
 			return err;
 		for (i = 0; i < vlen; i++, e += step) {
-			snprintf(what, sizeof(what), "%s '%s' enumerator #%u",
-				 kname, type_name(raw, t), i);
+			struct where w = {kname, t, "enumerator", i};
+
 			if ((err = check_name(raw, id, *(const uint32_t *)e,
-					      NAME_IDENT, what, d)))
+					      NAME_IDENT, &w, d)))
 				return err;
 		}
 		return 0;
@@ -580,39 +606,42 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 				 t->type);
 			return -EINVAL;
 		}
-		return check_name(raw, id, t->name_off, NAME_IDENT, kname, d);
+		return check_name(raw, id, t->name_off, NAME_IDENT,
+				  &(struct where){kname}, d);
 	case BTF_KIND_FUNC:
 		if (kflag || vlen > BTF_FUNC_EXTERN)
 			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_IDENT, kname,
-				      d)))
+		if ((err = check_name(raw, id, t->name_off, NAME_IDENT,
+				      &(struct where){kname}, d)))
 			return err;
-		return check_id(raw, id, t->type, false, kname, d);
+		return check_id(raw, id, t->type, false, &(struct where){kname},
+				d);
 	case BTF_KIND_FUNC_PROTO: {
 		const struct btf_param *p = (const void *)(t + 1);
 
 		if (kflag)
 			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_NONE, kname,
-				      d)))
+		if ((err = check_name(raw, id, t->name_off, NAME_NONE,
+				      &(struct where){kname}, d)))
 			return err;
-		if ((err = check_id(raw, id, t->type, true, "FUNC_PROTO return",
-				    d)))
+		if ((err = check_id(raw, id, t->type, true,
+				    &(struct where){"FUNC_PROTO return"}, d)))
 			return err;
 		for (i = 0; i < vlen; i++, p++) {
-			snprintf(what, sizeof(what), "FUNC_PROTO param #%u", i);
-			if ((err = check_id(raw, id, p->type, true, what, d)))
+			struct where w = {kname, NULL, "param", i};
+
+			if ((err = check_id(raw, id, p->type, true, &w, d)))
 				return err;
 			if (!p->type && (i != vlen - 1 || p->name_off)) {
 				diag_set(d,
-					 "type [%u] %s: void parameter "
-					 "(varargs) is only valid last and "
-					 "unnamed",
-					 id, what);
+					 "type [%u] FUNC_PROTO param #%u: void "
+					 "parameter (varargs) is only valid "
+					 "last and unnamed",
+					 id, i);
 				return -EINVAL;
 			}
 			if ((err = check_name(raw, id, p->name_off,
-					      NAME_OPT_IDENT, what, d)))
+					      NAME_OPT_IDENT, &w, d)))
 				return err;
 		}
 		return 0;
@@ -626,23 +655,24 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 			diag_set(d, "type [%u] VAR: linkage %u", id, linkage);
 			return -EINVAL;
 		}
-		if ((err = check_name(raw, id, t->name_off, NAME_IDENT, kname,
-				      d)))
+		if ((err = check_name(raw, id, t->name_off, NAME_IDENT,
+				      &(struct where){kname}, d)))
 			return err;
-		return check_id(raw, id, t->type, false, kname, d);
+		return check_id(raw, id, t->type, false, &(struct where){kname},
+				d);
 	}
 	case BTF_KIND_DATASEC: {
 		const struct btf_var_secinfo *s = (const void *)(t + 1);
 
 		if (kflag)
 			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_SECTION, kname,
-				      d)))
+		if ((err = check_name(raw, id, t->name_off, NAME_SECTION,
+				      &(struct where){kname}, d)))
 			return err;
 		for (i = 0; i < vlen; i++, s++) {
-			snprintf(what, sizeof(what), "DATASEC '%s' entry #%u",
-				 type_name(raw, t), i);
-			if ((err = check_id(raw, id, s->type, false, what, d)))
+			struct where w = {kname, t, "entry", i};
+
+			if ((err = check_id(raw, id, s->type, false, &w, d)))
 				return err;
 		}
 		return 0;
@@ -658,7 +688,8 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 				 id, t->size);
 			return -EINVAL;
 		}
-		return check_name(raw, id, t->name_off, NAME_ANY, kname, d);
+		return check_name(raw, id, t->name_off, NAME_ANY,
+				  &(struct where){kname}, d);
 	case BTF_KIND_DECL_TAG: {
 		int32_t idx = *(const int32_t *)(t + 1);
 
@@ -671,10 +702,11 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 				 id, idx);
 			return -EINVAL;
 		}
-		if ((err = check_name(raw, id, t->name_off, NAME_ANY, kname,
-				      d)))
+		if ((err = check_name(raw, id, t->name_off, NAME_ANY,
+				      &(struct where){kname}, d)))
 			return err;
-		return check_id(raw, id, t->type, false, kname, d);
+		return check_id(raw, id, t->type, false, &(struct where){kname},
+				d);
 	}
 	default:
 		diag_set(d, "type [%u]: unknown kind %u", id, kind);
@@ -727,7 +759,7 @@ static int index_types(struct btf_raw *raw, struct diag *d)
 				 "type [%u] %s at byte %u: vlen %u runs past "
 				 "the "
 				 "end of the type section (%u bytes)",
-				 id, btf_kind_str(btf_type_kind(t)), off,
+				 id, btf_kind_name(btf_type_kind(t)), off,
 				 btf_type_vlen(t), raw->types_len);
 			goto err;
 		}
@@ -826,9 +858,9 @@ static int resolve_member(struct resolver *r, uint32_t id,
 		diag_set(r->d,
 			 "type [%u] %s '%s' member '%s' (#%u): type [%u] is "
 			 "%s, not a data type%s",
-			 id, btf_kind_str(btf_type_kind(t)), type_name(raw, t),
+			 id, btf_kind_name(btf_type_kind(t)), type_name(raw, t),
 			 mname && *mname ? mname : "(anon)", i, rid,
-			 rid ? btf_kind_str(rkind) : "void",
+			 rid ? btf_kind_name(rkind) : "void",
 			 mismatch(raw, rid ? rid : m->type));
 		return -EINVAL;
 	}
@@ -846,9 +878,9 @@ static int resolve_member(struct resolver *r, uint32_t id,
 			diag_set(r->d,
 				 "type [%u] %s '%s' member '%s': bitfield of "
 				 "kind %s",
-				 id, btf_kind_str(btf_type_kind(t)),
+				 id, btf_kind_name(btf_type_kind(t)),
 				 type_name(raw, t), mname ? mname : "",
-				 btf_kind_str(rkind));
+				 btf_kind_name(rkind));
 			return -EINVAL;
 		}
 		if (bits > 128 || bits > msize * 8 ||
@@ -858,7 +890,7 @@ static int resolve_member(struct resolver *r, uint32_t id,
 				"type [%u] %s '%s' member '%s': bitfield of %u "
 				"bits at bit %u does not fit (member type %u "
 				"bytes, struct %u bytes)%s",
-				id, btf_kind_str(btf_type_kind(t)),
+				id, btf_kind_name(btf_type_kind(t)),
 				type_name(raw, t), mname ? mname : "", bits,
 				off, msize, t->size, mismatch(raw, rid));
 			return -EINVAL;
@@ -879,14 +911,14 @@ static int resolve_member(struct resolver *r, uint32_t id,
 		diag_set(r->d,
 			 "type [%u] %s '%s' member '%s': not byte aligned (bit "
 			 "offset %u)",
-			 id, btf_kind_str(btf_type_kind(t)), type_name(raw, t),
+			 id, btf_kind_name(btf_type_kind(t)), type_name(raw, t),
 			 mname ? mname : "", off);
 		return -EINVAL;
 	}
 	diag_set(r->d,
 		 "type [%u] %s '%s' member '%s': %u bytes at byte %u exceed "
 		 "the size (%u bytes)%s",
-		 id, btf_kind_str(btf_type_kind(t)), type_name(raw, t),
+		 id, btf_kind_name(btf_type_kind(t)), type_name(raw, t),
 		 mname && *mname ? mname : "(anon)", msize, off / 8, t->size,
 		 mismatch(raw, rid));
 	return -EINVAL;
@@ -908,7 +940,7 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 	if (r->state[idx] == RES_BUSY) {
 		diag_set(r->d, "type [%u] %s: reference loop back to itself",
 			 id,
-			 btf_kind_str(btf_type_kind(btf_raw__type(raw, id))));
+			 btf_kind_name(btf_type_kind(btf_raw__type(raw, id))));
 		return -ELOOP;
 	}
 	if (depth > BTF_RAW_MAX_DEPTH) {
@@ -945,8 +977,8 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 			diag_set(r->d,
 				 "type [%u] %s: refers to type [%u] of "
 				 "kind %s%s",
-				 id, btf_kind_str(btf_type_kind(t)), t->type,
-				 btf_kind_str(tk), mismatch(raw, t->type));
+				 id, btf_kind_name(btf_type_kind(t)), t->type,
+				 btf_kind_name(tk), mismatch(raw, t->type));
 			err = -EINVAL;
 			goto out;
 		}
@@ -975,7 +1007,7 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 			diag_set(r->d,
 				 "type [%u] ARRAY: index type [%u] is %s, "
 				 "not INT%s",
-				 id, rid, rid ? btf_kind_str(ik) : "void",
+				 id, rid, rid ? btf_kind_name(ik) : "void",
 				 mismatch(raw, rid));
 			err = -EINVAL;
 			goto out;
@@ -987,7 +1019,7 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 			diag_set(r->d,
 				 "type [%u] ARRAY: element type [%u] is "
 				 "%s, not a data type%s",
-				 id, rid, rid ? btf_kind_str(rkind) : "void",
+				 id, rid, rid ? btf_kind_name(rkind) : "void",
 				 mismatch(raw, rid));
 			err = -EINVAL;
 			goto out;
@@ -1029,7 +1061,7 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 				 "type [%u] FUNC '%s': type [%u] is %s, "
 				 "not FUNC_PROTO%s",
 				 id, type_name(raw, t), t->type,
-				 btf_kind_str(btf_type_kind(pt)),
+				 btf_kind_name(btf_type_kind(pt)),
 				 mismatch(raw, t->type));
 			err = -EINVAL;
 			goto out;
@@ -1057,14 +1089,14 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 						 "param #%u: type [%u] "
 						 "is %s%s",
 						 id, i - 1, rid,
-						 btf_kind_str(rkind),
+						 btf_kind_name(rkind),
 						 mismatch(raw, rid));
 				else
 					diag_set(r->d,
 						 "type [%u] FUNC_PROTO "
 						 "return: type [%u] is "
 						 "%s%s",
-						 id, rid, btf_kind_str(rkind),
+						 id, rid, btf_kind_name(rkind),
 						 mismatch(raw, rid));
 				err = -EINVAL;
 				goto out;
@@ -1081,7 +1113,7 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 				 "type [%u] VAR '%s': type [%u] is %s, not "
 				 "a data type%s",
 				 id, type_name(raw, t), rid,
-				 rid ? btf_kind_str(rkind) : "void",
+				 rid ? btf_kind_name(rkind) : "void",
 				 mismatch(raw, rid));
 			err = -EINVAL;
 			goto out;
@@ -1106,7 +1138,7 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 					 "type [%u] DATASEC '%s' entry "
 					 "#%u: type [%u] is %s, not VAR%s",
 					 id, type_name(raw, t), i, s->type,
-					 btf_kind_str(vk),
+					 btf_kind_name(vk),
 					 mismatch(raw, s->type));
 				err = -EINVAL;
 				goto out;
@@ -1162,7 +1194,7 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 		} else if (tk != BTF_KIND_VAR && tk != BTF_KIND_TYPEDEF) {
 			diag_set(r->d,
 				 "type [%u] DECL_TAG: target [%u] is %s%s", id,
-				 t->type, btf_kind_str(tk),
+				 t->type, btf_kind_name(tk),
 				 mismatch(raw, t->type));
 			err = -EINVAL;
 			goto out;
@@ -1171,7 +1203,7 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 			diag_set(r->d,
 				 "type [%u] DECL_TAG: component %d of "
 				 "type [%u] %s which has %u",
-				 id, cidx, t->type, btf_kind_str(tk), n);
+				 id, cidx, t->type, btf_kind_name(tk), n);
 			err = -EINVAL;
 			goto out;
 		}
@@ -1214,7 +1246,7 @@ static int check_ptr_chains(const struct btf_raw *raw, uint8_t *state,
 				diag_set(d,
 					 "type [%u] %s: reference loop back "
 					 "to itself through type [%u]",
-					 cur, btf_kind_str(btf_type_kind(t)),
+					 cur, btf_kind_name(btf_type_kind(t)),
 					 path[n - 1]);
 				return -ELOOP;
 			}
@@ -1223,7 +1255,7 @@ static int check_ptr_chains(const struct btf_raw *raw, uint8_t *state,
 					 "type [%u] %s: chain of pointers "
 					 "and modifiers deeper than %d",
 					 raw->start_id + i,
-					 btf_kind_str(btf_type_kind(t)),
+					 btf_kind_name(btf_type_kind(t)),
 					 BTF_RAW_MAX_DEPTH);
 				return -ELOOP;
 			}

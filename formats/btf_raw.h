@@ -75,7 +75,7 @@ static inline bool btf_type_kflag(const struct btf_type *t)
 	return BTF_INFO_KFLAG(t->info);
 }
 
-const char *btf_kind_str(uint32_t kind);
+const char *btf_kind_name(uint32_t kind);
 
 /*
  * Calls fn on every type id field of t (type references), in record order.

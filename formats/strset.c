@@ -2,6 +2,7 @@
 #include "strset.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,67 @@ int strset__init(struct strset *s, size_t expect_bytes)
 	return grow_slots(s);
 }
 
+/* Finds str or the empty slot where it belongs; returns the slot index. */
+static size_t find_slot(const struct strset *s, const char *str, size_t len,
+			uint32_t h, bool *found)
+{
+	size_t j;
+
+	for (j = h & (s->slot_cnt - 1); s->slots[j];
+	     j = (j + 1) & (s->slot_cnt - 1)) {
+		uint64_t v = s->slots[j];
+		size_t off;
+
+		if ((uint32_t)(v >> 32) != h)
+			continue;
+		off = (uint32_t)v - 1;
+		if (!memcmp(s->data + off, str, len) && !s->data[off + len]) {
+			*found = true;
+			return j;
+		}
+	}
+	*found = false;
+	return j;
+}
+
+int strset__init_seeded(struct strset *s, const char *strs, size_t len,
+			size_t expect_bytes)
+{
+	size_t off = 1;
+	int err;
+
+	if (!len || strs[0] || strs[len - 1] || len > UINT32_MAX - 2)
+		return -EINVAL;
+	err = strset__init(s, len + expect_bytes);
+	if (err)
+		return err;
+	memcpy(s->data, strs, len);
+	s->len = len;
+	while (off < len) {
+		size_t n = strlen(strs + off);
+		uint32_t h;
+		bool found;
+		size_t j;
+
+		if (n) {
+			h = str_hash(strs + off, n);
+			j = find_slot(s, strs + off, n, h, &found);
+			if (!found) {
+				s->slots[j] =
+					(uint64_t)h << 32 | (uint64_t)(off + 1);
+				s->used++;
+				if (s->used * 2 > s->slot_cnt &&
+				    grow_slots(s)) {
+					strset__release(s);
+					return -ENOMEM;
+				}
+			}
+		}
+		off += n + 1;
+	}
+	return 0;
+}
+
 void strset__release(struct strset *s)
 {
 	free(s->data);
@@ -77,20 +139,14 @@ int64_t strset__add(struct strset *s, const char *str, size_t len)
 {
 	uint32_t h;
 	size_t j, off;
+	bool found;
 
 	if (!len)
 		return 0;
 	h = str_hash(str, len);
-	for (j = h & (s->slot_cnt - 1); s->slots[j];
-	     j = (j + 1) & (s->slot_cnt - 1)) {
-		uint64_t v = s->slots[j];
-
-		if ((uint32_t)(v >> 32) != h)
-			continue;
-		off = (uint32_t)v - 1;
-		if (!memcmp(s->data + off, str, len) && !s->data[off + len])
-			return (int64_t)off;
-	}
+	j = find_slot(s, str, len, h, &found);
+	if (found)
+		return (int64_t)((uint32_t)s->slots[j] - 1);
 	off = s->len;
 	if (off + len + 1 > UINT32_MAX - 1)
 		return -E2BIG;

@@ -21,6 +21,13 @@ struct strset {
 
 /* Starts a set holding the empty string at offset 0; expect_bytes sizes it. */
 int strset__init(struct strset *s, size_t expect_bytes);
+/*
+ * Starts a set whose data begins with a copy of an existing string section
+ * (len bytes, NUL-terminated strings, starting with NUL): its strings keep
+ * their offsets, and strings added later that it holds already get them.
+ */
+int strset__init_seeded(struct strset *s, const char *strs, size_t len,
+			size_t expect_bytes);
 void strset__release(struct strset *s);
 /* Adds str (len bytes, no NUL among them); returns its offset or -ENOMEM,
  * or -E2BIG once the set passes 4 GiB. */

@@ -9,9 +9,12 @@
  *    records and DECL_TAGs on a VAR are not kept (map entry 0); nothing
  *    else can refer to them, which validation guarantees (VARs are only
  *    reached from DATASECs and tags).
- * 2. Strings: every string of every module's string section is interned
- *    once into one set, giving a per-module map from local string offset to
- *    merged offset. Base offsets (below the base string length) are kept.
+ * 2. Strings: one set is seeded with the base's string section (offsets
+ *    kept), then every string of every module's string section is interned
+ *    into it, giving a per-module map from local string offset to merged
+ *    offset: a string the base holds maps to its base offset, so only
+ *    strings new to the base reach the split string section. Offsets below
+ *    the base string length are kept as they are.
  * 3. Copy: the kept records are copied in order and every id and string
  *    offset field rewritten through the maps.
  * Invariants: references into the base are unchanged; the result is split
@@ -54,7 +57,7 @@ static int rewrite_str(uint32_t *off, void *c)
 
 	if (*off < ctx->base_str_len)
 		return 0;
-	*off = ctx->base_str_len + ctx->str_map[*off - ctx->base_str_len];
+	*off = ctx->str_map[*off - ctx->base_str_len];
 	return 0;
 }
 
@@ -106,9 +109,15 @@ int renumber_merge(const struct btf_raw *base,
 	if (!id_maps || !res->first_id || !res->type_cnts || !res->types ||
 	    !str_map)
 		goto nomem;
-	/* the merged strings are about a third of the modules' */
-	if (strset__init(&set, total_strs / 3))
-		goto nomem;
+	/* strings the base holds keep their base offsets; the merged
+	 * module strings are about a third of the modules' */
+	err = strset__init_seeded(&set, base->strs, base->str_len,
+				  total_strs / 3);
+	if (err) {
+		diag_set(d, "cannot index the base strings: %s",
+			 strerror(-err));
+		goto out;
+	}
 
 	/* 1. id maps */
 	for (k = 0; k < n; k++) {
@@ -190,8 +199,7 @@ int renumber_merge(const struct btf_raw *base,
 			goto out;
 		}
 	}
-	if ((uint64_t)base_str_len + set.len >
-	    (uint64_t)BTF_MAX_NAME_OFFSET + 1) {
+	if (set.len > (uint64_t)BTF_MAX_NAME_OFFSET + 1) {
 		diag_set(d,
 			 "merged strings (%zu bytes, %u in the base) pass the "
 			 "BTF limit of %u bytes",
@@ -201,9 +209,12 @@ int renumber_merge(const struct btf_raw *base,
 	}
 	res->types_len = (uint32_t)out_off;
 	res->type_cnt = (uint32_t)total_types;
-	res->strs = set.data;
-	res->str_len = (uint32_t)set.len;
-	set.data = NULL;
+	/* the split string section is what follows the base's copy */
+	res->str_len = (uint32_t)(set.len - base_str_len);
+	res->strs = malloc(res->str_len ? res->str_len : 1);
+	if (!res->strs)
+		goto nomem;
+	memcpy(res->strs, set.data + base_str_len, res->str_len);
 	err = 0;
 	goto out;
 nomem:
