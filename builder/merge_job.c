@@ -28,6 +28,7 @@
 #include "builder/pool.h"
 #include "dedup/collisions.h"
 #include "dedup/dedup.h"
+#include "dedup/refine.h"
 #include "formats/btf_raw.h"
 #include "formats/decomp.h"
 #include "formats/elf_btf.h"
@@ -627,7 +628,22 @@ int btfar_merge__run(struct btfar_merge *m)
 	t0 = now();
 	if (!m->opts.no_dedup) {
 		progress(m, "dedup", 0, 1);
-		err = dedup_split(&m->base, split_raw, split_sz, &dr, &d);
+		if (m->opts.dedup_engine == BTFAR_DEDUP_LIBBPF) {
+			err = dedup_split(&m->base, split_raw, split_sz, &dr,
+					  &d);
+		} else {
+			struct refine_input in = {
+				.base = &m->base,
+				.types = rr.types,
+				.types_len = rr.types_len,
+				.type_offs = rr.type_offs,
+				.type_cnt = rr.type_cnt,
+				.strs = rr.strs,
+				.str_len = rr.str_len,
+			};
+
+			err = dedup_refine(&in, &dr, &d);
+		}
 		if (err) {
 			set_err(m, "dedup: %s", d.msg);
 			goto out;

@@ -105,6 +105,8 @@ static void usage_merge(FILE *f)
 		"  --split             write split BTF on the base instead of "
 		"self-contained\n"
 		"  --no-dedup          do not deduplicate\n"
+		"  --dedup-engine E    refine (btfar's, default) or libbpf "
+		"(btf__dedup)\n"
 		"  --datasec POLICY    keep (default) or drop the modules' "
 		"DATASEC/VAR records\n"
 		"  --only M[,M...]     merge only these modules\n"
@@ -327,6 +329,19 @@ static int cmd_merge(int argc, char **argv)
 				fprintf(stderr,
 					"btfar: --datasec wants keep or "
 					"drop, got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'E':
+			if (!strcmp(optarg, "refine")) {
+				mo.dedup_engine = BTFAR_DEDUP_REFINE;
+			} else if (!strcmp(optarg, "libbpf")) {
+				mo.dedup_engine = BTFAR_DEDUP_LIBBPF;
+			} else {
+				fprintf(stderr,
+					"btfar: --dedup-engine wants "
+					"refine or libbpf, got '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}

@@ -230,7 +230,10 @@ static int check_name(const struct btf_raw *raw, uint32_t id, uint32_t off,
 		      struct diag *d)
 {
 	uint32_t total = raw->start_str_off + raw->str_len;
-	bool base_off = raw->base && off < raw->start_str_off;
+	/* in split BTF, a name offset inside a string is the mark of a
+	 * module encoded on another base: the string sections of the two
+	 * bases differ in length, which shifts every offset */
+	bool base_off = raw->base != NULL;
 	char buf[160];
 	const char *s;
 
@@ -294,8 +297,9 @@ static int check_id(const struct btf_raw *raw, uint32_t id, uint32_t ref,
 
 	if (ref >= cnt) {
 		diag_set(d,
-			 "type [%u] %s refers to type %u, there are %u types",
-			 id, where_str(raw, w, buf, sizeof(buf)), ref, cnt - 1);
+			 "type [%u] %s refers to type %u, there are %u types%s",
+			 id, where_str(raw, w, buf, sizeof(buf)), ref, cnt - 1,
+			 raw->base ? mismatch_note : "");
 		return -EINVAL;
 	}
 	if (!ref && !allow_void) {
@@ -539,32 +543,36 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 					     : m->offset;
 			struct where w = {kname, t, "member", i};
 			char buf[160];
-			const char *what = buf;
 
 			if ((err = check_name(raw, id, m->name_off,
 					      NAME_OPT_IDENT, &w, d)) ||
 			    (err = check_id(raw, id, m->type, false, &w, d)))
 				return err;
-			where_str(raw, &w, buf, sizeof(buf));
 			if (kind == BTF_KIND_UNION && off) {
 				diag_set(d,
 					 "type [%u] %s: union member at bit "
 					 "offset %u, expected 0",
-					 id, what, off);
+					 id,
+					 where_str(raw, &w, buf, sizeof(buf)),
+					 off);
 				return -EINVAL;
 			}
 			if (off < last) {
 				diag_set(d,
 					 "type [%u] %s: bit offset %u is "
 					 "below the previous member's %u",
-					 id, what, off, last);
+					 id,
+					 where_str(raw, &w, buf, sizeof(buf)),
+					 off, last);
 				return -EINVAL;
 			}
 			if ((off + 7) / 8 > t->size) {
 				diag_set(d,
 					 "type [%u] %s: bit offset %u is "
 					 "past the size (%u bytes)",
-					 id, what, off, t->size);
+					 id,
+					 where_str(raw, &w, buf, sizeof(buf)),
+					 off, t->size);
 				return -EINVAL;
 			}
 			last = off;
@@ -1143,13 +1151,21 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 				err = -EINVAL;
 				goto out;
 			}
-			if (s->offset < end ||
-			    (t->size &&
-			     (uint64_t)s->offset + s->size > t->size)) {
+			if (s->offset < end) {
 				diag_set(r->d,
 					 "type [%u] DATASEC '%s' entry "
 					 "#%u: bytes [%u, +%u) overlap the "
-					 "previous entry or exceed the "
+					 "previous entry (which ends at %llu)",
+					 id, type_name(raw, t), i, s->offset,
+					 s->size, (unsigned long long)end);
+				err = -EINVAL;
+				goto out;
+			}
+			if (t->size &&
+			    (uint64_t)s->offset + s->size > t->size) {
+				diag_set(r->d,
+					 "type [%u] DATASEC '%s' entry "
+					 "#%u: bytes [%u, +%u) exceed the "
 					 "section (%u bytes)",
 					 id, type_name(raw, t), i, s->offset,
 					 s->size, t->size);
@@ -1221,8 +1237,10 @@ out:
 
 /*
  * Chains of pointers and modifiers: each must end (in a type that is
- * neither) within BTF_RAW_MAX_DEPTH steps without coming back to itself.
- * Walks are memoized: a type reached on an earlier walk ends the walk.
+ * neither) within BTF_RAW_MAX_DEPTH steps without coming back to itself,
+ * whatever the order of the ids. Walks are memoized: a type walked before
+ * holds RES_DONE + the length of the chain from it, which a walk reaching
+ * it adds to its own instead of walking on.
  */
 static int check_ptr_chains(const struct btf_raw *raw, uint8_t *state,
 			    struct diag *d)
@@ -1231,7 +1249,7 @@ static int check_ptr_chains(const struct btf_raw *raw, uint8_t *state,
 
 	memset(state, RES_NONE, raw->type_cnt);
 	for (i = 0; i < raw->type_cnt; i++) {
-		uint32_t cur = raw->start_id + i, n = 0, k;
+		uint32_t cur = raw->start_id + i, n = 0, rest = 0, k;
 
 		while (cur >= raw->start_id) {
 			const struct btf_type *t = btf_raw__type(raw, cur);
@@ -1240,8 +1258,10 @@ static int check_ptr_chains(const struct btf_raw *raw, uint8_t *state,
 			if (btf_type_kind(t) != BTF_KIND_PTR &&
 			    !is_modifier(btf_type_kind(t)))
 				break;
-			if (state[idx] == RES_DONE)
+			if (state[idx] >= RES_DONE) {
+				rest = state[idx] - RES_DONE;
 				break;
+			}
 			if (state[idx] == RES_BUSY) {
 				diag_set(d,
 					 "type [%u] %s: reference loop back "
@@ -1251,20 +1271,27 @@ static int check_ptr_chains(const struct btf_raw *raw, uint8_t *state,
 				return -ELOOP;
 			}
 			if (n == BTF_RAW_MAX_DEPTH) {
-				diag_set(d,
-					 "type [%u] %s: chain of pointers "
-					 "and modifiers deeper than %d",
-					 raw->start_id + i,
-					 btf_kind_name(btf_type_kind(t)),
-					 BTF_RAW_MAX_DEPTH);
-				return -ELOOP;
+				rest = 1; /* one link more than allowed */
+				break;
 			}
 			state[idx] = RES_BUSY;
 			path[n++] = cur;
 			cur = t->type;
 		}
+		if (n + rest > BTF_RAW_MAX_DEPTH) {
+			diag_set(d,
+				 "type [%u] %s: chain of pointers and "
+				 "modifiers deeper than %d",
+				 raw->start_id + i,
+				 btf_kind_name(btf_type_kind(btf_raw__type(
+					 raw, raw->start_id + i))),
+				 BTF_RAW_MAX_DEPTH);
+			return -ELOOP;
+		}
+		/* lengths stay <= BTF_RAW_MAX_DEPTH: they fit the uint8_t */
 		for (k = 0; k < n; k++)
-			state[path[k] - raw->start_id] = RES_DONE;
+			state[path[k] - raw->start_id] =
+				(uint8_t)(RES_DONE + n - k + rest);
 	}
 	return 0;
 }

@@ -150,6 +150,11 @@ int renumber_merge(const struct btf_raw *base,
 	/* before dedup the id space may pass BTF_MAX_TYPE (libbpf takes it);
 	 * the output is checked against the limit once deduplicated */
 
+	res->type_offs = malloc((total_types ? total_types : 1) *
+				sizeof(*res->type_offs));
+	if (!res->type_offs)
+		goto nomem;
+
 	/* 2 and 3, module by module */
 	for (k = 0; k < n; k++) {
 		const struct btf_raw *m = mods[k];
@@ -185,6 +190,8 @@ int renumber_merge(const struct btf_raw *base,
 			if (!id_maps[k][j])
 				continue;
 			dst = (struct btf_type *)(res->types + out_off);
+			res->type_offs[id_maps[k][j] - base_cnt] =
+				(uint32_t)out_off;
 			memcpy(dst, src, rec);
 			btf_type_visit_ids(dst, rewrite_id, &ctx);
 			btf_type_visit_strs(dst, rewrite_str, &ctx);
@@ -240,5 +247,6 @@ void renumber_result__release(struct renumber_result *res)
 	free(res->strs);
 	free(res->first_id);
 	free(res->type_cnts);
+	free(res->type_offs);
 	memset(res, 0, sizeof(*res));
 }

@@ -21,7 +21,8 @@ struct renumber_result {
 	uint32_t types_len;
 	char *strs; /* merged split string section, malloc()ed */
 	uint32_t str_len;
-	uint32_t type_cnt;  /* types in the merged split part */
+	uint32_t type_cnt;   /* types in the merged split part */
+	uint32_t *type_offs; /* offset of each merged type in types */
 	uint32_t *first_id; /* per module: id of its first type in the result */
 	uint32_t *type_cnts; /* per module: types it contributed */
 	uint32_t dropped;    /* records dropped by the DATASEC policy */

@@ -49,6 +49,14 @@ enum btfar_datasec_policy {
 	BTFAR_DATASEC_DROP = 1,
 };
 
+/* Which deduplication engine runs. */
+enum btfar_dedup_engine {
+	/* btfar's partition refinement (default) */
+	BTFAR_DEDUP_REFINE = 0,
+	/* libbpf's btf__dedup, for comparison */
+	BTFAR_DEDUP_LIBBPF = 1,
+};
+
 /* Progress of a long operation, for a progress bar. */
 struct btfar_progress {
 	const char *phase; /* "read", "merge", "dedup", "write" */
@@ -66,6 +74,7 @@ struct btfar_merge_opts {
 	bool no_dedup; /* skip deduplication */
 	bool strict;   /* any skipped module fails the merge */
 	enum btfar_datasec_policy datasec;
+	enum btfar_dedup_engine dedup_engine;
 	/* module names (as in .modinfo name=, or file name without .ko*),
 	 * comma separated; NULL means all. */
 	const char *only;

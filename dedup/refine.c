@@ -1,0 +1,755 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Deduplication of a merged split BTF by partition refinement.
+ *
+ * Two split types are duplicates when they are bisimilar: same local shape
+ * (kind, name, size, member names and offsets, enumerators, ...) and
+ * pairwise duplicate referenced types, where a reference into the base must
+ * be the same base id. The coarsest such partition is what is computed.
+ *
+ * Algorithm summary:
+ * 1. Local hash C0 of every split type (string offsets are canonical: the
+ *    merge interned every string once, base strings at their base offsets).
+ *    VAR and DATASEC are never merged (as libbpf): their C0 is unique.
+ * 2. R rounds of C_{k+1}(t) = H(C0(t), C_k(r) for each reference r) (a
+ *    base reference contributes its id). After R rounds, types with equal
+ *    colors have equal unrollings to depth R: a partition at least as
+ *    coarse as the bisimulation.
+ * 3. Grouping by color with an exact local-shape check, then refinement
+ *    with a worklist: a class whose members reference different classes is
+ *    split, and the classes of the types referring to the movers are
+ *    looked at again, until nothing moves. The result is stable, so every
+ *    merged pair is truly equivalent whatever the hashes did; it is the
+ *    coarsest stable partition below step 2's, hence the bisimulation.
+ * 0. Declarations first: a FWD stands for the first struct (or union) of
+ *    its name, the base's if there is one; an ENUM without enumerators for
+ *    the first enum of its name and size. References to declarations (in
+ *    the split part, or in the base when only the split part defines the
+ *    name) are redirected there, as libbpf resolves FWD against STRUCT when it
+ *    compares two graphs (it too keeps the first candidate).
+ * 4. Emit the first type of every class, in id order; every reference is
+ *    rewritten to its class's representative; only the strings still
+ *    referenced are kept, in order of first use.
+ * Invariant: the output depends only on the input bytes and order.
+ */
+#include "refine.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/btf_raw.h"
+
+/* Rounds of color propagation before grouping; deeper distinctions are
+ * found by the refinement loop, so this only trades hashing for loops. */
+#define REFINE_ROUNDS 12
+
+struct refine {
+	const struct refine_input *in;
+	uint32_t n;  /* split types */
+	uint32_t s0; /* first split id */
+	const struct btf_type **recs;
+	uint32_t *ref_start; /* CSR: refs of type i are refs[ref_start[i]..] */
+	uint32_t *refs;	     /* referenced ids, rewritten by declarations */
+	uint64_t *c0, *cur, *next; /* colors */
+	uint32_t *cls;		   /* class: index of its representative */
+	uint32_t *alias; /* declaration -> id it stands for, 0: none */
+	/* hash table for grouping: slot -> type index + 1 */
+	uint32_t *slots;
+	uint64_t *slot_keys;
+	size_t slot_cnt;
+};
+
+static inline uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+static bool unique_kind(uint32_t kind)
+{
+	return kind == BTF_KIND_VAR || kind == BTF_KIND_DATASEC;
+}
+
+static uint64_t local_hash(const struct btf_type *t, uint32_t idx)
+{
+	uint32_t k = btf_type_kind(t), n = btf_type_vlen(t), i;
+	uint64_t h = mix(t->info, t->name_off);
+
+	switch (k) {
+	case BTF_KIND_INT:
+		h = mix(mix(h, t->size), *(const uint32_t *)(t + 1));
+		break;
+	case BTF_KIND_FLOAT:
+		h = mix(h, t->size);
+		break;
+	case BTF_KIND_ARRAY:
+		h = mix(h, ((const struct btf_array *)(t + 1))->nelems);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *m = (const void *)(t + 1);
+
+		h = mix(h, t->size);
+		for (i = 0; i < n; i++)
+			h = mix(mix(h, m[i].name_off), m[i].offset);
+		break;
+	}
+	case BTF_KIND_ENUM: {
+		const struct btf_enum *e = (const void *)(t + 1);
+
+		h = mix(h, t->size);
+		for (i = 0; i < n; i++)
+			h = mix(mix(h, e[i].name_off), (uint32_t)e[i].val);
+		break;
+	}
+	case BTF_KIND_ENUM64: {
+		const struct btf_enum64 *e = (const void *)(t + 1);
+
+		h = mix(h, t->size);
+		for (i = 0; i < n; i++)
+			h = mix(mix(mix(h, e[i].name_off), e[i].val_lo32),
+				e[i].val_hi32);
+		break;
+	}
+	case BTF_KIND_FUNC_PROTO: {
+		const struct btf_param *p = (const void *)(t + 1);
+
+		for (i = 0; i < n; i++)
+			h = mix(h, p[i].name_off);
+		break;
+	}
+	case BTF_KIND_DECL_TAG:
+		h = mix(h, *(const uint32_t *)(t + 1));
+		break;
+	case BTF_KIND_VAR:
+	case BTF_KIND_DATASEC:
+		h = mix(h, 0x5eed0000ull + idx);
+		break;
+	default:
+		break;
+	}
+	return h;
+}
+
+/* Local shapes equal: everything but the referenced type ids. */
+static bool local_eq(const struct btf_type *x, const struct btf_type *y)
+{
+	uint32_t k = btf_type_kind(x), n = btf_type_vlen(x), i;
+
+	if (x == y)
+		return true;
+	if (x->info != y->info || x->name_off != y->name_off || unique_kind(k))
+		return false;
+	switch (k) {
+	case BTF_KIND_INT:
+		return x->size == y->size &&
+		       *(const uint32_t *)(x + 1) == *(const uint32_t *)(y + 1);
+	case BTF_KIND_FLOAT:
+		return x->size == y->size;
+	case BTF_KIND_ARRAY:
+		return ((const struct btf_array *)(x + 1))->nelems ==
+		       ((const struct btf_array *)(y + 1))->nelems;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *a = (const void *)(x + 1),
+					*b = (const void *)(y + 1);
+
+		if (x->size != y->size)
+			return false;
+		for (i = 0; i < n; i++)
+			if (a[i].name_off != b[i].name_off ||
+			    a[i].offset != b[i].offset)
+				return false;
+		return true;
+	}
+	case BTF_KIND_ENUM:
+		return x->size == y->size &&
+		       !memcmp(x + 1, y + 1, n * sizeof(struct btf_enum));
+	case BTF_KIND_ENUM64:
+		return x->size == y->size &&
+		       !memcmp(x + 1, y + 1, n * sizeof(struct btf_enum64));
+	case BTF_KIND_FUNC_PROTO: {
+		const struct btf_param *a = (const void *)(x + 1),
+				       *b = (const void *)(y + 1);
+
+		for (i = 0; i < n; i++)
+			if (a[i].name_off != b[i].name_off)
+				return false;
+		return true;
+	}
+	case BTF_KIND_DECL_TAG:
+		return *(const uint32_t *)(x + 1) == *(const uint32_t *)(y + 1);
+	default: /* PTR, modifiers, TYPEDEF, TYPE_TAG, FUNC, FWD */
+		return true;
+	}
+}
+
+struct ref_collect {
+	uint32_t *out;
+	uint32_t cnt;
+};
+
+static int count_ref(uint32_t *id, void *ctx)
+{
+	((struct ref_collect *)ctx)->cnt++;
+	return 0;
+}
+
+static int store_ref(uint32_t *id, void *ctx)
+{
+	struct ref_collect *c = ctx;
+
+	c->out[c->cnt++] = *id;
+	return 0;
+}
+
+static int build_refs(struct refine *r)
+{
+	struct ref_collect c = {0};
+	uint32_t i;
+	uint64_t total;
+
+	for (i = 0; i < r->n; i++) {
+		r->ref_start[i] = c.cnt;
+		btf_type_visit_ids((struct btf_type *)r->recs[i], count_ref,
+				   &c);
+	}
+	r->ref_start[r->n] = c.cnt;
+	total = c.cnt;
+	r->refs = malloc((total ? total : 1) * sizeof(*r->refs));
+	if (!r->refs)
+		return -ENOMEM;
+	c.out = r->refs;
+	c.cnt = 0;
+	for (i = 0; i < r->n; i++)
+		btf_type_visit_ids((struct btf_type *)r->recs[i], store_ref,
+				   &c);
+	return 0;
+}
+
+/* A reference as a class: base ids are their own class. */
+static inline uint32_t canon(const struct refine *r, uint32_t id)
+{
+	return id < r->s0 ? id : r->s0 + r->cls[id - r->s0];
+}
+
+static void color_rounds(struct refine *r)
+{
+	uint32_t i, j, k;
+
+	for (i = 0; i < r->n; i++)
+		r->cur[i] = r->c0[i];
+	for (k = 0; k < REFINE_ROUNDS; k++) {
+		for (i = 0; i < r->n; i++) {
+			uint64_t h = r->c0[i];
+
+			for (j = r->ref_start[i]; j < r->ref_start[i + 1];
+			     j++) {
+				uint32_t id = r->refs[j];
+
+				h = mix(h,
+					id < r->s0 ? id : r->cur[id - r->s0]);
+			}
+			r->next[i] = h;
+		}
+		uint64_t *t = r->cur;
+		r->cur = r->next;
+		r->next = t;
+	}
+}
+
+static bool refs_eq(const struct refine *r, uint32_t a, uint32_t b)
+{
+	uint32_t i = r->ref_start[a], j = r->ref_start[b];
+	uint32_t n = r->ref_start[a + 1] - i;
+
+	if (n != r->ref_start[b + 1] - j)
+		return false;
+	for (; n; n--, i++, j++)
+		if (canon(r, r->refs[i]) != canon(r, r->refs[j]))
+			return false;
+	return true;
+}
+
+/*
+ * Groups types by key[] into classes (cls[i] = first index of the class).
+ * With check_refs, two types share a class only if they had the same class
+ * before (old[]) and their references are in the same classes; otherwise
+ * only local shapes are compared. Returns the number of classes.
+ */
+static uint32_t group(struct refine *r, const uint64_t *key,
+		      const uint32_t *old, uint32_t *out)
+{
+	size_t mask = r->slot_cnt - 1;
+	uint32_t i, classes = 0;
+
+	memset(r->slots, 0, r->slot_cnt * sizeof(*r->slots));
+	for (i = 0; i < r->n; i++) {
+		uint64_t h = key[i];
+		size_t s = (size_t)(h * 0x9e3779b97f4a7c15ull >> 17) & mask;
+
+		for (;; s = (s + 1) & mask) {
+			uint32_t j = r->slots[s];
+
+			if (!j) {
+				r->slots[s] = i + 1;
+				r->slot_keys[s] = h;
+				out[i] = i;
+				classes++;
+				break;
+			}
+			j--;
+			if (r->slot_keys[s] != h)
+				continue;
+			if (old ? old[i] == old[j] && refs_eq(r, i, j)
+				: local_eq(r->recs[i], r->recs[j])) {
+				out[i] = j;
+				break;
+			}
+		}
+	}
+	return classes;
+}
+
+/*
+ * Splits classes until every class is stable: all its members reference
+ * the same classes. A class is looked at again only when a type it
+ * references moved to a new class (worklist), so deep distinctions cost
+ * only what they touch. Class ids stay "lowest member index".
+ */
+static int refine_classes(struct refine *r)
+{
+	uint32_t n = r->n, i, j, k, c, top = 0, total = r->ref_start[n];
+	uint32_t *head = NULL, *nxt = NULL, *pstart = NULL, *preds = NULL;
+	uint32_t *stack = NULL, *mem = NULL, *grp = NULL, *treps = NULL;
+	uint64_t *sig = NULL, *tkeys = NULL;
+	uint8_t *queued = NULL;
+	size_t tcap = r->slot_cnt;
+	int err = -ENOMEM;
+
+	head = malloc((size_t)n * sizeof(*head));
+	nxt = malloc((size_t)n * sizeof(*nxt));
+	pstart = calloc((size_t)n + 1, sizeof(*pstart));
+	preds = malloc(((size_t)total + 1) * sizeof(*preds));
+	stack = malloc((size_t)n * sizeof(*stack));
+	mem = malloc((size_t)n * sizeof(*mem));
+	grp = malloc((size_t)n * sizeof(*grp));
+	sig = malloc((size_t)n * sizeof(*sig));
+	treps = malloc(tcap * sizeof(*treps));
+	tkeys = malloc(tcap * sizeof(*tkeys));
+	queued = calloc((size_t)n, 1);
+	if (!head || !nxt || !pstart || !preds || !stack || !mem || !grp ||
+	    !sig || !treps || !tkeys || !queued)
+		goto out;
+
+	/* members of each class, in increasing index order */
+	memset(head, 0xff, (size_t)n * sizeof(*head));
+	for (i = n; i-- > 0;) {
+		nxt[i] = head[r->cls[i]];
+		head[r->cls[i]] = i;
+	}
+	/* predecessors: who refers to split type i */
+	for (j = 0; j < total; j++)
+		if (r->refs[j] >= r->s0)
+			pstart[r->refs[j] - r->s0 + 1]++;
+	for (i = 0; i < n; i++)
+		pstart[i + 1] += pstart[i];
+	for (i = 0; i < n; i++)
+		for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
+			if (r->refs[j] >= r->s0)
+				preds[pstart[r->refs[j] - r->s0]++] = i;
+	for (i = n; i > 0; i--)
+		pstart[i] = pstart[i - 1];
+	pstart[0] = 0;
+
+	for (i = n; i-- > 0;)
+		if (r->cls[i] == i) {
+			stack[top++] = i;
+			queued[i] = 1;
+		}
+	while (top) {
+		uint32_t cnt = 0, groups = 0;
+		size_t tsz = 16, mask;
+		bool uniform = true;
+
+		c = stack[--top];
+		queued[c] = 0;
+		for (i = head[c]; i != UINT32_MAX; i = nxt[i])
+			mem[cnt++] = i;
+		if (cnt < 2)
+			continue;
+		for (k = 0; k < cnt; k++) {
+			uint64_t h = 0x12345;
+
+			i = mem[k];
+			for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
+				h = mix(h, canon(r, r->refs[j]));
+			sig[k] = h;
+			if (k && (h != sig[0] || !refs_eq(r, i, mem[0])))
+				uniform = false;
+		}
+		if (uniform)
+			continue;
+		/* group members by their references' classes */
+		while (tsz < 2 * (size_t)cnt)
+			tsz <<= 1;
+		mask = tsz - 1;
+		memset(treps, 0xff, tsz * sizeof(*treps));
+		for (k = 0; k < cnt; k++) {
+			size_t s = (size_t)(sig[k] >> 7) & mask;
+
+			i = mem[k];
+			for (;; s = (s + 1) & mask) {
+				if (treps[s] == UINT32_MAX) {
+					treps[s] = i; /* lowest index: first */
+					tkeys[s] = sig[k];
+					grp[k] = i;
+					groups++;
+					break;
+				}
+				if (tkeys[s] == sig[k] &&
+				    refs_eq(r, i, treps[s])) {
+					grp[k] = treps[s];
+					break;
+				}
+			}
+		}
+		/* relink the lists; movers' referrers must be looked at */
+		for (k = cnt; k-- > 0;) {
+			uint32_t g = grp[k];
+
+			i = mem[k];
+			if (g == i)
+				head[g] = UINT32_MAX;
+		}
+		for (k = cnt; k-- > 0;) {
+			uint32_t g = grp[k];
+
+			i = mem[k];
+			nxt[i] = head[g];
+			head[g] = i;
+			if (g == c)
+				continue;
+			r->cls[i] = g;
+			for (j = pstart[i]; j < pstart[i + 1]; j++) {
+				uint32_t pc = r->cls[preds[j]];
+
+				if (!queued[pc]) {
+					queued[pc] = 1;
+					stack[top++] = pc;
+				}
+			}
+		}
+	}
+	err = 0;
+out:
+	free(head);
+	free(nxt);
+	free(pstart);
+	free(preds);
+	free(stack);
+	free(mem);
+	free(grp);
+	free(sig);
+	free(treps);
+	free(tkeys);
+	free(queued);
+	return err;
+}
+
+static int partition(struct refine *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->n; i++)
+		r->c0[i] = local_hash(r->recs[i], i);
+	color_rounds(r);
+	group(r, r->cur, NULL, r->cls);
+	return refine_classes(r);
+}
+
+/* Name table for declarations: (name_off, kind, size) -> unique id. */
+struct decl_slot {
+	uint64_t key; /* 0: empty */
+	uint32_t id;  /* the first definition */
+};
+
+static uint64_t decl_key(uint32_t name_off, uint32_t tag, uint32_t size)
+{
+	return ((uint64_t)name_off << 32 | (uint64_t)tag << 28 | size) + 1;
+}
+
+static struct decl_slot *decl_find(struct decl_slot *t, size_t cnt,
+				   uint64_t key)
+{
+	size_t s = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & (cnt - 1);
+
+	while (t[s].key && t[s].key != key)
+		s = (s + 1) & (cnt - 1);
+	return &t[s];
+}
+
+/* The key a definition or declaration of a type is found under. */
+static bool decl_of(const struct btf_type *t, bool *is_decl, uint64_t *key)
+{
+	uint32_t k = btf_type_kind(t);
+
+	if (!t->name_off)
+		return false;
+	switch (k) {
+	case BTF_KIND_STRUCT:
+		*is_decl = false;
+		*key = decl_key(t->name_off, 1, 0);
+		return true;
+	case BTF_KIND_UNION:
+		*is_decl = false;
+		*key = decl_key(t->name_off, 2, 0);
+		return true;
+	case BTF_KIND_FWD:
+		*is_decl = true;
+		*key = decl_key(t->name_off, btf_type_kflag(t) ? 2 : 1, 0);
+		return true;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		*is_decl = btf_type_vlen(t) == 0;
+		*key = decl_key(t->name_off, 3, t->size);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Points every reference to a declaration (FWD, or ENUM without
+ * enumerators) at the first definition of its name: the base's if the base
+ * has one, else the split type with the lowest id (for an enum: of the same
+ * size). The declarations are then unreferenced and are not emitted.
+ * Returns how many declarations were resolved.
+ */
+static int resolve_decls(struct refine *r)
+{
+	const struct btf_raw *base = r->in->base;
+	uint32_t i, id, resolved = 0, j, *base_alias;
+	size_t cnt = 1024;
+	struct decl_slot *t;
+	uint64_t key;
+	bool is_decl;
+
+	while (cnt < 2 * ((size_t)r->n + base->type_cnt))
+		cnt <<= 1;
+	t = calloc(cnt, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (id = 1; id < r->s0; id++) {
+		const struct btf_type *bt = btf_raw__type(base, id);
+		struct decl_slot *s;
+
+		if (!decl_of(bt, &is_decl, &key) || is_decl)
+			continue;
+		s = decl_find(t, cnt, key);
+		if (!s->key) {
+			s->key = key;
+			s->id = id;
+		}
+	}
+	for (i = 0; i < r->n; i++) {
+		struct decl_slot *s;
+
+		if (!decl_of(r->recs[i], &is_decl, &key) || is_decl)
+			continue;
+		s = decl_find(t, cnt, key);
+		if (!s->key) {
+			s->key = key;
+			s->id = r->s0 + i;
+		}
+	}
+	for (i = 0; i < r->n; i++) {
+		struct decl_slot *s;
+
+		r->alias[i] = 0;
+		if (!decl_of(r->recs[i], &is_decl, &key) || !is_decl)
+			continue;
+		s = decl_find(t, cnt, key);
+		if (s->key) {
+			r->alias[i] = s->id;
+			resolved++;
+		}
+	}
+	/* declarations in the base that only the split part defines */
+	base_alias = calloc(r->s0, sizeof(*base_alias));
+	if (!base_alias) {
+		free(t);
+		return -ENOMEM;
+	}
+	for (id = 1; id < r->s0; id++) {
+		const struct btf_type *bt = btf_raw__type(base, id);
+		struct decl_slot *s;
+
+		if (!decl_of(bt, &is_decl, &key) || !is_decl)
+			continue;
+		s = decl_find(t, cnt, key);
+		if (s->key && s->id >= r->s0) {
+			base_alias[id] = s->id;
+			resolved++;
+		}
+	}
+	free(t);
+	for (j = 0; resolved && j < r->ref_start[r->n]; j++) {
+		id = r->refs[j];
+		if (id >= r->s0 && r->alias[id - r->s0])
+			r->refs[j] = r->alias[id - r->s0];
+		else if (id < r->s0 && base_alias[id])
+			r->refs[j] = base_alias[id];
+	}
+	free(base_alias);
+	return (int)resolved;
+}
+
+struct emit_ctx {
+	const struct refine *r;
+	const uint32_t *new_id; /* split index -> output id */
+	uint32_t base_str;	/* base string length */
+	uint32_t *str_map;	/* split string offset -> new, or UINT32_MAX */
+	char *strs;		/* output split strings */
+	uint32_t str_len;
+};
+
+static int emit_id(uint32_t *id, void *c)
+{
+	struct emit_ctx *e = c;
+
+	if (*id >= e->r->s0)
+		*id = e->new_id[*id - e->r->s0];
+	return 0;
+}
+
+static int emit_str(uint32_t *off, void *c)
+{
+	struct emit_ctx *e = c;
+	uint32_t local, len;
+
+	if (*off < e->base_str)
+		return 0;
+	local = *off - e->base_str;
+	if (e->str_map[local] == UINT32_MAX) {
+		len = (uint32_t)strlen(e->r->in->strs + local) + 1;
+		memcpy(e->strs + e->str_len, e->r->in->strs + local, len);
+		e->str_map[local] = e->str_len;
+		e->str_len += len;
+	}
+	*off = e->base_str + e->str_map[local];
+	return 0;
+}
+
+static int emit(struct refine *r, struct dedup_result *res)
+{
+	const struct refine_input *in = r->in;
+	uint32_t *new_id = malloc(((size_t)r->n + 1) * sizeof(*new_id));
+	struct emit_ctx e = {.r = r, .new_id = new_id};
+	uint32_t i, next = r->s0, out_len = 0, kept = 0;
+	uint8_t *types = NULL;
+	size_t raw_sz;
+	int err = -ENOMEM;
+
+	e.base_str = in->base->start_str_off + in->base->str_len;
+	e.str_map = malloc(((size_t)in->str_len + 1) * sizeof(*e.str_map));
+	e.strs = malloc((size_t)in->str_len + 1);
+	types = malloc((size_t)in->types_len + 1);
+	if (!new_id || !e.str_map || !e.strs || !types)
+		goto out;
+	memset(e.str_map, 0xff, ((size_t)in->str_len + 1) * sizeof(*e.str_map));
+
+	/* ids: representatives in order; the rest follow their class */
+	for (i = 0; i < r->n; i++) {
+		if (r->alias[i])
+			continue;
+		if (r->cls[i] == i)
+			new_id[i] = next++;
+		else
+			new_id[i] = new_id[r->cls[i]];
+	}
+	for (i = 0; i < r->n; i++) {
+		uint32_t a = r->alias[i];
+
+		if (a)
+			new_id[i] = a < r->s0 ? a : new_id[r->cls[a - r->s0]];
+	}
+	for (i = 0; i < r->n; i++) {
+		const struct btf_type *t = r->recs[i];
+		uint32_t rec_sz;
+
+		if (r->alias[i] || r->cls[i] != i)
+			continue;
+		rec_sz = btf_raw__rec_size(t, UINT32_MAX);
+		memcpy(types + out_len, t, rec_sz);
+		btf_type_visit_ids((struct btf_type *)(types + out_len),
+				   emit_id, &e);
+		btf_type_visit_strs((struct btf_type *)(types + out_len),
+				    emit_str, &e);
+		out_len += rec_sz;
+		kept++;
+	}
+	res->raw = btf_raw__write(types, out_len, e.strs, e.str_len, &raw_sz);
+	if (!res->raw)
+		goto out;
+	res->size = raw_sz;
+	res->type_cnt = kept;
+	err = 0;
+out:
+	free(new_id);
+	free(e.str_map);
+	free(e.strs);
+	free(types);
+	return err;
+}
+
+int dedup_refine(const struct refine_input *in, struct dedup_result *res,
+		 struct diag *d)
+{
+	struct refine r = {.in = in, .n = in->type_cnt};
+	uint32_t i;
+	int err = -ENOMEM, resolved;
+
+	memset(res, 0, sizeof(*res));
+	r.s0 = btf_raw__type_cnt(in->base);
+	r.recs = malloc(((size_t)r.n + 1) * sizeof(*r.recs));
+	r.ref_start = malloc(((size_t)r.n + 1) * sizeof(*r.ref_start));
+	r.c0 = malloc(((size_t)r.n + 1) * sizeof(*r.c0));
+	r.cur = malloc(((size_t)r.n + 1) * sizeof(*r.cur));
+	r.next = malloc(((size_t)r.n + 1) * sizeof(*r.next));
+	r.cls = malloc(((size_t)r.n + 1) * sizeof(*r.cls));
+	r.alias = calloc((size_t)r.n + 1, sizeof(*r.alias));
+	r.slot_cnt = 1024;
+	while (r.slot_cnt < 2 * (size_t)r.n)
+		r.slot_cnt <<= 1;
+	r.slots = malloc(r.slot_cnt * sizeof(*r.slots));
+	r.slot_keys = malloc(r.slot_cnt * sizeof(*r.slot_keys));
+	if (!r.recs || !r.ref_start || !r.c0 || !r.cur || !r.next || !r.cls ||
+	    !r.alias || !r.slots || !r.slot_keys)
+		goto out;
+	for (i = 0; i < r.n; i++)
+		r.recs[i] = (const void *)(in->types + in->type_offs[i]);
+	if (build_refs(&r))
+		goto out;
+
+	resolved = resolve_decls(&r);
+	if (resolved < 0 || partition(&r))
+		goto out;
+	err = emit(&r, res);
+out:
+	if (err)
+		diag_set(d, "out of memory");
+	free(r.recs);
+	free(r.ref_start);
+	free(r.refs);
+	free(r.c0);
+	free(r.cur);
+	free(r.next);
+	free(r.cls);
+	free(r.alias);
+	free(r.slots);
+	free(r.slot_keys);
+	return err;
+}
