@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# demo.sh: the main job of btfar on a real kernel package, from nothing, on
+# Debian 12 as root. Installs the build dependencies with apt-get, builds
+# btfar (Release) in build-demo/, downloads and unpacks Debian's
+# linux-image-6.12.117+deb12-amd64-unsigned (bench/fetch-kernel.sh; cache in
+# ${BTFAR_CACHE:-$HOME/.cache/btfar}), merges the vmlinux BTF and the split
+# BTF of its 4,230 modules into one self-contained blob, then checks the blob
+# with btfar verify and shows a module-only struct with bpftool.
+#
+# Env: BUILD_DIR (default build-demo), OUT (default $BUILD_DIR/<release>.btf).
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+BUILD=${BUILD_DIR:-$ROOT/build-demo}
+
+log() { echo "== demo: $*"; }
+
+PACKAGES=(build-essential cmake pkg-config libbpf-dev libelf-dev libzstd-dev
+	liblzma-dev zlib1g-dev libarchive-dev ca-certificates xz-utils zstd
+	bpftool)
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "apt-get install ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+fi
+
+log "build btfar in $BUILD"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBTFAR_TESTS=OFF >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target btfar
+
+log "fetch the kernel package"
+bash "$ROOT/bench/fetch-kernel.sh"
+# shellcheck disable=SC1091
+. "${BTFAR_CACHE:-$HOME/.cache/btfar}/kernel.env"
+OUT=${OUT:-$BUILD/$RELEASE.btf}
+
+log "btfar merge: vmlinux + $NMODULES modules of $RELEASE -> $OUT"
+"$BUILD/btfar" merge --base "$VMLINUX" -o "$OUT" "$MODDIR"
+
+log "btfar verify: every module type is in the blob"
+"$BUILD/btfar" verify --base "$VMLINUX" "$OUT" "$MODDIR"
+
+log "bpftool btf dump file $OUT: a module-only struct (i40e)"
+bpftool btf dump file "$OUT" | grep -A 4 "STRUCT 'i40e_pf'"
+
+log "done: $OUT ($(stat -c %s "$OUT") bytes) is self-contained BTF for" \
+	"btf_custom_path, bpftool gen min_core_btf, cilium/ebpf"

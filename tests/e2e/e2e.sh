@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# e2e.sh CASE: one end-to-end test on the real Debian 12 kernel package
+# linux-image-6.12.117+deb12-amd64-unsigned (4,230 .ko.xz modules). ctest
+# runs one CASE per entry (tests/e2e/CMakeLists.txt):
+#
+#   fetch         bench/fetch-kernel.sh into the cache (the fixture setup)
+#   merge         btfar merge --json of every module -> merged.btf
+#   verify        btfar verify of merged.btf against every module
+#   bpftool       bpftool btf dump file merged.btf (raw and format c)
+#   min_core_btf  bpftool gen min_core_btf merged.btf min.btf prog.o
+#   libbpf        btf__parse and bpf_object__open_file(btf_custom_path)
+#   determinism   merge with -j 1 gives the bytes of merge with -j 2
+#   input_order   the module files in reverse order give the same bytes
+#
+# Environment (set by CMake): BTFAR (the CLI), E2E_LIBBPF (e2e_libbpf),
+# E2E_WORK (outputs shared between the cases), E2E_SRC (this folder),
+# BTFAR_CACHE (the download cache, default ~/.cache/btfar).
+#
+# Exit 0 pass, 1 fail, 77 skip (with the reason on stdout): when the
+# package cannot be downloaded (no network, no apt source) or a tool a
+# case needs is missing.
+set -euo pipefail
+
+CASE=${1:?usage: e2e.sh CASE}
+: "${BTFAR:?}" "${E2E_WORK:?}" "${E2E_SRC:?}"
+CACHE=${BTFAR_CACHE:-$HOME/.cache/btfar}
+SKIP_FILE=$E2E_WORK/SKIP
+MERGED=$E2E_WORK/merged.btf
+ROOT=$(cd "$E2E_SRC/../.." && pwd)
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+run() { echo "+ $*" >&2; "$@"; }
+
+need_tool() {
+	command -v "$1" >/dev/null 2>&1 ||
+		skip "$1 not found (Debian 12: apt-get install $2)"
+}
+
+# Every case but fetch: skip when the fetch skipped, then load kernel.env.
+load_kernel() {
+	[ -e "$SKIP_FILE" ] && skip "$(cat "$SKIP_FILE")"
+	[ -s "$CACHE/kernel.env" ] || fail "$CACHE/kernel.env missing (fetch did not run?)"
+	# shellcheck disable=SC1091
+	. "$CACHE/kernel.env"
+	echo "kernel: $RELEASE, $NMODULES modules in $MODDIR"
+}
+
+need_merged() {
+	[ -s "$MERGED" ] || fail "$MERGED missing (e2e_merge_612 failed?)"
+}
+
+# prog.o: the CO-RE program reading struct i40e_pf (prog.bpf.c).
+build_prog() {
+	local out=$1
+	need_tool clang clang
+	[ -e /usr/include/bpf/bpf_core_read.h ] ||
+		skip "bpf/bpf_core_read.h not found (apt-get install libbpf-dev)"
+	run clang -target bpf -g -O2 -Wall -Werror -c "$E2E_SRC/prog.bpf.c" -o "$out" ||
+		fail "clang -target bpf failed on prog.bpf.c"
+}
+
+# json_num FILE KEY: the number after "KEY": in a one-line JSON object.
+json_num() {
+	sed -n "s/.*\"$2\":\([0-9][0-9]*\).*/\1/p" "$1"
+}
+
+case_fetch() {
+	local log=$E2E_WORK/fetch.log rc=0 deb
+	rm -f "$SKIP_FILE"
+	mkdir -p "$CACHE"
+	"$ROOT/bench/fetch-kernel.sh" "$CACHE" 2>&1 | tee "$log" || rc=$?
+	[ $rc = 0 ] && return 0
+	# No package in the cache: the download (or installing what the
+	# download needs) failed. That is no verdict on btfar: skip them all.
+	deb=$(find "$CACHE" -maxdepth 1 -name '*.deb' -size +1M 2>/dev/null | head -n 1)
+	if [ -z "$deb" ]; then
+		echo "cannot download the kernel package into $CACHE: $(grep 'error:' "$log" | tail -n 1)" >"$SKIP_FILE"
+		skip "$(cat "$SKIP_FILE")"
+	fi
+	fail "bench/fetch-kernel.sh exited $rc with $deb in the cache"
+}
+
+case_merge() {
+	local json=$E2E_WORK/merge.json rc=0 found merged skipped base before after bb ba
+	load_kernel
+	rm -f "$MERGED"
+	run "$BTFAR" merge --base "$VMLINUX" -o "$MERGED" --json -j 2 "$MODDIR" >"$json" || rc=$?
+	cat "$json"
+	[ $rc = 0 ] || fail "btfar merge exited $rc, want 0"
+	[ -s "$MERGED" ] || fail "no $MERGED"
+	found=$(json_num "$json" modules_found)
+	merged=$(json_num "$json" modules_merged)
+	skipped=$(json_num "$json" modules_skipped)
+	base=$(json_num "$json" base_types)
+	before=$(json_num "$json" types_before)
+	after=$(json_num "$json" types_after)
+	bb=$(json_num "$json" bytes_before)
+	ba=$(json_num "$json" bytes_after)
+	[ "$found" = 4230 ] || fail "modules_found '$found', want 4230"
+	[ "$merged" = 4230 ] || fail "modules_merged '$merged', want 4230"
+	[ "$skipped" = 0 ] || fail "modules_skipped '$skipped', want 0"
+	# vmlinux of 6.12.117 holds 112,768 types, the modules 1,087,212
+	# before dedup; dedup removes about half of them.
+	[ "${base:-0}" -gt 100000 ] || fail "base_types '$base', want > 100000"
+	[ "${before:-0}" -gt 1000000 ] || fail "types_before '$before', want > 1000000"
+	[ "${after:-0}" -gt 0 ] || fail "types_after '$after', want > 0"
+	[ "$after" -lt "$before" ] ||
+		fail "types_after '$after', want < types_before $before"
+	[ "${ba:-0}" -gt 0 ] || fail "bytes_after '$ba', want > 0"
+	[ "$ba" -lt "$bb" ] || fail "bytes_after $ba, want < bytes_before $bb"
+	[ $((base + after)) -lt $((0xFFFFF)) ] ||
+		fail "$((base + after)) types, over the BTF type id limit 0xFFFFF"
+	echo "ok: $merged merged, 0 skipped; types: base $base, modules $before -> $after; total $((base + after)) < 0xFFFFF"
+}
+
+case_verify() {
+	local out=$E2E_WORK/verify.json rc=0 missed checked
+	load_kernel
+	need_merged
+	run "$BTFAR" verify --base "$VMLINUX" --json "$MERGED" "$MODDIR" >"$out" || rc=$?
+	cat "$out"
+	[ $rc = 0 ] || fail "btfar verify exited $rc, want 0"
+	missed=$(json_num "$out" missed)
+	checked=$(json_num "$out" checked)
+	[ "$missed" = 0 ] || fail "verify: $missed missed, want 0"
+	[ "$(json_num "$out" modules)" = 4230 ] || fail "verify checked $(json_num "$out" modules) modules, want 4230"
+	[ "${checked:-0}" -gt 0 ] || fail "verify checked nothing"
+	echo "ok: $checked checked, 0 missed"
+}
+
+case_bpftool() {
+	local raw=$E2E_WORK/dump.txt c=$E2E_WORK/dump.h n
+	load_kernel
+	need_merged
+	need_tool bpftool bpftool
+	run bpftool btf dump file "$MERGED" >"$raw" || fail "bpftool btf dump file exited non-zero"
+	n=$(grep -c "^\[[0-9]*\] STRUCT 'i40e_pf' " "$raw" || true)
+	[ "$n" = 1 ] || fail "bpftool dump: $n STRUCT 'i40e_pf', want 1"
+	awk "/^\[[0-9]+\] STRUCT 'i40e_pf' /{p=1; print; next} p && /^\t/{print; next} p{exit}" "$raw" >"$E2E_WORK/i40e_pf.txt"
+	head -n 4 "$E2E_WORK/i40e_pf.txt"
+	grep -q "^	'pdev' type_id=" "$E2E_WORK/i40e_pf.txt" || fail "STRUCT 'i40e_pf' has no member 'pdev'"
+	grep -q "^	'hw' type_id=" "$E2E_WORK/i40e_pf.txt" || fail "STRUCT 'i40e_pf' has no member 'hw'"
+	echo "ok: raw dump, STRUCT 'i40e_pf' with $(($(wc -l <"$E2E_WORK/i40e_pf.txt") - 1)) members"
+
+	run bpftool btf dump file "$MERGED" format c >"$c" || fail "bpftool btf dump file format c exited non-zero"
+	awk '/^struct i40e_pf \{/{p=1} p{print} p && /^\};/{exit}' "$c" >"$E2E_WORK/i40e_pf.h"
+	grep -q 'struct pci_dev \*pdev;' "$E2E_WORK/i40e_pf.h" ||
+		fail "format c: no 'struct i40e_pf { struct pci_dev *pdev; ...'"
+	echo "ok: format c, $(wc -l <"$c") lines, struct i40e_pf holds 'struct pci_dev *pdev;'"
+	rm -f "$raw" "$c" # 100 MB together
+}
+
+case_min_core_btf() {
+	local prog=$E2E_WORK/prog_min.o min=$E2E_WORK/min.btf dump
+	load_kernel
+	need_merged
+	need_tool bpftool bpftool
+	build_prog "$prog"
+	rm -f "$min"
+	run bpftool gen min_core_btf "$MERGED" "$min" "$prog" ||
+		fail "bpftool gen min_core_btf exited non-zero"
+	dump=$(bpftool btf dump file "$min") || fail "bpftool btf dump file min.btf exited non-zero"
+	echo "$dump"
+	grep -q "STRUCT 'i40e_pf' size=" <<<"$dump" || fail "min.btf has no STRUCT 'i40e_pf'"
+	grep -q "^	'pdev' type_id=" <<<"$dump" || fail "min.btf: no member 'pdev'"
+	grep -q "^	'num_lan_qps' type_id=" <<<"$dump" || fail "min.btf: no member 'num_lan_qps'"
+	grep -q "STRUCT 'pci_dev' size=" <<<"$dump" || fail "min.btf has no STRUCT 'pci_dev'"
+	echo "ok: min.btf ($(stat -c %s "$min") bytes) holds struct i40e_pf and struct pci_dev"
+}
+
+case_libbpf() {
+	local prog=$E2E_WORK/prog_libbpf.o
+	load_kernel
+	need_merged
+	: "${E2E_LIBBPF:?}"
+	build_prog "$prog"
+	run "$E2E_LIBBPF" "$MERGED" "$prog" || fail "e2e_libbpf failed"
+}
+
+case_determinism() {
+	local j1=$E2E_WORK/merged-j1.btf rc=0
+	load_kernel
+	need_merged
+	rm -f "$j1"
+	run "$BTFAR" merge --base "$VMLINUX" -o "$j1" -j 1 "$MODDIR" || rc=$?
+	[ $rc = 0 ] || fail "btfar merge -j 1 exited $rc"
+	cmp "$MERGED" "$j1" || fail "-j 1 and -j 2 outputs differ"
+	echo "ok: -j 1 and -j 2 give the same $(stat -c %s "$j1") bytes ($(sha256sum <"$j1" | cut -c1-16))"
+	rm -f "$j1"
+}
+
+# The modules given one by one, in reverse path order, instead of the
+# directory: merged in sorted path order all the same, so the same bytes.
+case_input_order() {
+	local rev=$E2E_WORK/merged-rev.btf rc=0
+	local -a mods
+	load_kernel
+	need_merged
+	mapfile -t mods < <(find "$MODDIR" -name '*.ko*' -type f | LC_ALL=C sort -r)
+	[ ${#mods[@]} = 4230 ] || fail "${#mods[@]} module files in $MODDIR, want 4230"
+	rm -f "$rev"
+	echo "+ $BTFAR merge --base $VMLINUX -o $rev -j 2 ${mods[0]} ${mods[1]} ... (${#mods[@]} files, reverse order)" >&2
+	"$BTFAR" merge --base "$VMLINUX" -o "$rev" -j 2 "${mods[@]}" || rc=$?
+	[ $rc = 0 ] || fail "btfar merge of the files in reverse order exited $rc"
+	cmp "$MERGED" "$rev" || fail "files in reverse order and the directory give different outputs"
+	echo "ok: the ${#mods[@]} files in reverse order give the bytes of the directory"
+	rm -f "$rev"
+}
+
+mkdir -p "$E2E_WORK"
+case $CASE in
+fetch | merge | verify | bpftool | min_core_btf | libbpf | determinism | input_order) "case_$CASE" ;;
+*) echo "e2e.sh: unknown case '$CASE'" >&2; exit 2 ;;
+esac
