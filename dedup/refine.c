@@ -521,6 +521,117 @@ static bool decl_of(const struct btf_type *t, bool *is_decl, uint64_t *key)
 	}
 }
 
+static bool chain_kind(uint32_t kind)
+{
+	return kind == BTF_KIND_PTR || kind == BTF_KIND_CONST ||
+	       kind == BTF_KIND_VOLATILE || kind == BTF_KIND_RESTRICT ||
+	       kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_TYPE_TAG;
+}
+
+struct chain_index {
+	uint64_t *keys; /* 0: empty */
+	uint32_t *ids;	/* split id */
+	size_t mask;
+};
+
+static uint64_t chain_key(const struct btf_type *t, uint32_t target)
+{
+	return mix(mix(t->info, t->name_off), target) | 1;
+}
+
+static uint32_t chain_find(const struct chain_index *x, uint64_t key)
+{
+	size_t s = (size_t)(key >> 11) & x->mask;
+
+	for (; x->keys[s]; s = (s + 1) & x->mask)
+		if (x->keys[s] == key)
+			return x->ids[s];
+	return 0;
+}
+
+/* What a base chain type stands for in the split part, 0 if nothing. */
+static uint32_t base_chain_alias(const struct refine *r,
+				 const struct chain_index *x,
+				 uint32_t *base_alias, uint8_t *done,
+				 uint32_t id, int depth)
+{
+	const struct btf_type *t = btf_raw__type(r->in->base, id);
+	uint32_t target;
+
+	if (done[id] || depth > BTF_RAW_MAX_DEPTH)
+		return base_alias[id];
+	done[id] = 1;
+	if (!chain_kind(btf_type_kind(t)) || !t->type)
+		return 0;
+	target = t->type;
+	if (target < r->s0 && !base_alias[target])
+		target = base_chain_alias(r, x, base_alias, done, target,
+					  depth + 1);
+	else if (target < r->s0)
+		target = base_alias[target];
+	if (target >= r->s0)
+		base_alias[id] = chain_find(x, chain_key(t, target));
+	return base_alias[id];
+}
+
+/*
+ * libbpf, comparing two graphs, lets a base PTR -> FWD X (or a longer
+ * chain of modifiers) match a split PTR -> STRUCT X. Here: a base chain
+ * that ends in a base declaration the split part defines stands for the
+ * split chain of the same shape that ends in that definition, when one
+ * exists; references to it are redirected. Returns the number redirected.
+ */
+static int resolve_base_chains(struct refine *r, uint32_t *base_alias)
+{
+	struct chain_index x = {0};
+	uint8_t *done = calloc(r->s0, 1);
+	size_t cap = 1024;
+	uint32_t i, j, id, moved = 0;
+
+	while (cap < 2 * (size_t)r->n)
+		cap <<= 1;
+	x.keys = calloc(cap, sizeof(*x.keys));
+	x.ids = malloc(cap * sizeof(*x.ids));
+	x.mask = cap - 1;
+	if (!done || !x.keys || !x.ids)
+		goto out;
+	/* split chain types by (shape, target): the first of each */
+	for (i = 0; i < r->n; i++) {
+		const struct btf_type *t = r->recs[i];
+		uint64_t key;
+		size_t sl;
+
+		if (!chain_kind(btf_type_kind(t)) ||
+		    r->ref_start[i + 1] != r->ref_start[i] + 1 || r->alias[i])
+			continue;
+		key = chain_key(t, r->refs[r->ref_start[i]]);
+		for (sl = (size_t)(key >> 11) & x.mask; x.keys[sl];
+		     sl = (sl + 1) & x.mask)
+			if (x.keys[sl] == key)
+				break;
+		if (!x.keys[sl]) {
+			x.keys[sl] = key;
+			x.ids[sl] = r->s0 + i;
+		}
+	}
+	for (j = 0; j < r->ref_start[r->n]; j++) {
+		id = r->refs[j];
+		if (id >= r->s0 || !id)
+			continue;
+		if (!done[id])
+			base_chain_alias(r, &x, base_alias, done, id, 0);
+		if (base_alias[id] >= r->s0) {
+			r->refs[j] = base_alias[id];
+			moved++;
+		}
+	}
+out:
+	free(done);
+	free(x.keys);
+	free(x.ids);
+	return (int)moved;
+}
+
 /*
  * Points every reference to a declaration (FWD, or ENUM without
  * enumerators) at the first definition of its name: the base's if the base
@@ -603,6 +714,8 @@ static int resolve_decls(struct refine *r)
 		else if (id < r->s0 && base_alias[id])
 			r->refs[j] = base_alias[id];
 	}
+	if (resolved)
+		resolved += resolve_base_chains(r, base_alias);
 	free(base_alias);
 	return (int)resolved;
 }
