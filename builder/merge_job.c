@@ -490,6 +490,37 @@ static void read_one(size_t i, void *ctx)
 	progress(m, "read", atomic_fetch_add(&m->done, 1) + 1, m->mod_cnt);
 }
 
+/* Every name --only asks for must be among the inputs: a typo must not
+ * give a blob without the module the user wanted. */
+static int check_only(struct btfar_merge *m)
+{
+	const char *p = m->opts.only;
+	char name[256];
+	size_t i;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			for (i = 0; i < m->mod_cnt; i++)
+				if (job_list_has(name, m->mods[i].name))
+					break;
+			if (i == m->mod_cnt) {
+				set_err(m,
+					"--only: no module named '%s' among "
+					"the inputs",
+					name);
+				return -ENOENT;
+			}
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 static int cmp_module(const void *a, const void *b)
 {
 	const struct module *x = a, *y = b;
@@ -550,7 +581,8 @@ int btfar_merge__run(struct btfar_merge *m)
 	}
 
 	/* sorted, duplicates removed, filtered: the merge order */
-	qsort(m->mods, m->mod_cnt, sizeof(*m->mods), cmp_module);
+	if (m->mod_cnt)
+		qsort(m->mods, m->mod_cnt, sizeof(*m->mods), cmp_module);
 	for (i = 0, w = 0; i < m->mod_cnt; i++) {
 		struct module *mod = &m->mods[i];
 
@@ -565,6 +597,9 @@ int btfar_merge__run(struct btfar_merge *m)
 	}
 	m->mod_cnt = w;
 	m->stats.modules_found = (uint32_t)m->mod_cnt;
+	err = check_only(m);
+	if (err)
+		return err;
 
 	t0 = now();
 	pool_run(m->mod_cnt, m->opts.jobs, read_one, m);
@@ -687,8 +722,21 @@ int btfar_merge__run(struct btfar_merge *m)
 	m->stats.bytes_after = split_sz;
 	for (i = 0; i < merged_cnt; i++)
 		merged_names[i] = m->mods[merged_idx[i]].name;
-	err = collisions__find(&m->coll, &m->base, &split, merged, merged_names,
-			       merged_cnt, &d);
+	if (dr.id_map) {
+		/* module type -> merged id -> final id */
+		uint32_t s0 = btf_raw__type_cnt(&m->base), j;
+
+		for (i = 0; i < merged_cnt; i++)
+			for (j = 0; j < merged[i]->type_cnt; j++) {
+				uint32_t *id = &rr.id_maps[i][j];
+
+				if (*id >= s0)
+					*id = dr.id_map[*id - s0];
+			}
+	}
+	err = collisions__find(
+		&m->coll, &m->base, &split, merged, merged_names, merged_cnt,
+		dr.id_map ? (const uint32_t *const *)rr.id_maps : NULL, &d);
 	if (err) {
 		set_err(m, "collisions: %s", d.msg);
 		goto out;

@@ -608,7 +608,8 @@ int btfar_verify(const char *base_path, const char *merged_path,
 			goto out;
 		}
 	}
-	qsort(v.paths, v.path_cnt, sizeof(*v.paths), cmp_str);
+	if (v.path_cnt)
+		qsort(v.paths, v.path_cnt, sizeof(*v.paths), cmp_str);
 	pool_run(v.path_cnt, opts ? opts->jobs : 0, verify_one, &v);
 	stats->modules = atomic_load(&v.modules);
 	stats->modules_bad = atomic_load(&v.modules_bad);

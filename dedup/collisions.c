@@ -10,11 +10,13 @@
  *    names and offsets (values), and a shallow description of each member's
  *    type (modifier chain, kind and name; FWD counts as the struct or union
  *    it declares, so a module seen before dedup hashes like the result).
- * 3. Each module's types of a colliding (class, name) are hashed the same
- *    way and attributed to the variant with the same hash; base variants
- *    are attributed to "vmlinux".
- * Two variants that differ only below the first level of member types hash
- * alike; a module's type is then attributed to the first of them.
+ * 3. Each module's types of a colliding (class, name) are attributed to
+ *    the variant they became in the deduplicated blob, when the dedup
+ *    engine tells (btfar's does); otherwise to the variant with the same
+ *    shape hash. Base variants are attributed to "vmlinux".
+ * Shape hashes cannot tell apart two variants that differ only below the
+ * first level of member types; a module's type is then attributed to the
+ * first of them (only with the libbpf engine).
  */
 #include "collisions.h"
 
@@ -216,7 +218,8 @@ static int find_group(const struct named *named, const struct group *groups,
 int collisions__find(struct collisions *c, const struct btf_raw *base,
 		     const struct btf_raw *split,
 		     const struct btf_raw *const *mods,
-		     const char *const *names, size_t n, struct diag *d)
+		     const char *const *names, size_t n,
+		     const uint32_t *const *final_ids, struct diag *d)
 {
 	uint32_t total = btf_raw__type_cnt(split), id, i;
 	struct named *named = NULL;
@@ -297,10 +300,19 @@ int collisions__find(struct collisions *c, const struct btf_raw *base,
 				       btf_raw__str(m, t->name_off));
 			if (g < 0)
 				continue;
-			h = shape(m, m->start_id + i);
-			for (v = 0; v < groups[g].cnt; v++)
-				if (hashes[groups[g].start + v] == h)
-					break;
+			if (final_ids) {
+				/* the id this type became: exact */
+				uint32_t f = final_ids[k][i];
+
+				for (v = 0; v < groups[g].cnt; v++)
+					if (named[groups[g].start + v].id == f)
+						break;
+			} else {
+				h = shape(m, m->start_id + i);
+				for (v = 0; v < groups[g].cnt; v++)
+					if (hashes[groups[g].start + v] == h)
+						break;
+			}
 			if (v == groups[g].cnt)
 				continue; /* no shape matched: not attributed */
 			if (attr_cnt == attr_cap) {
@@ -314,7 +326,8 @@ int collisions__find(struct collisions *c, const struct btf_raw *base,
 				(struct attr){(uint32_t)g, (uint32_t)k, v};
 		}
 	}
-	qsort(attrs, attr_cnt, sizeof(*attrs), cmp_attr);
+	if (attr_cnt)
+		qsort(attrs, attr_cnt, sizeof(*attrs), cmp_attr);
 
 	/* one arena: items, then per item module pointers and variants */
 	arena_sz = group_cnt * sizeof(*c->items) +

@@ -24,13 +24,17 @@ struct collisions {
  * name with several distinct definitions in base + split, then attributes
  * each definition to the modules that define it: mods[i] (split BTF on the
  * same base, named names[i]) defines variant v when its type of that name
- * has v's shape (kind, size, member names, offsets, and the kinds and names
- * of member types). mods may be NULL (no attribution).
+ * turned into v: final_ids[i][j] is the id in split of mods[i]'s type j.
+ * Without final_ids (an engine that does not say), a module's type is
+ * attributed to the variant of the same shape (kind, size, member names,
+ * offsets, and the kinds and names of member types). mods may be NULL (no
+ * attribution).
  */
 int collisions__find(struct collisions *c, const struct btf_raw *base,
 		     const struct btf_raw *split,
 		     const struct btf_raw *const *mods,
-		     const char *const *names, size_t n, struct diag *d);
+		     const char *const *names, size_t n,
+		     const uint32_t *const *final_ids, struct diag *d);
 void collisions__release(struct collisions *c);
 
 #endif /* BTFAR_DEDUP_COLLISIONS_H */

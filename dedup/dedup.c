@@ -111,5 +111,6 @@ void dedup_result__release(struct dedup_result *res)
 	if (!res)
 		return;
 	free(res->raw);
+	free(res->id_map);
 	memset(res, 0, sizeof(*res));
 }

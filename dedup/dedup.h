@@ -17,6 +17,9 @@ struct dedup_result {
 		      malloc()ed */
 	size_t size;
 	uint32_t type_cnt; /* types in the split part after dedup */
+	/* input split index -> output id (base ids kept); NULL when the
+	 * engine does not tell (libbpf) */
+	uint32_t *id_map;
 };
 
 /*

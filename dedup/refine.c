@@ -40,9 +40,13 @@
 
 #include "formats/btf_raw.h"
 
-/* Rounds of color propagation before grouping; deeper distinctions are
- * found by the refinement loop, so this only trades hashing for loops. */
-#define REFINE_ROUNDS 12
+/*
+ * Rounds of color propagation before grouping. The result does not depend
+ * on it (the refinement finds what the rounds did not: measured, 3, 4, 6
+ * and 12 rounds give byte-identical output on Debian's 6.12 modules); it
+ * only trades hashing passes for worklist steps.
+ */
+#define REFINE_ROUNDS 4
 
 struct refine {
 	const struct refine_input *in;
@@ -809,6 +813,8 @@ static int emit(struct refine *r, struct dedup_result *res)
 		goto out;
 	res->size = raw_sz;
 	res->type_cnt = kept;
+	res->id_map = new_id;
+	new_id = NULL;
 	err = 0;
 out:
 	free(new_id);

@@ -18,14 +18,21 @@ void diag_set(struct diag *d, const char *fmt, ...)
 
 void diag_prefix(struct diag *d, const char *fmt, ...)
 {
-	char pre[DIAG_MAX], tmp[DIAG_MAX];
+	char tmp[DIAG_MAX];
 	va_list ap;
+	int n;
 
 	if (!d)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	snprintf(tmp, sizeof(tmp), "%s%s", pre, d->msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	/* the prefix, then as much of the old message as fits */
+	snprintf(tmp + n, sizeof(tmp) - (size_t)n, "%.*s",
+		 (int)(sizeof(tmp) - 1 - (size_t)n), d->msg);
 	memcpy(d->msg, tmp, sizeof(d->msg));
 }

@@ -228,6 +228,11 @@ nomem:
 	diag_set(d, "out of memory");
 	err = -ENOMEM;
 out:
+	if (!err) {
+		res->id_maps = id_maps;
+		res->mod_cnt = n;
+		id_maps = NULL;
+	}
 	if (id_maps)
 		for (k = 0; k < n; k++)
 			free(id_maps[k]);
@@ -248,5 +253,9 @@ void renumber_result__release(struct renumber_result *res)
 	free(res->first_id);
 	free(res->type_cnts);
 	free(res->type_offs);
+	if (res->id_maps)
+		for (size_t k = 0; k < res->mod_cnt; k++)
+			free(res->id_maps[k]);
+	free(res->id_maps);
 	memset(res, 0, sizeof(*res));
 }

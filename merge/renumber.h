@@ -26,6 +26,9 @@ struct renumber_result {
 	uint32_t *first_id; /* per module: id of its first type in the result */
 	uint32_t *type_cnts; /* per module: types it contributed */
 	uint32_t dropped;    /* records dropped by the DATASEC policy */
+	/* per module: local type index -> merged id (0: dropped) */
+	uint32_t **id_maps;
+	size_t mod_cnt;
 };
 
 /*

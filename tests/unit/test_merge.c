@@ -394,7 +394,8 @@ static int t_collisions(const char *dir)
 		raws[i] = &mods[i].raw;
 	}
 	mod_parse(&split);
-	err = collisions__find(&c, base_get(), &split.raw, raws, names, 3, &d);
+	err = collisions__find(&c, base_get(), &split.raw, raws, names, 3, NULL,
+			       &d);
 	CHECK(!err, "collisions__find: %d %s", err, d.msg);
 	text_add(&out, "%s", "");
 	for (i = 0; !err && i < c.cnt; i++) {
@@ -434,7 +435,8 @@ static int t_collisions_none(const char *dir)
 	(void)dir;
 	mod_parse(&m);
 	raws[0] = &m.raw;
-	err = collisions__find(&c, base_get(), &m.raw, raws, names, 1, &d);
+	err = collisions__find(&c, base_get(), &m.raw, raws, names, 1, NULL,
+			       &d);
 	CHECK(!err, "collisions__find: %d %s", err, d.msg);
 	CHECK(!err && c.cnt == 0, "%zu collisions", c.cnt);
 	collisions__release(&c);
