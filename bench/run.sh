@@ -153,6 +153,13 @@ if [ -x "$BTFAR" ]; then
 else
 	log "no btfar binary at $BTFAR: btfar skipped"
 fi
+# the same pipeline with libbpf's btf__dedup as the engine, for reference
+HAVE_BTFAR_LIBBPF=0
+if [ $HAVE_BTFAR = 1 ] &&
+	measure btfar_libbpf "$BTFAR" merge --dedup-engine libbpf \
+		--base "$VMLINUX" -o "$OUT/btfar-libbpf.btf" -j "$JOBS" "$MODDIR"; then
+	HAVE_BTFAR_LIBBPF=1
+fi
 
 # --- report ----------------------------------------------------------------
 row() { printf '%-14s %8s %9s  %-44s %11s %8s\n' "$@"; }
@@ -178,6 +185,14 @@ if [ $HAVE_BTFAR = 1 ]; then
 		"read ${B_READ:-?} merge ${B_MERGE:-?} dedup ${B_DEDUP:-?} emit ${B_EMIT:-?}" \
 		"${B_BYTES:-?}" "${B_TYPES:-?}"
 	echo "  btfar summary: $OUT/btfar.err"
+fi
+if [ $HAVE_BTFAR_LIBBPF = 1 ]; then
+	read -r L_READ L_MERGE L_DEDUP L_EMIT <<<"$(btfar_phases "${ERR[btfar_libbpf]}")"
+	read -r _ L_TYPES _ L_BYTES _ _ <<<"$(stat_out "$OUT/btfar-libbpf.btf" | cut -d' ' -f2-)"
+	row "btfar libbpf" "${WALL[btfar_libbpf]}" "${RSS[btfar_libbpf]}" \
+		"read ${L_READ:-?} merge ${L_MERGE:-?} dedup ${L_DEDUP:-?} emit ${L_EMIT:-?}" \
+		"${L_BYTES:-?}" "${L_TYPES:-?}"
+	echo "  (btfar with --dedup-engine libbpf: the same pipeline, libbpf's btf__dedup)"
 fi
 
 echo

@@ -287,6 +287,7 @@ static int cmd_merge(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"split", no_argument, NULL, 's'},
 		{"no-dedup", no_argument, NULL, 'N'},
+		{"dedup-engine", required_argument, NULL, 'E'},
 		{"datasec", required_argument, NULL, 'D'},
 		{"only", required_argument, NULL, 'O'},
 		{"exclude", required_argument, NULL, 'X'},
