@@ -466,6 +466,9 @@ static void verify_one(size_t i, void *ctx)
 		uint32_t k = btf_type_kind(t), cnt;
 		bool is_enum = k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64;
 
+		if (v->opts && v->opts->ignore_datasec &&
+		    (k == BTF_KIND_VAR || k == BTF_KIND_DATASEC))
+			continue;
 		if (cls_of(t) == CLS_NONE || k == BTF_KIND_FWD ||
 		    (!t->name_off && !is_enum))
 			continue;

@@ -125,14 +125,16 @@ static void usage_merge(FILE *f)
 static void usage_verify(FILE *f)
 {
 	fprintf(f,
-		"usage: btfar verify --base VMLINUX [-j N] [--json] MERGED "
-		"MODULE|DIR...\n"
+		"usage: btfar verify --base VMLINUX [-j N] [--json] "
+		"[--datasec keep|drop] MERGED MODULE|DIR...\n"
 		"\n"
 		"Checks that every named type, function and enumerator of "
 		"each module has\n"
 		"an equivalent in MERGED (same kind, name, size, members, "
 		"offsets, bitfields,\n"
 		"values, prototypes, recursively). Prints every miss.\n"
+		"--datasec drop: the blob was merged with --datasec drop, so "
+		"module\nDATASEC and VAR records are not looked for.\n"
 		"\n"
 		"exit: 0 all found, 3 misses or unreadable modules, 1 failed, "
 		"2 usage\n");
@@ -425,6 +427,7 @@ static int cmd_verify(int argc, char **argv)
 		{"base", required_argument, NULL, 'b'},
 		{"jobs", required_argument, NULL, 'j'},
 		{"json", no_argument, NULL, 'J'},
+		{"datasec", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -446,6 +449,16 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		case 'J':
 			json = true;
+			break;
+		case 'D':
+			if (strcmp(optarg, "keep") && strcmp(optarg, "drop")) {
+				fprintf(stderr,
+					"btfar: --datasec wants keep or "
+					"drop, got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			vo.ignore_datasec = !strcmp(optarg, "drop");
 			break;
 		case 'h':
 			usage_verify(stdout);

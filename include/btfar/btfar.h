@@ -174,6 +174,8 @@ struct btfar_verify_opts {
 	btfar_log_fn log; /* every miss is reported at BTFAR_LOG_WARN */
 	void *log_ctx;
 	uint32_t max_misses_logged; /* 0: 100 */
+	/* the blob was merged with BTFAR_DATASEC_DROP: skip VAR/DATASEC */
+	bool ignore_datasec;
 };
 
 struct btfar_verify_stats {

@@ -210,8 +210,31 @@ case_input_order() {
 	rm -f "$rev"
 }
 
+# --datasec drop: no module DATASEC or VAR is left, verify finds every
+# other named type with --datasec drop and misses the VARs without it.
+case_datasec_drop() {
+	local out=$E2E_WORK/merged-nodatasec.btf rc=0 n
+	load_kernel
+	rm -f "$out"
+	run "$BTFAR" merge --base "$VMLINUX" --datasec drop -o "$out" -j 2 \
+		"$MODDIR" || rc=$?
+	[ $rc = 0 ] || fail "btfar merge --datasec drop exited $rc"
+	n=$(bpftool btf dump file "$out" | awk -v b="$(bpftool btf dump file "$VMLINUX" | grep -c '^\[')" \
+		'/^\[/ { id = substr($1, 2) + 0 } /^\[[0-9]+\] (DATASEC|VAR) / && id > b { c++ } END { print c + 0 }')
+	[ "$n" = 0 ] || fail "$n module DATASEC/VAR records left"
+	rc=0
+	run "$BTFAR" verify --datasec drop --base "$VMLINUX" "$out" "$MODDIR" || rc=$?
+	[ $rc = 0 ] || fail "verify --datasec drop exited $rc"
+	rc=0
+	"$BTFAR" verify --base "$VMLINUX" "$out" "$MODDIR" 2>"$E2E_WORK/vd.err" || rc=$?
+	[ $rc = 3 ] || fail "verify without --datasec drop exited $rc, want 3"
+	grep -q "VAR '" "$E2E_WORK/vd.err" || fail "no VAR among the misses"
+	echo "ok: no module DATASEC/VAR left; verify --datasec drop finds everything else"
+	rm -f "$out"
+}
+
 mkdir -p "$E2E_WORK"
 case $CASE in
-fetch | merge | verify | bpftool | min_core_btf | libbpf | determinism | input_order) "case_$CASE" ;;
+fetch | merge | verify | bpftool | min_core_btf | libbpf | determinism | input_order | datasec_drop) "case_$CASE" ;;
 *) echo "e2e.sh: unknown case '$CASE'" >&2; exit 2 ;;
 esac
