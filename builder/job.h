@@ -24,15 +24,41 @@ int job_load_base(const char *path, void **file, size_t *file_sz,
 		  struct elf_btf *elf, bool *is_elf, struct btf_raw *base,
 		  struct diag *d);
 
+/* What a module file holds for btfar. */
+struct job_module {
+	void *btf; /* malloc()ed copy of its .BTF (or raw split BTF) */
+	size_t btf_sz;
+	char name[64];	    /* .modinfo name=, "" if none */
+	char vermagic[256]; /* .modinfo vermagic=, "" if none */
+};
+
 /*
- * Reads a module file (.ko, .ko.xz, .ko.zst, .ko.gz or raw split BTF) and
- * returns a malloc()ed copy of its BTF bytes (not yet validated) and, for
- * ELF modules, the .modinfo name in name.
+ * From the bytes of a module file (.ko, .ko.xz, .ko.zst, .ko.gz, or raw
+ * split BTF) in memory: its BTF bytes (not yet validated), name and
+ * vermagic. file stays the caller's. With base_elf, the module's ELF class
+ * and byte order must be the base's.
  */
-int job_read_module(const char *path, const struct btf_raw *base,
-		    const struct elf_btf *base_elf, uint64_t max_bytes,
-		    uint64_t max_ratio, void **btf, size_t *btf_sz, char *name,
-		    size_t name_sz, uint64_t *bytes_read, struct diag *d);
+int job_extract_module(const void *file, size_t file_sz,
+		       const struct elf_btf *base_elf, uint64_t max_bytes,
+		       uint64_t max_ratio, struct job_module *out,
+		       struct diag *d);
+/* The same, reading the file first. */
+int job_read_module(const char *path, const struct elf_btf *base_elf,
+		    uint64_t max_bytes, uint64_t max_ratio,
+		    struct job_module *out, uint64_t *bytes_read,
+		    struct diag *d);
+
+/*
+ * For pipelines that read modules themselves (btfar build): the base as raw
+ * BTF bytes (ownership passes to m; label names it in messages), and
+ * modules already extracted (btf owned by m from here; or reason set when
+ * the module could not be read: it is reported as skipped).
+ */
+int job_merge_set_base_btf(struct btfar_merge *m, void *btf, size_t size,
+			   const char *label);
+int job_merge_add_module(struct btfar_merge *m, const char *path,
+			 const char *name, void *btf, size_t btf_sz,
+			 uint64_t bytes_read, const char *reason);
 
 /* Module name from a path: file name without suffix, '-' as '_'. */
 char *job_module_name(const char *path);

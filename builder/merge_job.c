@@ -371,6 +371,7 @@ bool job_list_has(const char *list, const char *name)
 static void skip(struct module *mod, const char *msg)
 {
 	mod->ok = false;
+	free(mod->reason);
 	mod->reason = strdup(msg);
 }
 
@@ -378,41 +379,32 @@ static void skip(struct module *mod, const char *msg)
  * Reads one module file into its split BTF: decompress, ELF, validate.
  * Used by merge and verify alike.
  */
-int job_read_module(const char *path, const struct btf_raw *base,
-		    const struct elf_btf *base_elf, uint64_t max_bytes,
-		    uint64_t max_ratio, void **btf, size_t *btf_sz, char *name,
-		    size_t name_sz, uint64_t *bytes_read, struct diag *d)
+int job_extract_module(const void *file, size_t file_sz,
+		       const struct elf_btf *base_elf, uint64_t max_bytes,
+		       uint64_t max_ratio, struct job_module *out,
+		       struct diag *d)
 {
 	struct decomp_caps caps = {.max_out = max_bytes,
 				   .max_ratio = max_ratio};
-	void *file = NULL, *image = NULL;
-	size_t file_sz = 0, image_sz = 0;
+	void *image = NULL;
+	const void *img = file, *src;
+	size_t image_sz = 0, img_sz = file_sz, src_sz;
 	enum decomp_kind kind;
 	struct elf_btf elf;
-	const void *src;
-	size_t src_sz;
 	int err;
 
-	*btf = NULL;
-	err = file_read_all(path, max_bytes, &file, &file_sz, d);
-	if (err)
-		goto out;
-	*bytes_read = file_sz;
+	memset(out, 0, sizeof(*out));
 	kind = decomp_detect(file, file_sz);
 	if (kind != DECOMP_NONE) {
 		err = decomp_all(kind, file, file_sz, &caps, &image, &image_sz,
 				 d);
 		if (err)
 			goto out;
-		free(file);
-		file = NULL;
-	} else {
-		image = file;
-		image_sz = file_sz;
-		file = NULL;
+		img = image;
+		img_sz = image_sz;
 	}
-	if (elf_btf__is_elf(image, image_sz)) {
-		err = elf_btf__read(image, image_sz, &elf, d);
+	if (elf_btf__is_elf(img, img_sz)) {
+		err = elf_btf__read(img, img_sz, &elf, d);
 		if (err)
 			goto out;
 		if (base_elf && (elf.elf_class != base_elf->elf_class ||
@@ -425,31 +417,51 @@ int job_read_module(const char *path, const struct btf_raw *base,
 			err = -EINVAL;
 			goto out;
 		}
-		if (name && elf.name[0])
-			snprintf(name, name_sz, "%s", elf.name);
+		snprintf(out->name, sizeof(out->name), "%s", elf.name);
+		snprintf(out->vermagic, sizeof(out->vermagic), "%s",
+			 elf.vermagic);
 		src = elf.btf;
 		src_sz = elf.btf_sz;
-	} else if (image_sz >= 2 && ((const uint8_t *)image)[0] == 0x9f &&
-		   ((const uint8_t *)image)[1] == 0xeb) {
-		src = image; /* raw split BTF */
-		src_sz = image_sz;
+	} else if (img_sz >= 2 && ((const uint8_t *)img)[0] == 0x9f &&
+		   ((const uint8_t *)img)[1] == 0xeb) {
+		src = img; /* raw split BTF */
+		src_sz = img_sz;
 	} else {
 		diag_set(d, "neither an ELF module nor raw BTF");
 		err = -EINVAL;
 		goto out;
 	}
-	*btf = malloc(src_sz ? src_sz : 1);
-	if (!*btf) {
+	out->btf = malloc(src_sz ? src_sz : 1);
+	if (!out->btf) {
 		diag_set(d, "out of memory");
 		err = -ENOMEM;
 		goto out;
 	}
-	memcpy(*btf, src, src_sz);
-	*btf_sz = src_sz;
+	memcpy(out->btf, src, src_sz);
+	out->btf_sz = src_sz;
 	err = 0;
 out:
-	free(file);
 	free(image);
+	return err;
+}
+
+int job_read_module(const char *path, const struct elf_btf *base_elf,
+		    uint64_t max_bytes, uint64_t max_ratio,
+		    struct job_module *out, uint64_t *bytes_read,
+		    struct diag *d)
+{
+	void *file = NULL;
+	size_t file_sz = 0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = file_read_all(path, max_bytes, &file, &file_sz, d);
+	if (err)
+		return err;
+	*bytes_read = file_sz;
+	err = job_extract_module(file, file_sz, base_elf, max_bytes, max_ratio,
+				 out, d);
+	free(file);
 	return err;
 }
 
@@ -457,22 +469,30 @@ static void read_one(size_t i, void *ctx)
 {
 	struct btfar_merge *m = ctx;
 	struct module *mod = &m->mods[i];
-	char name[64] = "";
+	struct job_module jm;
 	struct diag d = {""};
-	int err;
+	int err = 0;
 
-	err = job_read_module(
-		mod->path, &m->base, m->base_is_elf ? &m->base_elf : NULL,
-		m->opts.max_module_bytes, m->opts.max_ratio, &mod->btf,
-		&mod->btf_sz, name, sizeof(name), &mod->bytes_read, &d);
-	atomic_fetch_add(&m->bytes_in, mod->bytes_read);
-	if (!err && name[0] && strcmp(name, mod->name)) {
-		char *n = strdup(name);
+	/* modules handed over in memory (btfar build) are read already */
+	if (!mod->btf && !mod->reason) {
+		err = job_read_module(
+			mod->path, m->base_is_elf ? &m->base_elf : NULL,
+			m->opts.max_module_bytes, m->opts.max_ratio, &jm,
+			&mod->bytes_read, &d);
+		atomic_fetch_add(&m->bytes_in, mod->bytes_read);
+		mod->btf = jm.btf;
+		mod->btf_sz = jm.btf_sz;
+		if (!err && jm.name[0] && strcmp(jm.name, mod->name)) {
+			char *n = strdup(jm.name);
 
-		if (n) {
-			free(mod->name);
-			mod->name = n;
+			if (n) {
+				free(mod->name);
+				mod->name = n;
+			}
 		}
+	} else if (mod->reason) {
+		mlog(m, BTFAR_LOG_WARN, "skipped %s", mod->reason);
+		goto done;
 	}
 	if (!err) {
 		err = btf_raw__parse(&mod->raw, mod->btf, mod->btf_sz, &m->base,
@@ -487,7 +507,68 @@ static void read_one(size_t i, void *ctx)
 	} else {
 		mod->ok = true;
 	}
+done:
 	progress(m, "read", atomic_fetch_add(&m->done, 1) + 1, m->mod_cnt);
+}
+
+int job_merge_set_base_btf(struct btfar_merge *m, void *btf, size_t size,
+			   const char *label)
+{
+	struct diag d = {""};
+	int err;
+
+	if (m->base_ok) {
+		free(btf);
+		set_err(m, "the base is already set");
+		return -EINVAL;
+	}
+	m->base_file = btf;
+	m->base_file_sz = size;
+	m->base_is_elf = false;
+	err = btf_raw__parse(&m->base, btf, size, NULL, &d);
+	if (err) {
+		set_err(m, "%s: %s", label, d.msg);
+		free(m->base_file);
+		m->base_file = NULL;
+		return err;
+	}
+	m->base_path = strdup(label);
+	m->base_ok = true;
+	m->stats.base_types = m->base.type_cnt;
+	return 0;
+}
+
+int job_merge_add_module(struct btfar_merge *m, const char *path,
+			 const char *name, void *btf, size_t btf_sz,
+			 uint64_t bytes_read, const char *reason)
+{
+	struct module *mod;
+	int err;
+
+	err = add_module(m, path);
+	if (err) {
+		free(btf);
+		return err;
+	}
+	mod = &m->mods[m->mod_cnt - 1];
+	if (name && name[0]) {
+		char *n = strdup(name);
+
+		if (!n)
+			return -ENOMEM;
+		free(mod->name);
+		mod->name = n;
+	}
+	mod->btf = btf;
+	mod->btf_sz = btf_sz;
+	mod->bytes_read = bytes_read;
+	atomic_fetch_add(&m->bytes_in, bytes_read);
+	if (reason) {
+		mod->reason = strdup(reason);
+		if (!mod->reason)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Every name --only asks for must be among the inputs: a typo must not

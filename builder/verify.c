@@ -437,6 +437,7 @@ static void verify_one(size_t i, void *ctx)
 	struct cmp_ctx c = {.b = v->merged,
 			    .base_cnt = btf_raw__type_cnt(v->base)};
 	struct btf_raw m = {0};
+	struct job_module jm;
 	struct diag d = {""};
 	uint64_t read = 0;
 	void *btf = NULL;
@@ -444,8 +445,10 @@ static void verify_one(size_t i, void *ctx)
 	uint32_t j;
 	int err;
 
-	err = job_read_module(path, v->base, v->base_elf, 1ull << 30, 1000,
-			      &btf, &btf_sz, NULL, 0, &read, &d);
+	err = job_read_module(path, v->base_elf, 1ull << 30, 1000, &jm, &read,
+			      &d);
+	btf = jm.btf;
+	btf_sz = jm.btf_sz;
 	if (!err) {
 		err = btf_raw__parse(&m, btf, btf_sz, v->base, &d);
 		if (err)
