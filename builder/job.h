@@ -59,6 +59,8 @@ int job_merge_set_base_btf(struct btfar_merge *m, void *btf, size_t size,
 int job_merge_add_module(struct btfar_merge *m, const char *path,
 			 const char *name, void *btf, size_t btf_sz,
 			 uint64_t bytes_read, const char *reason);
+/* The base's BTF bytes, NULL before the base is set. */
+const void *job_merge_base(const struct btfar_merge *m, size_t *size);
 
 /* Module name from a path: file name without suffix, '-' as '_'. */
 char *job_module_name(const char *path);

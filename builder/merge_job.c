@@ -904,3 +904,11 @@ btfar_merge__collision(const struct btfar_merge *m, size_t idx)
 {
 	return idx < m->coll.cnt ? &m->coll.items[idx] : NULL;
 }
+
+const void *job_merge_base(const struct btfar_merge *m, size_t *size)
+{
+	if (!m->base_ok)
+		return NULL;
+	*size = m->base.size;
+	return m->base.data;
+}

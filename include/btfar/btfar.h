@@ -193,6 +193,69 @@ BTFAR_API int btfar_verify(const char *base_path, const char *merged_path,
 			   struct btfar_verify_stats *stats, char *err,
 			   size_t err_sz);
 
+/*
+ * Build: kernel packages (.deb, .rpm, .pkg.tar.*, tar.*, cpio, or
+ * directories) read in one pass, in memory, into one self-contained blob
+ * per kernel release found in them.
+ */
+struct btfar_build_opts {
+	size_t sz; /* sizeof(struct btfar_build_opts) */
+	int jobs;  /* worker threads; <= 0: number of online CPUs */
+	bool strict;
+	enum btfar_datasec_policy datasec;
+	enum btfar_dedup_engine dedup_engine;
+	/* vmlinux ELF or raw BTF to use as the base of every release instead
+	 * of the kernel image in the packages; NULL: from the packages */
+	const char *base;
+	uint64_t max_member;  /* cap on one package member; 0: 2 GiB */
+	uint64_t max_package; /* cap on the bytes out of one package; 0: 16 GiB
+			       */
+	uint64_t max_ratio;   /* cap on expansion ratios; 0: 1000 */
+	btfar_log_fn log;
+	void *log_ctx;
+	btfar_progress_fn progress;
+	void *progress_ctx;
+};
+
+/* One kernel release built. Strings and arrays are owned by the build. */
+struct btfar_release {
+	const char *release;	  /* "6.12.117+deb12-amd64" */
+	const char *arch;	  /* "x86_64", "aarch64", or "" */
+	const char *image_path;	  /* package member the base came from */
+	const char *image_source; /* "vmlinux ELF", "bzImage", "Image (scan)",
+				     "raw BTF", or "--base" */
+	const char *compression;  /* of the image payload, "" if none */
+	const char *build_id;	  /* hex build-id of vmlinux, "" if unknown */
+	const char *base_sha256;  /* sha256 of the vmlinux BTF */
+	const char *sha256;	  /* sha256 of the output blob, "" if failed */
+	const char *error;	  /* why the release failed, NULL if built */
+	const void *data;	  /* the self-contained blob */
+	size_t size;
+	struct btfar_merge_stats stats;
+	size_t module_cnt;
+	const struct btfar_module_info *modules;
+};
+
+struct btfar_build;
+
+BTFAR_API struct btfar_build *
+btfar_build__new(const struct btfar_build_opts *opts);
+BTFAR_API void btfar_build__free(struct btfar_build *b);
+/* A package file or a directory (an unpacked package, or a tree holding
+ * lib/modules/RELEASE and boot/). */
+BTFAR_API int btfar_build__add_input(struct btfar_build *b, const char *path);
+/* Reads every input once, groups modules and images by release, merges
+ * each release. Returns 0 when every release was built with every module,
+ * a positive count of skipped modules and failed releases, or -errno
+ * (nothing built). */
+BTFAR_API int btfar_build__run(struct btfar_build *b);
+BTFAR_API size_t btfar_build__release_cnt(const struct btfar_build *b);
+BTFAR_API const struct btfar_release *
+btfar_build__release(const struct btfar_build *b, size_t idx);
+/* Writes OUTDIR/RELEASE.btf for every built release, atomically. */
+BTFAR_API int btfar_build__write(struct btfar_build *b, const char *outdir);
+BTFAR_API const char *btfar_build__errstr(const struct btfar_build *b);
+
 #ifdef __cplusplus
 }
 #endif
