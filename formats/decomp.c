@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * decomp: whole-buffer decompression of kernel modules.
+ * decomp: whole-buffer decompression of kernel modules and kernel image
+ * payloads.
  *
  * Every format decodes straight into one growing output buffer (no staging
  * copies). The first allocation is a guess that is exact for well-formed
@@ -10,20 +11,39 @@
  *   zstd  the sum of the frame content sizes (which also lets libzstd take its
  *         single-pass path, decoding without its window buffer),
  *   gzip  the ISIZE trailer of the last member;
- * else four times the input. Past the guess the buffer doubles, never beyond
- * the cap + 1 bytes: reaching the cap + 1st byte is how an over-cap stream
- * shows.
+ * else (lzma, bzip2, lz4, lzo carry no total) four times the input, or, for
+ * decomp_first(), the last 4 bytes of the input: a kernel payload ends with
+ * its uncompressed size (size_append in the kernel's Makefile.lib). Past the
+ * guess the buffer doubles, never beyond the cap + 1 bytes: reaching the cap +
+ * 1st byte is how an over-cap stream shows.
  *
  * After each stream (xz), frame (zstd) or member (gzip) the rest of the input
  * must be another one (for xz after stream padding); anything else is
  * trailing garbage, reported with its offset. The input running out inside a
- * stream is reported as truncated.
+ * stream is reported as truncated. decomp_first() stops after the first
+ * stream and ignores what follows.
+ *
+ * The kernel image formats:
+ *   lzma  the "alone" format (.lzma: props, dictionary size, u64 size), no
+ *         concatenation;
+ *   bzip2 one or more bzip2 streams;
+ *   lz4   the legacy frame (lz4 -l, what the kernel uses): magic 0x184C2102,
+ *         then blocks, each a LE u32 compressed size and the data, every
+ *         block but the last expanding to exactly 8 MiB. The format has no
+ *         end mark: the frame ends after a block shorter than 8 MiB, at the
+ *         end of the input, or at the next frame's magic;
+ *   lzo   the lzop file format: header, then blocks (BE u32 uncompressed
+ *         size, BE u32 compressed size, optional checksums, data) up to a
+ *         block of uncompressed size 0; data checksums are verified.
  */
 #include "decomp.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <bzlib.h>
+#include <lz4.h>
 #include <lzma.h>
+#include <lzo/lzo1x.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +65,40 @@
 static const uint8_t xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
 static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 static const uint8_t gzip_magic[2] = {0x1f, 0x8b};
+static const uint8_t lz4_legacy_magic[4] = {0x02, 0x21, 0x4c, 0x18};
+static const uint8_t lzop_magic[9] = {0x89, 'L',  'Z',	'O', 0x00,
+				      '\r', '\n', 0x1a, '\n'};
+
+/*
+ * An lzma "alone" header: properties byte (lc + lp * 9 + pb * 45, the usual
+ * lc=3 lp=0 pb=2 is 0x5d), dictionary size 2^n or 2^n + 2^(n-1) from 4 KiB,
+ * uncompressed size unknown (all ones) or under 2^48. There is no magic, so
+ * the check is strict: the usual properties only.
+ */
+static bool lzma_alone_header(const uint8_t *p, size_t n)
+{
+	uint32_t dict, rest;
+	uint64_t usize = 0;
+	int i;
+
+	if (n < 13 || p[0] != 0x5d)
+		return false;
+	dict = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
+	       (uint32_t)p[4] << 24;
+	rest = dict & (dict - 1); /* dict without its lowest bit */
+	if (dict < 4096 ||
+	    (rest && (rest & (rest - 1) || dict - rest != rest / 2)))
+		return false;
+	for (i = 7; i >= 0; i--)
+		usize = usize << 8 | p[5 + i];
+	return usize == UINT64_MAX || usize < (1ULL << 48);
+}
+
+static bool bzip2_header(const uint8_t *p, size_t n)
+{
+	return n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' &&
+	       p[3] >= '1' && p[3] <= '9';
+}
 
 enum decomp_kind decomp_detect(const void *data, size_t size)
 {
@@ -59,6 +113,16 @@ enum decomp_kind decomp_detect(const void *data, size_t size)
 	if (size >= sizeof(gzip_magic) &&
 	    !memcmp(data, gzip_magic, sizeof(gzip_magic)))
 		return DECOMP_GZIP;
+	if (size >= sizeof(lz4_legacy_magic) &&
+	    !memcmp(data, lz4_legacy_magic, sizeof(lz4_legacy_magic)))
+		return DECOMP_LZ4_LEGACY;
+	if (size >= sizeof(lzop_magic) &&
+	    !memcmp(data, lzop_magic, sizeof(lzop_magic)))
+		return DECOMP_LZO;
+	if (bzip2_header(data, size))
+		return DECOMP_BZIP2;
+	if (lzma_alone_header(data, size))
+		return DECOMP_LZMA;
 	return DECOMP_NONE;
 }
 
@@ -71,13 +135,21 @@ const char *decomp_kind_str(enum decomp_kind kind)
 		return "zstd";
 	case DECOMP_GZIP:
 		return "gzip";
+	case DECOMP_LZMA:
+		return "lzma";
+	case DECOMP_BZIP2:
+		return "bzip2";
+	case DECOMP_LZ4_LEGACY:
+		return "lz4";
+	case DECOMP_LZO:
+		return "lzo";
 	case DECOMP_NONE:
 		break;
 	}
 	return "none";
 }
 
-/* The output buffer, shared by the three decoders. */
+/* The output buffer, shared by the decoders. */
 struct obuf {
 	uint8_t *p;
 	size_t len;    /* bytes decoded so far */
@@ -87,6 +159,8 @@ struct obuf {
 	uint64_t max_ratio;
 	size_t in_sz;
 	const char *fmt; /* "xz", "zstd", "gzip", for messages */
+	bool first;	 /* decomp_first(): stop after the first stream */
+	size_t in_used;	 /* input bytes of the decoded stream(s) */
 };
 
 static void obuf_init(struct obuf *b, const struct decomp_caps *caps,
@@ -163,15 +237,39 @@ static int obuf_grow(struct obuf *b, size_t want, struct diag *d)
 	return 0;
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
 /* Adds a size guess, saturating; a guess only, never trusted. */
 static size_t guess_add(size_t a, uint64_t b)
 {
 	return b > SIZE_MAX - a ? SIZE_MAX : a + (size_t)b;
 }
 
-static size_t default_guess(size_t in_sz)
+/* The guess when the format records no total (see the comment on top). */
+static size_t default_guess_of(const struct obuf *b, const uint8_t *in)
 {
-	return in_sz > SIZE_MAX / 4 ? SIZE_MAX : in_sz * 4;
+	if (b->first && b->in_sz >= 8)
+		return guess_add(1, le32(in + b->in_sz - 4));
+	return b->in_sz > SIZE_MAX / 4 ? SIZE_MAX : b->in_sz * 4;
+}
+
+/* Makes room for need more bytes; -EFBIG if the cap forbids it. */
+static int obuf_reserve(struct obuf *b, size_t need, struct diag *d)
+{
+	int err;
+
+	while (b->cap - b->len < need) {
+		if (b->cap >= b->limit + 1 || need > b->limit + 1 - b->len)
+			return obuf_over_cap(b, d);
+		err = obuf_grow(b, 0, d);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* ---- xz ---------------------------------------------------------------- */
@@ -207,85 +305,108 @@ static uint64_t xz_index_size(const uint8_t *in, size_t in_sz)
 	return size;
 }
 
-static int xz_error(lzma_ret ret, const lzma_stream *strm, size_t base,
-		    struct diag *d)
+static int xz_error(const char *fmt, lzma_ret ret, const lzma_stream *strm,
+		    size_t base, struct diag *d)
 {
 	size_t at = base + (size_t)strm->total_in;
 
 	switch (ret) {
 	case LZMA_MEM_ERROR:
-		diag_set(d, "xz: out of memory");
+		diag_set(d, "%s: out of memory", fmt);
 		return -ENOMEM;
 	case LZMA_MEMLIMIT_ERROR:
 		diag_set(d,
-			 "xz: stream at input byte %zu needs %llu bytes of "
+			 "%s: stream at input byte %zu needs %llu bytes of "
 			 "decoder memory, over the limit of %llu",
-			 base, (unsigned long long)lzma_memusage(strm),
+			 fmt, base, (unsigned long long)lzma_memusage(strm),
 			 (unsigned long long)XZ_MEMLIMIT);
 		return -EFBIG;
 	case LZMA_FORMAT_ERROR:
-		diag_set(d, "xz: bad stream header at input byte %zu", base);
+		diag_set(d, "%s: bad stream header at input byte %zu", fmt,
+			 base);
 		return -EINVAL;
 	case LZMA_OPTIONS_ERROR:
 		diag_set(d,
-			 "xz: unsupported options in stream at input byte %zu",
-			 base);
+			 "%s: unsupported options in stream at input byte %zu",
+			 fmt, base);
 		return -EINVAL;
 	case LZMA_DATA_ERROR:
-		diag_set(d, "xz: corrupt data near input byte %zu", at);
+		diag_set(d, "%s: corrupt data near input byte %zu", fmt, at);
 		return -EINVAL;
 	default:
-		diag_set(d, "xz: decoder error %d near input byte %zu",
+		diag_set(d, "%s: decoder error %d near input byte %zu", fmt,
 			 (int)ret, at);
 		return -EINVAL;
 	}
 }
 
-static int xz_all(const uint8_t *in, size_t in_sz, struct obuf *b,
-		  struct diag *d)
+/* One xz stream (alone false) or one .lzma file (alone true) at in + base. */
+static int lzma_one(bool alone, const uint8_t *in, size_t in_sz, size_t base,
+		    struct obuf *b, size_t *used, struct diag *d)
 {
 	lzma_stream strm = LZMA_STREAM_INIT;
-	size_t base = 0; /* input offset of the current stream */
-	size_t pad;
 	lzma_ret ret;
 	int err;
 
+	if (alone)
+		ret = lzma_alone_decoder(&strm, XZ_MEMLIMIT);
+	else
+		ret = lzma_stream_decoder(&strm, XZ_MEMLIMIT, 0);
+	if (ret != LZMA_OK) {
+		err = xz_error(b->fmt, ret, &strm, base, d);
+		goto out;
+	}
+	strm.next_in = in + base;
+	strm.avail_in = in_sz - base;
+	do {
+		if (b->len == b->cap) {
+			err = obuf_grow(b, 0, d);
+			if (err)
+				goto out;
+		}
+		strm.next_out = b->p + b->len;
+		strm.avail_out = b->cap - b->len;
+		ret = lzma_code(&strm, LZMA_FINISH);
+		b->len = b->cap - strm.avail_out;
+	} while (ret == LZMA_OK);
+	if (ret == LZMA_BUF_ERROR && !strm.avail_in) {
+		diag_set(d, "%s: truncated stream after %zu input bytes",
+			 b->fmt, in_sz);
+		err = -EINVAL;
+		goto out;
+	}
+	if (ret != LZMA_STREAM_END) {
+		err = xz_error(b->fmt, ret, &strm, base, d);
+		goto out;
+	}
+	*used = (size_t)strm.total_in;
+	err = 0;
+out:
+	lzma_end(&strm);
+	return err;
+}
+
+static int xz_all(const uint8_t *in, size_t in_sz, struct obuf *b,
+		  struct diag *d)
+{
+	size_t base = 0; /* input offset of the current stream */
+	size_t pad, used;
+	uint64_t guess = xz_index_size(in, in_sz);
+	int err;
+
 	/* one spare byte so the decoder reaches the footer with room left */
-	err = obuf_grow(b, guess_add(1, xz_index_size(in, in_sz)), d);
+	err = obuf_grow(
+		b, guess ? guess_add(1, guess) : default_guess_of(b, in), d);
 	if (err)
 		return err;
 	for (;;) {
-		/* one stream */
-		ret = lzma_stream_decoder(&strm, XZ_MEMLIMIT, 0);
-		if (ret != LZMA_OK) {
-			err = xz_error(ret, &strm, base, d);
-			goto out;
-		}
-		strm.next_in = in + base;
-		strm.avail_in = in_sz - base;
-		do {
-			if (b->len == b->cap) {
-				err = obuf_grow(b, 0, d);
-				if (err)
-					goto out;
-			}
-			strm.next_out = b->p + b->len;
-			strm.avail_out = b->cap - b->len;
-			ret = lzma_code(&strm, LZMA_FINISH);
-			b->len = b->cap - strm.avail_out;
-		} while (ret == LZMA_OK);
-		if (ret == LZMA_BUF_ERROR && !strm.avail_in) {
-			diag_set(d,
-				 "xz: truncated stream after %zu input bytes",
-				 in_sz);
-			err = -EINVAL;
-			goto out;
-		}
-		if (ret != LZMA_STREAM_END) {
-			err = xz_error(ret, &strm, base, d);
-			goto out;
-		}
-		base += (size_t)strm.total_in;
+		err = lzma_one(false, in, in_sz, base, b, &used, d);
+		if (err)
+			return err;
+		base += used;
+		b->in_used = base;
+		if (b->first)
+			break;
 
 		/* stream padding, then another stream or the end */
 		pad = 0;
@@ -296,10 +417,10 @@ static int xz_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 				 "xz: stream padding of %zu bytes at input "
 				 "byte %zu is not a multiple of 4",
 				 pad, base);
-			err = -EINVAL;
-			goto out;
+			return -EINVAL;
 		}
 		base += pad;
+		b->in_used = base;
 		if (base == in_sz)
 			break;
 		if (in_sz - base < sizeof(xz_magic) ||
@@ -308,14 +429,41 @@ static int xz_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 				 "xz: trailing garbage at input byte %zu (%zu "
 				 "bytes after the last stream)",
 				 base, in_sz - base);
-			err = -EINVAL;
-			goto out;
+			return -EINVAL;
 		}
 	}
-	err = 0;
-out:
-	lzma_end(&strm);
-	return err;
+	return 0;
+}
+
+/* .lzma: one stream, no concatenation. */
+static int lzma_all(const uint8_t *in, size_t in_sz, struct obuf *b,
+		    struct diag *d)
+{
+	uint64_t usize = 0;
+	size_t used;
+	int i, err;
+
+	if (in_sz >= 13)
+		for (i = 7; i >= 0; i--)
+			usize = usize << 8 | in[5 + i];
+	err = obuf_grow(b,
+			usize && usize != UINT64_MAX ? guess_add(1, usize)
+						     : default_guess_of(b, in),
+			d);
+	if (err)
+		return err;
+	err = lzma_one(true, in, in_sz, 0, b, &used, d);
+	if (err)
+		return err;
+	b->in_used = used;
+	if (!b->first && used != in_sz) {
+		diag_set(d,
+			 "lzma: trailing garbage at input byte %zu (%zu bytes "
+			 "after the stream)",
+			 used, in_sz - used);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* ---- zstd -------------------------------------------------------------- */
@@ -368,9 +516,16 @@ static int zstd_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 	size_t frame_in = 0, frame_out = 0, ret;
 	int err;
 
-	all = zstd_content_size(in, in_sz);
+	fcs = ZSTD_getFrameContentSize(in, in_sz);
+	if (b->first)
+		all = fcs == ZSTD_CONTENTSIZE_UNKNOWN ||
+				      fcs == ZSTD_CONTENTSIZE_ERROR
+			      ? 0
+			      : fcs;
+	else
+		all = zstd_content_size(in, in_sz);
 	if (!all)
-		err = obuf_grow(b, default_guess(in_sz), d);
+		err = obuf_grow(b, default_guess_of(b, in), d);
 	else
 		err = obuf_grow(b, guess_add(0, all), d);
 	if (err)
@@ -380,7 +535,6 @@ static int zstd_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 		diag_set(d, "zstd: out of memory");
 		return -ENOMEM;
 	}
-	fcs = ZSTD_getFrameContentSize(in, in_sz);
 	for (;;) {
 		if (b->len == b->cap) {
 			err = obuf_grow(b, 0, d);
@@ -429,7 +583,8 @@ static int zstd_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 				err = -EINVAL;
 				goto out;
 			}
-			if (ib.pos == in_sz)
+			b->in_used = ib.pos;
+			if (ib.pos == in_sz || b->first)
 				break;
 			if (!zstd_frame_magic(in + ib.pos, in_sz - ib.pos)) {
 				diag_set(d,
@@ -462,12 +617,6 @@ out:
 
 /* ---- gzip -------------------------------------------------------------- */
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static int gzip_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 		    struct diag *d)
 {
@@ -478,10 +627,10 @@ static int gzip_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 	int ret, err;
 
 	/* ISIZE of the last member: exact for one member under 4 GiB */
-	if (in_sz >= 18)
+	if (in_sz >= 18 && !b->first)
 		err = obuf_grow(b, guess_add(1, le32(in + in_sz - 4)), d);
 	else
-		err = obuf_grow(b, default_guess(in_sz), d);
+		err = obuf_grow(b, default_guess_of(b, in), d);
 	if (err)
 		return err;
 	memset(&zs, 0, sizeof(zs));
@@ -528,7 +677,8 @@ static int gzip_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 				err = -EINVAL;
 				goto out;
 			}
-			if (in_pos == in_sz)
+			b->in_used = in_pos;
+			if (in_pos == in_sz || b->first)
 				break;
 			if (in_sz - in_pos < sizeof(gzip_magic) ||
 			    memcmp(in + in_pos, gzip_magic,
@@ -588,15 +738,407 @@ out:
 	return err;
 }
 
-int decomp_all(enum decomp_kind kind, const void *in, size_t in_sz,
-	       const struct decomp_caps *caps, void **out, size_t *out_sz,
-	       struct diag *d)
+/* ---- bzip2 ------------------------------------------------------------- */
+
+static int bzip2_all(const uint8_t *in, size_t in_sz, struct obuf *b,
+		     struct diag *d)
+{
+	bz_stream bz;
+	size_t in_pos = 0;    /* input consumed before bz.next_in */
+	size_t stream_in = 0; /* input offset of the current stream */
+	bool live = false;
+	int ret, err;
+
+	err = obuf_grow(b, default_guess_of(b, in), d);
+	if (err)
+		return err;
+	memset(&bz, 0, sizeof(bz));
+	for (;;) {
+		size_t room, before_out;
+
+		if (!live) {
+			ret = BZ2_bzDecompressInit(&bz, 0, 0);
+			if (ret != BZ_OK) {
+				diag_set(d, "bzip2: cannot set up the decoder");
+				return ret == BZ_MEM_ERROR ? -ENOMEM : -EINVAL;
+			}
+			live = true;
+			bz.next_in = (char *)in + stream_in;
+			bz.avail_in = 0;
+		}
+		if (!bz.avail_in) {
+			in_pos = (size_t)((const uint8_t *)bz.next_in - in);
+			bz.avail_in = in_sz - in_pos > UINT_MAX
+					      ? UINT_MAX
+					      : (unsigned)(in_sz - in_pos);
+		}
+		if (b->len == b->cap) {
+			err = obuf_grow(b, 0, d);
+			if (err)
+				goto out;
+		}
+		room = b->cap - b->len;
+		bz.next_out = (char *)b->p + b->len;
+		bz.avail_out = room > UINT_MAX ? UINT_MAX : (unsigned)room;
+		before_out = bz.avail_out;
+		ret = BZ2_bzDecompress(&bz);
+		b->len += before_out - bz.avail_out;
+		in_pos = (size_t)((const uint8_t *)bz.next_in - in);
+		if (ret == BZ_STREAM_END) {
+			BZ2_bzDecompressEnd(&bz);
+			live = false;
+			b->in_used = in_pos;
+			if (in_pos == in_sz || b->first)
+				break;
+			if (!bzip2_header(in + in_pos, in_sz - in_pos)) {
+				diag_set(
+					d,
+					"bzip2: trailing garbage at input byte "
+					"%zu (%zu bytes after the last "
+					"stream)",
+					in_pos, in_sz - in_pos);
+				err = -EINVAL;
+				goto out;
+			}
+			stream_in = in_pos;
+			continue;
+		}
+		if (ret == BZ_MEM_ERROR) {
+			diag_set(d, "bzip2: out of memory");
+			err = -ENOMEM;
+			goto out;
+		}
+		if (ret != BZ_OK) {
+			diag_set(d,
+				 "bzip2: corrupt stream at input byte %zu, "
+				 "near byte %zu (error %d)",
+				 stream_in, in_pos, ret);
+			err = -EINVAL;
+			goto out;
+		}
+		if (in_pos == in_sz && !bz.avail_in && bz.avail_out) {
+			diag_set(d,
+				 "bzip2: truncated stream after %zu input "
+				 "bytes",
+				 in_sz);
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	err = 0;
+out:
+	if (live)
+		BZ2_bzDecompressEnd(&bz);
+	return err;
+}
+
+/* ---- lz4 legacy -------------------------------------------------------- */
+
+#define LZ4_LEGACY_BLOCK (8U << 20)
+
+/*
+ * Decodes one block into the output. The block expands to at most 8 MiB; when
+ * the cap leaves less room than that, decode into a scratch buffer to tell
+ * an over-cap block from a corrupt one.
+ */
+static int lz4_block(const uint8_t *src, uint32_t src_sz, size_t at,
+		     struct obuf *b, int *out_n, struct diag *d)
+{
+	uint8_t *scratch;
+	int n, err;
+
+	err = obuf_reserve(b, LZ4_LEGACY_BLOCK, d);
+	if (!err) {
+		n = LZ4_decompress_safe((const char *)src,
+					(char *)b->p + b->len, (int)src_sz,
+					(int)LZ4_LEGACY_BLOCK);
+		if (n < 0)
+			goto corrupt;
+		*out_n = n;
+		return 0;
+	}
+	if (err != -EFBIG)
+		return err;
+	scratch = malloc(LZ4_LEGACY_BLOCK);
+	if (!scratch) {
+		diag_set(d, "lz4: out of memory");
+		return -ENOMEM;
+	}
+	n = LZ4_decompress_safe((const char *)src, (char *)scratch, (int)src_sz,
+				(int)LZ4_LEGACY_BLOCK);
+	if (n >= 0) {
+		err = obuf_reserve(b, (size_t)n, d);
+		if (!err)
+			memcpy(b->p + b->len, scratch, (size_t)n);
+	}
+	free(scratch);
+	if (n < 0)
+		goto corrupt;
+	*out_n = n;
+	return err;
+corrupt:
+	diag_set(d, "lz4: corrupt block at input byte %zu", at);
+	return -EINVAL;
+}
+
+static int lz4_legacy_all(const uint8_t *in, size_t in_sz, struct obuf *b,
+			  struct diag *d)
+{
+	const uint32_t bound = LZ4_COMPRESSBOUND(LZ4_LEGACY_BLOCK);
+	size_t pos = 0;
+	bool full = true; /* another block may follow: frame start, or the
+			     last block expanded to a whole 8 MiB */
+	uint32_t csz;
+	int n, err;
+
+	if (in_sz < 4 || memcmp(in, lz4_legacy_magic, 4)) {
+		diag_set(d, "lz4: no legacy frame magic at input byte 0");
+		return -EINVAL;
+	}
+	err = obuf_grow(b, default_guess_of(b, in), d);
+	if (err)
+		return err;
+	pos = 4;
+	for (;;) {
+		if (pos == in_sz)
+			break;
+		if (in_sz - pos >= 4 &&
+		    !memcmp(in + pos, lz4_legacy_magic, 4)) {
+			if (b->first)
+				break;
+			pos += 4; /* another frame: one stream in effect */
+			full = true;
+			continue;
+		}
+		if (!full)
+			break; /* a short block ends the frame */
+		if (in_sz - pos < 4) {
+			if (b->first)
+				break; /* whole blocks, then a few bytes */
+			diag_set(d,
+				 "lz4: truncated block size at input byte %zu",
+				 pos);
+			return -EINVAL;
+		}
+		csz = le32(in + pos);
+		/*
+		 * After a whole block, decomp_first() ends the frame at what
+		 * cannot be a block: 0 (padding), over the bound, or the
+		 * kernel's appended size (the output so far).
+		 */
+		if (b->first && (!csz || csz > bound || csz == b->len))
+			break;
+		if (!csz || csz > bound || csz > in_sz - pos - 4) {
+			if (csz > in_sz - pos - 4 && csz <= bound)
+				diag_set(d,
+					 "lz4: truncated block at input byte "
+					 "%zu (%u bytes, %zu left)",
+					 pos, csz, in_sz - pos - 4);
+			else
+				diag_set(d,
+					 "lz4: bad block size %u at input byte "
+					 "%zu",
+					 csz, pos);
+			return -EINVAL;
+		}
+		err = lz4_block(in + pos + 4, csz, pos, b, &n, d);
+		if (err)
+			return err;
+		b->len += (size_t)n;
+		pos += 4 + (size_t)csz;
+		b->in_used = pos;
+		full = (uint32_t)n == LZ4_LEGACY_BLOCK;
+	}
+	b->in_used = pos;
+	if (!b->first && pos != in_sz) {
+		diag_set(d,
+			 "lz4: trailing garbage at input byte %zu (%zu bytes "
+			 "after the last block)",
+			 pos, in_sz - pos);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- lzo (lzop) -------------------------------------------------------- */
+
+/* lzop header flags (lzop's conf.h) */
+#define LZOP_ADLER32_D	   0x00000001U
+#define LZOP_ADLER32_C	   0x00000002U
+#define LZOP_H_EXTRA_FIELD 0x00000040U
+#define LZOP_CRC32_D	   0x00000100U
+#define LZOP_CRC32_C	   0x00000200U
+#define LZOP_H_FILTER	   0x00000800U
+#define LZOP_MAX_BLOCK	   (64U << 20)
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* Reads n header bytes at *pos, or fails as truncated. */
+static const uint8_t *lzop_take(const uint8_t *in, size_t in_sz, size_t *pos,
+				size_t n)
+{
+	const uint8_t *p = in + *pos;
+
+	if (in_sz - *pos < n)
+		return NULL;
+	*pos += n;
+	return p;
+}
+
+static int lzop_all(const uint8_t *in, size_t in_sz, struct obuf *b,
+		    struct diag *d)
+{
+	const uint8_t *p;
+	size_t pos = sizeof(lzop_magic), blk;
+	uint32_t flags, dst_len, src_len, sum_ad = 0, sum_crc = 0;
+	unsigned version, method;
+	int err;
+
+	if (in_sz < sizeof(lzop_magic) ||
+	    memcmp(in, lzop_magic, sizeof(lzop_magic))) {
+		diag_set(d, "lzo: no lzop magic at input byte 0");
+		return -EINVAL;
+	}
+	if (lzo_init() != LZO_E_OK) {
+		diag_set(d, "lzo: liblzo2 failed to initialize");
+		return -EINVAL;
+	}
+	/* header: version, lib version, [version needed], method, [level] */
+	if (!(p = lzop_take(in, in_sz, &pos, 4)))
+		goto trunc_hdr;
+	version = (unsigned)p[0] << 8 | p[1];
+	if (version >= 0x0940 && !lzop_take(in, in_sz, &pos, 2))
+		goto trunc_hdr;
+	if (!(p = lzop_take(in, in_sz, &pos, 1)))
+		goto trunc_hdr;
+	method = p[0];
+	if (method < 1 || method > 3) {
+		diag_set(d, "lzo: unsupported method %u (only LZO1X)", method);
+		return -EINVAL;
+	}
+	if (version >= 0x0940 && !lzop_take(in, in_sz, &pos, 1))
+		goto trunc_hdr;
+	if (!(p = lzop_take(in, in_sz, &pos, 4)))
+		goto trunc_hdr;
+	flags = be32(p);
+	if (flags & LZOP_H_FILTER && !lzop_take(in, in_sz, &pos, 4))
+		goto trunc_hdr;
+	/* mode, mtime low, [mtime high] */
+	if (!lzop_take(in, in_sz, &pos, version >= 0x0940 ? 12 : 8))
+		goto trunc_hdr;
+	if (!(p = lzop_take(in, in_sz, &pos, 1)) ||
+	    !lzop_take(in, in_sz, &pos, (size_t)p[0] + 4)) /* name, checksum */
+		goto trunc_hdr;
+	if (flags & LZOP_H_EXTRA_FIELD) {
+		if (!(p = lzop_take(in, in_sz, &pos, 4)) ||
+		    be32(p) > in_sz - pos ||
+		    !lzop_take(in, in_sz, &pos, (size_t)be32(p) + 4))
+			goto trunc_hdr;
+	}
+	err = obuf_grow(b, default_guess_of(b, in), d);
+	if (err)
+		return err;
+
+	for (;;) {
+		blk = pos;
+		if (!(p = lzop_take(in, in_sz, &pos, 4)))
+			goto trunc;
+		dst_len = be32(p);
+		if (!dst_len)
+			break; /* end of file */
+		if (!(p = lzop_take(in, in_sz, &pos, 4)))
+			goto trunc;
+		src_len = be32(p);
+		if (dst_len > LZOP_MAX_BLOCK || src_len > dst_len) {
+			diag_set(d,
+				 "lzo: bad block at input byte %zu (%u bytes "
+				 "expanding to %u)",
+				 blk, src_len, dst_len);
+			return -EINVAL;
+		}
+		/* checksums: each flag has its own, adler32 first */
+		if (flags & LZOP_ADLER32_D) {
+			if (!(p = lzop_take(in, in_sz, &pos, 4)))
+				goto trunc;
+			sum_ad = be32(p);
+		}
+		if (flags & LZOP_CRC32_D) {
+			if (!(p = lzop_take(in, in_sz, &pos, 4)))
+				goto trunc;
+			sum_crc = be32(p);
+		}
+		/* those of the compressed data: the decoder and the
+		 * uncompressed checksums catch what they would */
+		if (src_len < dst_len && flags & LZOP_ADLER32_C &&
+		    !lzop_take(in, in_sz, &pos, 4))
+			goto trunc;
+		if (src_len < dst_len && flags & LZOP_CRC32_C &&
+		    !lzop_take(in, in_sz, &pos, 4))
+			goto trunc;
+		if (!(p = lzop_take(in, in_sz, &pos, src_len)))
+			goto trunc;
+		err = obuf_reserve(b, dst_len, d);
+		if (err)
+			return err;
+		if (src_len == dst_len) {
+			memcpy(b->p + b->len, p, dst_len); /* stored */
+		} else {
+			lzo_uint n = dst_len;
+			int r = lzo1x_decompress_safe(p, src_len, b->p + b->len,
+						      &n, NULL);
+
+			if (r != LZO_E_OK || n != dst_len) {
+				diag_set(d,
+					 "lzo: corrupt block at input byte %zu "
+					 "(error %d)",
+					 blk, r);
+				return -EINVAL;
+			}
+		}
+		if (flags & LZOP_ADLER32_D &&
+		    (uint32_t)adler32(1, b->p + b->len, dst_len) != sum_ad)
+			goto bad_sum;
+		if (flags & LZOP_CRC32_D &&
+		    (uint32_t)crc32(0, b->p + b->len, dst_len) != sum_crc)
+			goto bad_sum;
+		b->len += dst_len;
+	}
+	b->in_used = pos;
+	if (!b->first && pos != in_sz) {
+		diag_set(d,
+			 "lzo: trailing garbage at input byte %zu (%zu bytes "
+			 "after the end mark)",
+			 pos, in_sz - pos);
+		return -EINVAL;
+	}
+	return 0;
+trunc_hdr:
+	diag_set(d, "lzo: truncated header (%zu input bytes)", in_sz);
+	return -EINVAL;
+trunc:
+	diag_set(d, "lzo: truncated block at input byte %zu (%zu input bytes)",
+		 blk, in_sz);
+	return -EINVAL;
+bad_sum:
+	diag_set(d, "lzo: checksum mismatch in block at input byte %zu", blk);
+	return -EINVAL;
+}
+
+static int decomp_run(enum decomp_kind kind, const void *in, size_t in_sz,
+		      const struct decomp_caps *caps, bool first, void **out,
+		      size_t *out_sz, size_t *in_used, struct diag *d)
 {
 	struct obuf b;
 	int err;
 
 	*out = NULL;
 	*out_sz = 0;
+	if (in_used)
+		*in_used = 0;
 	if (!in && in_sz) {
 		diag_set(d, "no input");
 		return -EINVAL;
@@ -604,6 +1146,7 @@ int decomp_all(enum decomp_kind kind, const void *in, size_t in_sz,
 	if (!in)
 		in = "";
 	obuf_init(&b, caps, in_sz, decomp_kind_str(kind));
+	b.first = first;
 	switch (kind) {
 	case DECOMP_XZ:
 		err = xz_all(in, in_sz, &b, d);
@@ -614,9 +1157,21 @@ int decomp_all(enum decomp_kind kind, const void *in, size_t in_sz,
 	case DECOMP_GZIP:
 		err = gzip_all(in, in_sz, &b, d);
 		break;
+	case DECOMP_LZMA:
+		err = lzma_all(in, in_sz, &b, d);
+		break;
+	case DECOMP_BZIP2:
+		err = bzip2_all(in, in_sz, &b, d);
+		break;
+	case DECOMP_LZ4_LEGACY:
+		err = lz4_legacy_all(in, in_sz, &b, d);
+		break;
+	case DECOMP_LZO:
+		err = lzop_all(in, in_sz, &b, d);
+		break;
 	default:
-		diag_set(d,
-			 "not a compressed stream (no xz, zstd or gzip magic)");
+		diag_set(d, "not a compressed stream (no xz, zstd, gzip, lzma, "
+			    "bzip2, lz4 or lzop magic)");
 		return -EINVAL;
 	}
 	if (!err && b.len > b.limit)
@@ -627,5 +1182,21 @@ int decomp_all(enum decomp_kind kind, const void *in, size_t in_sz,
 	}
 	*out = b.p;
 	*out_sz = b.len;
+	if (in_used)
+		*in_used = b.in_used;
 	return 0;
+}
+
+int decomp_all(enum decomp_kind kind, const void *in, size_t in_sz,
+	       const struct decomp_caps *caps, void **out, size_t *out_sz,
+	       struct diag *d)
+{
+	return decomp_run(kind, in, in_sz, caps, false, out, out_sz, NULL, d);
+}
+
+int decomp_first(enum decomp_kind kind, const void *in, size_t in_sz,
+		 const struct decomp_caps *caps, void **out, size_t *out_sz,
+		 size_t *in_used, struct diag *d)
+{
+	return decomp_run(kind, in, in_sz, caps, true, out, out_sz, in_used, d);
 }
