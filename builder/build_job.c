@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "btfar/btfar.h"
 #include "builder/job.h"
@@ -77,8 +78,17 @@ struct btfar_build {
 	atomic_uint_fast64_t bytes_in;
 	uint64_t bytes_in_done; /* of the inputs already walked */
 	struct decomp_caps caps;
+	struct btfar_build_stats stats;
 	char err[DIAG_MAX];
 };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void set_err(struct btfar_build *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -601,12 +611,14 @@ int btfar_build__run(struct btfar_build *b)
 		.ctx = &w,
 	};
 	size_t i;
+	double t0;
 	int err = 0;
 
 	if (!b->input_cnt) {
 		set_err(b, "no input");
 		return -EINVAL;
 	}
+	t0 = now();
 	/* one reader (this thread), the workers decompress behind it */
 	w.q = workq__new(b->opts.jobs, 256, process, b);
 	if (!w.q) {
@@ -629,9 +641,23 @@ int btfar_build__run(struct btfar_build *b)
 		     b->inputs[i], st.format, st.entries, st.bytes_out / 1e6);
 	}
 	workq__finish(w.q);
+	b->stats.t_read = now() - t0;
+	b->stats.inputs = (uint32_t)b->input_cnt;
+	b->stats.bytes_in = b->bytes_in_done;
+	for (i = 0; i < b->member_cnt; i++) {
+		if (b->members[i]->kind == MEMBER_MODULE)
+			b->stats.modules++;
+		else
+			b->stats.images++;
+	}
 	if (err)
 		return err;
 	return run_releases(b);
+}
+
+const struct btfar_build_stats *btfar_build__stats(const struct btfar_build *b)
+{
+	return &b->stats;
 }
 
 size_t btfar_build__release_cnt(const struct btfar_build *b)

@@ -75,9 +75,10 @@ static void usage_main(FILE *f)
 		"usage: btfar COMMAND [OPTIONS]\n"
 		"\n"
 		"commands:\n"
+		"  build    kernel packages to one self-contained blob per "
+		"release\n"
 		"  merge    merge vmlinux BTF and the split BTF of modules "
-		"into "
-		"one blob\n"
+		"into one blob\n"
 		"  verify   check that a merged blob holds every module type\n"
 		"  version  print the version\n"
 		"\n"
@@ -120,6 +121,39 @@ static void usage_merge(FILE *f)
 		"\n"
 		"exit: 0 done, 3 done with skipped modules, 1 failed, 2 "
 		"usage\n");
+}
+
+static void usage_build(FILE *f)
+{
+	fprintf(f,
+		"usage: btfar build -o OUTDIR [options] PKG|DIR...\n"
+		"\n"
+		"Reads kernel packages (.deb, .rpm, .pkg.tar.*, tar.*, cpio) "
+		"or "
+		"directories\n"
+		"once, in memory, and writes OUTDIR/RELEASE.btf (vmlinux and "
+		"every "
+		"module,\n"
+		"self-contained) for every kernel release found in them.\n"
+		"\n"
+		"  -o, --output OUTDIR  where the blobs go (created if "
+		"missing)\n"
+		"  --base VMLINUX       base of every release, instead of the "
+		"kernel image\n"
+		"                       in the packages (vmlinux ELF or raw "
+		"BTF)\n"
+		"  --datasec POLICY     keep (default) or drop the modules' "
+		"DATASEC/VAR\n"
+		"  --dedup-engine E     refine (default) or libbpf\n"
+		"  -j, --jobs N         worker threads (default: CPUs)\n"
+		"  --strict             fail if any module is skipped\n"
+		"  --json               print the per-release summary as JSON "
+		"on stdout\n"
+		"  -v, --verbose        more messages\n"
+		"\n"
+		"exit: 0 done, 3 done with skipped modules or failed releases, "
+		"1 "
+		"failed,\n2 usage\n");
 }
 
 static void usage_verify(FILE *f)
@@ -282,6 +316,36 @@ static int parse_jobs(const char *s, int *jobs)
 	return 0;
 }
 
+static int parse_datasec(const char *s, enum btfar_datasec_policy *out)
+{
+	if (!strcmp(s, "keep")) {
+		*out = BTFAR_DATASEC_KEEP;
+	} else if (!strcmp(s, "drop")) {
+		*out = BTFAR_DATASEC_DROP;
+	} else {
+		fprintf(stderr,
+			"btfar: --datasec wants keep or drop, got '%s'\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_engine(const char *s, enum btfar_dedup_engine *out)
+{
+	if (!strcmp(s, "refine")) {
+		*out = BTFAR_DEDUP_REFINE;
+	} else if (!strcmp(s, "libbpf")) {
+		*out = BTFAR_DEDUP_LIBBPF;
+	} else {
+		fprintf(stderr,
+			"btfar: --dedup-engine wants refine or libbpf, got "
+			"'%s'\n",
+			s);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -324,30 +388,12 @@ static int cmd_merge(int argc, char **argv)
 			mo.no_dedup = true;
 			break;
 		case 'D':
-			if (!strcmp(optarg, "keep")) {
-				mo.datasec = BTFAR_DATASEC_KEEP;
-			} else if (!strcmp(optarg, "drop")) {
-				mo.datasec = BTFAR_DATASEC_DROP;
-			} else {
-				fprintf(stderr,
-					"btfar: --datasec wants keep or "
-					"drop, got '%s'\n",
-					optarg);
+			if (parse_datasec(optarg, &mo.datasec))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'E':
-			if (!strcmp(optarg, "refine")) {
-				mo.dedup_engine = BTFAR_DEDUP_REFINE;
-			} else if (!strcmp(optarg, "libbpf")) {
-				mo.dedup_engine = BTFAR_DEDUP_LIBBPF;
-			} else {
-				fprintf(stderr,
-					"btfar: --dedup-engine wants "
-					"refine or libbpf, got '%s'\n",
-					optarg);
+			if (parse_engine(optarg, &mo.dedup_engine))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'O':
 			mo.only = optarg;
@@ -432,6 +478,7 @@ static int cmd_verify(int argc, char **argv)
 		{0},
 	};
 	struct btfar_verify_opts vo = {.sz = sizeof(vo)};
+	enum btfar_datasec_policy policy;
 	struct btfar_verify_stats st;
 	const char *base = NULL;
 	bool json = false;
@@ -451,14 +498,9 @@ static int cmd_verify(int argc, char **argv)
 			json = true;
 			break;
 		case 'D':
-			if (strcmp(optarg, "keep") && strcmp(optarg, "drop")) {
-				fprintf(stderr,
-					"btfar: --datasec wants keep or "
-					"drop, got '%s'\n",
-					optarg);
+			if (parse_datasec(optarg, &policy))
 				return EXIT_USAGE;
-			}
-			vo.ignore_datasec = !strcmp(optarg, "drop");
+			vo.ignore_datasec = policy == BTFAR_DATASEC_DROP;
 			break;
 		case 'h':
 			usage_verify(stdout);
@@ -499,6 +541,188 @@ static int cmd_verify(int argc, char **argv)
 	return err ? EXIT_SKIPS : EXIT_DONE;
 }
 
+static void print_release_json(const struct btfar_release *r, bool first)
+{
+	const struct btfar_merge_stats *s = &r->stats;
+	size_t i, k = 0;
+
+	printf("%s{\"release\":", first ? "" : ",");
+	json_str(stdout, r->release);
+	printf(",\"arch\":");
+	json_str(stdout, r->arch);
+	printf(",\"image\":");
+	json_str(stdout, r->image_path);
+	printf(",\"image_source\":");
+	json_str(stdout, r->image_source);
+	printf(",\"compression\":");
+	json_str(stdout, r->compression);
+	printf(",\"build_id\":\"%s\",\"base_sha256\":\"%s\","
+	       "\"sha256\":\"%s\",\"size\":%zu,",
+	       r->build_id, r->base_sha256, r->sha256, r->size);
+	printf("\"error\":");
+	if (r->error)
+		json_str(stdout, r->error);
+	else
+		printf("null");
+	printf(",\"modules_found\":%u,\"modules_merged\":%u,"
+	       "\"modules_skipped\":%u,\"base_types\":%u,"
+	       "\"types_before\":%u,\"types_after\":%u,"
+	       "\"time\":{\"read\":%.3f,\"merge\":%.3f,\"dedup\":%.3f,"
+	       "\"emit\":%.3f},\"skipped\":[",
+	       s->modules_found, s->modules_merged, s->modules_skipped,
+	       s->base_types, s->types_before, s->types_after, s->t_read,
+	       s->t_merge, s->t_dedup, s->t_emit);
+	for (i = 0; i < r->module_cnt; i++) {
+		const struct btfar_module_info *mi = &r->modules[i];
+
+		if (mi->merged)
+			continue;
+		printf("%s{\"path\":", k++ ? "," : "");
+		json_str(stdout, mi->path);
+		printf(",\"reason\":");
+		json_str(stdout, mi->reason);
+		printf("}");
+	}
+	printf("]}");
+}
+
+static void print_release(const struct btfar_release *r, const char *outdir)
+{
+	const struct btfar_merge_stats *s = &r->stats;
+
+	if (r->error) {
+		fprintf(stderr, "release %s: FAILED: %s\n", r->release,
+			r->error);
+		return;
+	}
+	fprintf(stderr,
+		"release %s (%s): %s/%s.btf, %zu bytes, sha256 %s\n"
+		"  base: %s, %s%s%s, build-id %s, %u types, sha256 %s\n"
+		"  modules: %u found, %u merged, %u skipped; types %u -> %u "
+		"after dedup\n"
+		"  time: read %.2fs merge %.2fs dedup %.2fs emit %.2fs\n",
+		r->release, r->arch[0] ? r->arch : "arch unknown", outdir,
+		r->release, r->size, r->sha256, r->image_path, r->image_source,
+		r->compression[0] ? ", " : "", r->compression,
+		r->build_id[0] ? r->build_id : "none", s->base_types,
+		r->base_sha256, s->modules_found, s->modules_merged,
+		s->modules_skipped, s->types_before, s->types_after, s->t_read,
+		s->t_merge, s->t_dedup, s->t_emit);
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"base", required_argument, NULL, 'b'},
+		{"datasec", required_argument, NULL, 'D'},
+		{"dedup-engine", required_argument, NULL, 'E'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"strict", no_argument, NULL, 'S'},
+		{"json", no_argument, NULL, 'J'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct btfar_build_opts bo = {.sz = sizeof(bo)};
+	const char *outdir = NULL;
+	struct btfar_build *b = NULL;
+	bool json = false;
+	int c, i, err, ret = EXIT_FAILED;
+	size_t r, n;
+
+	while ((c = getopt_long(argc, argv, "o:j:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'b':
+			bo.base = optarg;
+			break;
+		case 'D':
+			if (parse_datasec(optarg, &bo.datasec))
+				return EXIT_USAGE;
+			break;
+		case 'E':
+			if (parse_engine(optarg, &bo.dedup_engine))
+				return EXIT_USAGE;
+			break;
+		case 'j':
+			if (parse_jobs(optarg, &bo.jobs))
+				return EXIT_USAGE;
+			break;
+		case 'S':
+			bo.strict = true;
+			break;
+		case 'J':
+			json = true;
+			break;
+		case 'v':
+			term.verbose++;
+			break;
+		case 'h':
+			usage_build(stdout);
+			return EXIT_DONE;
+		default:
+			usage_build(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!outdir || optind >= argc) {
+		fprintf(stderr, "btfar build: %s\n",
+			!outdir ? "-o OUTDIR is required"
+				: "no package or directory given");
+		usage_build(stderr);
+		return EXIT_USAGE;
+	}
+	bo.log = on_log;
+	bo.progress = on_progress;
+	b = btfar_build__new(&bo);
+	if (!b) {
+		fprintf(stderr, "btfar: %s\n", strerror(errno));
+		return EXIT_FAILED;
+	}
+	err = 0;
+	for (i = optind; !err && i < argc; i++)
+		err = btfar_build__add_input(b, argv[i]);
+	if (!err)
+		err = btfar_build__run(b);
+	clear_bar();
+	if (err < 0) {
+		fprintf(stderr, "btfar: error: %s\n", btfar_build__errstr(b));
+		goto out;
+	}
+	if (btfar_build__write(b, outdir) < 0) {
+		fprintf(stderr, "btfar: error: %s\n", btfar_build__errstr(b));
+		goto out;
+	}
+	n = btfar_build__release_cnt(b);
+	{
+		const struct btfar_build_stats *st = btfar_build__stats(b);
+
+		fprintf(stderr,
+			"read: %u input(s), %.1f MB, %u modules, %u kernel "
+			"images in %.2fs\n",
+			st->inputs, st->bytes_in / 1e6, st->modules, st->images,
+			st->t_read);
+	}
+	if (json)
+		printf("[");
+	for (r = 0; r < n; r++) {
+		const struct btfar_release *rel = btfar_build__release(b, r);
+
+		print_release(rel, outdir);
+		if (json)
+			print_release_json(rel, r == 0);
+	}
+	if (json)
+		printf("]\n");
+	ret = err > 0 ? EXIT_SKIPS : EXIT_DONE;
+out:
+	btfar_build__free(b);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	term.tty = isatty(STDERR_FILENO);
@@ -506,6 +730,8 @@ int main(int argc, char **argv)
 		usage_main(stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[1], "build"))
+		return cmd_build(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "merge"))
 		return cmd_merge(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verify"))

@@ -249,6 +249,18 @@ BTFAR_API int btfar_build__add_input(struct btfar_build *b, const char *path);
  * a positive count of skipped modules and failed releases, or -errno
  * (nothing built). */
 BTFAR_API int btfar_build__run(struct btfar_build *b);
+/* The reading of the packages, for all releases. */
+struct btfar_build_stats {
+	uint32_t inputs;   /* packages and directories read */
+	uint32_t modules;  /* module files read out of them */
+	uint32_t images;   /* kernel images read out of them */
+	uint64_t bytes_in; /* bytes of the package files read */
+	double t_read;	   /* seconds: reading packages, decompressing
+			      modules and images (overlapped) */
+};
+
+BTFAR_API const struct btfar_build_stats *
+btfar_build__stats(const struct btfar_build *b);
 BTFAR_API size_t btfar_build__release_cnt(const struct btfar_build *b);
 BTFAR_API const struct btfar_release *
 btfar_build__release(const struct btfar_build *b, size_t idx);
