@@ -705,6 +705,87 @@ const struct btfar_release *btfar_build__release(const struct btfar_build *b,
 	return &r->pub;
 }
 
+/* Appends printf output to a growing text. */
+struct text {
+	char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void text_add(struct text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->err)
+		return;
+	for (;;) {
+		size_t room = t->cap - t->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? room : 0, fmt,
+			      ap);
+		va_end(ap);
+		if (n < 0) {
+			t->err = -EINVAL;
+			return;
+		}
+		if (t->p && (size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		if (mem_ensure((void **)&t->p, &t->cap, 1,
+			       t->len + (size_t)n + 1)) {
+			t->err = -ENOMEM;
+			return;
+		}
+	}
+}
+
+/*
+ * RELEASE.meta, beside RELEASE.btf: what an archive records about the blob
+ * (docs/FORMAT.md), as "key value" lines, then one line per merged module:
+ * "module NAME TYPES FIRST:COUNT,..." ("-" for no range).
+ */
+static int write_meta(const struct btfar_release *r, const char *path,
+		      struct diag *d)
+{
+	struct text t = {0};
+	size_t i;
+	uint32_t k;
+	int err;
+
+	text_add(&t,
+		 "btfar-meta 1\nrelease %s\narch %s\nimage %s\n"
+		 "source %s%s%s\nbuild_id %s\nbase_sha256 %s\nsha256 %s\n"
+		 "base_types %u\ntypes %u\n",
+		 r->release, r->arch, r->image_path, r->image_source,
+		 r->compression[0] ? ", " : "", r->compression, r->build_id,
+		 r->base_sha256, r->sha256, r->stats.base_types,
+		 r->stats.base_types + r->stats.types_after);
+	for (i = 0; i < r->module_cnt; i++) {
+		const struct btfar_module_info *mi = &r->modules[i];
+
+		if (!mi->merged)
+			continue;
+		text_add(&t, "module %s %u ", mi->name, mi->final_types);
+		for (k = 0; k < mi->range_cnt; k++)
+			text_add(&t, "%s%u:%u", k ? "," : "", mi->ranges[2 * k],
+				 mi->ranges[2 * k + 1]);
+		text_add(&t, "%s\n", mi->range_cnt ? "" : "-");
+	}
+	if (t.err) {
+		free(t.p);
+		diag_set(d, "out of memory");
+		return t.err;
+	}
+	err = file_write_atomic(path, t.p, t.len, d);
+	free(t.p);
+	return err;
+}
+
 int btfar_build__write(struct btfar_build *b, const char *outdir)
 {
 	size_t i;
@@ -731,6 +812,15 @@ int btfar_build__write(struct btfar_build *b, const char *outdir)
 		if (asprintf(&path, "%s/%s.btf", outdir, r->release) < 0)
 			return -ENOMEM;
 		err = file_write_atomic(path, r->data, r->size, &d);
+		if (err) {
+			set_err(b, "%s: %s", path, d.msg);
+			free(path);
+			return err;
+		}
+		free(path);
+		if (asprintf(&path, "%s/%s.meta", outdir, r->release) < 0)
+			return -ENOMEM;
+		err = write_meta(r, path, &d);
 		if (err) {
 			set_err(b, "%s: %s", path, d.msg);
 			free(path);

@@ -43,7 +43,9 @@ struct module {
 	size_t btf_sz;
 	struct btf_raw raw; /* parsed on the base, valid if ok */
 	bool ok;
-	char *reason; /* why skipped, owned */
+	char *reason;	  /* why skipped, owned */
+	uint32_t *ranges; /* output ids of its types: (first, count) pairs */
+	uint32_t range_cnt, final_types;
 	uint64_t bytes_read;
 };
 
@@ -163,6 +165,7 @@ static void module_release(struct module *mod)
 	free(mod->name);
 	free(mod->btf);
 	free(mod->reason);
+	free(mod->ranges);
 }
 
 void btfar_merge__free(struct btfar_merge *m)
@@ -609,6 +612,56 @@ static int cmp_module(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The output ids of a module's types (ids[], final), as sorted ranges. */
+static int module_ranges(struct module *mod, const uint32_t *ids, uint32_t n,
+			 uint32_t s0)
+{
+	uint32_t *v = malloc(((size_t)n + 1) * sizeof(*v)), cnt = 0, i;
+	uint32_t *r;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (ids[i] >= s0)
+			v[cnt++] = ids[i];
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_u32);
+	/* at most cnt ranges, two values each */
+	r = malloc(((size_t)cnt + 1) * 2 * sizeof(*r));
+	if (!r) {
+		free(v);
+		return -ENOMEM;
+	}
+	mod->range_cnt = 0;
+	mod->final_types = 0;
+	for (i = 0; i < cnt; i++) {
+		uint32_t *last =
+			mod->range_cnt ? &r[2 * (mod->range_cnt - 1)] : NULL;
+
+		if (i && v[i] == v[i - 1])
+			continue;
+		mod->final_types++;
+		if (last && last[0] + last[1] == v[i]) {
+			last[1]++;
+		} else {
+			r[2 * mod->range_cnt] = v[i];
+			r[2 * mod->range_cnt + 1] = 1;
+			mod->range_cnt++;
+		}
+	}
+	free(v);
+	free(mod->ranges);
+	mod->ranges = r;
+	return 0;
+}
+
 static int build_infos(struct btfar_merge *m, const struct renumber_result *rr,
 		       const size_t *merged_idx, size_t merged_cnt)
 {
@@ -630,6 +683,9 @@ static int build_infos(struct btfar_merge *m, const struct renumber_result *rr,
 			info->first_id = rr->first_id[k];
 			k++;
 		}
+		info->ranges = mod->ranges;
+		info->range_cnt = mod->range_cnt;
+		info->final_types = mod->final_types;
 	}
 	return 0;
 }
@@ -814,6 +870,24 @@ int btfar_merge__run(struct btfar_merge *m)
 				if (*id >= s0)
 					*id = dr.id_map[*id - s0];
 			}
+	}
+	if (dr.id_map) {
+		for (i = 0; i < merged_cnt; i++) {
+			struct module *mod = &m->mods[merged_idx[i]];
+			struct btfar_module_info *info =
+				&m->infos[merged_idx[i]];
+
+			err = module_ranges(mod, rr.id_maps[i],
+					    merged[i]->type_cnt,
+					    btf_raw__type_cnt(&m->base));
+			if (err) {
+				set_err(m, "out of memory");
+				goto out;
+			}
+			info->ranges = mod->ranges;
+			info->range_cnt = mod->range_cnt;
+			info->final_types = mod->final_types;
+		}
 	}
 	err = collisions__find(
 		&m->coll, &m->base, &split, merged, merged_names, merged_cnt,

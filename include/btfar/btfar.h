@@ -99,6 +99,12 @@ struct btfar_module_info {
 	uint32_t type_cnt;  /* types in the module's split BTF */
 	uint32_t first_id;  /* first id of its types in the merged blob,
 			       pre-dedup */
+	/* The module-part ids its types became in the output, as sorted
+	 * disjoint (first, count) pairs; 0 ranges when the dedup engine does
+	 * not tell (libbpf) or the module was skipped. */
+	const uint32_t *ranges; /* 2 * range_cnt values */
+	uint32_t range_cnt;
+	uint32_t final_types; /* ids the ranges cover */
 };
 
 struct btfar_merge_stats {
