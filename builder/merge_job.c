@@ -33,6 +33,7 @@
 #include "formats/decomp.h"
 #include "formats/elf_btf.h"
 #include "formats/file.h"
+#include "formats/kimage.h"
 #include "formats/mem.h"
 #include "merge/renumber.h"
 
@@ -212,7 +213,25 @@ int job_load_base(const char *path, void **file, size_t *file_sz,
 			return err;
 		btf = elf->btf;
 		btf_sz = elf->btf_sz;
+	} else if (*file_sz >= 2 && ((const uint8_t *)*file)[0] == 0x9f &&
+		   ((const uint8_t *)*file)[1] == 0xeb) {
+		btf = *file;
+		btf_sz = *file_sz;
 	} else {
+		/* a kernel image (vmlinuz, Image): its vmlinux BTF replaces
+		 * the file's bytes */
+		struct decomp_caps caps = {.max_out = 1ull << 31,
+					   .max_ratio = 1000};
+		struct kimage k = {0};
+
+		err = kimage_find_btf(*file, *file_sz, &caps, &k, d);
+		if (err)
+			return err;
+		free(*file);
+		*file = k.btf;
+		*file_sz = k.btf_sz;
+		k.btf = NULL;
+		kimage_release(&k);
 		btf = *file;
 		btf_sz = *file_sz;
 	}
