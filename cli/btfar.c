@@ -80,6 +80,7 @@ static void usage_main(FILE *f)
 		"  merge    merge vmlinux BTF and the split BTF of modules "
 		"into one blob\n"
 		"  verify   check that a merged blob holds every module type\n"
+		"  check    does each module's BTF fit a base (base mismatch)\n"
 		"  version  print the version\n"
 		"\n"
 		"btfar COMMAND --help shows the options of a command.\n");
@@ -467,6 +468,135 @@ out:
 	return ret;
 }
 
+static void usage_check(FILE *f)
+{
+	fprintf(f,
+		"usage: btfar check --base VMLINUX [-j N] [--json] "
+		"[--release R] MODULE|DIR...\n"
+		"\n"
+		"Is each module's split BTF consistent with this base? "
+		"Evidence: "
+		"the release\n"
+		"in the module's vermagic against the base's version banner, "
+		"and the split\n"
+		"BTF validated on the base (ids in range, base string offsets "
+		"at string\n"
+		"starts, referenced base types of the kind and size the module "
+		"implies).\n"
+		"Prints OK or MISMATCH per module, with the first evidence "
+		"found.\n"
+		"\n"
+		"  --base VMLINUX   vmlinux ELF, kernel image (vmlinuz, Image) "
+		"or raw BTF\n"
+		"  --release R      the base's release, when the base does not "
+		"say (raw BTF)\n"
+		"  -q, --quiet      print only the mismatches and the count\n"
+		"\n"
+		"exit: 0 every module fits, 3 some do not, 1 failed, 2 "
+		"usage\n");
+}
+
+struct check_print {
+	bool json, quiet;
+	size_t n;
+};
+
+static void on_check(const struct btfar_check_result *r, void *ctx)
+{
+	struct check_print *p = ctx;
+
+	if (p->json) {
+		printf("%s{\"path\":", p->n++ ? "," : "");
+		json_str(stdout, r->path);
+		printf(",\"name\":");
+		json_str(stdout, r->name);
+		printf(",\"vermagic\":");
+		json_str(stdout, r->vermagic);
+		printf(",\"ok\":%s,\"evidence\":", r->ok ? "true" : "false");
+		if (r->evidence)
+			json_str(stdout, r->evidence);
+		else
+			printf("null");
+		printf("}");
+		return;
+	}
+	if (r->ok && !p->quiet)
+		printf("OK        %s\n", r->path);
+	else if (!r->ok)
+		printf("MISMATCH  %s: %s\n", r->path, r->evidence);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"base", required_argument, NULL, 'b'},
+		{"release", required_argument, NULL, 'r'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"json", no_argument, NULL, 'J'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct btfar_check_opts co = {.sz = sizeof(co)};
+	struct check_print pr = {0};
+	struct btfar_check_stats st;
+	const char *base = NULL;
+	char err_buf[1024] = "";
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			base = optarg;
+			break;
+		case 'r':
+			co.release = optarg;
+			break;
+		case 'j':
+			if (parse_jobs(optarg, &co.jobs))
+				return EXIT_USAGE;
+			break;
+		case 'J':
+			pr.json = true;
+			break;
+		case 'q':
+			pr.quiet = true;
+			break;
+		case 'h':
+			usage_check(stdout);
+			return EXIT_DONE;
+		default:
+			usage_check(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!base || optind >= argc) {
+		fprintf(stderr, "btfar check: %s\n",
+			!base ? "--base VMLINUX is required"
+			      : "no module or directory given");
+		usage_check(stderr);
+		return EXIT_USAGE;
+	}
+	if (pr.json)
+		printf("[");
+	err = btfar_check(base, (const char *const *)argv + optind,
+			  (size_t)(argc - optind), &co, on_check, &pr, &st,
+			  err_buf, sizeof(err_buf));
+	if (pr.json)
+		printf("]\n");
+	if (err < 0) {
+		fprintf(stderr, "btfar: error: %s\n", err_buf);
+		return EXIT_FAILED;
+	}
+	fprintf(stderr, "check: %u modules on base %s: %u OK, %u MISMATCH\n",
+		st.modules,
+		st.base_release[0] ? st.base_release
+				   : "(release "
+				     "unknown)",
+		st.ok, st.mismatched);
+	return err ? EXIT_SKIPS : EXIT_DONE;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -736,6 +866,8 @@ int main(int argc, char **argv)
 		return cmd_merge(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verify"))
 		return cmd_verify(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("btfar %s\n", btfar_version());
 		return EXIT_DONE;

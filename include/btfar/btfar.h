@@ -200,6 +200,42 @@ BTFAR_API int btfar_verify(const char *base_path, const char *merged_path,
 			   size_t err_sz);
 
 /*
+ * Check: does each module's split BTF fit a base? Identity (vermagic
+ * against the base's version banner) and structure (the split BTF
+ * validated on the base) are both evidence.
+ */
+struct btfar_check_opts {
+	size_t sz;
+	int jobs;
+	/* the base's release, when the base file does not say (raw BTF);
+	 * NULL: read from the base's version banner if it has one */
+	const char *release;
+};
+
+struct btfar_check_result {
+	const char *path;
+	const char *name;     /* .modinfo name=, "" if unknown */
+	const char *vermagic; /* "" if none */
+	bool ok;
+	const char *evidence; /* the first mismatch found, NULL if ok */
+};
+
+struct btfar_check_stats {
+	uint32_t modules, ok, mismatched;
+	char base_release[128]; /* "" if unknown */
+};
+
+/* Called once per module, in path order. */
+typedef void (*btfar_check_fn)(const struct btfar_check_result *r, void *ctx);
+
+/* Returns 0 if every module fits, 1 if any does not, or -errno. */
+BTFAR_API int btfar_check(const char *base_path, const char *const *inputs,
+			  size_t input_cnt, const struct btfar_check_opts *opts,
+			  btfar_check_fn fn, void *ctx,
+			  struct btfar_check_stats *stats, char *err,
+			  size_t err_sz);
+
+/*
  * Build: kernel packages (.deb, .rpm, .pkg.tar.*, tar.*, cpio, or
  * directories) read in one pass, in memory, into one self-contained blob
  * per kernel release found in them.

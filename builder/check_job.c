@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Check: does each module's split BTF fit a given base?
+ *
+ * Two kinds of evidence, both reported:
+ * - identity: the release in the module's vermagic against the release in
+ *   the base's version banner (when the base is a kernel image or vmlinux
+ *   ELF that has one);
+ * - structure: the split BTF validated on the base (formats/btf_raw): type
+ *   ids in range, name offsets below the base's string length landing on
+ *   the start of a string, every referenced base type of the kind, and
+ *   every member, array element and variable of the size, that the
+ *   module's use implies. A module built on another build of the kernel
+ *   fails these on its first reference into what moved.
+ * A module is OK only when both agree; structure alone decides when the
+ * identity is unknown.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "btfar/btfar.h"
+#include "builder/job.h"
+#include "builder/pool.h"
+#include "formats/btf_raw.h"
+#include "formats/file.h"
+#include "formats/kimage.h"
+
+struct check_mod {
+	char *path;
+	char name[64];
+	char vermagic[256];
+	bool ok;
+	char evidence[DIAG_MAX];
+};
+
+struct check {
+	const struct btf_raw *base;
+	const struct elf_btf *base_elf;
+	const char *base_release; /* "" if unknown */
+	struct check_mod *mods;
+	size_t cnt, cap;
+};
+
+static void check_one(size_t i, void *ctx)
+{
+	struct check *c = ctx;
+	struct check_mod *cm = &c->mods[i];
+	struct job_module jm = {0};
+	struct btf_raw raw = {0};
+	struct diag d = {""};
+	uint64_t read = 0;
+	size_t n;
+	int err;
+
+	err = job_read_module(cm->path, c->base_elf, 1ull << 30, 1000, &jm,
+			      &read, &d);
+	if (err) {
+		snprintf(cm->evidence, sizeof(cm->evidence), "unreadable: %s",
+			 d.msg);
+		goto out;
+	}
+	snprintf(cm->name, sizeof(cm->name), "%s", jm.name);
+	snprintf(cm->vermagic, sizeof(cm->vermagic), "%s", jm.vermagic);
+	n = strcspn(jm.vermagic, " ");
+	if (c->base_release[0] && jm.vermagic[0] &&
+	    (n != strlen(c->base_release) ||
+	     strncmp(jm.vermagic, c->base_release, n))) {
+		snprintf(cm->evidence, sizeof(cm->evidence),
+			 "identity: vermagic says %.*s, the base is %s", (int)n,
+			 jm.vermagic, c->base_release);
+		/* the structural evidence is worth reporting too */
+		if (btf_raw__parse(&raw, jm.btf, jm.btf_sz, c->base, &d)) {
+			size_t len = strlen(cm->evidence);
+
+			snprintf(cm->evidence + len, sizeof(cm->evidence) - len,
+				 "; structure: .BTF: %s", d.msg);
+		}
+		goto out;
+	}
+	err = btf_raw__parse(&raw, jm.btf, jm.btf_sz, c->base, &d);
+	if (err) {
+		snprintf(cm->evidence, sizeof(cm->evidence),
+			 "structure: .BTF: %s", d.msg);
+		goto out;
+	}
+	cm->ok = true;
+out:
+	btf_raw__release(&raw);
+	free(jm.btf);
+}
+
+static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct check *walk_c;
+static int walk_err;
+
+static int add(struct check *c, const char *path)
+{
+	if (c->cnt == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		struct check_mod *m = realloc(c->mods, ncap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		c->mods = m;
+		c->cap = ncap;
+	}
+	memset(&c->mods[c->cnt], 0, sizeof(c->mods[0]));
+	c->mods[c->cnt].path = strdup(path);
+	if (!c->mods[c->cnt].path)
+		return -ENOMEM;
+	c->cnt++;
+	return 0;
+}
+
+static int walk_cb(const char *path, const struct stat *st, int type,
+		   struct FTW *ftw)
+{
+	size_t len = strlen(path);
+	static const char *const sfx[] = {".ko", ".ko.xz", ".ko.zst", ".ko.gz"};
+	size_t i;
+
+	if (type != FTW_F || !S_ISREG(st->st_mode))
+		return 0;
+	for (i = 0; i < 4; i++) {
+		size_t sl = strlen(sfx[i]);
+
+		if (len > sl && !strcmp(path + len - sl, sfx[i])) {
+			walk_err = add(walk_c, path);
+			return walk_err ? 1 : 0;
+		}
+	}
+	return 0;
+}
+
+static int cmp_mod(const void *a, const void *b)
+{
+	return strcmp(((const struct check_mod *)a)->path,
+		      ((const struct check_mod *)b)->path);
+}
+
+/* The release in a kernel image's or vmlinux's "Linux version" banner. */
+static void base_release(const char *path, char *out, size_t out_sz)
+{
+	struct decomp_caps caps = {.max_out = 1ull << 31, .max_ratio = 1000};
+	struct kimage k = {0};
+	struct diag d = {""};
+	void *file = NULL;
+	size_t sz = 0;
+
+	out[0] = '\0';
+	if (file_read_all(path, 0, &file, &sz, &d))
+		return;
+	if (!kimage_find_btf(file, sz, &caps, &k, &d))
+		snprintf(out, out_sz, "%s", k.release);
+	kimage_release(&k);
+	free(file);
+}
+
+int btfar_check(const char *base_path, const char *const *inputs,
+		size_t input_cnt, const struct btfar_check_opts *opts,
+		btfar_check_fn fn, void *ctx, struct btfar_check_stats *stats,
+		char *err_buf, size_t err_sz)
+{
+	struct check c = {0};
+	struct btf_raw base = {0};
+	void *base_file = NULL;
+	size_t base_sz = 0, i;
+	struct elf_btf base_elf;
+	bool is_elf = false;
+	char rel[128];
+	struct diag d = {""};
+	int err;
+
+	memset(stats, 0, sizeof(*stats));
+	err = job_load_base(base_path, &base_file, &base_sz, &base_elf, &is_elf,
+			    &base, &d);
+	if (err) {
+		diag_prefix(&d, "%s: ", base_path);
+		goto out;
+	}
+	if (opts && opts->release)
+		snprintf(rel, sizeof(rel), "%s", opts->release);
+	else
+		base_release(base_path, rel, sizeof(rel));
+	c.base = &base;
+	c.base_elf = is_elf ? &base_elf : NULL;
+	c.base_release = rel;
+	for (i = 0; i < input_cnt; i++) {
+		struct stat st;
+
+		if (stat(inputs[i], &st) < 0) {
+			err = -errno;
+			diag_set(&d, "%s: %s", inputs[i], strerror(errno));
+			goto out;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			pthread_mutex_lock(&walk_lock);
+			walk_c = &c;
+			walk_err = 0;
+			err = nftw(inputs[i], walk_cb, 32, FTW_PHYS);
+			pthread_mutex_unlock(&walk_lock);
+			if (err || walk_err) {
+				err = -ENOMEM;
+				diag_set(&d, "%s: cannot walk", inputs[i]);
+				goto out;
+			}
+		} else if ((err = add(&c, inputs[i]))) {
+			diag_set(&d, "out of memory");
+			goto out;
+		}
+	}
+	if (c.cnt)
+		qsort(c.mods, c.cnt, sizeof(*c.mods), cmp_mod);
+	pool_run(c.cnt, opts ? opts->jobs : 0, check_one, &c);
+	for (i = 0; i < c.cnt; i++) {
+		struct btfar_check_result r = {
+			.path = c.mods[i].path,
+			.name = c.mods[i].name,
+			.vermagic = c.mods[i].vermagic,
+			.ok = c.mods[i].ok,
+			.evidence = c.mods[i].ok ? NULL : c.mods[i].evidence,
+		};
+
+		stats->modules++;
+		if (r.ok)
+			stats->ok++;
+		else
+			stats->mismatched++;
+		if (fn)
+			fn(&r, ctx);
+	}
+	snprintf(stats->base_release, sizeof(stats->base_release), "%s", rel);
+	err = stats->mismatched ? 1 : 0;
+out:
+	if (err < 0 && err_buf && err_sz)
+		snprintf(err_buf, err_sz, "%s", d.msg);
+	for (i = 0; i < c.cnt; i++)
+		free(c.mods[i].path);
+	free(c.mods);
+	btf_raw__release(&base);
+	free(base_file);
+	return err;
+}
