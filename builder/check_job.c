@@ -16,7 +16,6 @@
  * identity is unknown.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,7 +43,7 @@ struct check {
 	const struct elf_btf *base_elf;
 	const char *base_release; /* "" if unknown */
 	struct check_mod *mods;
-	size_t cnt, cap;
+	size_t cnt;
 };
 
 static void check_one(size_t i, void *ctx)
@@ -95,55 +94,6 @@ out:
 	free(jm.btf);
 }
 
-static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct check *walk_c;
-static int walk_err;
-
-static int add(struct check *c, const char *path)
-{
-	if (c->cnt == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		struct check_mod *m = realloc(c->mods, ncap * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		c->mods = m;
-		c->cap = ncap;
-	}
-	memset(&c->mods[c->cnt], 0, sizeof(c->mods[0]));
-	c->mods[c->cnt].path = strdup(path);
-	if (!c->mods[c->cnt].path)
-		return -ENOMEM;
-	c->cnt++;
-	return 0;
-}
-
-static int walk_cb(const char *path, const struct stat *st, int type,
-		   struct FTW *ftw)
-{
-	size_t len = strlen(path);
-	static const char *const sfx[] = {".ko", ".ko.xz", ".ko.zst", ".ko.gz"};
-	size_t i;
-
-	if (type != FTW_F || !S_ISREG(st->st_mode))
-		return 0;
-	for (i = 0; i < 4; i++) {
-		size_t sl = strlen(sfx[i]);
-
-		if (len > sl && !strcmp(path + len - sl, sfx[i])) {
-			walk_err = add(walk_c, path);
-			return walk_err ? 1 : 0;
-		}
-	}
-	return 0;
-}
-
-static int cmp_mod(const void *a, const void *b)
-{
-	return strcmp(((const struct check_mod *)a)->path,
-		      ((const struct check_mod *)b)->path);
-}
-
 /* The release in a kernel image's or vmlinux's "Linux version" banner. */
 static void base_release(const char *path, char *out, size_t out_sz)
 {
@@ -169,6 +119,8 @@ int btfar_check(const char *base_path, const char *const *inputs,
 {
 	struct check c = {0};
 	struct btf_raw base = {0};
+	char **paths = NULL;
+	size_t path_cnt = 0;
 	void *base_file = NULL;
 	size_t base_sz = 0, i;
 	struct elf_btf base_elf;
@@ -191,32 +143,20 @@ int btfar_check(const char *base_path, const char *const *inputs,
 	c.base = &base;
 	c.base_elf = is_elf ? &base_elf : NULL;
 	c.base_release = rel;
-	for (i = 0; i < input_cnt; i++) {
-		struct stat st;
-
-		if (stat(inputs[i], &st) < 0) {
-			err = -errno;
-			diag_set(&d, "%s: %s", inputs[i], strerror(errno));
-			goto out;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			pthread_mutex_lock(&walk_lock);
-			walk_c = &c;
-			walk_err = 0;
-			err = nftw(inputs[i], walk_cb, 32, FTW_PHYS);
-			pthread_mutex_unlock(&walk_lock);
-			if (err || walk_err) {
-				err = -ENOMEM;
-				diag_set(&d, "%s: cannot walk", inputs[i]);
-				goto out;
-			}
-		} else if ((err = add(&c, inputs[i]))) {
-			diag_set(&d, "out of memory");
-			goto out;
-		}
+	err = job_collect_modules(inputs, input_cnt, &paths, &path_cnt, &d);
+	if (err)
+		goto out;
+	c.mods = calloc(path_cnt ? path_cnt : 1, sizeof(*c.mods));
+	if (!c.mods) {
+		err = -ENOMEM;
+		diag_set(&d, "out of memory");
+		goto out;
 	}
-	if (c.cnt)
-		qsort(c.mods, c.cnt, sizeof(*c.mods), cmp_mod);
+	for (i = 0; i < path_cnt; i++) {
+		c.mods[i].path = paths[i]; /* sorted already */
+		paths[i] = NULL;
+	}
+	c.cnt = path_cnt;
 	pool_run(c.cnt, opts ? opts->jobs : 0, check_one, &c);
 	for (i = 0; i < c.cnt; i++) {
 		struct btfar_check_result r = {
@@ -243,6 +183,7 @@ out:
 	for (i = 0; i < c.cnt; i++)
 		free(c.mods[i].path);
 	free(c.mods);
+	job_free_paths(paths, path_cnt);
 	btf_raw__release(&base);
 	free(base_file);
 	return err;

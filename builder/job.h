@@ -62,6 +62,17 @@ int job_merge_add_module(struct btfar_merge *m, const char *path,
 /* The base's BTF bytes, NULL before the base is set. */
 const void *job_merge_base(const struct btfar_merge *m, size_t *size);
 
+/* The path ends in .ko, .ko.xz, .ko.zst or .ko.gz. */
+bool job_is_module_path(const char *path);
+/*
+ * The module files inputs name: files as given, directories walked for
+ * module files (symbolic links not followed); sorted by path, each once.
+ * *paths and its strings are malloc()ed: job_free_paths().
+ */
+int job_collect_modules(const char *const *inputs, size_t n, char ***paths,
+			size_t *cnt, struct diag *d);
+void job_free_paths(char **paths, size_t cnt);
+
 /* Module name from a path: file name without suffix, '-' as '_'. */
 char *job_module_name(const char *path);
 /* A comma-separated list of module names holds name. */

@@ -21,7 +21,6 @@
  *    Each enumerator counts as one check, found when its enum is.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -502,47 +501,6 @@ out:
 	free(btf);
 }
 
-/* nftw has no context argument: walks are serialized. */
-static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct verify *walk_v;
-
-static int add_path(struct verify *v, const char *path)
-{
-	char **p = realloc(v->paths, (v->path_cnt + 1) * sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	v->paths = p;
-	p[v->path_cnt] = strdup(path);
-	if (!p[v->path_cnt])
-		return -ENOMEM;
-	v->path_cnt++;
-	return 0;
-}
-
-static int walk_cb(const char *path, const struct stat *st, int type,
-		   struct FTW *ftw)
-{
-	size_t len = strlen(path);
-	static const char *const sfx[] = {".ko", ".ko.xz", ".ko.zst", ".ko.gz"};
-	size_t i;
-
-	if (type != FTW_F || !S_ISREG(st->st_mode))
-		return 0;
-	for (i = 0; i < 4; i++) {
-		size_t sl = strlen(sfx[i]);
-
-		if (len > sl && !strcmp(path + len - sl, sfx[i]))
-			return add_path(walk_v, path) ? 1 : 0;
-	}
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int btfar_verify(const char *base_path, const char *merged_path,
 		 const char *const *inputs, size_t input_cnt,
 		 const struct btfar_verify_opts *opts,
@@ -551,7 +509,7 @@ int btfar_verify(const char *base_path, const char *merged_path,
 	struct verify v = {.opts = opts};
 	struct btf_raw base = {0}, merged = {0};
 	void *base_file = NULL, *merged_file = NULL;
-	size_t base_sz = 0, merged_sz = 0, i;
+	size_t base_sz = 0, merged_sz = 0;
 	struct elf_btf base_elf;
 	bool is_elf = false;
 	struct diag d = {""};
@@ -590,32 +548,9 @@ int btfar_verify(const char *base_path, const char *merged_path,
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < input_cnt; i++) {
-		struct stat st;
-
-		if (stat(inputs[i], &st) < 0) {
-			err = -errno;
-			diag_set(&d, "%s: %s", inputs[i], strerror(errno));
-			goto out;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			pthread_mutex_lock(&walk_lock);
-			walk_v = &v;
-			err = nftw(inputs[i], walk_cb, 32, FTW_PHYS);
-			pthread_mutex_unlock(&walk_lock);
-			if (err) {
-				err = -ENOMEM;
-				diag_set(&d, "%s: cannot walk", inputs[i]);
-				goto out;
-			}
-		} else if (add_path(&v, inputs[i])) {
-			err = -ENOMEM;
-			diag_set(&d, "out of memory");
-			goto out;
-		}
-	}
-	if (v.path_cnt)
-		qsort(v.paths, v.path_cnt, sizeof(*v.paths), cmp_str);
+	err = job_collect_modules(inputs, input_cnt, &v.paths, &v.path_cnt, &d);
+	if (err)
+		goto out;
 	pool_run(v.path_cnt, opts ? opts->jobs : 0, verify_one, &v);
 	stats->modules = atomic_load(&v.modules);
 	stats->modules_bad = atomic_load(&v.modules_bad);
@@ -626,9 +561,7 @@ int btfar_verify(const char *base_path, const char *merged_path,
 out:
 	if (err < 0 && err_buf && err_sz)
 		snprintf(err_buf, err_sz, "%s", d.msg);
-	for (i = 0; i < v.path_cnt; i++)
-		free(v.paths[i]);
-	free(v.paths);
+	job_free_paths(v.paths, v.path_cnt);
 	free(v.idx);
 	btf_raw__release(&base);
 	btf_raw__release(&merged);
