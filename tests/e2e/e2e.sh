@@ -14,7 +14,22 @@
 #   determinism   merge with -j 1 gives the bytes of merge with -j 2
 #   input_order   the module files in reverse order give the same bytes
 #
+# btfar build on whole packages (TAG: 612 is the package above, 61 is
+# linux-image-6.1.0-56-amd64-unsigned with plain .ko modules and an xz
+# bzImage, arm64 is linux-image-6.12.117+deb12-arm64-unsigned with a raw
+# EFI-stub Image whose BTF is found by scanning):
+#
+#   fetch_pkg TAG   tests/e2e/fetch-pkg.sh into the cache, then the vmlinux
+#                   BTF of its vmlinuz with kimage_btf (61, arm64)
+#   build TAG       btfar build --json -j 2 of the .deb: one release, every
+#                   .ko* file of the package merged, 0 skipped
+#   build_verify TAG  btfar verify of that blob: every module, 0 missed
+#   build_j1 TAG    btfar build -j 1 gives the bytes of -j 2
+#   build_dir       (612) the unpacked package gives the bytes of the .deb,
+#                   and both the bytes of btfar merge (merged.btf)
+#
 # Environment (set by CMake): BTFAR (the CLI), E2E_LIBBPF (e2e_libbpf),
+# KIMAGE_BTF (kimage_btf),
 # E2E_WORK (outputs shared between the cases), E2E_SRC (this folder),
 # BTFAR_CACHE (the download cache, default ~/.cache/btfar).
 #
@@ -23,7 +38,8 @@
 # case needs is missing.
 set -euo pipefail
 
-CASE=${1:?usage: e2e.sh CASE}
+CASE=${1:?usage: e2e.sh CASE [TAG]}
+TAG=${2:-}
 : "${BTFAR:?}" "${E2E_WORK:?}" "${E2E_SRC:?}"
 CACHE=${BTFAR_CACHE:-$HOME/.cache/btfar}
 SKIP_FILE=$E2E_WORK/SKIP
@@ -233,8 +249,249 @@ case_datasec_drop() {
 	rm -f "$out"
 }
 
+# ---- btfar build on whole packages -----------------------------------
+
+# now: seconds since the epoch, with nanoseconds; since T0: elapsed.
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# The package of each TAG (apt-get download NAME[:ARCH]) and what its
+# summary must say.
+pkg_spec() {
+	case $TAG in
+	61) echo linux-image-6.1.0-56-amd64-unsigned ;;
+	arm64) echo linux-image-6.12.117+deb12-arm64-unsigned:arm64 ;;
+	*) fail "unknown package tag '$TAG'" ;;
+	esac
+}
+
+# load_pkg: sets DEB MODDIR RELEASE NMODULES (count of .ko* files in the
+# package), BASE (vmlinux BTF for verify), PKGIN (the unpacked package),
+# WANT_ARCH and WANT_SOURCE (what the build summary must name).
+load_pkg() {
+	local spec env
+	case $TAG in
+	612)
+		load_kernel
+		BASE=$VMLINUX
+		PKGIN=$CACHE/pkg
+		# kernel.env counts the unpacked tree; count again there, to
+		# not depend on how kernel.env was written.
+		NMODULES=$(find "$MODDIR" -type f \( -name '*.ko' -o -name '*.ko.*' \) | wc -l)
+		WANT_ARCH=x86_64 WANT_SOURCE=bzImage
+		;;
+	61 | arm64)
+		[ -e "$E2E_WORK/SKIP.$TAG" ] && skip "$(cat "$E2E_WORK/SKIP.$TAG")"
+		spec=$(pkg_spec)
+		env=$CACHE/${spec%%:*}/pkg.env
+		[ -s "$env" ] || fail "$env missing (e2e_fetch_$TAG did not run?)"
+		# shellcheck disable=SC1090
+		. "$env"
+		BASE=$E2E_WORK/$TAG-vmlinux.btf
+		[ -s "$BASE" ] || fail "$BASE missing (e2e_fetch_$TAG failed?)"
+		PKGIN=$PKGDIR
+		if [ "$TAG" = arm64 ]; then
+			WANT_ARCH=aarch64 WANT_SOURCE='Image (scan)'
+		else
+			WANT_ARCH=x86_64 WANT_SOURCE=bzImage
+		fi
+		;;
+	*) fail "unknown package tag '$TAG'" ;;
+	esac
+	# A count of 0 would make "merged == count" meaningless.
+	[ "${NMODULES:-0}" -gt 1000 ] || fail "$NMODULES .ko* files in $DEB, want > 1000"
+	BUILT=$E2E_WORK/build-$TAG/$RELEASE.btf
+	echo "package: $(basename "$DEB") ($(stat -c %s "$DEB") bytes), release $RELEASE, $NMODULES .ko* files"
+}
+
+# json_str FILE KEY: the string after "KEY":" in a JSON object.
+json_str() {
+	sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" "$1"
+}
+
+# Download (once) and unpack the package; write the vmlinux BTF of its
+# vmlinuz with kimage_btf, checked against what the package is known to
+# hold.
+case_fetch_pkg() {
+	local spec log=$E2E_WORK/fetch-$TAG.log rc=0 info t0 elf off
+	: "${KIMAGE_BTF:?}"
+	spec=$(pkg_spec)
+	rm -f "$E2E_WORK/SKIP.$TAG"
+	mkdir -p "$CACHE"
+	t0=$(now)
+	"$E2E_SRC/fetch-pkg.sh" "$spec" "$CACHE" 2>&1 | tee "$log" || rc=$?
+	if [ $rc != 0 ]; then
+		# No .deb in the cache: the download failed (no network, no apt
+		# source, the foreign architecture could not be added). That is
+		# no verdict on btfar: skip every case of this package.
+		if ! compgen -G "$CACHE/${spec%%:*}/${spec%%:*}_*.deb" >/dev/null; then
+			echo "cannot download $spec into $CACHE: $(grep 'error:' "$log" | tail -n 1)" >"$E2E_WORK/SKIP.$TAG"
+			skip "$(cat "$E2E_WORK/SKIP.$TAG")"
+		fi
+		fail "fetch-pkg.sh $spec exited $rc with a .deb in the cache"
+	fi
+	echo "time: fetch $(since "$t0") s"
+	# shellcheck disable=SC1090
+	. "$CACHE/${spec%%:*}/pkg.env"
+	BASE=$E2E_WORK/$TAG-vmlinux.btf
+	rm -f "$BASE"
+	info=$(run "$KIMAGE_BTF" "$VMLINUZ" "$BASE") || fail "kimage_btf $VMLINUZ failed"
+	echo "kimage_btf: $info"
+	case $TAG in
+	arm64)
+		# A raw EFI-stub Image: no ELF, no payload; exactly one BTF
+		# header validates (DESIGN.md: 126,516 types at 24,735,372).
+		grep -q "source='Image (scan)' compression='' arch=aarch64 " <<<"$info" ||
+			fail "kimage_btf: want source 'Image (scan)', no compression, arch aarch64"
+		grep -q ' scan_valid=1 ' <<<"$info" || fail "kimage_btf: want exactly one valid BTF header"
+		# The bytes at that offset of the file are the BTF, as is.
+		off=${info##*btf_offset=} off=${off%% *}
+		cmp "$BASE" <(tail -c +$((off + 1)) "$VMLINUZ" | head -c "$(stat -c %s "$BASE")") ||
+			fail "the BTF written is not the bytes of the Image at btf_offset $off"
+		;;
+	61)
+		grep -q "source='bzImage' compression='xz' arch=x86_64 " <<<"$info" ||
+			fail "kimage_btf: want source bzImage, xz payload, arch x86_64"
+		# Independent of btfar: the xz payload decompressed by xz(1),
+		# .BTF of that ELF dumped by objcopy (the scripts/extract-vmlinux
+		# way), must be the bytes kimage_btf wrote.
+		need_tool objcopy binutils
+		need_tool xz xz-utils
+		elf=$E2E_WORK/61-vmlinux.elf
+		while read -r off; do
+			tail -c +$((off + 1)) "$VMLINUZ" | xz -dc >"$elf" 2>/dev/null || true
+			[ "$(head -c 4 "$elf" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] && break
+		done < <(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$VMLINUZ" | cut -d: -f1)
+		objcopy --dump-section .BTF="$elf.btf" "$elf" "$elf.o" ||
+			fail "objcopy --dump-section .BTF of the xz payload of $VMLINUZ failed"
+		cmp "$elf.btf" "$BASE" || fail "kimage_btf and xz + objcopy give different vmlinux BTF"
+		echo "ok: kimage_btf gives the .BTF objcopy dumps from the xz-decompressed vmlinux"
+		rm -f "$elf" "$elf.o" "$elf.btf"
+		;;
+	esac
+	echo "ok: $(basename "$DEB") ($DEBSIZE bytes), $NMODULES .ko* files, base $(stat -c %s "$BASE") bytes"
+}
+
+case_build() {
+	local out json err rc=0 t0 n found merged skipped sha arch src after
+	load_pkg
+	out=$(dirname "$BUILT") json=$E2E_WORK/build-$TAG.json err=$E2E_WORK/build-$TAG.err
+	rm -rf "$out"
+	t0=$(now)
+	run "$BTFAR" build --json -j 2 -o "$out" "$DEB" >"$json" 2>"$err" || rc=$?
+	echo "time: build -j 2 $(since "$t0") s"
+	cat "$json" "$err"
+	[ $rc = 0 ] || fail "btfar build exited $rc, want 0"
+	n=$(grep -o '"release":' "$json" | wc -l)
+	[ "$n" = 1 ] || fail "$n releases in the summary, want 1"
+	[ "$(json_str "$json" release)" = "$RELEASE" ] ||
+		fail "release '$(json_str "$json" release)', want '$RELEASE'"
+	[ -s "$BUILT" ] || fail "no $BUILT"
+	n=$(find "$out" -type f -name '*.btf' | wc -l)
+	[ "$n" = 1 ] || fail "$n .btf files in $out, want 1 ($RELEASE.btf)"
+	# RELEASE.meta beside it: one "module NAME ..." line per merged module.
+	[ -s "${BUILT%.btf}.meta" ] || fail "no ${BUILT%.btf}.meta"
+	n=$(grep -c '^module ' "${BUILT%.btf}.meta" || true)
+	[ "$n" = "$NMODULES" ] || fail "$n module lines in $RELEASE.meta, want $NMODULES"
+	found=$(json_num "$json" modules_found)
+	merged=$(json_num "$json" modules_merged)
+	skipped=$(json_num "$json" modules_skipped)
+	after=$(json_num "$json" types_after)
+	[ "$found" = "$NMODULES" ] || fail "modules_found '$found', want $NMODULES (.ko* files in the package)"
+	[ "$merged" = "$NMODULES" ] || fail "modules_merged '$merged', want $NMODULES (.ko* files in the package)"
+	[ "$skipped" = 0 ] || fail "modules_skipped '$skipped', want 0"
+	arch=$(json_str "$json" arch)
+	src=$(json_str "$json" image_source)
+	[ "$arch" = "$WANT_ARCH" ] || fail "arch '$arch', want '$WANT_ARCH'"
+	[ "$src" = "$WANT_SOURCE" ] || fail "image_source '$src', want '$WANT_SOURCE'"
+	# The text summary on stderr names them too.
+	grep -q "^release $RELEASE ($WANT_ARCH): " "$err" ||
+		fail "summary: no line 'release $RELEASE ($WANT_ARCH): ...'"
+	grep -qF ", $WANT_SOURCE," "$err" || fail "summary does not name the image source '$WANT_SOURCE'"
+	sha=$(sha256sum "$BUILT" | cut -d' ' -f1)
+	[ "$(json_str "$json" sha256)" = "$sha" ] ||
+		fail "summary sha256 '$(json_str "$json" sha256)', file $sha"
+	[ "$(json_num "$json" size)" = "$(stat -c %s "$BUILT")" ] ||
+		fail "summary size '$(json_num "$json" size)', file $(stat -c %s "$BUILT")"
+	# The base it used is the vmlinux BTF verify will be given.
+	if [ "$TAG" = 612 ]; then
+		need_tool objcopy binutils
+		objcopy --dump-section .BTF="$E2E_WORK/612-base.btf" "$BASE" "$E2E_WORK/612-base.o" ||
+			fail "objcopy --dump-section .BTF $BASE failed"
+		n=$(sha256sum "$E2E_WORK/612-base.btf" | cut -d' ' -f1)
+		rm -f "$E2E_WORK/612-base.btf" "$E2E_WORK/612-base.o"
+	else
+		n=$(sha256sum "$BASE" | cut -d' ' -f1)
+	fi
+	[ "$(json_str "$json" base_sha256)" = "$n" ] ||
+		fail "base_sha256 '$(json_str "$json" base_sha256)', the vmlinux BTF of the package is $n"
+	[ "${after:-0}" -gt 0 ] || fail "types_after '$after', want > 0"
+	echo "ok: $RELEASE ($arch, $src): $merged of $NMODULES merged, 0 skipped, base $(json_num "$json" base_types) types + $after module types, $(stat -c %s "$BUILT") bytes, sha256 $sha"
+}
+
+need_built() {
+	[ -s "$BUILT" ] || fail "$BUILT missing (e2e_build_$TAG failed?)"
+}
+
+case_build_verify() {
+	local out=$E2E_WORK/build-verify-$TAG.json rc=0 t0 missed checked
+	load_pkg
+	need_built
+	t0=$(now)
+	run "$BTFAR" verify --base "$BASE" --json -j 2 "$BUILT" "$MODDIR" >"$out" || rc=$?
+	echo "time: verify $(since "$t0") s"
+	cat "$out"
+	[ $rc = 0 ] || fail "btfar verify exited $rc, want 0"
+	missed=$(json_num "$out" missed)
+	checked=$(json_num "$out" checked)
+	[ "$missed" = 0 ] || fail "verify: '$missed' missed, want 0"
+	[ "$(json_num "$out" modules)" = "$NMODULES" ] ||
+		fail "verify checked $(json_num "$out" modules) modules, want $NMODULES"
+	[ "$(json_num "$out" modules_bad)" = 0 ] ||
+		fail "verify: $(json_num "$out" modules_bad) unreadable modules, want 0"
+	[ "$(json_num "$out" found)" = "$checked" ] || fail "verify: found != checked"
+	[ "${checked:-0}" -gt 0 ] || fail "verify checked nothing"
+	echo "ok: $NMODULES modules, $checked checked, $checked found, 0 missed"
+}
+
+case_build_j1() {
+	local out=$E2E_WORK/build-$TAG-j1 rc=0 t0
+	load_pkg
+	need_built
+	rm -rf "$out"
+	t0=$(now)
+	run "$BTFAR" build -j 1 -o "$out" "$DEB" 2>/dev/null || rc=$?
+	echo "time: build -j 1 $(since "$t0") s"
+	[ $rc = 0 ] || fail "btfar build -j 1 exited $rc"
+	cmp "$BUILT" "$out/$RELEASE.btf" || fail "-j 1 and -j 2 outputs differ"
+	cmp "${BUILT%.btf}.meta" "$out/$RELEASE.meta" || fail "-j 1 and -j 2 give different $RELEASE.meta"
+	echo "ok: -j 1 and -j 2 give the same $(stat -c %s "$BUILT") bytes, sha256 $(sha256sum "$BUILT" | cut -d' ' -f1)"
+	rm -rf "$out"
+}
+
+# The unpacked package (pkg/ of the cache, a directory) gives the bytes of
+# the .deb, and both give the bytes of btfar merge --base VMLINUX MODDIR.
+case_build_dir() {
+	local out=$E2E_WORK/build-$TAG-dir rc=0 t0
+	load_pkg
+	need_built
+	need_merged
+	rm -rf "$out"
+	t0=$(now)
+	run "$BTFAR" build -j 2 -o "$out" "$PKGIN" 2>/dev/null || rc=$?
+	echo "time: build -j 2 of the directory $(since "$t0") s"
+	[ $rc = 0 ] || fail "btfar build of $PKGIN exited $rc"
+	[ "$(find "$out" -type f -name '*.btf' | wc -l)" = 1 ] || fail "want one .btf in $out: $(ls "$out")"
+	cmp "$BUILT" "$out/$RELEASE.btf" || fail "the .deb and the unpacked package give different blobs"
+	cmp "${BUILT%.btf}.meta" "$out/$RELEASE.meta" || fail "the .deb and the unpacked package give different $RELEASE.meta"
+	cmp "$MERGED" "$BUILT" || fail "btfar build and btfar merge --base VMLINUX MODDIR give different blobs"
+	echo "ok: .deb, directory and btfar merge give the same $(stat -c %s "$BUILT") bytes, sha256 $(sha256sum "$BUILT" | cut -d' ' -f1)"
+	rm -rf "$out"
+}
+
 mkdir -p "$E2E_WORK"
 case $CASE in
 fetch | merge | verify | bpftool | min_core_btf | libbpf | determinism | input_order | datasec_drop) "case_$CASE" ;;
+fetch_pkg | build | build_verify | build_j1 | build_dir) "case_$CASE" ;;
 *) echo "e2e.sh: unknown case '$CASE'" >&2; exit 2 ;;
 esac
