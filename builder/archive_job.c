@@ -1,0 +1,1221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * archive_job: the .btfa archive API (btfar_archive__*, btfar_pack,
+ * btfar_add) and the btfhub export, on top of formats/btfa.
+ *
+ * Inputs are gathered into one list of blobs with their metadata, whatever
+ * they came from: `btfar build` output (RELEASE.meta + RELEASE.btf, the
+ * blob's sha256 checked against the meta), raw .btf files (labels from the
+ * options), or archives (every entry read and checked). Pack hands the
+ * whole list to btfa_write, which sorts it, so packing archives (the reduce
+ * step) gives the same bytes as packing their inputs.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btfar/btfar.h"
+#include "formats/btf_raw.h"
+#include "formats/btfa.h"
+#include "formats/file.h"
+#include "formats/mem.h"
+#include "formats/sha256.h"
+
+#define MAX_BLOB (UINT64_C(4) << 30)
+
+struct btfar_archive {
+	struct btfa_reader r;
+	struct btfar_archive_entry *ents;
+	char err[DIAG_MAX + 512];
+};
+
+static void errf(char *err, size_t err_sz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t err_sz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !err_sz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_sz, fmt, ap);
+	va_end(ap);
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+
+	if (strlen(s) != 2 * n)
+		return -EINVAL;
+	for (i = 0; i < 2 * n; i++) {
+		int c = s[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return -EINVAL;
+		out[i / 2] = (uint8_t)(i & 1 ? out[i / 2] << 4 | v : v);
+	}
+	return 0;
+}
+
+/* --- reading an archive ------------------------------------------------ */
+
+struct btfar_archive *btfar_archive__open(const char *path,
+					  const struct btfar_archive_opts *opts,
+					  char *err, size_t err_sz)
+{
+	struct btfar_archive *a = calloc(1, sizeof(*a));
+	struct diag d = {""};
+	uint32_t i;
+	int e;
+
+	(void)opts;
+	if (!a) {
+		errf(err, err_sz, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	e = btfa_reader__open(&a->r, path, &d);
+	if (e) {
+		errf(err, err_sz, "%s: %s", path, d.msg);
+		free(a);
+		errno = -e;
+		return NULL;
+	}
+	a->ents = calloc(a->r.entry_cnt + 1, sizeof(*a->ents));
+	if (!a->ents) {
+		errf(err, err_sz, "out of memory");
+		btfar_archive__free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < a->r.entry_cnt; i++) {
+		const struct btfa_entry *s = &a->r.entries[i];
+		struct btfar_archive_entry *o = &a->ents[i];
+
+		o->release = s->release;
+		o->arch = s->arch;
+		o->distro = s->distro;
+		o->distro_version = s->distro_version;
+		o->flavour = s->flavour;
+		o->build_id = s->build_id;
+		o->source = s->source;
+		hex(s->base_sha256, 32, o->base_sha256);
+		hex(s->blob_sha256, 32, o->blob_sha256);
+		o->frame_off = s->frame_off;
+		o->frame_size = s->frame_size;
+		o->blob_size = s->blob_size;
+		o->dict_id = s->dict_id;
+		o->base_types = s->base_types;
+		o->types = s->types;
+		o->module_cnt = s->module_cnt;
+	}
+	return a;
+}
+
+void btfar_archive__free(struct btfar_archive *a)
+{
+	if (!a)
+		return;
+	btfa_reader__close(&a->r);
+	free(a->ents);
+	free(a);
+}
+
+size_t btfar_archive__entry_cnt(const struct btfar_archive *a)
+{
+	return a->r.entry_cnt;
+}
+
+const struct btfar_archive_entry *
+btfar_archive__entry(const struct btfar_archive *a, size_t idx)
+{
+	return idx < a->r.entry_cnt ? &a->ents[idx] : NULL;
+}
+
+const char *btfar_archive__module_name(const struct btfar_archive *a,
+				       size_t idx, size_t k)
+{
+	if (idx >= a->r.entry_cnt || k >= a->r.entries[idx].module_cnt)
+		return NULL;
+	return a->r.modules[a->r.entries[idx].module_first + k].name;
+}
+
+uint64_t btfar_archive__file_size(const struct btfar_archive *a)
+{
+	return a->r.file_size;
+}
+
+const char *btfar_archive__errstr(const struct btfar_archive *a)
+{
+	return a->err;
+}
+
+int btfar_archive__read(struct btfar_archive *a, size_t idx, void **data,
+			size_t *size)
+{
+	struct diag d = {""};
+	int err;
+
+	if (idx >= a->r.entry_cnt) {
+		snprintf(a->err, sizeof(a->err), "no entry %zu", idx);
+		return -ENOENT;
+	}
+	err = btfa_reader__read(&a->r, (uint32_t)idx, data, size, &d);
+	if (err)
+		snprintf(a->err, sizeof(a->err), "entry %zu (%s): %s", idx,
+			 a->ents[idx].release, d.msg);
+	return err;
+}
+
+int btfar_archive__write_blob(struct btfar_archive *a, size_t idx,
+			      const char *path)
+{
+	struct diag d = {""};
+	void *data;
+	size_t size;
+	int err;
+
+	err = btfar_archive__read(a, idx, &data, &size);
+	if (err)
+		return err;
+	err = file_write_atomic(path, data, size, &d);
+	if (err)
+		snprintf(a->err, sizeof(a->err), "%s: %s", path, d.msg);
+	free(data);
+	return err;
+}
+
+int btfar_archive__verify(struct btfar_archive *a, size_t idx)
+{
+	const struct btfar_archive_entry *e;
+	struct btf_raw raw;
+	struct diag d = {""};
+	void *data;
+	size_t size;
+	int err;
+
+	err = btfar_archive__read(a, idx, &data, &size);
+	if (err)
+		return err;
+	e = &a->ents[idx];
+	err = btf_raw__parse(&raw, data, size, NULL, &d);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "entry %zu (%s): BTF: %s", idx,
+			 e->release, d.msg);
+		free(data);
+		return err;
+	}
+	if (e->types && btf_raw__type_cnt(&raw) - 1 != e->types) {
+		snprintf(a->err, sizeof(a->err),
+			 "entry %zu (%s): BTF has %u types, index says %u", idx,
+			 e->release, btf_raw__type_cnt(&raw) - 1, e->types);
+		err = -EBADMSG;
+	}
+	btf_raw__release(&raw);
+	free(data);
+	return err;
+}
+
+static bool build_match(const struct btfar_archive_entry *e, const char *b)
+{
+	size_t n = strlen(b);
+
+	return !strncmp(e->build_id, b, n) || !strncmp(e->base_sha256, b, n);
+}
+
+static void add_candidates(struct btfar_archive *a, const char *release,
+			   const char *build, const char *arch)
+{
+	size_t i, len = strlen(a->err);
+
+	for (i = 0; i < a->r.entry_cnt && len < sizeof(a->err) - 1; i++) {
+		const struct btfar_archive_entry *e = &a->ents[i];
+
+		if (strcmp(e->release, release) ||
+		    (arch && strcmp(e->arch, arch)) ||
+		    (build && !build_match(e, build)))
+			continue;
+		snprintf(a->err + len, sizeof(a->err) - len,
+			 "\n  %s %s build-id %s base %.16s", e->release,
+			 e->arch[0] ? e->arch : "-",
+			 e->build_id[0] ? e->build_id : "-", e->base_sha256);
+		len = strlen(a->err);
+	}
+}
+
+int btfar_archive__find(struct btfar_archive *a, const char *release,
+			const char *build, const char *arch)
+{
+	size_t i, hits = 0, hit = 0;
+
+	if (build && !*build)
+		build = NULL;
+	for (i = 0; i < a->r.entry_cnt; i++) {
+		const struct btfar_archive_entry *e = &a->ents[i];
+
+		if (strcmp(e->release, release) ||
+		    (arch && strcmp(e->arch, arch)) ||
+		    (build && !build_match(e, build)))
+			continue;
+		hits++;
+		hit = i;
+	}
+	if (hits == 1)
+		return (int)hit;
+	if (!hits) {
+		snprintf(a->err, sizeof(a->err),
+			 "no entry for release %s%s%s%s%s; entries of that "
+			 "release:",
+			 release, build ? " build " : "", build ? build : "",
+			 arch ? " arch " : "", arch ? arch : "");
+		hits = strlen(a->err);
+		add_candidates(a, release, NULL, NULL);
+		if (strlen(a->err) == hits)
+			snprintf(a->err + hits, sizeof(a->err) - hits, " none");
+		return -ENOENT;
+	}
+	snprintf(a->err, sizeof(a->err),
+		 "%zu entries match release %s%s%s; give --build (a prefix "
+		 "of the build-id or base sha256) or --arch:",
+		 hits, release, build ? " build " : "", build ? build : "");
+	add_candidates(a, release, build, arch);
+	return -EEXIST;
+}
+
+/* --- inputs -------------------------------------------------------------- */
+
+/* One blob gathered from an input; owns everything it points to. */
+struct in_blob {
+	struct btfa_blob_in b;
+	char *strs[7]; /* release, arch, distro, distro_version, flavour,
+			  build_id, source */
+	void *data;
+	struct btfa_module_in *mods;
+	uint32_t *ranges;
+};
+
+struct inset {
+	struct in_blob *v;
+	size_t cnt, cap;
+	const struct btfar_archive_opts *o;
+	char *err;
+	size_t err_sz;
+};
+
+static void in_blob_release(struct in_blob *ib)
+{
+	uint32_t k;
+
+	for (k = 0; k < 7; k++)
+		free(ib->strs[k]);
+	for (k = 0; ib->mods && k < ib->b.module_cnt; k++)
+		free((char *)ib->mods[k].name);
+	free(ib->mods);
+	free(ib->ranges);
+	free(ib->data);
+}
+
+static void inset_release(struct inset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cnt; i++)
+		in_blob_release(&s->v[i]);
+	free(s->v);
+}
+
+/*
+ * Sets the strings of ib (copies) from strs[7]; an empty distro,
+ * distro_version, flavour or arch takes the options' label.
+ */
+static int set_strs(struct in_blob *ib, const char *const strs[7],
+		    const struct btfar_archive_opts *o)
+{
+	const char *lab[7] = {NULL,
+			      o ? o->arch : NULL,
+			      o ? o->distro : NULL,
+			      o ? o->distro_version : NULL,
+			      o ? o->flavour : NULL,
+			      NULL,
+			      NULL};
+	const char **dst[7] = {&ib->b.e.release, &ib->b.e.arch,
+			       &ib->b.e.distro,	 &ib->b.e.distro_version,
+			       &ib->b.e.flavour, &ib->b.e.build_id,
+			       &ib->b.e.source};
+	uint32_t k;
+
+	for (k = 0; k < 7; k++) {
+		const char *s = strs[k] ? strs[k] : "";
+
+		if (!*s && lab[k])
+			s = lab[k];
+		ib->strs[k] = strdup(s);
+		if (!ib->strs[k])
+			return -ENOMEM;
+		*dst[k] = ib->strs[k];
+	}
+	return 0;
+}
+
+static struct in_blob *inset_new(struct inset *s)
+{
+	if (mem_ensure((void **)&s->v, &s->cap, sizeof(*s->v), s->cnt + 1))
+		return NULL;
+	memset(&s->v[s->cnt], 0, sizeof(s->v[0]));
+	return &s->v[s->cnt++];
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+
+	return n >= m && !strcmp(s + n - m, suf);
+}
+
+/* RELEASE.meta (written by `btfar build`) and its RELEASE.btf. */
+static int read_meta_pair(struct inset *s, const char *meta_path,
+			  const char *btf_path)
+{
+	const char *strs[7] = {0};
+	char *text = NULL, *line, *save = NULL, *rel_src = NULL;
+	char sum_hex[65] = "", got[65];
+	struct in_blob *ib = NULL;
+	struct diag d = {""};
+	size_t text_sz, size, mod_cap = 0, rng_cap = 0, nr = 0, rng_cnt = 0;
+	bool have_base = false;
+	void *data = NULL;
+	int err;
+
+	err = file_read_all(meta_path, 16 << 20, (void **)&text, &text_sz, &d);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: %s", meta_path, d.msg);
+		return err;
+	}
+	err = file_read_all(btf_path, MAX_BLOB, &data, &size, &d);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: %s", btf_path, d.msg);
+		free(text);
+		return err;
+	}
+	ib = inset_new(s);
+	if (!ib) {
+		err = -ENOMEM;
+		goto nomem;
+	}
+	ib->data = data;
+	ib->b.data = data;
+	ib->b.size = size;
+	data = NULL;
+	text = realloc(text, text_sz + 1);
+	if (!text) {
+		err = -ENOMEM;
+		goto nomem;
+	}
+	text[text_sz] = '\0';
+	err = -EINVAL;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), nr++) {
+		char *val = strchr(line, ' ');
+
+		if (val)
+			*val++ = '\0';
+		else
+			val = line + strlen(line);
+		if (nr == 0) {
+			if (strcmp(line, "btfar-meta") || strcmp(val, "1")) {
+				errf(s->err, s->err_sz,
+				     "%s: not a btfar-meta 1 file", meta_path);
+				goto fail;
+			}
+		} else if (!strcmp(line, "release")) {
+			strs[0] = val;
+		} else if (!strcmp(line, "arch")) {
+			strs[1] = val;
+		} else if (!strcmp(line, "build_id")) {
+			strs[5] = val;
+		} else if (!strcmp(line, "source")) {
+			strs[6] = val;
+		} else if (!strcmp(line, "base_sha256")) {
+			if (unhex(val, ib->b.e.base_sha256, 32)) {
+				errf(s->err, s->err_sz,
+				     "%s: line %zu: base_sha256 is not 64 hex "
+				     "digits",
+				     meta_path, nr + 1);
+				goto fail;
+			}
+			have_base = true;
+		} else if (!strcmp(line, "sha256")) {
+			snprintf(sum_hex, sizeof(sum_hex), "%s", val);
+		} else if (!strcmp(line, "base_types")) {
+			ib->b.e.base_types = (uint32_t)strtoul(val, NULL, 10);
+		} else if (!strcmp(line, "types")) {
+			ib->b.e.types = (uint32_t)strtoul(val, NULL, 10);
+		} else if (!strcmp(line, "module")) {
+			/* module NAME TYPES RANGES ("f:c,f:c" or "-") */
+			char name[256], ranges[1 << 12];
+			struct btfa_module_in *m;
+			unsigned types;
+			char *r, *rsave = NULL;
+
+			if (strlen(val) >= sizeof(ranges) ||
+			    sscanf(val, "%255s %u %4095s", name, &types,
+				   ranges) != 3) {
+				/* very long range lists: parse in place */
+				char *sp1 = strchr(val, ' '), *sp2;
+
+				sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+				if (!sp1 || !sp2 || sp1 - val >= 256) {
+					errf(s->err, s->err_sz,
+					     "%s: line %zu: bad module line",
+					     meta_path, nr + 1);
+					goto fail;
+				}
+				memcpy(name, val, (size_t)(sp1 - val));
+				name[sp1 - val] = '\0';
+				types = (unsigned)strtoul(sp1 + 1, NULL, 10);
+				r = sp2 + 1;
+			} else {
+				r = ranges;
+			}
+			if (mem_ensure((void **)&ib->mods, &mod_cap,
+				       sizeof(*ib->mods),
+				       ib->b.module_cnt + 1)) {
+				err = -ENOMEM;
+				goto nomem;
+			}
+			m = &ib->mods[ib->b.module_cnt++];
+			m->name = strdup(name);
+			m->types = types;
+			/* an index into ib->ranges until that array is
+			 * final */
+			m->ranges = (const uint32_t *)(uintptr_t)rng_cnt;
+			if (!m->name) {
+				err = -ENOMEM;
+				goto nomem;
+			}
+			if (strcmp(r, "-")) {
+				char *tok;
+
+				for (tok = strtok_r(r, ",", &rsave); tok;
+				     tok = strtok_r(NULL, ",", &rsave)) {
+					unsigned f, c;
+
+					if (sscanf(tok, "%u:%u", &f, &c) != 2) {
+						errf(s->err, s->err_sz,
+						     "%s: line %zu: bad range "
+						     "'%s'",
+						     meta_path, nr + 1, tok);
+						goto fail;
+					}
+					if (mem_ensure((void **)&ib->ranges,
+						       &rng_cap,
+						       sizeof(*ib->ranges),
+						       2 * rng_cnt + 2)) {
+						err = -ENOMEM;
+						goto nomem;
+					}
+					ib->ranges[2 * rng_cnt] = f;
+					ib->ranges[2 * rng_cnt + 1] = c;
+					rng_cnt++;
+					m->range_cnt++;
+				}
+			}
+		}
+	}
+	{
+		uint32_t k;
+
+		for (k = 0; k < ib->b.module_cnt; k++)
+			ib->mods[k].ranges =
+				ib->ranges + 2 * (uintptr_t)ib->mods[k].ranges;
+		ib->b.modules = ib->mods;
+	}
+	if (!strs[0] || !*strs[0] || !have_base) {
+		errf(s->err, s->err_sz, "%s: no release or base_sha256 line",
+		     meta_path);
+		goto fail;
+	}
+	sha256_hex(ib->b.data, ib->b.size, got);
+	if (strcmp(got, sum_hex)) {
+		errf(s->err, s->err_sz,
+		     "%s: sha256 %s, but %s says %s (stale pair?)", btf_path,
+		     got, meta_path, sum_hex[0] ? sum_hex : "nothing");
+		goto fail;
+	}
+	rel_src = NULL;
+	err = set_strs(ib, strs, s->o);
+	if (err)
+		goto nomem;
+	free(text);
+	return 0;
+nomem:
+	errf(s->err, s->err_sz, "%s: out of memory", meta_path);
+fail:
+	free(rel_src);
+	free(text);
+	free(data);
+	return err;
+}
+
+/* Every entry of an archive, read and checked. */
+static int read_archive(struct inset *s, const char *path)
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+	uint32_t i, k, j;
+	int err;
+
+	err = btfa_reader__open(&r, path, &d);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: %s", path, d.msg);
+		return err;
+	}
+	for (i = 0; i < r.entry_cnt; i++) {
+		const struct btfa_entry *e = &r.entries[i];
+		const char *strs[7] = {
+			e->release, e->arch,	 e->distro, e->distro_version,
+			e->flavour, e->build_id, e->source};
+		struct in_blob *ib = inset_new(s);
+		size_t nr = 0, size;
+
+		if (!ib) {
+			err = -ENOMEM;
+			break;
+		}
+		err = btfa_reader__read(&r, i, &ib->data, &size, &d);
+		if (err) {
+			errf(s->err, s->err_sz, "%s: entry %u (%s): %s", path,
+			     i, e->release, d.msg);
+			break;
+		}
+		ib->b.data = ib->data;
+		ib->b.size = size;
+		memcpy(ib->b.e.base_sha256, e->base_sha256, 32);
+		ib->b.e.base_types = e->base_types;
+		ib->b.e.types = e->types;
+		err = set_strs(ib, strs, s->o);
+		if (err)
+			break;
+		for (k = 0; k < e->module_cnt; k++)
+			nr += r.modules[e->module_first + k].range_cnt;
+		ib->mods = calloc(e->module_cnt + 1, sizeof(*ib->mods));
+		ib->ranges = calloc(2 * nr + 1, sizeof(*ib->ranges));
+		if (!ib->mods || !ib->ranges) {
+			err = -ENOMEM;
+			break;
+		}
+		nr = 0;
+		for (k = 0; k < e->module_cnt; k++) {
+			const struct btfa_module *m =
+				&r.modules[e->module_first + k];
+			struct btfa_module_in *mi = &ib->mods[k];
+
+			mi->name = strdup(m->name);
+			if (!mi->name) {
+				err = -ENOMEM;
+				break;
+			}
+			ib->b.module_cnt = k + 1;
+			mi->types = m->types;
+			mi->range_cnt = m->range_cnt;
+			mi->ranges = ib->ranges + 2 * nr;
+			for (j = 0; j < m->range_cnt; j++, nr++) {
+				ib->ranges[2 * nr] =
+					r.ranges[m->range_first + j].first;
+				ib->ranges[2 * nr + 1] =
+					r.ranges[m->range_first + j].count;
+			}
+		}
+		if (err)
+			break;
+		ib->b.modules = ib->mods;
+	}
+	if (err == -ENOMEM)
+		errf(s->err, s->err_sz, "%s: out of memory", path);
+	btfa_reader__close(&r);
+	return err;
+}
+
+/* A raw .btf without .meta: release from the file name. */
+static int read_raw(struct inset *s, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	const char *strs[7] = {0};
+	struct in_blob *ib;
+	struct btf_raw raw;
+	struct diag d = {""};
+	char *rel;
+	size_t size;
+	void *data;
+	int err;
+
+	err = file_read_all(path, MAX_BLOB, &data, &size, &d);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: %s", path, d.msg);
+		return err;
+	}
+	err = btf_raw__parse(&raw, data, size, NULL, &d);
+	if (err) {
+		errf(s->err, s->err_sz,
+		     "%s: not a .btfa archive, a btfar-meta file nor valid "
+		     "raw BTF: %s",
+		     path, d.msg);
+		free(data);
+		return err;
+	}
+	rel = strdup(base ? base + 1 : path);
+	ib = rel ? inset_new(s) : NULL;
+	if (!ib) {
+		btf_raw__release(&raw);
+		free(rel);
+		free(data);
+		errf(s->err, s->err_sz, "out of memory");
+		return -ENOMEM;
+	}
+	if (has_suffix(rel, ".btf"))
+		rel[strlen(rel) - 4] = '\0';
+	ib->data = data;
+	ib->b.data = data;
+	ib->b.size = size;
+	ib->b.e.types = btf_raw__type_cnt(&raw) - 1;
+	btf_raw__release(&raw);
+	strs[0] = rel;
+	strs[6] = "raw BTF";
+	err = set_strs(ib, strs, s->o);
+	free(rel);
+	if (err)
+		errf(s->err, s->err_sz, "out of memory");
+	return err;
+}
+
+static int meta_filter(const struct dirent *de)
+{
+	return has_suffix(de->d_name, ".meta");
+}
+
+static int collect(struct inset *s, const char *path)
+{
+	struct stat st;
+	char magic[8] = "";
+	char *a = NULL, *b = NULL;
+	int err = 0, fd;
+
+	if (stat(path, &st) < 0) {
+		err = -errno;
+		errf(s->err, s->err_sz, "%s: %s", path, strerror(errno));
+		return err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent **list;
+		int n, i;
+
+		n = scandir(path, &list, meta_filter, alphasort);
+		if (n < 0) {
+			err = -errno;
+			errf(s->err, s->err_sz, "%s: %s", path,
+			     strerror(errno));
+			return err;
+		}
+		if (n == 0)
+			errf(s->err, s->err_sz,
+			     "%s: no RELEASE.meta file (not a btfar build "
+			     "output directory)",
+			     path);
+		for (i = 0; i < n; i++) {
+			size_t len = strlen(list[i]->d_name) - 5;
+
+			if (!err &&
+			    (asprintf(&a, "%s/%s", path, list[i]->d_name) < 0 ||
+			     asprintf(&b, "%s/%.*s.btf", path, (int)len,
+				      list[i]->d_name) < 0))
+				err = -ENOMEM;
+			if (!err)
+				err = read_meta_pair(s, a, b);
+			free(a);
+			free(b);
+			a = b = NULL;
+			free(list[i]);
+		}
+		free(list);
+		return n == 0 ? -ENOENT : err;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, magic, sizeof(magic)) < 0)
+			magic[0] = '\0';
+		close(fd);
+	}
+	if (!memcmp(magic, BTFA_MAGIC, 8))
+		return read_archive(s, path);
+	if (has_suffix(path, ".meta") || has_suffix(path, ".btf")) {
+		size_t stem = strlen(path) - (has_suffix(path, ".btf") ? 4 : 5);
+
+		if (asprintf(&a, "%.*s.meta", (int)stem, path) < 0 ||
+		    asprintf(&b, "%.*s.btf", (int)stem, path) < 0) {
+			free(a);
+			return -ENOMEM;
+		}
+		if (access(a, F_OK) == 0)
+			err = read_meta_pair(s, a, b);
+		else if (has_suffix(path, ".btf"))
+			err = read_raw(s, path);
+		else
+			err = read_meta_pair(s, a, b); /* reports it */
+		free(a);
+		free(b);
+		return err;
+	}
+	return read_raw(s, path);
+}
+
+static void job_progress(const struct btfar_archive_opts *o, const char *phase,
+			 size_t done, size_t total)
+{
+	struct btfar_progress p = {
+		.phase = phase, .done = done, .total = total};
+
+	if (o && o->progress)
+		o->progress(&p, o->progress_ctx);
+}
+
+static void on_phase(const char *phase, void *ctx)
+{
+	job_progress(ctx, phase, 0, 0);
+}
+
+static int collect_all(struct inset *s, const char *const *inputs, size_t n)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		job_progress(s->o, "read", i, n);
+		err = collect(s, inputs[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static struct btfa_blob_in *blob_list(const struct inset *s)
+{
+	struct btfa_blob_in *v = calloc(s->cnt + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; v && i < s->cnt; i++)
+		v[i] = s->v[i].b;
+	return v;
+}
+
+static void write_opts(const struct btfar_archive_opts *o,
+		       struct btfa_write_opts *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (o) {
+		w->dict_size = o->dict_size;
+		w->level = o->level;
+		w->new_dict = o->new_dict;
+	}
+	w->phase = on_phase;
+	w->phase_ctx = (void *)o;
+}
+
+int btfar_pack(const char *out, const char *const *inputs, size_t input_cnt,
+	       const struct btfar_archive_opts *opts, char *err, size_t err_sz)
+{
+	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
+	struct btfa_write_opts wo;
+	struct btfa_blob_in *v = NULL;
+	struct diag d = {""};
+	int ret;
+
+	errf(err, err_sz, "%s", "");
+	ret = collect_all(&s, inputs, input_cnt);
+	if (ret)
+		goto out;
+	if (!s.cnt) {
+		errf(err, err_sz, "no blob among the inputs");
+		ret = -ENOENT;
+		goto out;
+	}
+	v = blob_list(&s);
+	if (!v) {
+		errf(err, err_sz, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	write_opts(opts, &wo);
+	ret = btfa_write(out, v, s.cnt, &wo, &d);
+	if (ret < 0)
+		errf(err, err_sz, "%s: %s", out, d.msg);
+out:
+	free(v);
+	inset_release(&s);
+	return ret;
+}
+
+int btfar_add(const char *archive, const char *const *inputs, size_t input_cnt,
+	      const struct btfar_archive_opts *opts, char *err, size_t err_sz)
+{
+	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
+	struct btfa_write_opts wo;
+	struct btfa_blob_in *v = NULL;
+	struct diag d = {""};
+	size_t added = 0;
+	int ret;
+
+	errf(err, err_sz, "%s", "");
+	ret = collect_all(&s, inputs, input_cnt);
+	if (ret)
+		goto out;
+	v = blob_list(&s);
+	if (!v) {
+		errf(err, err_sz, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	write_opts(opts, &wo);
+	ret = btfa_append(archive, v, s.cnt, &wo, &added, &d);
+	if (ret < 0)
+		errf(err, err_sz, "%s: %s", archive, d.msg);
+	else
+		ret = (int)added;
+out:
+	free(v);
+	inset_release(&s);
+	return ret;
+}
+
+/* --- btfhub export -------------------------------------------------------- */
+
+struct membuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static la_ssize_t mem_write(struct archive *ar, void *ctx, const void *data,
+			    size_t n)
+{
+	struct membuf *m = ctx;
+
+	(void)ar;
+	if (mem_ensure((void **)&m->p, &m->cap, 1, m->len + n))
+		return -1;
+	memcpy(m->p + m->len, data, n);
+	m->len += n;
+	return (la_ssize_t)n;
+}
+
+/* A reproducible <name> in ustar + xz -9: mode 0444, root 0:0, mtime 0. */
+static int tar_xz(const char *name, const void *data, size_t size,
+		  struct membuf *out, char *err, size_t err_sz)
+{
+	struct archive *ar = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+	int ret = -EIO;
+
+	if (!ar || !ae) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (archive_write_set_format_ustar(ar) != ARCHIVE_OK ||
+	    archive_write_add_filter_xz(ar) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(ar, "xz", "compression-level",
+					    "9") != ARCHIVE_OK ||
+	    archive_write_open(ar, out, NULL, mem_write, NULL) != ARCHIVE_OK)
+		goto fail;
+	archive_entry_set_pathname(ae, name);
+	archive_entry_set_size(ae, (la_int64_t)size);
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, 0444);
+	archive_entry_set_uid(ae, 0);
+	archive_entry_set_gid(ae, 0);
+	archive_entry_set_uname(ae, "root");
+	archive_entry_set_gname(ae, "root");
+	archive_entry_set_mtime(ae, 0, 0);
+	if (archive_write_header(ar, ae) != ARCHIVE_OK ||
+	    archive_write_data(ar, data, size) != (la_ssize_t)size ||
+	    archive_write_close(ar) != ARCHIVE_OK)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	errf(err, err_sz, "%s: libarchive: %s", name, archive_error_string(ar));
+out:
+	archive_entry_free(ae);
+	archive_write_free(ar);
+	return ret;
+}
+
+static int mkdir_p(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			*p = '/';
+			return -errno;
+		}
+		*p = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool bad_component(const char *s)
+{
+	return !*s || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, "..");
+}
+
+/* Files of the tree, as "arch\tdistro\tversion\trelease\tsha256". */
+struct catalog {
+	char **lines;
+	size_t cnt, cap;
+	const char *root;
+	int err;
+};
+
+static struct catalog *cat_walk; /* nftw has no context argument */
+
+static int cat_visit(const char *path, const struct stat *st, int type,
+		     struct FTW *ftw)
+{
+	struct catalog *c = cat_walk;
+	const char *rel = path + strlen(c->root) + 1;
+	char d[256], v[256], a[256], r[512], sum[65];
+	void *data;
+	size_t size;
+	struct diag dg;
+
+	(void)st;
+	if (type != FTW_F || ftw->level != 4 || !has_suffix(rel, ".btf.tar.xz"))
+		return 0;
+	if (sscanf(rel, "%255[^/]/%255[^/]/%255[^/]/%511s", d, v, a, r) != 4)
+		return 0;
+	r[strlen(r) - strlen(".btf.tar.xz")] = '\0';
+	if (file_read_all(path, 0, &data, &size, &dg)) {
+		c->err = -EIO;
+		return 1;
+	}
+	sha256_hex(data, size, sum);
+	free(data);
+	if (mem_ensure((void **)&c->lines, &c->cap, sizeof(char *),
+		       c->cnt + 1) ||
+	    asprintf(&c->lines[c->cnt], "%s\t%s\t%s\t%s\t%s", a, d, v, r, sum) <
+		    0) {
+		c->err = -ENOMEM;
+		return 1;
+	}
+	c->cnt++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void json_str(struct membuf *m, const char *s)
+{
+	char tmp[8];
+
+	mem_write(NULL, m, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\') {
+			tmp[0] = '\\';
+			tmp[1] = *s;
+			mem_write(NULL, m, tmp, 2);
+		} else if ((unsigned char)*s < 0x20) {
+			snprintf(tmp, sizeof(tmp), "\\u%04x", *s);
+			mem_write(NULL, m, tmp, 6);
+		} else {
+			mem_write(NULL, m, s, 1);
+		}
+	}
+	mem_write(NULL, m, "\"", 1);
+}
+
+/* catalog.json of every .btf.tar.xz under dir: nested objects, sorted. */
+static int write_catalog(const char *dir, char *err, size_t err_sz)
+{
+	struct catalog c = {.root = dir};
+	struct membuf m = {0};
+	char *prev[4] = {0}, *path = NULL;
+	struct diag d = {""};
+	size_t i, k;
+	int ret;
+
+	cat_walk = &c;
+	if (nftw(dir, cat_visit, 16, FTW_PHYS) < 0 || c.err) {
+		ret = c.err ? c.err : -errno;
+		errf(err, err_sz, "%s: cannot walk the tree: %s", dir,
+		     strerror(-ret));
+		goto out;
+	}
+	qsort(c.lines, c.cnt, sizeof(char *), cmp_str);
+	mem_write(NULL, &m, "{", 1);
+	for (i = 0; i < c.cnt; i++) {
+		char *f[5], *save = NULL;
+		size_t same = 0;
+
+		f[0] = strtok_r(c.lines[i], "\t", &save);
+		for (k = 1; k < 5; k++)
+			f[k] = strtok_r(NULL, "\t", &save);
+		while (i && same < 3 && !strcmp(prev[same], f[same]))
+			same++;
+		/* close the levels that changed, open the new ones */
+		if (i) {
+			for (k = 3; k > same; k--)
+				mem_write(NULL, &m, "\n", 1),
+					mem_write(NULL, &m, "          ",
+						  2 * k),
+					mem_write(NULL, &m, "}", 1);
+			mem_write(NULL, &m, ",", 1);
+		}
+		for (k = same; k < 4; k++) {
+			mem_write(NULL, &m, "\n", 1);
+			mem_write(NULL, &m, "          ", 2 * k + 2);
+			json_str(&m, f[k]);
+			mem_write(NULL, &m, k < 3 ? ": {" : ": ",
+				  k < 3 ? 3 : 2);
+		}
+		json_str(&m, f[4]);
+		for (k = 0; k < 4; k++)
+			prev[k] = f[k];
+	}
+	if (c.cnt)
+		for (k = 3; k > 0; k--)
+			mem_write(NULL, &m, "\n", 1),
+				mem_write(NULL, &m, "          ", 2 * k),
+				mem_write(NULL, &m, "}", 1);
+	mem_write(NULL, &m, "\n}\n", 3);
+	if (asprintf(&path, "%s/catalog.json", dir) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = file_write_atomic(path, m.p, m.len, &d);
+	if (ret)
+		errf(err, err_sz, "%s: %s", path, d.msg);
+out:
+	for (i = 0; i < c.cnt; i++)
+		free(c.lines[i]);
+	free(c.lines);
+	free(m.p);
+	free(path);
+	return ret;
+}
+
+int btfar_export_btfhub(const char *dir, const char *const *inputs,
+			size_t input_cnt, const struct btfar_archive_opts *opts,
+			char *err, size_t err_sz)
+{
+	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
+	struct diag d = {""};
+	size_t i;
+	int ret, files = 0;
+
+	errf(err, err_sz, "%s", "");
+	ret = collect_all(&s, inputs, input_cnt);
+	if (ret)
+		goto out;
+	for (i = 0; i < s.cnt; i++) {
+		const struct btfa_entry *e = &s.v[i].b.e;
+		const char *arch =
+			!strcmp(e->arch, "aarch64") ? "arm64" : e->arch;
+		struct membuf m = {0};
+		char *sub = NULL, *path = NULL, *name = NULL;
+		size_t j;
+		bool dup = false;
+
+		if (bad_component(e->distro) ||
+		    bad_component(e->distro_version) || bad_component(arch) ||
+		    bad_component(e->release)) {
+			errf(err, err_sz,
+			     "%s: distro '%s', version '%s', arch '%s': each "
+			     "must be a non-empty file name (--distro, "
+			     "--distro-version, --arch)",
+			     e->release, e->distro, e->distro_version, arch);
+			ret = -EINVAL;
+			goto out;
+		}
+		for (j = 0; j < i && !dup; j++) {
+			const struct btfa_blob_in *o = &s.v[j].b;
+
+			if (strcmp(o->e.distro, e->distro) ||
+			    strcmp(o->e.distro_version, e->distro_version) ||
+			    strcmp(o->e.arch, e->arch) ||
+			    strcmp(o->e.release, e->release))
+				continue;
+			if (o->size != s.v[i].b.size ||
+			    memcmp(o->data, s.v[i].b.data, o->size)) {
+				errf(err, err_sz,
+				     "%s/%s/%s/%s.btf.tar.xz: two different "
+				     "blobs (two builds of one release) "
+				     "cannot share one btfhub file",
+				     e->distro, e->distro_version, arch,
+				     e->release);
+				ret = -EEXIST;
+				goto out;
+			}
+			dup = true;
+		}
+		if (dup)
+			continue;
+		if (asprintf(&sub, "%s/%s/%s/%s", dir, e->distro,
+			     e->distro_version, arch) < 0 ||
+		    asprintf(&path, "%s/%s.btf.tar.xz", sub, e->release) < 0 ||
+		    asprintf(&name, "%s.btf", e->release) < 0) {
+			ret = -ENOMEM;
+		} else if ((ret = mkdir_p(sub))) {
+			errf(err, err_sz, "%s: cannot create: %s", sub,
+			     strerror(-ret));
+		} else if (!(ret = tar_xz(name, s.v[i].b.data, s.v[i].b.size,
+					  &m, err, err_sz))) {
+			ret = file_write_atomic(path, m.p, m.len, &d);
+			if (ret)
+				errf(err, err_sz, "%s: %s", path, d.msg);
+			else
+				files++;
+		}
+		free(m.p);
+		free(sub);
+		free(path);
+		free(name);
+		if (ret)
+			goto out;
+	}
+	ret = write_catalog(dir, err, err_sz);
+out:
+	inset_release(&s);
+	return ret ? ret : files;
+}
