@@ -43,6 +43,7 @@ struct entry {
 struct verify {
 	const struct btf_raw *base;
 	const struct elf_btf *base_elf;
+	const struct btf_raw *mod_base; /* the modules' base: base or other */
 	const struct btf_raw *merged;
 	struct entry *idx; /* sorted by (cls, name, id) */
 	size_t idx_cnt;
@@ -219,9 +220,11 @@ static uint8_t *memo_slot(struct memo *mm, uint64_t key, bool *fresh)
 }
 
 struct cmp_ctx {
-	const struct btf_raw *a; /* module, split on base */
+	const struct btf_raw *a; /* module, split on its base */
 	const struct btf_raw *b; /* merged, standalone */
-	uint32_t base_cnt;
+	uint32_t base_cnt;	 /* ids of the merged blob's base part */
+	uint32_t mod_base_cnt;	 /* ids of the module's base */
+	bool cross;		 /* the module's base is another build */
 	struct memo memo;
 	bool oom;
 };
@@ -355,6 +358,50 @@ static bool equiv_body(struct cmp_ctx *c, const struct btf_type *x,
 	}
 }
 
+/*
+ * Across two builds of the base (rebased modules), named base types are
+ * compared by layout only: kind, name, size, member names, offsets and
+ * bitfields. A pointer to a struct that changed does not change the
+ * layout of what points to it. Returns -1 for types compared in full.
+ */
+static int base_layout_eq(struct cmp_ctx *c, uint32_t a, uint32_t b)
+{
+	const struct btf_type *x = btf_raw__type(c->a, a);
+	const struct btf_type *y = btf_raw__type(c->b, b);
+	uint32_t k = btf_type_kind(x), i;
+
+	switch (k) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_INT:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FWD:
+		break;
+	default:
+		return -1;
+	}
+	if (!x->name_off)
+		return -1;
+	if (x->info != y->info || x->size != y->size ||
+	    !same_str(c, x->name_off, y->name_off))
+		return 0;
+	if (k == BTF_KIND_INT)
+		return *(const uint32_t *)(x + 1) == *(const uint32_t *)(y + 1);
+	if (k == BTF_KIND_STRUCT || k == BTF_KIND_UNION) {
+		const struct btf_member *p = (const void *)(x + 1),
+					*q = (const void *)(y + 1);
+
+		for (i = 0; i < btf_type_vlen(x); i++)
+			if (p[i].offset != q[i].offset ||
+			    !same_str(c, p[i].name_off, q[i].name_off))
+				return 0;
+		return 1;
+	}
+	return -1; /* enums: values compared in full */
+}
+
 static bool equiv(struct cmp_ctx *c, uint32_t a, uint32_t b)
 {
 	const struct btf_type *x, *y;
@@ -364,8 +411,14 @@ static bool equiv(struct cmp_ctx *c, uint32_t a, uint32_t b)
 	if (!a || !b)
 		return a == b;
 	/* the merged blob's base part is the base, checked byte for byte */
-	if (a < c->base_cnt && a == b)
+	if (!c->cross && a < c->base_cnt && a == b)
 		return true;
+	if (c->cross && a < c->mod_base_cnt && b < c->base_cnt) {
+		int r = base_layout_eq(c, a, b);
+
+		if (r >= 0)
+			return r;
+	}
 	slot = memo_slot(&c->memo, (uint64_t)a << 32 | b, &fresh);
 	if (!slot) {
 		c->oom = true;
@@ -434,7 +487,9 @@ static void verify_one(size_t i, void *ctx)
 	struct verify *v = ctx;
 	const char *path = v->paths[i];
 	struct cmp_ctx c = {.b = v->merged,
-			    .base_cnt = btf_raw__type_cnt(v->base)};
+			    .base_cnt = btf_raw__type_cnt(v->base),
+			    .mod_base_cnt = btf_raw__type_cnt(v->mod_base),
+			    .cross = v->mod_base != v->base};
 	struct btf_raw m = {0};
 	struct job_module jm;
 	struct diag d = {""};
@@ -444,12 +499,12 @@ static void verify_one(size_t i, void *ctx)
 	uint32_t j;
 	int err;
 
-	err = job_read_module(path, v->base_elf, 1ull << 30, 1000, &jm, &read,
-			      &d);
+	err = job_read_module(path, c.cross ? NULL : v->base_elf, 1ull << 30,
+			      1000, &jm, &read, &d);
 	btf = jm.btf;
 	btf_sz = jm.btf_sz;
 	if (!err) {
-		err = btf_raw__parse(&m, btf, btf_sz, v->base, &d);
+		err = btf_raw__parse(&m, btf, btf_sz, v->mod_base, &d);
 		if (err)
 			diag_prefix(&d, ".BTF: ");
 	}
@@ -507,7 +562,11 @@ int btfar_verify(const char *base_path, const char *merged_path,
 		 struct btfar_verify_stats *stats, char *err_buf, size_t err_sz)
 {
 	struct verify v = {.opts = opts};
-	struct btf_raw base = {0}, merged = {0};
+	struct btf_raw base = {0}, merged = {0}, mod_base = {0};
+	void *mb_file = NULL;
+	size_t mb_sz = 0;
+	struct elf_btf mb_elf;
+	bool mb_is_elf = false;
 	void *base_file = NULL, *merged_file = NULL;
 	size_t base_sz = 0, merged_sz = 0;
 	struct elf_btf base_elf;
@@ -542,6 +601,16 @@ int btfar_verify(const char *base_path, const char *merged_path,
 	}
 	v.base = &base;
 	v.base_elf = is_elf ? &base_elf : NULL;
+	v.mod_base = &base;
+	if (opts && opts->module_base) {
+		err = job_load_base(opts->module_base, &mb_file, &mb_sz,
+				    &mb_elf, &mb_is_elf, &mod_base, &d);
+		if (err) {
+			diag_prefix(&d, "%s: ", opts->module_base);
+			goto out;
+		}
+		v.mod_base = &mod_base;
+	}
 	v.merged = &merged;
 	if (build_index(&v)) {
 		diag_set(&d, "out of memory");
@@ -565,6 +634,8 @@ out:
 	free(v.idx);
 	btf_raw__release(&base);
 	btf_raw__release(&merged);
+	btf_raw__release(&mod_base);
+	free(mb_file);
 	free(base_file);
 	free(merged_file);
 	pthread_mutex_destroy(&v.lock);

@@ -87,8 +87,11 @@ static void usage_main(FILE *f)
 		"  list     the entries of an archive\n"
 		"  get      one release's blob out of an archive\n"
 		"  verify ARCHIVE.btfa   check every entry of an archive\n"
-		"  export-btfhub  a btfhub tree (.btf.tar.xz) and catalog.json\n"
+		"  export-btfhub  a btfhub tree (.btf.tar.xz) and "
+		"catalog.json\n"
 		"  check    does each module's BTF fit a base (base mismatch)\n"
+		"  rebase   rewrite modules' split BTF from one base onto "
+		"another\n"
 		"  version  print the version\n"
 		"\n"
 		"btfar COMMAND --help shows the options of a command.\n");
@@ -178,6 +181,9 @@ static void usage_verify(FILE *f)
 		"values, prototypes, recursively). Prints every miss.\n"
 		"--datasec drop: the blob was merged with --datasec drop, so "
 		"module\nDATASEC and VAR records are not looked for.\n"
+		"--module-base OLD: the modules were built on OLD, another "
+		"build than the\nblob's base (after btfar rebase): named "
+		"base types are compared by layout.\n"
 		"\n"
 		"exit: 0 all found, 3 misses or unreadable modules, 1 failed, "
 		"2 usage\n");
@@ -605,6 +611,100 @@ static int cmd_check(int argc, char **argv)
 	return err ? EXIT_SKIPS : EXIT_DONE;
 }
 
+static void usage_rebase(FILE *f)
+{
+	fprintf(f,
+		"usage: btfar rebase --from OLD --to NEW -o OUTDIR [-j N] "
+		"MODULE|DIR...\n"
+		"\n"
+		"Rewrites split BTF encoded on OLD (vmlinux ELF, kernel image "
+		"or raw BTF)\n"
+		"so that it is valid on NEW: every base type a module refers "
+		"to "
+		"is mapped\n"
+		"by kind, name and layout (size, member names, offsets and "
+		"bitfields,\n"
+		"the shape of member types, enumerators); strings are "
+		"re-interned. Writes\n"
+		"OUTDIR/NAME.btf (raw split BTF on NEW) per module, or refuses "
+		"it with the\n"
+		"list of what NEW lacks (a type that disappeared or changed "
+		"layout).\n"
+		"\n"
+		"exit: 0 all rebased, 3 some refused, 1 failed, 2 usage\n");
+}
+
+static void on_rebase(const struct btfar_rebase_result *r, void *ctx)
+{
+	bool quiet = *(bool *)ctx;
+
+	if (r->rebased && !quiet)
+		printf("REBASED  %s -> %s\n", r->path, r->output);
+	else if (!r->rebased)
+		printf("REFUSED  %s: %s\n", r->path, r->reason);
+}
+
+static int cmd_rebase(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"output", required_argument, NULL, 'o'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *from = NULL, *to = NULL, *outdir = NULL;
+	struct btfar_rebase_stats st;
+	char err_buf[1024] = "";
+	bool quiet = false;
+	int c, err, jobs = 0;
+
+	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'j':
+			if (parse_jobs(optarg, &jobs))
+				return EXIT_USAGE;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage_rebase(stdout);
+			return EXIT_DONE;
+		default:
+			usage_rebase(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!from || !to || !outdir || optind >= argc) {
+		fprintf(stderr, "btfar rebase: --from, --to, -o and modules "
+				"are required\n");
+		usage_rebase(stderr);
+		return EXIT_USAGE;
+	}
+	err = btfar_rebase(from, to, (const char *const *)argv + optind,
+			   (size_t)(argc - optind), outdir, jobs, on_rebase,
+			   &quiet, &st, err_buf, sizeof(err_buf));
+	if (err < 0) {
+		fprintf(stderr, "btfar: error: %s\n", err_buf);
+		return EXIT_FAILED;
+	}
+	fprintf(stderr, "rebase: %u modules: %u rebased, %u refused\n",
+		st.modules, st.rebased, st.refused);
+	return err ? EXIT_SKIPS : EXIT_DONE;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -612,6 +712,7 @@ static int cmd_verify(int argc, char **argv)
 		{"jobs", required_argument, NULL, 'j'},
 		{"json", no_argument, NULL, 'J'},
 		{"datasec", required_argument, NULL, 'D'},
+		{"module-base", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -639,6 +740,9 @@ static int cmd_verify(int argc, char **argv)
 			if (parse_datasec(optarg, &policy))
 				return EXIT_USAGE;
 			vo.ignore_datasec = policy == BTFAR_DATASEC_DROP;
+			break;
+		case 'M':
+			vo.module_base = optarg;
 			break;
 		case 'h':
 			usage_verify(stdout);
@@ -863,347 +967,372 @@ out:
 
 /* --- archives: pack, add, list, get, verify ARCHIVE, export-btfhub ------- */
 
-static void usage_archive(FILE *f) {
-  fprintf(f, "usage: btfar pack -o ARCHIVE.btfa [LABELS] [--dict-size N] "
-             "[--level L] INPUT...\n"
-             "       btfar add ARCHIVE.btfa [LABELS] [--new-dict] INPUT...\n"
-             "       btfar list ARCHIVE.btfa [--json]\n"
-             "       btfar get ARCHIVE.btfa RELEASE [--build ID] [--arch A] "
-             "-o OUT\n"
-             "       btfar verify ARCHIVE.btfa\n"
-             "       btfar export-btfhub -o DIR --distro NAME "
-             "--distro-version V INPUT...\n"
-             "\n"
-             "INPUT: a `btfar build` output directory (RELEASE.btf + "
-             "RELEASE.meta),\n"
-             "one RELEASE.meta or RELEASE.btf of it, a raw .btf (release "
-             "from its file\n"
-             "name), or a .btfa archive (every entry; packing archives "
-             "merges them).\n"
-             "LABELS, for inputs that carry none: --distro D "
-             "--distro-version V\n"
-             "--flavour F --arch A.\n"
-             "\n"
-             "  --dict-size N   dictionary size in bytes (K, M suffixes; "
-             "default 512K)\n"
-             "  --level L       zstd level, 1-22 (default 19)\n"
-             "  --new-dict      add: train a dictionary on the new blobs "
-             "(default: reuse\n"
-             "                  the archive's)\n"
-             "  --build ID      get: prefix of the build-id or of the base "
-             "sha256\n"
-             "\n"
-             "verify: every frame decompresses, matches its sha256 and "
-             "validates as BTF;\n"
-             "exit 3 if any entry fails. Test hook: BTFAR_TEST_KILL_AT="
-             "PHASE (train,\n"
-             "compress, commit) makes pack/add kill themselves with SIGKILL "
-             "there.\n");
+static void usage_archive(FILE *f)
+{
+	fprintf(f,
+		"usage: btfar pack -o ARCHIVE.btfa [LABELS] [--dict-size N] "
+		"[--level L] INPUT...\n"
+		"       btfar add ARCHIVE.btfa [LABELS] [--new-dict] INPUT...\n"
+		"       btfar list ARCHIVE.btfa [--json]\n"
+		"       btfar get ARCHIVE.btfa RELEASE [--build ID] [--arch A] "
+		"-o OUT\n"
+		"       btfar verify ARCHIVE.btfa\n"
+		"       btfar export-btfhub -o DIR --distro NAME "
+		"--distro-version V INPUT...\n"
+		"\n"
+		"INPUT: a `btfar build` output directory (RELEASE.btf + "
+		"RELEASE.meta),\n"
+		"one RELEASE.meta or RELEASE.btf of it, a raw .btf (release "
+		"from its file\n"
+		"name), or a .btfa archive (every entry; packing archives "
+		"merges them).\n"
+		"LABELS, for inputs that carry none: --distro D "
+		"--distro-version V\n"
+		"--flavour F --arch A.\n"
+		"\n"
+		"  --dict-size N   dictionary size in bytes (K, M suffixes; "
+		"default 512K)\n"
+		"  --level L       zstd level, 1-22 (default 19)\n"
+		"  --new-dict      add: train a dictionary on the new blobs "
+		"(default: reuse\n"
+		"                  the archive's)\n"
+		"  --build ID      get: prefix of the build-id or of the base "
+		"sha256\n"
+		"\n"
+		"verify: every frame decompresses, matches its sha256 and "
+		"validates as BTF;\n"
+		"exit 3 if any entry fails. Test hook: BTFAR_TEST_KILL_AT="
+		"PHASE (train,\n"
+		"compress, commit) makes pack/add kill themselves with SIGKILL "
+		"there.\n");
 }
 
-static void on_archive_progress(const struct btfar_progress *p, void *ctx) {
-  /* test-only (tests/fixtures/run.sh add_killed): die at a phase */
-  const char *kill_at = getenv("BTFAR_TEST_KILL_AT");
+static void on_archive_progress(const struct btfar_progress *p, void *ctx)
+{
+	/* test-only (tests/fixtures/run.sh add_killed): die at a phase */
+	const char *kill_at = getenv("BTFAR_TEST_KILL_AT");
 
-  if (kill_at && !strcmp(kill_at, p->phase))
-    raise(SIGKILL);
-  on_progress(p, ctx);
+	if (kill_at && !strcmp(kill_at, p->phase))
+		raise(SIGKILL);
+	on_progress(p, ctx);
 }
 
-static int parse_size(const char *s, size_t *out) {
-  char *end;
-  unsigned long long v;
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
 
-  errno = 0;
-  v = strtoull(s, &end, 10);
-  if (*end == 'K' || *end == 'k')
-    v <<= 10, end++;
-  else if (*end == 'M' || *end == 'm')
-    v <<= 20, end++;
-  if (errno || *end || !v || v > (1ULL << 31)) {
-    fprintf(stderr, "btfar: bad size '%s'\n", s);
-    return -1;
-  }
-  *out = (size_t)v;
-  return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	if (errno || *end || !v || v > (1ULL << 31)) {
+		fprintf(stderr, "btfar: bad size '%s'\n", s);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
 }
 
 /* pack, add and export-btfhub share their options. */
-static int cmd_archive_write(const char *cmd, int argc, char **argv) {
-  static const struct option opts[] = {
-      {"output", required_argument, NULL, 'o'},
-      {"distro", required_argument, NULL, 'd'},
-      {"distro-version", required_argument, NULL, 'V'},
-      {"flavour", required_argument, NULL, 'F'},
-      {"arch", required_argument, NULL, 'A'},
-      {"dict-size", required_argument, NULL, 'S'},
-      {"level", required_argument, NULL, 'L'},
-      {"new-dict", no_argument, NULL, 'N'},
-      {"verbose", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},
-      {0},
-  };
-  struct btfar_archive_opts ao = {.sz = sizeof(ao)};
-  bool add = !strcmp(cmd, "add"), exp = !strcmp(cmd, "export-btfhub");
-  const char *out = NULL;
-  char err[2048] = "";
-  double t0 = now();
-  int c, ret;
+static int cmd_archive_write(const char *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"distro", required_argument, NULL, 'd'},
+		{"distro-version", required_argument, NULL, 'V'},
+		{"flavour", required_argument, NULL, 'F'},
+		{"arch", required_argument, NULL, 'A'},
+		{"dict-size", required_argument, NULL, 'S'},
+		{"level", required_argument, NULL, 'L'},
+		{"new-dict", no_argument, NULL, 'N'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct btfar_archive_opts ao = {.sz = sizeof(ao)};
+	bool add = !strcmp(cmd, "add"), exp = !strcmp(cmd, "export-btfhub");
+	const char *out = NULL;
+	char err[2048] = "";
+	double t0 = now();
+	int c, ret;
 
-  while ((c = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
-    switch (c) {
-    case 'o':
-      out = optarg;
-      break;
-    case 'd':
-      ao.distro = optarg;
-      break;
-    case 'V':
-      ao.distro_version = optarg;
-      break;
-    case 'F':
-      ao.flavour = optarg;
-      break;
-    case 'A':
-      ao.arch = optarg;
-      break;
-    case 'S':
-      if (parse_size(optarg, &ao.dict_size))
-        return EXIT_USAGE;
-      break;
-    case 'L':
-      ao.level = atoi(optarg);
-      if (ao.level < 1 || ao.level > 22) {
-        fprintf(stderr, "btfar: bad level '%s'\n", optarg);
-        return EXIT_USAGE;
-      }
-      break;
-    case 'N':
-      ao.new_dict = true;
-      break;
-    case 'v':
-      term.verbose++;
-      break;
-    case 'h':
-      usage_archive(stdout);
-      return EXIT_DONE;
-    default:
-      usage_archive(stderr);
-      return EXIT_USAGE;
-    }
-  }
-  if (add && !out && optind < argc)
-    out = argv[optind++];
-  if (!out || optind >= argc || (exp && (!ao.distro || !ao.distro_version))) {
-    fprintf(stderr, "btfar %s: %s\n", cmd,
-            !out             ? (add ? "give the archive" : "-o is required")
-            : optind >= argc ? "no input given"
-                             : "--distro and --distro-version are "
-                               "required");
-    usage_archive(stderr);
-    return EXIT_USAGE;
-  }
-  ao.log = on_log;
-  ao.progress = on_archive_progress;
-  if (add)
-    ret = btfar_add(out, (const char *const *)argv + optind,
-                    (size_t)(argc - optind), &ao, err, sizeof(err));
-  else if (exp)
-    ret = btfar_export_btfhub(out, (const char *const *)argv + optind,
-                              (size_t)(argc - optind), &ao, err, sizeof(err));
-  else
-    ret = btfar_pack(out, (const char *const *)argv + optind,
-                     (size_t)(argc - optind), &ao, err, sizeof(err));
-  clear_bar();
-  if (ret < 0) {
-    fprintf(stderr, "btfar: error: %s\n", err);
-    return EXIT_FAILED;
-  }
-  fprintf(stderr, "%s: %s: %d %s in %.2fs\n", cmd, out, ret,
-          exp   ? "file(s) written"
-          : add ? "entries added"
-                : "entries",
-          now() - t0);
-  return EXIT_DONE;
+	while ((c = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'd':
+			ao.distro = optarg;
+			break;
+		case 'V':
+			ao.distro_version = optarg;
+			break;
+		case 'F':
+			ao.flavour = optarg;
+			break;
+		case 'A':
+			ao.arch = optarg;
+			break;
+		case 'S':
+			if (parse_size(optarg, &ao.dict_size))
+				return EXIT_USAGE;
+			break;
+		case 'L':
+			ao.level = atoi(optarg);
+			if (ao.level < 1 || ao.level > 22) {
+				fprintf(stderr, "btfar: bad level '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'N':
+			ao.new_dict = true;
+			break;
+		case 'v':
+			term.verbose++;
+			break;
+		case 'h':
+			usage_archive(stdout);
+			return EXIT_DONE;
+		default:
+			usage_archive(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (add && !out && optind < argc)
+		out = argv[optind++];
+	if (!out || optind >= argc ||
+	    (exp && (!ao.distro || !ao.distro_version))) {
+		fprintf(stderr, "btfar %s: %s\n", cmd,
+			!out ? (add ? "give the archive" : "-o is required")
+			: optind >= argc ? "no input given"
+					 : "--distro and --distro-version are "
+					   "required");
+		usage_archive(stderr);
+		return EXIT_USAGE;
+	}
+	ao.log = on_log;
+	ao.progress = on_archive_progress;
+	if (add)
+		ret = btfar_add(out, (const char *const *)argv + optind,
+				(size_t)(argc - optind), &ao, err, sizeof(err));
+	else if (exp)
+		ret = btfar_export_btfhub(
+			out, (const char *const *)argv + optind,
+			(size_t)(argc - optind), &ao, err, sizeof(err));
+	else
+		ret = btfar_pack(out, (const char *const *)argv + optind,
+				 (size_t)(argc - optind), &ao, err,
+				 sizeof(err));
+	clear_bar();
+	if (ret < 0) {
+		fprintf(stderr, "btfar: error: %s\n", err);
+		return EXIT_FAILED;
+	}
+	fprintf(stderr, "%s: %s: %d %s in %.2fs\n", cmd, out, ret,
+		exp   ? "file(s) written"
+		: add ? "entries added"
+		      : "entries",
+		now() - t0);
+	return EXIT_DONE;
 }
 
-static struct btfar_archive *archive_open(const char *path) {
-  char err[2048] = "";
-  struct btfar_archive *a = btfar_archive__open(path, NULL, err, sizeof(err));
+static struct btfar_archive *archive_open(const char *path)
+{
+	char err[2048] = "";
+	struct btfar_archive *a =
+		btfar_archive__open(path, NULL, err, sizeof(err));
 
-  if (!a)
-    fprintf(stderr, "btfar: error: %s\n", err);
-  return a;
+	if (!a)
+		fprintf(stderr, "btfar: error: %s\n", err);
+	return a;
 }
 
 /* What names the build of an entry: its build-id, else its base sha256. */
 static void build_label(const struct btfar_archive_entry *e, char *out,
-                        size_t n) {
-  if (e->build_id[0])
-    snprintf(out, n, "%.12s", e->build_id);
-  else
-    snprintf(out, n, "sha:%.12s", e->base_sha256);
+			size_t n)
+{
+	if (e->build_id[0])
+		snprintf(out, n, "%.12s", e->build_id);
+	else
+		snprintf(out, n, "sha:%.12s", e->base_sha256);
 }
 
-static int cmd_list(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"json", no_argument, NULL, 'J'},
-      {"help", no_argument, NULL, 'h'},
-      {0},
-  };
-  struct btfar_archive *a;
-  bool json = false;
-  uint64_t csum = 0, usum = 0;
-  size_t i, k, n;
-  int c;
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'J'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct btfar_archive *a;
+	bool json = false;
+	uint64_t csum = 0, usum = 0;
+	size_t i, k, n;
+	int c;
 
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if (c == 'J') {
-      json = true;
-    } else {
-      usage_archive(c == 'h' ? stdout : stderr);
-      return c == 'h' ? EXIT_DONE : EXIT_USAGE;
-    }
-  }
-  if (argc - optind != 1) {
-    usage_archive(stderr);
-    return EXIT_USAGE;
-  }
-  a = archive_open(argv[optind]);
-  if (!a)
-    return EXIT_FAILED;
-  n = btfar_archive__entry_cnt(a);
-  if (!json)
-    printf("%-28s %-8s %-16s %8s %7s %11s %12s\n", "RELEASE", "ARCH", "BUILD",
-           "TYPES", "MODULES", "COMPRESSED", "UNCOMPRESSED");
-  else
-    printf("[");
-  for (i = 0; i < n; i++) {
-    const struct btfar_archive_entry *e = btfar_archive__entry(a, i);
-    char build[32];
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'J') {
+			json = true;
+		} else {
+			usage_archive(c == 'h' ? stdout : stderr);
+			return c == 'h' ? EXIT_DONE : EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		usage_archive(stderr);
+		return EXIT_USAGE;
+	}
+	a = archive_open(argv[optind]);
+	if (!a)
+		return EXIT_FAILED;
+	n = btfar_archive__entry_cnt(a);
+	if (!json)
+		printf("%-28s %-8s %-16s %8s %7s %11s %12s\n", "RELEASE",
+		       "ARCH", "BUILD", "TYPES", "MODULES", "COMPRESSED",
+		       "UNCOMPRESSED");
+	else
+		printf("[");
+	for (i = 0; i < n; i++) {
+		const struct btfar_archive_entry *e =
+			btfar_archive__entry(a, i);
+		char build[32];
 
-    csum += e->frame_size;
-    usum += e->blob_size;
-    if (!json) {
-      build_label(e, build, sizeof(build));
-      printf("%-28s %-8s %-16s %8u %7u %11" PRIu64 " %12" PRIu64 "\n",
-             e->release, e->arch[0] ? e->arch : "-", build, e->types,
-             e->module_cnt, e->frame_size, e->blob_size);
-      continue;
-    }
-    printf("%s{\"release\":", i ? "," : "");
-    json_str(stdout, e->release);
-    printf(",\"arch\":");
-    json_str(stdout, e->arch);
-    printf(",\"distro\":");
-    json_str(stdout, e->distro);
-    printf(",\"distro_version\":");
-    json_str(stdout, e->distro_version);
-    printf(",\"flavour\":");
-    json_str(stdout, e->flavour);
-    printf(",\"build_id\":");
-    json_str(stdout, e->build_id);
-    printf(",\"source\":");
-    json_str(stdout, e->source);
-    printf(",\"base_sha256\":\"%s\",\"sha256\":\"%s\","
-           "\"base_types\":%u,\"types\":%u,\"dict_id\":%u,"
-           "\"frame_off\":%" PRIu64 ",\"compressed\":%" PRIu64
-           ",\"size\":%" PRIu64 ",\"modules\":[",
-           e->base_sha256, e->blob_sha256, e->base_types, e->types, e->dict_id,
-           e->frame_off, e->frame_size, e->blob_size);
-    for (k = 0; k < e->module_cnt; k++) {
-      printf("%s", k ? "," : "");
-      json_str(stdout, btfar_archive__module_name(a, i, k));
-    }
-    printf("]}");
-  }
-  if (json)
-    printf("]\n");
-  else
-    printf("%zu entries, %" PRIu64 " bytes compressed, %" PRIu64
-           " uncompressed, file %" PRIu64 " bytes\n",
-           n, csum, usum, btfar_archive__file_size(a));
-  btfar_archive__free(a);
-  return EXIT_DONE;
+		csum += e->frame_size;
+		usum += e->blob_size;
+		if (!json) {
+			build_label(e, build, sizeof(build));
+			printf("%-28s %-8s %-16s %8u %7u %11" PRIu64
+			       " %12" PRIu64 "\n",
+			       e->release, e->arch[0] ? e->arch : "-", build,
+			       e->types, e->module_cnt, e->frame_size,
+			       e->blob_size);
+			continue;
+		}
+		printf("%s{\"release\":", i ? "," : "");
+		json_str(stdout, e->release);
+		printf(",\"arch\":");
+		json_str(stdout, e->arch);
+		printf(",\"distro\":");
+		json_str(stdout, e->distro);
+		printf(",\"distro_version\":");
+		json_str(stdout, e->distro_version);
+		printf(",\"flavour\":");
+		json_str(stdout, e->flavour);
+		printf(",\"build_id\":");
+		json_str(stdout, e->build_id);
+		printf(",\"source\":");
+		json_str(stdout, e->source);
+		printf(",\"base_sha256\":\"%s\",\"sha256\":\"%s\","
+		       "\"base_types\":%u,\"types\":%u,\"dict_id\":%u,"
+		       "\"frame_off\":%" PRIu64 ",\"compressed\":%" PRIu64
+		       ",\"size\":%" PRIu64 ",\"modules\":[",
+		       e->base_sha256, e->blob_sha256, e->base_types, e->types,
+		       e->dict_id, e->frame_off, e->frame_size, e->blob_size);
+		for (k = 0; k < e->module_cnt; k++) {
+			printf("%s", k ? "," : "");
+			json_str(stdout, btfar_archive__module_name(a, i, k));
+		}
+		printf("]}");
+	}
+	if (json)
+		printf("]\n");
+	else
+		printf("%zu entries, %" PRIu64 " bytes compressed, %" PRIu64
+		       " uncompressed, file %" PRIu64 " bytes\n",
+		       n, csum, usum, btfar_archive__file_size(a));
+	btfar_archive__free(a);
+	return EXIT_DONE;
 }
 
-static int cmd_get(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"output", required_argument, NULL, 'o'},
-      {"build", required_argument, NULL, 'b'},
-      {"arch", required_argument, NULL, 'A'},
-      {"help", no_argument, NULL, 'h'},
-      {0},
-  };
-  const char *out = NULL, *build = NULL, *arch = NULL;
-  struct btfar_archive *a;
-  int c, idx, ret = EXIT_FAILED;
+static int cmd_get(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"build", required_argument, NULL, 'b'},
+		{"arch", required_argument, NULL, 'A'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *out = NULL, *build = NULL, *arch = NULL;
+	struct btfar_archive *a;
+	int c, idx, ret = EXIT_FAILED;
 
-  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'o':
-      out = optarg;
-      break;
-    case 'b':
-      build = optarg;
-      break;
-    case 'A':
-      arch = optarg;
-      break;
-    case 'h':
-      usage_archive(stdout);
-      return EXIT_DONE;
-    default:
-      usage_archive(stderr);
-      return EXIT_USAGE;
-    }
-  }
-  if (!out || argc - optind != 2) {
-    fprintf(stderr, "btfar get: %s\n",
-            !out ? "-o OUT is required" : "give the archive and the release");
-    usage_archive(stderr);
-    return EXIT_USAGE;
-  }
-  a = archive_open(argv[optind]);
-  if (!a)
-    return EXIT_FAILED;
-  idx = btfar_archive__find(a, argv[optind + 1], build, arch);
-  if (idx < 0 || btfar_archive__write_blob(a, (size_t)idx, out) < 0)
-    fprintf(stderr, "btfar: error: %s\n", btfar_archive__errstr(a));
-  else
-    ret = EXIT_DONE;
-  btfar_archive__free(a);
-  return ret;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'b':
+			build = optarg;
+			break;
+		case 'A':
+			arch = optarg;
+			break;
+		case 'h':
+			usage_archive(stdout);
+			return EXIT_DONE;
+		default:
+			usage_archive(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!out || argc - optind != 2) {
+		fprintf(stderr, "btfar get: %s\n",
+			!out ? "-o OUT is required"
+			     : "give the archive and the release");
+		usage_archive(stderr);
+		return EXIT_USAGE;
+	}
+	a = archive_open(argv[optind]);
+	if (!a)
+		return EXIT_FAILED;
+	idx = btfar_archive__find(a, argv[optind + 1], build, arch);
+	if (idx < 0 || btfar_archive__write_blob(a, (size_t)idx, out) < 0)
+		fprintf(stderr, "btfar: error: %s\n", btfar_archive__errstr(a));
+	else
+		ret = EXIT_DONE;
+	btfar_archive__free(a);
+	return ret;
 }
 
-static int cmd_verify_archive(const char *path) {
-  struct btfar_archive *a = archive_open(path);
-  size_t i, n, bad = 0;
+static int cmd_verify_archive(const char *path)
+{
+	struct btfar_archive *a = archive_open(path);
+	size_t i, n, bad = 0;
 
-  if (!a)
-    return EXIT_FAILED;
-  n = btfar_archive__entry_cnt(a);
-  for (i = 0; i < n; i++) {
-    const struct btfar_archive_entry *e = btfar_archive__entry(a, i);
-    char build[32];
+	if (!a)
+		return EXIT_FAILED;
+	n = btfar_archive__entry_cnt(a);
+	for (i = 0; i < n; i++) {
+		const struct btfar_archive_entry *e =
+			btfar_archive__entry(a, i);
+		char build[32];
 
-    build_label(e, build, sizeof(build));
-    if (btfar_archive__verify(a, i) < 0) {
-      bad++;
-      printf("FAIL %s %s %s: %s\n", e->release, e->arch[0] ? e->arch : "-",
-             build, btfar_archive__errstr(a));
-    } else {
-      printf("OK   %s %s %s\n", e->release, e->arch[0] ? e->arch : "-", build);
-    }
-  }
-  fprintf(stderr, "verify: %zu entries, %zu OK, %zu failed\n", n, n - bad, bad);
-  btfar_archive__free(a);
-  return bad ? EXIT_SKIPS : EXIT_DONE;
+		build_label(e, build, sizeof(build));
+		if (btfar_archive__verify(a, i) < 0) {
+			bad++;
+			printf("FAIL %s %s %s: %s\n", e->release,
+			       e->arch[0] ? e->arch : "-", build,
+			       btfar_archive__errstr(a));
+		} else {
+			printf("OK   %s %s %s\n", e->release,
+			       e->arch[0] ? e->arch : "-", build);
+		}
+	}
+	fprintf(stderr, "verify: %zu entries, %zu OK, %zu failed\n", n, n - bad,
+		bad);
+	btfar_archive__free(a);
+	return bad ? EXIT_SKIPS : EXIT_DONE;
 }
 
 /* `btfar verify ARCHIVE`: one argument, no --base. */
-static bool verify_is_archive(int argc, char **argv) {
-  return argc == 3 && argv[2][0] != '-';
+static bool verify_is_archive(int argc, char **argv)
+{
+	return argc == 3 && argv[2][0] != '-';
 }
 int main(int argc, char **argv)
 {
@@ -1229,6 +1358,8 @@ int main(int argc, char **argv)
 		return cmd_get(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "rebase"))
+		return cmd_rebase(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("btfar %s\n", btfar_version());
 		return EXIT_DONE;

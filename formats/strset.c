@@ -135,6 +135,17 @@ void strset__release(struct strset *s)
 	memset(s, 0, sizeof(*s));
 }
 
+int64_t strset__find(const struct strset *s, const char *str, size_t len)
+{
+	bool found;
+	size_t j;
+
+	if (!len)
+		return 0;
+	j = find_slot(s, str, len, str_hash(str, len), &found);
+	return found ? (int64_t)((uint32_t)s->slots[j] - 1) : -ENOENT;
+}
+
 int64_t strset__add(struct strset *s, const char *str, size_t len)
 {
 	uint32_t h;

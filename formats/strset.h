@@ -32,5 +32,8 @@ void strset__release(struct strset *s);
 /* Adds str (len bytes, no NUL among them); returns its offset or -ENOMEM,
  * or -E2BIG once the set passes 4 GiB. */
 int64_t strset__add(struct strset *s, const char *str, size_t len);
+/* The offset of str if the set holds it, else -ENOENT; s is not changed,
+ * so several threads may look up one set at once. */
+int64_t strset__find(const struct strset *s, const char *str, size_t len);
 
 #endif /* BTFAR_FORMATS_STRSET_H */

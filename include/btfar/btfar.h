@@ -182,6 +182,10 @@ struct btfar_verify_opts {
 	uint32_t max_misses_logged; /* 0: 100 */
 	/* the blob was merged with BTFAR_DATASEC_DROP: skip VAR/DATASEC */
 	bool ignore_datasec;
+	/* the modules' own base when it is another build than the merged
+	 * blob's (rebased modules): named base types are then compared by
+	 * layout (kind, name, size, member names and offsets); NULL: same */
+	const char *module_base;
 };
 
 struct btfar_verify_stats {
@@ -234,6 +238,33 @@ BTFAR_API int btfar_check(const char *base_path, const char *const *inputs,
 			  btfar_check_fn fn, void *ctx,
 			  struct btfar_check_stats *stats, char *err,
 			  size_t err_sz);
+
+/*
+ * Rebase: modules whose split BTF was encoded on one vmlinux build (old)
+ * rewritten to be valid on another (new); each written as raw split BTF
+ * OUTDIR/NAME.btf, or refused with what the new base lacks.
+ */
+struct btfar_rebase_result {
+	const char *path;
+	const char *name;
+	bool rebased;
+	const char *output; /* the file written, NULL if refused */
+	const char *reason; /* why refused, NULL if rebased */
+};
+
+struct btfar_rebase_stats {
+	uint32_t modules, rebased, refused;
+};
+
+typedef void (*btfar_rebase_fn)(const struct btfar_rebase_result *r, void *ctx);
+
+/* Returns 0 if every module was rebased, 1 if any was refused, or -errno.
+ * Bases: vmlinux ELF, kernel image or raw BTF. */
+BTFAR_API int btfar_rebase(const char *old_base, const char *new_base,
+			   const char *const *inputs, size_t input_cnt,
+			   const char *outdir, int jobs, btfar_rebase_fn fn,
+			   void *ctx, struct btfar_rebase_stats *stats,
+			   char *err, size_t err_sz);
 
 /*
  * Build: kernel packages (.deb, .rpm, .pkg.tar.*, tar.*, cpio, or
