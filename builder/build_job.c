@@ -32,6 +32,7 @@
 #include "builder/job.h"
 #include "builder/pool.h"
 #include "builder/workq.h"
+#include "formats/btf_compat.h"
 #include "formats/file.h"
 #include "formats/kimage.h"
 #include "formats/mem.h"
@@ -450,6 +451,7 @@ static int build_release(struct btfar_build *b, struct release *r,
 		.log_ctx = b->opts.log_ctx,
 		.progress = b->opts.progress,
 		.progress_ctx = b->opts.progress_ctx,
+		.compat = b->opts.compat,
 	};
 	const struct member *img = NULL;
 	size_t i, mods = 0;
@@ -617,6 +619,15 @@ int btfar_build__run(struct btfar_build *b)
 	if (!b->input_cnt) {
 		set_err(b, "no input");
 		return -EINVAL;
+	}
+	if (b->opts.compat) {
+		enum btf_compat_level level;
+		struct diag d = {""};
+
+		if (btf_compat__parse_level(b->opts.compat, &level, &d)) {
+			set_err(b, "compat: %s", d.msg);
+			return -EINVAL;
+		}
 	}
 	t0 = now();
 	/* one reader (this thread), the workers decompress behind it */

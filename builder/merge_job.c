@@ -29,6 +29,7 @@
 #include "dedup/collisions.h"
 #include "dedup/dedup.h"
 #include "dedup/refine.h"
+#include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
 #include "formats/decomp.h"
 #include "formats/elf_btf.h"
@@ -709,6 +710,115 @@ static int build_infos(struct btfar_merge *m, const struct renumber_result *rr,
 	return 0;
 }
 
+/* --compat: a known version, and self-contained output. */
+static int check_compat(struct btfar_merge *m)
+{
+	enum btf_compat_level level;
+	struct diag d = {""};
+
+	if (!m->opts.compat)
+		return 0;
+	if (btf_compat__parse_level(m->opts.compat, &level, &d)) {
+		set_err(m, "compat: %s", d.msg);
+		return -EINVAL;
+	}
+	if (m->opts.split) {
+		set_err(m, "compat: split output keeps the base's BTF kinds, "
+			   "which old readers load first; compat applies to "
+			   "self-contained output only");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * data (self-contained raw BTF) rewritten for level into *blob (malloc()ed),
+ * validated before and after. 0 or -errno with d set.
+ */
+static int compat_blob(const void *data, size_t size,
+		       enum btf_compat_level level, void **blob,
+		       size_t *blob_sz, struct btf_compat_stats *st,
+		       struct diag *d)
+{
+	struct btf_raw raw = {0};
+	int err;
+
+	*blob = NULL;
+	err = btf_raw__parse(&raw, data, size, NULL, d);
+	if (!err) {
+		*blob = btf_compat__rewrite(&raw, level, st, blob_sz, d);
+		err = *blob ? 0 : -errno;
+	}
+	btf_raw__release(&raw);
+	if (!err) {
+		err = btf_raw__parse(&raw, *blob, *blob_sz, NULL, d);
+		btf_raw__release(&raw);
+	}
+	if (err) {
+		free(*blob);
+		*blob = NULL;
+	}
+	return err;
+}
+
+/* Rewrites m->out for the compat level. */
+static int emit_compat(struct btfar_merge *m)
+{
+	struct btf_compat_stats st;
+	enum btf_compat_level level;
+	struct diag d = {""};
+	void *blob;
+	size_t size = 0;
+	int err;
+
+	btf_compat__parse_level(m->opts.compat, &level, &d);
+	err = compat_blob(m->out, m->out_sz, level, &blob, &size, &st, &d);
+	if (err) {
+		set_err(m, "compat %s: %s", btf_compat__level_name(level),
+			d.msg);
+		return err;
+	}
+	mlog(m, BTFAR_LOG_INFO,
+	     "compat %s: %u FLOAT, %u DECL_TAG, %u TYPE_TAG, %u ENUM64 as "
+	     "ENUM, %u ENUM64 as UNION, %u ENUM signedness rewritten",
+	     btf_compat__level_name(level), st.floats, st.decl_tags,
+	     st.type_tags, st.enum64_enums, st.enum64_unions, st.enum_kflags);
+	free(m->out);
+	m->out = blob;
+	m->out_sz = size;
+	return 0;
+}
+
+int btfar_compat_write(const void *data, size_t size, const char *version,
+		       const char *path, char *err, size_t err_sz)
+{
+	struct btf_compat_stats st;
+	enum btf_compat_level level;
+	struct diag d = {""};
+	void *blob = NULL;
+	size_t blob_sz = 0;
+	int ret;
+
+	ret = btf_compat__parse_level(version, &level, &d);
+	if (ret) {
+		diag_prefix(&d, "compat: ");
+	} else {
+		ret = compat_blob(data, size, level, &blob, &blob_sz, &st, &d);
+		if (ret)
+			diag_prefix(&d, "compat %s: ",
+				    btf_compat__level_name(level));
+	}
+	if (!ret) {
+		ret = file_write_atomic(path, blob, blob_sz, &d);
+		if (ret)
+			diag_prefix(&d, "%s: ", path);
+	}
+	if (ret && err && err_sz)
+		snprintf(err, err_sz, "%s", d.msg);
+	free(blob);
+	return ret;
+}
+
 int btfar_merge__run(struct btfar_merge *m)
 {
 	struct renumber_opts ropts = {
@@ -735,6 +845,9 @@ int btfar_merge__run(struct btfar_merge *m)
 		set_err(m, "already run");
 		return -EINVAL;
 	}
+	err = check_compat(m);
+	if (err)
+		return err;
 
 	/* sorted, duplicates removed, filtered: the merge order */
 	if (m->mod_cnt)
@@ -935,6 +1048,11 @@ int btfar_merge__run(struct btfar_merge *m)
 				strerror(errno));
 			goto out;
 		}
+	}
+	if (m->opts.compat) {
+		err = emit_compat(m);
+		if (err)
+			goto out;
 	}
 	t1 = now();
 	m->stats.t_emit = t1 - t0;

@@ -122,6 +122,10 @@ static void usage_merge(FILE *f)
 		"(btf__dedup)\n"
 		"  --datasec POLICY    keep (default) or drop the modules' "
 		"DATASEC/VAR records\n"
+		"  --compat VERSION    rewrite BTF kinds newer than kernel "
+		"VERSION (5.2 to\n"
+		"                      6.0, e.g. 5.15) for older readers; "
+		"type ids stay\n"
 		"  --only M[,M...]     merge only these modules\n"
 		"  --exclude M[,M...]  merge all modules but these\n"
 		"  --collisions        list names defined differently by "
@@ -157,6 +161,8 @@ static void usage_build(FILE *f)
 		"  --datasec POLICY     keep (default) or drop the modules' "
 		"DATASEC/VAR\n"
 		"  --dedup-engine E     refine (default) or libbpf\n"
+		"  --compat VERSION     rewrite BTF kinds newer than kernel "
+		"VERSION (e.g. 5.15)\n"
 		"  -j, --jobs N         worker threads (default: CPUs)\n"
 		"  --strict             fail if any module is skipped\n"
 		"  --json               print the per-release summary as JSON "
@@ -370,6 +376,7 @@ static int cmd_merge(int argc, char **argv)
 		{"no-dedup", no_argument, NULL, 'N'},
 		{"dedup-engine", required_argument, NULL, 'E'},
 		{"datasec", required_argument, NULL, 'D'},
+		{"compat", required_argument, NULL, 'K'},
 		{"only", required_argument, NULL, 'O'},
 		{"exclude", required_argument, NULL, 'X'},
 		{"collisions", no_argument, NULL, 'C'},
@@ -410,6 +417,9 @@ static int cmd_merge(int argc, char **argv)
 			if (parse_engine(optarg, &mo.dedup_engine))
 				return EXIT_USAGE;
 			break;
+		case 'K':
+			mo.compat = optarg;
+			break;
 		case 'O':
 			mo.only = optarg;
 			break;
@@ -445,6 +455,13 @@ static int cmd_merge(int argc, char **argv)
 			!base ? "--base VMLINUX is required"
 			      : "no module or directory given");
 		usage_merge(stderr);
+		return EXIT_USAGE;
+	}
+	if (mo.split && mo.compat) {
+		fprintf(stderr, "btfar merge: --compat applies to "
+				"self-contained output, not --split (old "
+				"readers would still load the base's newer "
+				"kinds)\n");
 		return EXIT_USAGE;
 	}
 	mo.log = on_log;
@@ -859,6 +876,7 @@ static int cmd_build(int argc, char **argv)
 		{"base", required_argument, NULL, 'b'},
 		{"datasec", required_argument, NULL, 'D'},
 		{"dedup-engine", required_argument, NULL, 'E'},
+		{"compat", required_argument, NULL, 'K'},
 		{"jobs", required_argument, NULL, 'j'},
 		{"strict", no_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'J'},
@@ -880,6 +898,9 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case 'b':
 			bo.base = optarg;
+			break;
+		case 'K':
+			bo.compat = optarg;
 			break;
 		case 'D':
 			if (parse_datasec(optarg, &bo.datasec))
@@ -975,7 +996,7 @@ static void usage_archive(FILE *f)
 		"       btfar add ARCHIVE.btfa [LABELS] [--new-dict] INPUT...\n"
 		"       btfar list ARCHIVE.btfa [--json]\n"
 		"       btfar get ARCHIVE.btfa RELEASE [--build ID] [--arch A] "
-		"-o OUT\n"
+		"[--compat V] -o OUT\n"
 		"       btfar verify ARCHIVE.btfa\n"
 		"       btfar export-btfhub -o DIR --distro NAME "
 		"--distro-version V INPUT...\n"
@@ -998,6 +1019,10 @@ static void usage_archive(FILE *f)
 		"                  the archive's)\n"
 		"  --build ID      get: prefix of the build-id or of the base "
 		"sha256\n"
+		"  --compat VERSION  get: rewrite BTF kinds newer than kernel "
+		"VERSION (e.g.\n"
+		"                  5.15) for older readers, ids kept "
+		"(docs/COMPAT.md)\n"
 		"\n"
 		"verify: every frame decompresses, matches its sha256 and "
 		"validates as BTF;\n"
@@ -1254,12 +1279,16 @@ static int cmd_get(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"build", required_argument, NULL, 'b'},
 		{"arch", required_argument, NULL, 'A'},
+		{"compat", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *out = NULL, *build = NULL, *arch = NULL;
+	const char *out = NULL, *build = NULL, *arch = NULL, *compat = NULL;
 	struct btfar_archive *a;
 	int c, idx, ret = EXIT_FAILED;
+	char err[1024];
+	void *data = NULL;
+	size_t size = 0;
 
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -1271,6 +1300,9 @@ static int cmd_get(int argc, char **argv)
 			break;
 		case 'A':
 			arch = optarg;
+			break;
+		case 'K':
+			compat = optarg;
 			break;
 		case 'h':
 			usage_archive(stdout);
@@ -1291,7 +1323,19 @@ static int cmd_get(int argc, char **argv)
 	if (!a)
 		return EXIT_FAILED;
 	idx = btfar_archive__find(a, argv[optind + 1], build, arch);
-	if (idx < 0 || btfar_archive__write_blob(a, (size_t)idx, out) < 0)
+	if (idx >= 0 && compat) {
+		/* downgraded on the way out (docs/COMPAT.md) */
+		if (btfar_archive__read(a, (size_t)idx, &data, &size) < 0)
+			fprintf(stderr, "btfar: error: %s\n",
+				btfar_archive__errstr(a));
+		else if (btfar_compat_write(data, size, compat, out, err,
+					    sizeof(err)) < 0)
+			fprintf(stderr, "btfar: error: %s\n", err);
+		else
+			ret = EXIT_DONE;
+		free(data);
+	} else if (idx < 0 ||
+		   btfar_archive__write_blob(a, (size_t)idx, out) < 0)
 		fprintf(stderr, "btfar: error: %s\n", btfar_archive__errstr(a));
 	else
 		ret = EXIT_DONE;

@@ -86,6 +86,10 @@ struct btfar_merge_opts {
 	void *log_ctx;
 	btfar_progress_fn progress;
 	void *progress_ctx;
+	/* kernel version ("5.15") whose BTF readers the output must suit:
+	 * kinds newer than it are rewritten into older ones, type ids kept
+	 * (docs/COMPAT.md); NULL: none. Self-contained output only. */
+	const char *compat;
 };
 
 struct btfar_merge;
@@ -288,6 +292,8 @@ struct btfar_build_opts {
 	void *log_ctx;
 	btfar_progress_fn progress;
 	void *progress_ctx;
+	/* as btfar_merge_opts.compat, for every release's blob */
+	const char *compat;
 };
 
 /* One kernel release built. Strings and arrays are owned by the build. */
@@ -340,6 +346,16 @@ btfar_build__release(const struct btfar_build *b, size_t idx);
 /* Writes OUTDIR/RELEASE.btf for every built release, atomically. */
 BTFAR_API int btfar_build__write(struct btfar_build *b, const char *outdir);
 BTFAR_API const char *btfar_build__errstr(const struct btfar_build *b);
+
+/*
+ * Compat (docs/COMPAT.md): data, a self-contained raw BTF blob, rewritten
+ * for the BTF readers of kernel `version` ("5.15"; as the compat field of
+ * the options above) and written atomically to path. data stays the
+ * caller's. Returns 0 or -errno, the message in err (err_sz bytes).
+ */
+BTFAR_API int btfar_compat_write(const void *data, size_t size,
+				 const char *version, const char *path,
+				 char *err, size_t err_sz);
 
 /*
  * BTF archives (.btfa, docs/FORMAT.md): many releases' blobs, each one zstd
