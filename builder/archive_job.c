@@ -948,6 +948,8 @@ static int tar_xz(const char *name, const void *data, size_t size,
 	    archive_write_add_filter_xz(ar) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(ar, "xz", "compression-level",
 					    "9") != ARCHIVE_OK ||
+	    /* no zero padding after the xz stream (what `tar -cJf` gives) */
+	    archive_write_set_bytes_in_last_block(ar, 1) != ARCHIVE_OK ||
 	    archive_write_open(ar, out, NULL, mem_write, NULL) != ARCHIVE_OK)
 		goto fail;
 	archive_entry_set_pathname(ae, name);

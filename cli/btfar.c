@@ -4,6 +4,7 @@
  * prints. Exit codes: 0 done, 3 done with skipped modules (or, for verify,
  * misses), 1 failed, 2 usage error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -1000,6 +1001,11 @@ static void usage_archive(FILE *f)
 		"       btfar verify ARCHIVE.btfa\n"
 		"       btfar export-btfhub -o DIR --distro NAME "
 		"--distro-version V INPUT...\n"
+		"       btfar build [LABELS] -o ARCHIVE.btfa PACKAGE...  "
+		"(build, "
+		"then add to\n"
+		"                   the archive, or pack it if it does not "
+		"exist)\n"
 		"\n"
 		"INPUT: a `btfar build` output directory (RELEASE.btf + "
 		"RELEASE.meta),\n"
@@ -1378,6 +1384,123 @@ static bool verify_is_archive(int argc, char **argv)
 {
 	return argc == 3 && argv[2][0] != '-';
 }
+/* The value of -o/--output in a build command line, NULL if none. */
+static const char *build_output(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) &&
+		    i + 1 < argc)
+			return argv[i + 1];
+		if (!strncmp(argv[i], "--output=", 9))
+			return argv[i] + 9;
+		if (!strncmp(argv[i], "-o", 2) && argv[i][2])
+			return argv[i] + 2;
+	}
+	return NULL;
+}
+
+static void rm_tree_flat(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char path[4096];
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/*
+ * `btfar build [--distro D --distro-version V --flavour F --dict-size N
+ * --level L] -o X.btfa PKG...`: builds into a temporary directory beside
+ * the archive, then adds to X.btfa (or packs it when it does not exist).
+ */
+static int cmd_build_archive(int argc, char **argv, const char *archive)
+{
+	static const char *const label_opts[] = {"--distro", "--distro-version",
+						 "--flavour", "--dict-size",
+						 "--level"};
+	struct btfar_archive_opts ao = {.sz = sizeof(ao)};
+	char tmpl[4096], err[2048] = "", **nargv;
+	const char *inputs[1];
+	const char *slash = strrchr(archive, '/');
+	int i, k, nargc = 0, ret, r;
+	bool existed;
+
+	snprintf(tmpl, sizeof(tmpl), "%.*s.btfar-build.XXXXXX",
+		 slash ? (int)(slash - archive + 1) : 0, archive);
+	nargv = calloc((size_t)argc + 2, sizeof(*nargv));
+	if (!nargv || !mkdtemp(tmpl)) {
+		fprintf(stderr, "btfar: %s: %s\n", tmpl, strerror(errno));
+		free(nargv);
+		return EXIT_FAILED;
+	}
+	for (i = 1; i < argc; i++) {
+		bool label = false;
+
+		for (k = 0; k < 5; k++)
+			if (!strcmp(argv[i], label_opts[k]) && i + 1 < argc)
+				label = true;
+		if (label) {
+			const char *v = argv[++i];
+
+			if (!strcmp(argv[i - 1], "--distro"))
+				ao.distro = v;
+			else if (!strcmp(argv[i - 1], "--distro-version"))
+				ao.distro_version = v;
+			else if (!strcmp(argv[i - 1], "--flavour"))
+				ao.flavour = v;
+			else if (!strcmp(argv[i - 1], "--level"))
+				ao.level = atoi(v);
+			else if (parse_size(v, &ao.dict_size))
+				ao.dict_size = 0;
+			continue;
+		}
+		if (argv[i] == archive) {
+			nargv[nargc++] = tmpl;
+		} else if (argv[i] + 2 == archive || argv[i] + 9 == archive) {
+			nargv[nargc++] = "-o"; /* -oX.btfa, --output=X.btfa */
+			nargv[nargc++] = tmpl;
+		} else {
+			nargv[nargc++] = argv[i];
+		}
+	}
+	ret = cmd_build(nargc, nargv);
+	if (ret == EXIT_DONE || ret == EXIT_SKIPS) {
+		inputs[0] = tmpl;
+		ao.log = on_log;
+		ao.progress = on_archive_progress;
+		existed = access(archive, F_OK) == 0;
+		if (existed)
+			r = btfar_add(archive, inputs, 1, &ao, err,
+				      sizeof(err));
+		else
+			r = btfar_pack(archive, inputs, 1, &ao, err,
+				       sizeof(err));
+		clear_bar();
+		if (r < 0) {
+			fprintf(stderr, "btfar: error: %s\n", err);
+			ret = EXIT_FAILED;
+		} else {
+			fprintf(stderr, "archive %s: %d entries %s\n", archive,
+				r, existed ? "added" : "packed");
+		}
+	}
+	rm_tree_flat(tmpl);
+	free(nargv);
+	return ret;
+}
 int main(int argc, char **argv)
 {
 	term.tty = isatty(STDERR_FILENO);
@@ -1385,6 +1508,12 @@ int main(int argc, char **argv)
 		usage_main(stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[1], "build") && build_output(argc, argv) &&
+	    strlen(build_output(argc, argv)) > 5 &&
+	    !strcmp(build_output(argc, argv) +
+			    strlen(build_output(argc, argv)) - 5,
+		    ".btfa"))
+		return cmd_build_archive(argc, argv, build_output(argc, argv));
 	if (!strcmp(argv[1], "build"))
 		return cmd_build(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "merge"))

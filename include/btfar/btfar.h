@@ -363,43 +363,43 @@ BTFAR_API int btfar_compat_write(const void *data, size_t size,
  * an index by release and build identity for random access.
  */
 struct btfar_archive_opts {
-  size_t sz; /* sizeof(struct btfar_archive_opts) */
-  /* labels for inputs that carry none (build output, raw blobs); an
-   * archive input keeps its own labels where it has them */
-  const char *distro;         /* "debian" */
-  const char *distro_version; /* "12" */
-  const char *flavour;        /* "amd64", "cloud-amd64" */
-  const char *arch;           /* for raw .btf inputs without .meta */
-  size_t dict_size;           /* dictionary size; 0: 512 KiB */
-  int level;                  /* zstd level; 0: 19 */
-  bool new_dict;              /* add: train a new dictionary on the new blobs
-                                 instead of reusing the archive's latest one */
-  btfar_log_fn log;
-  void *log_ctx;
-  /* phases "read", "train", "compress", "commit" ("commit": the new
-   * bytes are on disk, the header is about to be rewritten) */
-  btfar_progress_fn progress;
-  void *progress_ctx;
+	size_t sz; /* sizeof(struct btfar_archive_opts) */
+	/* labels for inputs that carry none (build output, raw blobs); an
+	 * archive input keeps its own labels where it has them */
+	const char *distro;	    /* "debian" */
+	const char *distro_version; /* "12" */
+	const char *flavour;	    /* "amd64", "cloud-amd64" */
+	const char *arch;	    /* for raw .btf inputs without .meta */
+	size_t dict_size;	    /* dictionary size; 0: 512 KiB */
+	int level;		    /* zstd level; 0: 19 */
+	bool new_dict; /* add: train a new dictionary on the new blobs
+			  instead of reusing the archive's latest one */
+	btfar_log_fn log;
+	void *log_ctx;
+	/* phases "read", "train", "compress", "commit" ("commit": the new
+	 * bytes are on disk, the header is about to be rewritten) */
+	btfar_progress_fn progress;
+	void *progress_ctx;
 };
 
 /* One entry of an archive. Strings are owned by the archive object. */
 struct btfar_archive_entry {
-  const char *release;
-  const char *arch;
-  const char *distro;
-  const char *distro_version;
-  const char *flavour;
-  const char *build_id; /* hex build-id of vmlinux, "" if unknown */
-  const char *source;   /* where the base came from */
-  char base_sha256[65]; /* sha256 of the vmlinux BTF, hex */
-  char blob_sha256[65]; /* sha256 of the blob, hex */
-  uint64_t frame_off;   /* offset of its zstd frame in the file */
-  uint64_t frame_size;  /* compressed bytes */
-  uint64_t blob_size;   /* uncompressed bytes */
-  uint32_t dict_id;     /* 0: no dictionary */
-  uint32_t base_types;  /* types of vmlinux */
-  uint32_t types;       /* all types */
-  uint32_t module_cnt;
+	const char *release;
+	const char *arch;
+	const char *distro;
+	const char *distro_version;
+	const char *flavour;
+	const char *build_id; /* hex build-id of vmlinux, "" if unknown */
+	const char *source;   /* where the base came from */
+	char base_sha256[65]; /* sha256 of the vmlinux BTF, hex */
+	char blob_sha256[65]; /* sha256 of the blob, hex */
+	uint64_t frame_off;   /* offset of its zstd frame in the file */
+	uint64_t frame_size;  /* compressed bytes */
+	uint64_t blob_size;   /* uncompressed bytes */
+	uint32_t dict_id;     /* 0: no dictionary */
+	uint32_t base_types;  /* types of vmlinux */
+	uint32_t types;	      /* all types */
+	uint32_t module_cnt;
 };
 
 struct btfar_archive;
@@ -409,23 +409,23 @@ struct btfar_archive;
  * (err_sz bytes; err may be NULL). */
 BTFAR_API struct btfar_archive *
 btfar_archive__open(const char *path, const struct btfar_archive_opts *opts,
-                    char *err, size_t err_sz);
+		    char *err, size_t err_sz);
 BTFAR_API void btfar_archive__free(struct btfar_archive *a);
 BTFAR_API size_t btfar_archive__entry_cnt(const struct btfar_archive *a);
 BTFAR_API const struct btfar_archive_entry *
 btfar_archive__entry(const struct btfar_archive *a, size_t idx);
 /* Name of module k (< module_cnt) of entry idx; NULL if out of range. */
 BTFAR_API const char *btfar_archive__module_name(const struct btfar_archive *a,
-                                                 size_t idx, size_t k);
+						 size_t idx, size_t k);
 /* Bytes of the archive file. */
 BTFAR_API uint64_t btfar_archive__file_size(const struct btfar_archive *a);
 /* The blob of entry idx, decompressed and checked against its sha256.
  * *data is malloc()ed: the caller frees it. */
 BTFAR_API int btfar_archive__read(struct btfar_archive *a, size_t idx,
-                                  void **data, size_t *size);
+				  void **data, size_t *size);
 /* Reads entry idx and writes its blob to path atomically. */
 BTFAR_API int btfar_archive__write_blob(struct btfar_archive *a, size_t idx,
-                                        const char *path);
+					const char *path);
 /* Reads entry idx and validates the blob as BTF (header, types, strings,
  * type count). 0 or a negative errno, the reason in __errstr. */
 BTFAR_API int btfar_archive__verify(struct btfar_archive *a, size_t idx);
@@ -435,7 +435,7 @@ BTFAR_API int btfar_archive__verify(struct btfar_archive *a, size_t idx);
  * -ENOENT, or -EEXIST when several match (__errstr lists them).
  */
 BTFAR_API int btfar_archive__find(struct btfar_archive *a, const char *release,
-                                  const char *build, const char *arch);
+				  const char *build, const char *arch);
 BTFAR_API const char *btfar_archive__errstr(const struct btfar_archive *a);
 
 /*
@@ -448,15 +448,15 @@ BTFAR_API const char *btfar_archive__errstr(const struct btfar_archive *a);
  * blobs in any order and any grouping give the same bytes. Returns the
  * number of entries or -errno, the message in err. */
 BTFAR_API int btfar_pack(const char *out, const char *const *inputs,
-                         size_t input_cnt,
-                         const struct btfar_archive_opts *opts, char *err,
-                         size_t err_sz);
+			 size_t input_cnt,
+			 const struct btfar_archive_opts *opts, char *err,
+			 size_t err_sz);
 /* Appends the inputs' blobs to an archive, never rewriting a live byte
  * (an interrupted add leaves the archive as it was). Blobs already there
  * are skipped. Returns the number added or -errno. */
 BTFAR_API int btfar_add(const char *archive, const char *const *inputs,
-                        size_t input_cnt, const struct btfar_archive_opts *opts,
-                        char *err, size_t err_sz);
+			size_t input_cnt, const struct btfar_archive_opts *opts,
+			char *err, size_t err_sz);
 /*
  * btfhub tree: DIR/<distro>/<distro_version>/<arch>/<release>.btf.tar.xz,
  * each a reproducible tar (ustar, one member <release>.btf, mode 0444,
@@ -467,9 +467,9 @@ BTFAR_API int btfar_add(const char *archive, const char *const *inputs,
  * "arm64" (btfhub's name). Returns the number of files written or -errno.
  */
 BTFAR_API int btfar_export_btfhub(const char *dir, const char *const *inputs,
-                                  size_t input_cnt,
-                                  const struct btfar_archive_opts *opts,
-                                  char *err, size_t err_sz);
+				  size_t input_cnt,
+				  const struct btfar_archive_opts *opts,
+				  char *err, size_t err_sz);
 #ifdef __cplusplus
 }
 #endif
