@@ -29,15 +29,11 @@ shift $((OPTIND - 1))
 CACHE=${1:-${BTFAR_CACHE:-$HOME/.cache/btfar}}
 OUT=$BUILD/bench-out
 
-log() { echo "bench: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=lib.sh
+. "$ROOT/bench/lib.sh"
 
 mkdir -p "$BUILD" "$OUT"
-[ -x /usr/bin/time ] || {
-	log "installing time"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >&2 ||
-		die "/usr/bin/time missing (package time)"
-}
+need_time
 
 # --- build -----------------------------------------------------------------
 # The whole project in Release; when it does not configure or build (some of
@@ -75,37 +71,7 @@ log "kernel $RELEASE: $NMODULES modules in $MODDIR"
 find "$MODDIR" "$BTFDIR" -type f -exec cat {} + >/dev/null
 cat "$VMLINUX" >/dev/null
 
-# --- measuring -------------------------------------------------------------
-declare -A WALL RSS ERR
-
-# measure NAME CMD...: run REPS times under /usr/bin/time; keep the run with
-# the median wall time (its stderr in $OUT/NAME.err). Returns CMD's status.
-measure() {
-	local name=$1 i rc=0 med
-	shift
-	: >"$OUT/$name.runs"
-	for ((i = 1; i <= REPS; i++)); do
-		/usr/bin/time -f '%e %M' -o "$OUT/$name.$i.time" "$@" \
-			2>"$OUT/$name.$i.err" >/dev/null || rc=$?
-		[ $rc -eq 0 ] || { log "$name failed (exit $rc):"; tail -n 5 "$OUT/$name.$i.err" >&2; return $rc; }
-		echo "$(tail -n 1 "$OUT/$name.$i.time") $i" >>"$OUT/$name.runs"
-	done
-	med=$(sort -n "$OUT/$name.runs" | sed -n "$(((REPS + 1) / 2))p")
-	WALL[$name]=$(echo "$med" | cut -d' ' -f1)
-	RSS[$name]=$(echo "$med" | awk '{ printf "%.0f", $2 / 1024 }')
-	cp "$OUT/$name.$(echo "$med" | cut -d' ' -f3).err" "$OUT/$name.err"
-	ERR[$name]=$OUT/$name.err
-	log "$name: wall ${WALL[$name]}s, peak RSS ${RSS[$name]} MiB (median of $REPS)"
-}
-
-# field FILE TAG KEY: the value after KEY on the line starting with "TAG:",
-# trailing "s" dropped ("time: load 0.27 append 1.10" -> field F time append).
-field() {
-	awk -v tag="$2:" -v key="$3" '$1 == tag {
-		for (i = 2; i < NF; i++) if ($i == key) { v = $(i + 1); sub(/s$/, "", v); print v; exit }
-	}' "$1" 2>/dev/null
-}
-
+# --- measuring (measure, field, ratio, check: lib.sh) ----------------------
 # btfar's own phase times, from its stderr summary. Expected, anywhere in it:
 #   time: read X.XXs merge X.XXs dedup X.XXs emit X.XXs
 # Adjust here if the summary changes. Prints "read merge dedup emit", each
@@ -116,25 +82,10 @@ btfar_phases() {
 		"$(field "$f" time dedup) $(field "$f" time emit)"
 }
 
-# ratio A B: A / B with 2 decimals, "n/a" when either is missing or zero.
-ratio() {
-	awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
-		if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
-}
-ratio4() {
-	awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
-		if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.4f", a / b }'
-}
-add() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "") print ""; else printf "%.2f", a + b }'; }
-# check VALUE OP TARGET: PASS/FAIL/n-a
-check() {
-	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
-		if (v == "n/a" || v == "") { print "n/a"; exit }
-		ok = (op == ">=") ? v + 0 >= t + 0 : v + 0 <= t + 0
-		print ok ? "PASS" : "FAIL" }'
-}
 stat_out() { "$PEER" --stat "$1" 2>/dev/null; }
 
+LOAD_BEFORE=$(load_note)
+log "$LOAD_BEFORE"
 measure floor "$FLOOR" -j "$JOBS" "$MODDIR" || die "floor failed"
 measure datadog "$PEER" --mode datadog --base "$VMLINUX" \
 	-o "$OUT/peer-datadog.btf" "$BTFDIR" || die "peer datadog failed"
@@ -160,6 +111,8 @@ if [ $HAVE_BTFAR = 1 ] &&
 		--base "$VMLINUX" -o "$OUT/btfar-libbpf.btf" -j "$JOBS" "$MODDIR"; then
 	HAVE_BTFAR_LIBBPF=1
 fi
+LOAD_AFTER=$(load_note)
+log "$LOAD_AFTER"
 
 # --- report ----------------------------------------------------------------
 row() { printf '%-14s %8s %9s  %-44s %11s %8s\n' "$@"; }
@@ -172,6 +125,8 @@ peer_row() {
 
 echo
 echo "kernel $RELEASE, $NMODULES modules, -j $JOBS, median of $REPS, warm cache"
+echo "before: $LOAD_BEFORE"
+echo "after:  $LOAD_AFTER"
 row name "wall(s)" "RSS(MiB)" "phases (s)" "out bytes" types
 row floor "${WALL[floor]}" "${RSS[floor]}" \
 	"cpu $(field "${ERR[floor]}" floor cpu) (decompress only)" \
