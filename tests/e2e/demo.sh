@@ -41,10 +41,11 @@ log "fetch the kernel package"
 bash "$ROOT/bench/fetch-kernel.sh"
 # shellcheck disable=SC1091
 . "${BTFAR_CACHE:-$HOME/.cache/btfar}/kernel.env"
-OUT=${OUT:-$BUILD/$RELEASE.btf}
+OUTDIR=${OUTDIR:-$BUILD/out}
+OUT=$OUTDIR/$RELEASE.btf
 
-log "btfar merge: vmlinux + $NMODULES modules of $RELEASE -> $OUT"
-"$BUILD/btfar" merge --base "$VMLINUX" -o "$OUT" "$MODDIR"
+log "btfar build: the .deb, read once in memory -> $OUTDIR"
+"$BUILD/btfar" build -o "$OUTDIR" "$DEB"
 
 log "btfar verify: every module type is in the blob"
 "$BUILD/btfar" verify --base "$VMLINUX" "$OUT" "$MODDIR"
