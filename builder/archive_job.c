@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "btfar/btfar.h"
+#include "builder/job.h"
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
 #include "formats/file.h"
@@ -1156,6 +1157,8 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 			!strcmp(e->arch, "aarch64") ? "arm64" : e->arch;
 		struct membuf m = {0};
 		char *sub = NULL, *path = NULL, *name = NULL;
+		void *cblob = NULL;
+		size_t cblob_sz = 0;
 		size_t j;
 		bool dup = false;
 
@@ -1201,8 +1204,14 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 		} else if ((ret = mkdir_p(sub))) {
 			errf(err, err_sz, "%s: cannot create: %s", sub,
 			     strerror(-ret));
-		} else if (!(ret = tar_xz(name, s.v[i].b.data, s.v[i].b.size,
-					  &m, err, err_sz))) {
+		} else if (opts && opts->compat &&
+			   (ret = job_compat_blob(s.v[i].b.data, s.v[i].b.size,
+						  opts->compat, &cblob,
+						  &cblob_sz, &d))) {
+			errf(err, err_sz, "%s: %s", e->release, d.msg);
+		} else if (!(ret = tar_xz(name, cblob ? cblob : s.v[i].b.data,
+					  cblob ? cblob_sz : s.v[i].b.size, &m,
+					  err, err_sz))) {
 			ret = file_write_atomic(path, m.p, m.len, &d);
 			if (ret)
 				errf(err, err_sz, "%s: %s", path, d.msg);
@@ -1213,6 +1222,7 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 		free(sub);
 		free(path);
 		free(name);
+		free(cblob);
 		if (ret)
 			goto out;
 	}

@@ -59,6 +59,10 @@ int job_merge_set_base_btf(struct btfar_merge *m, void *btf, size_t size,
 int job_merge_add_module(struct btfar_merge *m, const char *path,
 			 const char *name, void *btf, size_t btf_sz,
 			 uint64_t bytes_read, const char *reason);
+/* A self-contained blob rewritten for the readers of kernel version
+ * (docs/COMPAT.md) into a malloc()ed *blob. */
+int job_compat_blob(const void *data, size_t size, const char *version,
+		    void **blob, size_t *blob_sz, struct diag *d);
 /* The base's BTF bytes, NULL before the base is set. */
 const void *job_merge_base(const struct btfar_merge *m, size_t *size);
 

@@ -738,6 +738,26 @@ static int check_compat(struct btfar_merge *m)
 static int compat_blob(const void *data, size_t size,
 		       enum btf_compat_level level, void **blob,
 		       size_t *blob_sz, struct btf_compat_stats *st,
+		       struct diag *d);
+
+int job_compat_blob(const void *data, size_t size, const char *version,
+		    void **blob, size_t *blob_sz, struct diag *d)
+{
+	struct btf_compat_stats st;
+	enum btf_compat_level level;
+	int ret;
+
+	ret = btf_compat__parse_level(version, &level, d);
+	if (ret)
+		diag_prefix(d, "compat: ");
+	else
+		ret = compat_blob(data, size, level, blob, blob_sz, &st, d);
+	return ret;
+}
+
+static int compat_blob(const void *data, size_t size,
+		       enum btf_compat_level level, void **blob,
+		       size_t *blob_sz, struct btf_compat_stats *st,
 		       struct diag *d)
 {
 	struct btf_raw raw = {0};

@@ -1000,7 +1000,7 @@ static void usage_archive(FILE *f)
 		"[--compat V] -o OUT\n"
 		"       btfar verify ARCHIVE.btfa\n"
 		"       btfar export-btfhub -o DIR --distro NAME "
-		"--distro-version V INPUT...\n"
+		"--distro-version V [--compat VERSION] INPUT...\n"
 		"       btfar build [LABELS] -o ARCHIVE.btfa PACKAGE...  "
 		"(build, "
 		"then add to\n"
@@ -1079,6 +1079,7 @@ static int cmd_archive_write(const char *cmd, int argc, char **argv)
 		{"dict-size", required_argument, NULL, 'S'},
 		{"level", required_argument, NULL, 'L'},
 		{"new-dict", no_argument, NULL, 'N'},
+		{"compat", required_argument, NULL, 'C'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -1121,6 +1122,16 @@ static int cmd_archive_write(const char *cmd, int argc, char **argv)
 			break;
 		case 'N':
 			ao.new_dict = true;
+			break;
+		case 'C':
+			if (!exp) {
+				fprintf(stderr,
+					"btfar %s: --compat is for "
+					"export-btfhub and get\n",
+					cmd);
+				return EXIT_USAGE;
+			}
+			ao.compat = optarg;
 			break;
 		case 'v':
 			term.verbose++;

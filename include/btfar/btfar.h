@@ -380,6 +380,9 @@ struct btfar_archive_opts {
 	 * bytes are on disk, the header is about to be rewritten) */
 	btfar_progress_fn progress;
 	void *progress_ctx;
+	/* export-btfhub: rewrite every blob for the BTF readers of this
+	 * kernel version first (docs/COMPAT.md); NULL: as stored */
+	const char *compat;
 };
 
 /* One entry of an archive. Strings are owned by the archive object. */
