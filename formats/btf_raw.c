@@ -350,6 +350,10 @@ static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
 			 sizeof(struct btf_header), size);
 		return -EINVAL;
 	}
+	if (hdr->hdr_len & 3) { /* the type records after it are u32s */
+		diag_set(d, "hdr_len %u is not 4-byte aligned", hdr->hdr_len);
+		return -EINVAL;
+	}
 	for (i = sizeof(struct btf_header); i < hdr->hdr_len; i++) {
 		if (data[i]) {
 			diag_set(d,

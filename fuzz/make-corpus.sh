@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Regenerates the seed corpora in fuzz/corpus/<target>/ from the test
+# fixtures: tests/fixtures/gen.sh (gcc -g + pahole -J: base, modules, their
+# .ko.xz/.zst/.gz), tests/unit/gen_kimage.sh (vmlinux ELF, bzImage-like
+# files, payloads in every compression), tests/unit/gen_pkgs.sh (.rpm, when
+# rpmbuild exists), plus tiny tar / cpio / .deb / Image files made here.
+# Every file stays under 64 KiB and the whole corpus under 2 MiB (checked at
+# the end). The corpus is committed; rerun this after a fixture change.
+#
+# Files named crash-* / leak-* / timeout-* / regress-* are regression
+# cases from fuzzing: this script keeps them.
+set -euo pipefail
+
+fuzz=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$fuzz")
+out=$fuzz/corpus
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+sh "$root/tests/fixtures/gen.sh" "$tmp/fix" >/dev/null
+sh "$root/tests/unit/gen_kimage.sh" "$tmp/kim" >/dev/null
+sh "$root/tests/unit/gen_pkgs.sh" "$tmp/rpm" >/dev/null 2>&1 || true
+for d in fix kim; do
+	if [ -f "$tmp/$d/SKIP" ]; then
+		echo "make-corpus: $(cat "$tmp/$d/SKIP")" >&2
+		exit 1
+	fi
+done
+F=$tmp/fix K=$tmp/kim
+
+# fresh seeds, regression cases kept
+for t in btf_raw btf_split elf_btf decomp pkg kimage; do
+	mkdir -p "$out/$t"
+	find "$out/$t" -maxdepth 1 -type f ! -name 'crash-*' ! -name 'leak-*' \
+		! -name 'timeout-*' ! -name 'regress-*' -delete
+done
+
+# btf_raw: standalone raw BTF
+cp "$F/base.btf" "$out/btf_raw/base.btf"
+objcopy --dump-section .BTF="$out/btf_raw/base2.btf" "$F/base2.o"
+cp "$K/vmlinux.btf" "$out/btf_raw/vmlinux.btf"
+cp "$K/small.btf" "$out/btf_raw/small.btf"
+head -c 24 "$F/base.btf" >"$out/btf_raw/header-only.btf"
+
+# btf_split: split BTF on base.btf (also the target's fixed base)
+cp "$F/base.btf" "$out/btf_split/base.btf"
+for m in a b c; do cp "$F/mod_$m.btf" "$out/btf_split/mod_$m.btf"; done
+objcopy --dump-section .BTF="$out/btf_split/mod_c_base2.btf" "$F/mod_c_base2.ko"
+
+# elf_btf: ELF objects, with and without .BTF
+cp "$F/base.o" "$out/elf_btf/base.o"
+cp "$F/mod_a.ko" "$out/elf_btf/mod_a.ko"
+cp "$F/mod_a_nobtf.ko" "$out/elf_btf/mod_a_nobtf.ko"
+cp "$K/vmlinux" "$out/elf_btf/vmlinux"
+cp "$K/small.o" "$out/elf_btf/small.o"
+
+# decomp: byte 0 = kind (0 detect, 1 xz, 2 zstd, 3 gzip, 4 lzma, 5 bzip2,
+# 6 lz4 legacy, 7 lzo) | 8 for decomp_first; then the stream
+seed() { # FILE KINDBYTE SRC...
+	local f=$1 k=$2
+	shift 2
+	{ printf "\\$(printf %03o "$k")"; cat "$@"; } >"$f"
+}
+D=$out/decomp
+seed "$D/xz" 1 "$F/mod_a.ko.xz"
+seed "$D/zstd" 2 "$F/mod_a.ko.zst"
+seed "$D/gzip" 3 "$F/mod_a.ko.gz"
+seed "$D/lzma" 4 "$K/payload.lzma"
+seed "$D/bzip2" 5 "$K/payload.bzip2"
+seed "$D/lz4" 6 "$K/payload.lz4"
+seed "$D/lzo" 7 "$K/payload.lzo"
+seed "$D/detect-zstd" 0 "$F/mod_b.ko.zst"
+seed "$D/concat-xz" 1 "$F/mod_b.ko.xz" "$F/mod_c.ko.xz"
+seed "$D/concat-gzip" 3 "$F/mod_b.ko.gz" "$F/mod_c.ko.gz"
+printf 'ABCD\0\0\0\0\0\0\0\0\0' >"$tmp/trail" # kernel size + padding
+for k in xz:1 zstd:2 gzip:3 lzma:4 bzip2:5 lz4:6 lzo:7; do
+	seed "$D/first-${k%:*}" $((${k#*:} | 8)) "$K/payload.${k%:*}" "$tmp/trail"
+done
+seed "$D/xz-half" 1 "$K/payload.xz.half"
+
+# kimage: bzImage-like files, vmlinux ELF, raw BTF, a raw arm64-like Image
+cp "$K"/bzImage.* "$out/kimage/"
+cp "$K/vmlinux" "$out/kimage/vmlinux"
+cp "$K/vmlinux.btf" "$out/kimage/vmlinux.btf"
+{
+	# arm64 Image header: 64 bytes, "ARM\x64" at 0x38; then code, BTF,
+	# the banner
+	head -c 56 /dev/zero
+	printf 'ARM\144'
+	head -c 4 /dev/zero
+	head -c 200 /dev/zero | tr '\0' '\125'
+	cat "$K/vmlinux.btf"
+	printf 'Linux version 9.8.7-image (gcc) #1 SMP\n'
+	cat "$K/small.btf"
+} >"$out/kimage/Image"
+gzip -n -9 -c "$out/kimage/Image" >"$out/kimage/Image.gz"
+
+# pkg: tar, tar.xz, cpio, .deb, .rpm holding a module and a vmlinuz
+P=$tmp/pkgsrc
+mkdir -p "$P/lib/modules/6.1.0/kernel/fs" "$P/boot"
+cp "$F/mod_a.ko.xz" "$P/lib/modules/6.1.0/kernel/mod_a.ko.xz"
+cp "$F/mod_b.ko.zst" "$P/lib/modules/6.1.0/kernel/fs/mod_b.ko.zst"
+cp "$K/bzImage.xz" "$P/boot/vmlinuz-6.1.0"
+ln -s ../../../boot/vmlinuz-6.1.0 "$P/lib/modules/6.1.0/vmlinuz"
+tarit() { # OUT DIR [tar args]
+	local o=$1 dir=$2
+	shift 2
+	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		--format=gnu -C "$dir" "$@" -cf "$o" .
+}
+tarit "$out/pkg/pkg.tar" "$P"
+xz --check=crc32 -c "$out/pkg/pkg.tar" >"$out/pkg/pkg.tar.xz"
+(cd "$P" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible \
+	--quiet) >"$out/pkg/pkg.cpio"
+mkdir -p "$tmp/deb/control"
+printf 'Package: linux-image-fixture\nVersion: 1\n' >"$tmp/deb/control/control"
+printf '2.0\n' >"$tmp/deb/debian-binary"
+tarit "$tmp/deb/control.tar.xz" "$tmp/deb/control" -J
+tarit "$tmp/deb/data.tar.xz" "$P" -J
+rm -f "$out/pkg/pkg.deb"
+(cd "$tmp/deb" && ar rcD "$out/pkg/pkg.deb" debian-binary control.tar.xz \
+	data.tar.xz)
+[ -f "$tmp/rpm/xz.rpm" ] && cp "$tmp/rpm/xz.rpm" "$out/pkg/xz.rpm"
+
+# size limits
+big=$(find "$out" -type f -size +64k)
+if [ -n "$big" ]; then
+	echo "make-corpus: files over 64 KiB: $big" >&2
+	exit 1
+fi
+total=$(du -cb "$out" | tail -1 | cut -f1)
+if [ "$total" -gt $((2 << 20)) ]; then
+	echo "make-corpus: corpus is $total bytes, over 2 MiB" >&2
+	exit 1
+fi
+for t in "$out"/*/; do
+	echo "$(basename "$t"): $(find "$t" -type f | wc -l) files," \
+		"$(du -cb "$t" | tail -1 | cut -f1) bytes"
+done
