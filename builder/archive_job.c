@@ -25,6 +25,7 @@
 
 #include "btfar/btfar.h"
 #include "builder/job.h"
+#include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
 #include "formats/file.h"
@@ -135,6 +136,7 @@ struct btfar_archive *btfar_archive__open(const char *path,
 		o->base_types = s->base_types;
 		o->types = s->types;
 		o->module_cnt = s->module_cnt;
+		o->compat = s->compat;
 	}
 	return a;
 }
@@ -212,6 +214,57 @@ int btfar_archive__write_blob(struct btfar_archive *a, size_t idx,
 	return err;
 }
 
+const char *btfar_compat_level_name(uint32_t compat)
+{
+	const char *name;
+
+	if (!compat)
+		return "";
+	name = btf_compat__level_name((enum btf_compat_level)compat);
+	return strcmp(name, "?") ? name : NULL;
+}
+
+int btfar_archive__write_compat(struct btfar_archive *a, size_t idx,
+				const char *version, const char *path)
+{
+	enum btf_compat_level level;
+	struct diag d = {""};
+	void *data = NULL, *blob = NULL;
+	size_t size, blob_sz = 0;
+	uint32_t stored;
+	int err;
+
+	if (idx >= a->r.entry_cnt) {
+		snprintf(a->err, sizeof(a->err), "no entry %zu", idx);
+		return -ENOENT;
+	}
+	err = btf_compat__parse_level(version, &level, &d);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "compat: %s", d.msg);
+		return err;
+	}
+	stored = a->r.entries[idx].compat;
+	/* already at that level or an older one: nothing newer to rewrite */
+	if (stored && stored <= (uint32_t)level) {
+		err = btfar_archive__write_blob(a, idx, path);
+		return err ? err : 1;
+	}
+	err = btfar_archive__read(a, idx, &data, &size);
+	if (err)
+		return err;
+	err = job_compat_blob(data, size, version, &blob, &blob_sz, &d);
+	if (err)
+		snprintf(a->err, sizeof(a->err),
+			 "entry %zu (%s): compat %s: %s", idx,
+			 a->ents[idx].release, btf_compat__level_name(level),
+			 d.msg);
+	else if ((err = file_write_atomic(path, blob, blob_sz, &d)))
+		snprintf(a->err, sizeof(a->err), "%s: %s", path, d.msg);
+	free(blob);
+	free(data);
+	return err;
+}
+
 int btfar_archive__verify(struct btfar_archive *a, size_t idx)
 {
 	const struct btfar_archive_entry *e;
@@ -263,9 +316,11 @@ static void add_candidates(struct btfar_archive *a, const char *release,
 		    (build && !build_match(e, build)))
 			continue;
 		snprintf(a->err + len, sizeof(a->err) - len,
-			 "\n  %s %s build-id %s base %.16s", e->release,
+			 "\n  %s %s build-id %s base %.16s%s%s", e->release,
 			 e->arch[0] ? e->arch : "-",
-			 e->build_id[0] ? e->build_id : "-", e->base_sha256);
+			 e->build_id[0] ? e->build_id : "-", e->base_sha256,
+			 e->compat ? " compat " : "",
+			 e->compat ? btfar_compat_level_name(e->compat) : "");
 		len = strlen(a->err);
 	}
 }
@@ -473,6 +528,19 @@ static int read_meta_pair(struct inset *s, const char *meta_path,
 			have_base = true;
 		} else if (!strcmp(line, "sha256")) {
 			snprintf(sum_hex, sizeof(sum_hex), "%s", val);
+		} else if (!strcmp(line, "compat")) {
+			/* the level the blob was rewritten for: "5.13" */
+			enum btf_compat_level level;
+
+			if (btf_compat__parse_level(val, &level, &d) ||
+			    strcmp(btf_compat__level_name(level), val)) {
+				errf(s->err, s->err_sz,
+				     "%s: line %zu: compat '%s' is not a BTF "
+				     "level (5.2, 5.13, 5.16, 5.17, 6.0)",
+				     meta_path, nr + 1, val);
+				goto fail;
+			}
+			ib->b.e.compat = (uint32_t)level;
 		} else if (!strcmp(line, "base_types")) {
 			ib->b.e.base_types = (uint32_t)strtoul(val, NULL, 10);
 		} else if (!strcmp(line, "types")) {
@@ -620,6 +688,7 @@ static int read_archive(struct inset *s, const char *path)
 		memcpy(ib->b.e.base_sha256, e->base_sha256, 32);
 		ib->b.e.base_types = e->base_types;
 		ib->b.e.types = e->types;
+		ib->b.e.compat = e->compat;
 		err = set_strs(ib, strs, s->o);
 		if (err)
 			break;

@@ -713,6 +713,14 @@ const struct btfar_release *btfar_build__release(const struct btfar_build *b,
 		}
 	}
 	r->pub.base_sha256 = r->base_sha256;
+	r->pub.compat = 0;
+	if (b->opts.compat) {
+		enum btf_compat_level level;
+		struct diag d = {""};
+
+		if (!btf_compat__parse_level(b->opts.compat, &level, &d))
+			r->pub.compat = (uint32_t)level;
+	}
 	return &r->pub;
 }
 
@@ -757,7 +765,8 @@ static void text_add(struct text *t, const char *fmt, ...)
 
 /*
  * RELEASE.meta, beside RELEASE.btf: what an archive records about the blob
- * (docs/FORMAT.md), as "key value" lines, then one line per merged module:
+ * (docs/FORMAT.md), as "key value" lines ("compat LEVEL" only for a blob
+ * rewritten by the compat option), then one line per merged module:
  * "module NAME TYPES FIRST:COUNT,..." ("-" for no range).
  */
 static int write_meta(const struct btfar_release *r, const char *path,
@@ -776,6 +785,10 @@ static int write_meta(const struct btfar_release *r, const char *path,
 		 r->compression[0] ? ", " : "", r->compression, r->build_id,
 		 r->base_sha256, r->sha256, r->stats.base_types,
 		 r->stats.base_types + r->stats.types_after);
+	if (r->compat) /* the level applied: "5.13" for --compat 5.15 */
+		text_add(&t, "compat %s\n",
+			 btf_compat__level_name(
+				 (enum btf_compat_level)r->compat));
 	for (i = 0; i < r->module_cnt; i++) {
 		const struct btfar_module_info *mi = &r->modules[i];
 

@@ -1028,7 +1028,10 @@ static void usage_archive(FILE *f)
 		"  --compat VERSION  get: rewrite BTF kinds newer than kernel "
 		"VERSION (e.g.\n"
 		"                  5.15) for older readers, ids kept "
-		"(docs/COMPAT.md)\n"
+		"(docs/COMPAT.md); an\n"
+		"                  entry stored at that level or an older one "
+		"(list: COMPAT)\n"
+		"                  is written as stored\n"
 		"\n"
 		"verify: every frame decompresses, matches its sha256 and "
 		"validates as BTF;\n"
@@ -1233,9 +1236,9 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_FAILED;
 	n = btfar_archive__entry_cnt(a);
 	if (!json)
-		printf("%-28s %-8s %-16s %8s %7s %11s %12s\n", "RELEASE",
+		printf("%-28s %-8s %-16s %8s %7s %11s %12s %6s\n", "RELEASE",
 		       "ARCH", "BUILD", "TYPES", "MODULES", "COMPRESSED",
-		       "UNCOMPRESSED");
+		       "UNCOMPRESSED", "COMPAT");
 	else
 		printf("[");
 	for (i = 0; i < n; i++) {
@@ -1248,10 +1251,12 @@ static int cmd_list(int argc, char **argv)
 		if (!json) {
 			build_label(e, build, sizeof(build));
 			printf("%-28s %-8s %-16s %8u %7u %11" PRIu64
-			       " %12" PRIu64 "\n",
+			       " %12" PRIu64 " %6s\n",
 			       e->release, e->arch[0] ? e->arch : "-", build,
 			       e->types, e->module_cnt, e->frame_size,
-			       e->blob_size);
+			       e->blob_size,
+			       e->compat ? btfar_compat_level_name(e->compat)
+					 : "-");
 			continue;
 		}
 		printf("%s{\"release\":", i ? "," : "");
@@ -1271,9 +1276,12 @@ static int cmd_list(int argc, char **argv)
 		printf(",\"base_sha256\":\"%s\",\"sha256\":\"%s\","
 		       "\"base_types\":%u,\"types\":%u,\"dict_id\":%u,"
 		       "\"frame_off\":%" PRIu64 ",\"compressed\":%" PRIu64
-		       ",\"size\":%" PRIu64 ",\"modules\":[",
+		       ",\"size\":%" PRIu64 ",\"compat\":",
 		       e->base_sha256, e->blob_sha256, e->base_types, e->types,
 		       e->dict_id, e->frame_off, e->frame_size, e->blob_size);
+		/* "5.13", or "" for a blob not rewritten */
+		json_str(stdout, btfar_compat_level_name(e->compat));
+		printf(",\"modules\":[");
 		for (k = 0; k < e->module_cnt; k++) {
 			printf("%s", k ? "," : "");
 			json_str(stdout, btfar_archive__module_name(a, i, k));
@@ -1301,11 +1309,9 @@ static int cmd_get(int argc, char **argv)
 		{0},
 	};
 	const char *out = NULL, *build = NULL, *arch = NULL, *compat = NULL;
+	const struct btfar_archive_entry *e;
 	struct btfar_archive *a;
-	int c, idx, ret = EXIT_FAILED;
-	char err[1024];
-	void *data = NULL;
-	size_t size = 0;
+	int c, idx, r, ret = EXIT_FAILED;
 
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -1340,22 +1346,36 @@ static int cmd_get(int argc, char **argv)
 	if (!a)
 		return EXIT_FAILED;
 	idx = btfar_archive__find(a, argv[optind + 1], build, arch);
-	if (idx >= 0 && compat) {
-		/* downgraded on the way out (docs/COMPAT.md) */
-		if (btfar_archive__read(a, (size_t)idx, &data, &size) < 0)
+	e = idx >= 0 ? btfar_archive__entry(a, (size_t)idx) : NULL;
+	if (!e) {
+		fprintf(stderr, "btfar: error: %s\n", btfar_archive__errstr(a));
+	} else if (compat) {
+		/* downgraded on the way out (docs/COMPAT.md); an entry stored
+		 * at that level or an older one is written as stored */
+		r = btfar_archive__write_compat(a, (size_t)idx, compat, out);
+		if (r < 0)
 			fprintf(stderr, "btfar: error: %s\n",
 				btfar_archive__errstr(a));
-		else if (btfar_compat_write(data, size, compat, out, err,
-					    sizeof(err)) < 0)
-			fprintf(stderr, "btfar: error: %s\n", err);
 		else
 			ret = EXIT_DONE;
-		free(data);
-	} else if (idx < 0 ||
-		   btfar_archive__write_blob(a, (size_t)idx, out) < 0)
+		if (r == 1)
+			fprintf(stderr,
+				"btfar get: %s is stored for compat %s, "
+				"which readers of %s load: written as "
+				"stored\n",
+				e->release, btfar_compat_level_name(e->compat),
+				compat);
+	} else if (btfar_archive__write_blob(a, (size_t)idx, out) < 0) {
 		fprintf(stderr, "btfar: error: %s\n", btfar_archive__errstr(a));
-	else
+	} else {
 		ret = EXIT_DONE;
+		if (e->compat)
+			fprintf(stderr,
+				"btfar get: %s is stored for compat %s "
+				"(newer BTF kinds rewritten): written as "
+				"stored\n",
+				e->release, btfar_compat_level_name(e->compat));
+	}
 	btfar_archive__free(a);
 	return ret;
 }

@@ -30,6 +30,7 @@
 #include <zdict.h>
 #include <zstd.h>
 
+#include "btf_compat.h"
 #include "btfa.h"
 #include "file.h"
 #include "mem.h"
@@ -98,6 +99,14 @@ static void hex(const uint8_t *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+/* An entry's compat: 0 (not rewritten) or a level of btf_compat.h. */
+static bool compat_ok(uint32_t compat)
+{
+	return !compat ||
+	       strcmp(btf_compat__level_name((enum btf_compat_level)compat),
+		      "?");
 }
 
 /* --- reader ------------------------------------------------------------ */
@@ -232,7 +241,15 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 		e->types = get32(q + 120);
 		e->module_first = get32(q + 124);
 		e->module_cnt = get32(q + 128);
-		/* reserved bytes 136..151 are ignored (FORMAT.md) */
+		e->compat = get32(q + 136);
+		/* reserved bytes 140..151 are ignored (FORMAT.md) */
+		if (!compat_ok(e->compat)) {
+			diag_set(d,
+				 "index: entry %u (%s): compat %u is not a "
+				 "BTF level (0, 502, 513, 516, 517, 600)",
+				 i, e->release, e->compat);
+			return -EBADMSG;
+		}
 		if (e->dict_id && !btfa_reader__dict(r, e->dict_id)) {
 			diag_set(d,
 				 "index: entry %u (%s): dictionary id %u is "
@@ -700,9 +717,10 @@ static int entry_cmp(const struct btfa_entry *a, const struct btfa_entry *b)
 	    (c = memcmp(a->blob_sha256, b->blob_sha256, 32)) ||
 	    (c = strcmp0(a->distro, b->distro)) ||
 	    (c = strcmp0(a->distro_version, b->distro_version)) ||
-	    (c = strcmp0(a->flavour, b->flavour)))
+	    (c = strcmp0(a->flavour, b->flavour)) ||
+	    (c = strcmp0(a->source, b->source)))
 		return c;
-	return strcmp0(a->source, b->source);
+	return a->compat < b->compat ? -1 : a->compat > b->compat;
 }
 
 static int wentry_cmp(const void *a, const void *b)
@@ -744,6 +762,13 @@ static int build_index(const struct wentry *v, size_t n,
 		diag_set(d, "out of memory");
 		return err;
 	}
+	for (i = 0; i < n; i++)
+		if (!compat_ok(v[i].e.compat)) {
+			diag_set(d, "%s: compat %u is not a BTF level",
+				 v[i].e.release, v[i].e.compat);
+			strset__release(&ss);
+			return -EINVAL;
+		}
 	for (i = 0; i < n && !err; i++) {
 		const struct btfa_entry *e = &v[i].e;
 		const char *strs[] = {e->release, e->arch,
@@ -770,6 +795,7 @@ static int build_index(const struct wentry *v, size_t n,
 		put32(p + 120, e->types);
 		put32(p + 124, (uint32_t)mod_cnt);
 		put32(p + 128, v[i].mod_cnt);
+		put32(p + 136, e->compat);
 		for (j = 0; j < v[i].mod_cnt && !err; j++) {
 			const struct btfa_module_in *m = &v[i].mods[j];
 			uint8_t *mp = buf_grow(&mods, BTFA_MODULE_SIZE);

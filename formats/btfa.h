@@ -67,6 +67,9 @@ struct btfa_entry {
 	uint32_t types;
 	uint32_t module_first; /* index into the module table */
 	uint32_t module_cnt;
+	/* BTF level the blob was rewritten for (docs/COMPAT.md), as
+	 * major * 100 + minor (513: 5.13); 0: not rewritten */
+	uint32_t compat;
 };
 
 struct btfa_reader {

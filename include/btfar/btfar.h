@@ -313,6 +313,9 @@ struct btfar_release {
 	struct btfar_merge_stats stats;
 	size_t module_cnt;
 	const struct btfar_module_info *modules;
+	/* BTF level the blob was rewritten for (the compat option), as
+	 * major * 100 + minor (513: 5.13); 0: not rewritten */
+	uint32_t compat;
 };
 
 struct btfar_build;
@@ -403,6 +406,9 @@ struct btfar_archive_entry {
 	uint32_t base_types;  /* types of vmlinux */
 	uint32_t types;	      /* all types */
 	uint32_t module_cnt;
+	/* BTF level the stored blob was rewritten for (docs/COMPAT.md), as
+	 * major * 100 + minor (513: 5.13); 0: not rewritten */
+	uint32_t compat;
 };
 
 struct btfar_archive;
@@ -429,6 +435,19 @@ BTFAR_API int btfar_archive__read(struct btfar_archive *a, size_t idx,
 /* Reads entry idx and writes its blob to path atomically. */
 BTFAR_API int btfar_archive__write_blob(struct btfar_archive *a, size_t idx,
 					const char *path);
+/*
+ * Reads entry idx and writes its blob to path for the BTF readers of kernel
+ * version ("5.15", docs/COMPAT.md): rewritten for that level when the entry
+ * is stored unrewritten (compat 0) or at a newer level; written as stored
+ * when it is stored at that level or an older one (already readable there,
+ * and a rewrite cannot be undone). Returns 0 (rewritten), 1 (written as
+ * stored) or -errno, the message in __errstr.
+ */
+BTFAR_API int btfar_archive__write_compat(struct btfar_archive *a, size_t idx,
+					  const char *version,
+					  const char *path);
+/* Name of a compat level ("5.13" for 513), "" for 0, NULL if unknown. */
+BTFAR_API const char *btfar_compat_level_name(uint32_t compat);
 /* Reads entry idx and validates the blob as BTF (header, types, strings,
  * type count). 0 or a negative errno, the reason in __errstr. */
 BTFAR_API int btfar_archive__verify(struct btfar_archive *a, size_t idx);

@@ -185,6 +185,38 @@ static int test_append(const char *dir)
 	return 0;
 }
 
+/* The compat field: written, read back, part of an entry's identity. */
+static int test_compat(const char *dir)
+{
+	struct btfa_blob_in in[3];
+	struct btfa_reader r;
+	struct diag d = {""};
+	char p[128];
+	int err;
+
+	(void)dir;
+	path_of(p, sizeof(p), "compat.btfa");
+	blob_in(&in[0], 0);
+	blob_in(&in[1], 0);
+	in[1].e.compat = 513; /* same blob, stored as rewritten for 5.13 */
+	blob_in(&in[2], 1);
+	in[2].e.compat = 600;
+	err = btfa_write(p, in, 3, NULL, &d);
+	CHECK(err == 3, "btfa_write: %d %s", err, d.msg);
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	CHECK(r.entry_cnt == 3, "%u entries", r.entry_cnt);
+	CHECK(r.entries[0].compat == 0 && r.entries[1].compat == 513 &&
+		      r.entries[2].compat == 600,
+	      "compat %u %u %u", r.entries[0].compat, r.entries[1].compat,
+	      r.entries[2].compat);
+	btfa_reader__close(&r);
+	in[0].e.compat = 515;
+	err = btfa_write(p, in, 1, NULL, &d);
+	CHECK(err == -EINVAL, "compat 515 written: %d", err);
+	CHECK_MSG(d.msg, "compat 515 is not a BTF level");
+	return 0;
+}
+
 /* --- crafted archives --------------------------------------------------- */
 
 static uint8_t *idx; /* decompressed index of a valid archive */
@@ -317,6 +349,15 @@ static int crafted(const char *what)
 		put32(ix + ENT0 + 112, 12345);
 		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
 		CHECK_MSG(d.msg, "dictionary id 12345 is not in the index");
+	} else if (!strcmp(what, "compat_bad")) {
+		/* 5.15 is a kernel version, not a level (5.13 is) */
+		put32(ix + ENT0 + 152 + 136, 515);
+		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
+		CHECK_MSG(d.msg, "entry 1 (6.1.0-2): compat 515 is not a BTF "
+				 "level");
+		put32(ix + ENT0 + 152 + 136, 513);
+		put32(ix + ENT0 + 152 + 140, 0xdeadbeef); /* still reserved */
+		CHECK(!open_with(ix, n, true, &d), "513 refused: %s", d.msg);
 	} else if (!strcmp(what, "no_content_size")) {
 		CHECK(open_with(ix, n, false, &d) == -EBADMSG, "accepted");
 		CHECK_MSG(d.msg, "not one zstd frame with its content size");
@@ -373,6 +414,7 @@ CRAFTED(range_order)
 CRAFTED(range_types)
 CRAFTED(dict_past)
 CRAFTED(dict_unknown)
+CRAFTED(compat_bad)
 CRAFTED(no_content_size)
 CRAFTED(magic)
 CRAFTED(frame_past)
@@ -390,6 +432,8 @@ static const struct unit_case cases[] = {
 	{"range_types", test_range_types},
 	{"dict_past", test_dict_past},
 	{"dict_unknown", test_dict_unknown},
+	{"compat", test_compat},
+	{"compat_bad", test_compat_bad},
 	{"no_content_size", test_no_content_size},
 	{"magic", test_magic},
 	{"frame_past", test_frame_past},
