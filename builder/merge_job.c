@@ -53,7 +53,7 @@ struct module {
 
 struct btfar_merge {
 	struct btfar_merge_opts opts;
-	void *base_file; /* the base file's bytes */
+	void *base_file; /* the base BTF (an aligned copy), owned */
 	size_t base_file_sz;
 	struct elf_btf base_elf;
 	bool base_is_elf;
@@ -209,11 +209,27 @@ int job_load_base(const char *path, void **file, size_t *file_sz,
 		return err;
 	*is_elf = elf_btf__is_elf(*file, *file_sz);
 	if (*is_elf) {
+		void *copy;
+
 		err = elf_btf__read(*file, *file_sz, elf, d);
 		if (err)
 			return err;
-		btf = elf->btf;
-		btf_sz = elf->btf_sz;
+		/* .BTF may sit at any file offset: its records are read as
+		 * u32s, so the base is kept in an aligned copy, as modules
+		 * are; the ELF's bytes are not needed past this point */
+		copy = malloc(elf->btf_sz ? elf->btf_sz : 1);
+		if (!copy) {
+			diag_set(d, "out of memory");
+			return -ENOMEM;
+		}
+		memcpy(copy, elf->btf, elf->btf_sz);
+		free(*file);
+		*file = copy;
+		*file_sz = elf->btf_sz;
+		elf->btf = NULL;
+		elf->btf_base = NULL;
+		btf = *file;
+		btf_sz = *file_sz;
 	} else if (*file_sz >= 2 && ((const uint8_t *)*file)[0] == 0x9f &&
 		   ((const uint8_t *)*file)[1] == 0xeb) {
 		btf = *file;

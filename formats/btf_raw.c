@@ -1443,48 +1443,34 @@ int btf_type_visit_ids(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
 
 int btf_type_visit_strs(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
 {
-	uint32_t i, vlen = btf_type_vlen(t);
+	uint32_t i, vlen = btf_type_vlen(t), stride;
+	uint8_t *rec = (uint8_t *)(t + 1);
 	int err;
 
 	if ((err = fn(&t->name_off, ctx)))
 		return err;
+	/* every per-member record of these kinds starts with its name_off */
 	switch (btf_type_kind(t)) {
 	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: {
-		struct btf_member *m = (void *)(t + 1);
-
-		for (i = 0; i < vlen; i++)
-			if ((err = fn(&m[i].name_off, ctx)))
-				return err;
-		return 0;
-	}
-	case BTF_KIND_ENUM: {
-		struct btf_enum *e = (void *)(t + 1);
-
-		for (i = 0; i < vlen; i++)
-			if ((err = fn(&e[i].name_off, ctx)))
-				return err;
-		return 0;
-	}
-	case BTF_KIND_ENUM64: {
-		struct btf_enum64 *e = (void *)(t + 1);
-
-		for (i = 0; i < vlen; i++)
-			if ((err = fn(&e[i].name_off, ctx)))
-				return err;
-		return 0;
-	}
-	case BTF_KIND_FUNC_PROTO: {
-		struct btf_param *p = (void *)(t + 1);
-
-		for (i = 0; i < vlen; i++)
-			if ((err = fn(&p[i].name_off, ctx)))
-				return err;
-		return 0;
-	}
+	case BTF_KIND_UNION:
+		stride = sizeof(struct btf_member);
+		break;
+	case BTF_KIND_ENUM:
+		stride = sizeof(struct btf_enum);
+		break;
+	case BTF_KIND_ENUM64:
+		stride = sizeof(struct btf_enum64);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		stride = sizeof(struct btf_param);
+		break;
 	default:
 		return 0;
 	}
+	for (i = 0; i < vlen; i++, rec += stride)
+		if ((err = fn((uint32_t *)rec, ctx)))
+			return err;
+	return 0;
 }
 
 void *btf_raw__write(const void *types, uint32_t types_len, const void *strs,
