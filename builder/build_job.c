@@ -455,8 +455,6 @@ static int build_release(struct btfar_build *b, struct release *r,
 	};
 	const struct member *img = NULL;
 	size_t i, mods = 0;
-	const void *blob;
-	size_t blob_sz;
 	int err;
 
 	r->release = xstrdup(rel);
@@ -524,8 +522,8 @@ static int build_release(struct btfar_build *b, struct release *r,
 		r->error = xstrdup(btfar_merge__errstr(r->merge));
 		return err;
 	}
-	blob = btfar_merge__data(r->merge, &blob_sz);
-	sha256_hex(blob, blob_sz, r->sha256);
+	snprintf(r->sha256, sizeof(r->sha256), "%s",
+		 job_merge_sha256(r->merge));
 	return err;
 }
 

@@ -63,6 +63,8 @@ int job_merge_add_module(struct btfar_merge *m, const char *path,
  * (docs/COMPAT.md) into a malloc()ed *blob. */
 int job_compat_blob(const void *data, size_t size, const char *version,
 		    void **blob, size_t *blob_sz, struct diag *d);
+/* SHA-256 of the merge's output, "" before it ran. */
+const char *job_merge_sha256(const struct btfar_merge *m);
 /* The base's BTF bytes, NULL before the base is set. */
 const void *job_merge_base(const struct btfar_merge *m, size_t *size);
 

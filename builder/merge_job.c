@@ -35,6 +35,7 @@
 #include "formats/elf_btf.h"
 #include "formats/file.h"
 #include "formats/kimage.h"
+#include "formats/sha256.h"
 #include "formats/mem.h"
 #include "merge/renumber.h"
 
@@ -65,8 +66,9 @@ struct btfar_merge {
 	size_t mod_cnt, mod_cap;
 	struct btfar_module_info *infos;
 
-	void *out;	 /* result blob (may be split_raw) */
-	void *split_raw; /* the final split BTF */
+	void *out;	     /* result blob (may be split_raw) */
+	void *split_raw;     /* the final split BTF */
+	char out_sha256[65]; /* of out */
 	size_t out_sz;
 	struct btfar_merge_stats stats;
 	struct collisions coll;
@@ -798,6 +800,43 @@ static int compat_blob(const void *data, size_t size,
 }
 
 /* Rewrites m->out for the compat level. */
+/* The second emit thread: output blob, compat rewrite, its SHA-256. */
+struct finisher {
+	struct btfar_merge *m;
+	const void *split; /* the final split BTF, read-only here */
+	size_t split_sz;
+	int err;
+};
+
+static int emit_compat(struct btfar_merge *m);
+
+static void *finish_output(void *arg)
+{
+	struct finisher *f = arg;
+	struct btfar_merge *m = f->m;
+
+	if (m->opts.split) {
+		m->out = (void *)f->split; /* the split blob itself */
+		m->out_sz = f->split_sz;
+	} else {
+		m->out = btf_raw__join_bytes(&m->base, f->split, f->split_sz,
+					     &m->out_sz);
+		if (!m->out) {
+			f->err = -errno;
+			set_err(m, "cannot build the self-contained blob: %s",
+				strerror(errno));
+			return NULL;
+		}
+	}
+	if (m->opts.compat) {
+		f->err = emit_compat(m);
+		if (f->err)
+			return NULL;
+	}
+	sha256_hex(m->out, m->out_sz, m->out_sha256);
+	return NULL;
+}
+
 static int emit_compat(struct btfar_merge *m)
 {
 	struct btf_compat_stats st;
@@ -869,6 +908,9 @@ int btfar_merge__run(struct btfar_merge *m)
 	void *split_raw = NULL;
 	size_t split_sz = 0;
 	uint64_t split_type_cnt = 0;
+	struct finisher fin = {0};
+	pthread_t fin_tid;
+	bool fin_started = false;
 	struct diag d = {""};
 	double t0, t1;
 	int err;
@@ -997,7 +1039,8 @@ int btfar_merge__run(struct btfar_merge *m)
 	t1 = now();
 	m->stats.t_dedup = t1 - t0;
 
-	/* emit, with one more validation of what is handed out */
+	/* emit: the output is built and hashed on a second thread while
+	 * this one validates what is handed out and finds collisions */
 	progress(m, "write", 0, 1);
 	t0 = now();
 	if ((uint64_t)btf_raw__type_cnt(&m->base) - 1 + split_type_cnt >
@@ -1017,6 +1060,11 @@ int btfar_merge__run(struct btfar_merge *m)
 					   "--exclude)");
 		goto out;
 	}
+	fin = (struct finisher){
+		.m = m, .split = split_raw, .split_sz = split_sz};
+	fin_started = !pthread_create(&fin_tid, NULL, finish_output, &fin);
+	if (!fin_started)
+		finish_output(&fin);
 	err = btf_raw__parse(&split, split_raw, split_sz, &m->base, &d);
 	if (err) {
 		set_err(m, "internal error: merged BTF does not validate: %s",
@@ -1070,30 +1118,28 @@ int btfar_merge__run(struct btfar_merge *m)
 		free(m->mods[i].btf);
 		m->mods[i].btf = NULL;
 	}
+	if (fin_started)
+		pthread_join(fin_tid, NULL);
+	fin_started = false;
+	if (fin.err) {
+		err = fin.err;
+		goto out;
+	}
 	/* collision names point into the split blob: it stays */
 	m->split_raw = split_raw;
 	split_raw = NULL;
-	if (m->opts.split) {
-		m->out = m->split_raw;
-		m->out_sz = split_sz;
-	} else {
-		m->out = btf_raw__join(&m->base, &split, &m->out_sz);
-		if (!m->out) {
-			err = -errno;
-			set_err(m, "cannot build the self-contained blob: %s",
-				strerror(errno));
-			goto out;
-		}
-	}
-	if (m->opts.compat) {
-		err = emit_compat(m);
-		if (err)
-			goto out;
-	}
 	t1 = now();
 	m->stats.t_emit = t1 - t0;
 	err = (int)m->stats.modules_skipped;
 out:
+	if (fin_started)
+		pthread_join(fin_tid, NULL);
+	if (err < 0 && m->out && m->out != split_raw) {
+		free(m->out);
+		m->out = NULL;
+	} else if (err < 0 && m->out == split_raw) {
+		m->out = NULL;
+	}
 	btf_raw__release(&split);
 	free(split_raw);
 	free(merged);
@@ -1150,6 +1196,11 @@ const struct btfar_collision *
 btfar_merge__collision(const struct btfar_merge *m, size_t idx)
 {
 	return idx < m->coll.cnt ? &m->coll.items[idx] : NULL;
+}
+
+const char *job_merge_sha256(const struct btfar_merge *m)
+{
+	return m->out ? m->out_sha256 : "";
 }
 
 const void *job_merge_base(const struct btfar_merge *m, size_t *size)

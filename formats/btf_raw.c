@@ -1537,3 +1537,16 @@ void *btf_raw__join(const struct btf_raw *base, const struct btf_raw *split,
 	*size = sizeof(hdr) + types_len + str_len;
 	return buf;
 }
+
+void *btf_raw__join_bytes(const struct btf_raw *base, const void *split,
+			  size_t split_sz, size_t *size)
+{
+	struct btf_raw tmp = {0};
+
+	if (check_hdr(&tmp, split, split_sz, NULL)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	tmp.base = base;
+	return btf_raw__join(base, &tmp, size);
+}

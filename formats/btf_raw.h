@@ -101,5 +101,9 @@ void *btf_raw__write(const void *types, uint32_t types_len, const void *strs,
  */
 void *btf_raw__join(const struct btf_raw *base, const struct btf_raw *split,
 		    size_t *size);
+/* The same from split's raw bytes, whose header is checked (not its
+ * records: for blobs this program made). */
+void *btf_raw__join_bytes(const struct btf_raw *base, const void *split,
+			  size_t split_sz, size_t *size);
 
 #endif /* BTFAR_FORMATS_BTF_RAW_H */
