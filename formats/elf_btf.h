@@ -14,12 +14,13 @@
 #include "diag.h"
 
 struct elf_btf {
-	const void *btf; /* .BTF contents, points into the image; NULL if none */
+	const void
+		*btf; /* .BTF contents, points into the image; NULL if none */
 	size_t btf_sz;
 	const void *btf_base; /* .BTF.base (distilled base), NULL if none */
 	size_t btf_base_sz;
-	char name[64];	     /* .modinfo name=, "" if none */
-	char vermagic[256];  /* .modinfo vermagic=, "" if none */
+	char name[64];	      /* .modinfo name=, "" if none */
+	char vermagic[256];   /* .modinfo vermagic=, "" if none */
 	uint8_t build_id[64]; /* .note.gnu.build-id descriptor */
 	size_t build_id_sz;   /* 0 if none */
 	int elf_class;	      /* ELFCLASS32 or ELFCLASS64 */

@@ -74,8 +74,8 @@ static int check_btf(const char *path)
 		goto out;
 	}
 	ptr = btf__type_by_id(btf, m->type);
-	target = ptr && btf_is_ptr(ptr) ? btf__type_by_id(btf, ptr->type)
-					: NULL;
+	target =
+		ptr && btf_is_ptr(ptr) ? btf__type_by_id(btf, ptr->type) : NULL;
 	if (!target || !btf_is_struct(target) ||
 	    strcmp(btf__name_by_offset(btf, target->name_off), "pci_dev")) {
 		fail("%s: STRUCT i40e_pf [%d]: pdev is not a pointer to "

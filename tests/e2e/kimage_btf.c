@@ -28,7 +28,7 @@
 int main(int argc, char **argv)
 {
 	struct kimage k;
-	struct diag d = { { 0 } };
+	struct diag d = {{0}};
 	struct stat st;
 	struct btf *btf;
 	void *data;
@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 	}
 	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (data == MAP_FAILED) {
-		fprintf(stderr, "kimage_btf: mmap %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "kimage_btf: mmap %s: %s\n", argv[1],
+			strerror(errno));
 		return 1;
 	}
 	memset(&k, 0, sizeof(k));
@@ -62,12 +63,15 @@ int main(int argc, char **argv)
 
 	btf = btf__new(k.btf, (__u32)k.btf_sz);
 	if (!btf) {
-		fprintf(stderr, "kimage_btf: libbpf cannot parse the BTF found (%d)\n", -errno);
+		fprintf(stderr,
+			"kimage_btf: libbpf cannot parse the BTF found (%d)\n",
+			-errno);
 		return 1;
 	}
 	f = fopen(argv[2], "wb");
 	if (!f || fwrite(k.btf, 1, k.btf_sz, f) != k.btf_sz || fclose(f) != 0) {
-		fprintf(stderr, "kimage_btf: cannot write %s: %s\n", argv[2], strerror(errno));
+		fprintf(stderr, "kimage_btf: cannot write %s: %s\n", argv[2],
+			strerror(errno));
 		return 1;
 	}
 	printf("source='%s' compression='%s' arch=%s release=%s btf_bytes=%zu "
