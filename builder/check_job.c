@@ -60,8 +60,8 @@ static void check_one(size_t i, void *ctx)
 	err = job_read_module(cm->path, c->base_elf, 1ull << 30, 1000, &jm,
 			      &read, &d);
 	if (err) {
-		snprintf(cm->evidence, sizeof(cm->evidence), "unreadable: %s",
-			 d.msg);
+		snprintf(cm->evidence, sizeof(cm->evidence),
+			 "unreadable: %.900s", d.msg);
 		goto out;
 	}
 	snprintf(cm->name, sizeof(cm->name), "%s", jm.name);
@@ -85,7 +85,7 @@ static void check_one(size_t i, void *ctx)
 	err = btf_raw__parse(&raw, jm.btf, jm.btf_sz, c->base, &d);
 	if (err) {
 		snprintf(cm->evidence, sizeof(cm->evidence),
-			 "structure: .BTF: %s", d.msg);
+			 "structure: .BTF: %.900s", d.msg);
 		goto out;
 	}
 	cm->ok = true;

@@ -293,7 +293,7 @@ static int scan_btf(const uint8_t *img, size_t sz, struct kimage *out,
 		if (btf_raw__parse(&raw, copy, n, NULL, &pd)) {
 			if (!first_err[0]) {
 				first_bad = (uint64_t)(p - img);
-				snprintf(first_err, sizeof(first_err), "%s",
+				snprintf(first_err, sizeof(first_err), "%.200s",
 					 pd.msg);
 			}
 			free(copy);
