@@ -30,6 +30,9 @@ struct job_module {
 	size_t btf_sz;
 	char name[64];	    /* .modinfo name=, "" if none */
 	char vermagic[256]; /* .modinfo vermagic=, "" if none */
+	/* .BTF.base (distilled base), in btf's allocation; NULL if none */
+	const void *btf_base;
+	size_t btf_base_sz;
 };
 
 /*
@@ -67,6 +70,17 @@ int job_compat_blob(const void *data, size_t size, const char *version,
 const char *job_merge_sha256(const struct btfar_merge *m);
 /* The base's BTF bytes, NULL before the base is set. */
 const void *job_merge_base(const struct btfar_merge *m, size_t *size);
+
+/*
+ * A module with a distilled base (jm->btf_base): its .BTF parsed on it and
+ * relocated onto base (merge/distill); jm->btf then holds split BTF on base
+ * and jm->btf_base is NULL. *index, base's index, is made on first use
+ * under lock. Returns 0 or -errno with d saying why.
+ */
+struct rebase_map;
+int job_relocate_distilled(struct rebase_map **index, pthread_mutex_t *lock,
+			   const struct btf_raw *base, struct job_module *jm,
+			   struct diag *d);
 
 /* The path ends in .ko, .ko.xz, .ko.zst or .ko.gz. */
 bool job_is_module_path(const char *path);

@@ -37,6 +37,7 @@
 #include "formats/kimage.h"
 #include "formats/sha256.h"
 #include "formats/mem.h"
+#include "merge/rebase.h"
 #include "merge/renumber.h"
 
 struct module {
@@ -76,6 +77,7 @@ struct btfar_merge {
 	atomic_size_t done; /* modules read, for progress */
 	atomic_uint_fast64_t bytes_in;
 	pthread_mutex_t lock; /* serializes log and progress callbacks */
+	struct rebase_map *dist_index; /* the base's, for .BTF.base modules */
 	char err[DIAG_MAX];
 };
 
@@ -182,6 +184,7 @@ void btfar_merge__free(struct btfar_merge *m)
 		module_release(&m->mods[i]);
 	free(m->mods);
 	free(m->infos);
+	rebase_map__free(m->dist_index);
 	btf_raw__release(&m->base);
 	free(m->base_file);
 	free(m->base_path);
@@ -429,9 +432,9 @@ int job_extract_module(const void *file, size_t file_sz,
 				   .max_ratio = max_ratio};
 	void *image = NULL;
 	const void *img = file, *src;
-	size_t image_sz = 0, img_sz = file_sz, src_sz;
+	size_t image_sz = 0, img_sz = file_sz, src_sz, base_sz;
 	enum decomp_kind kind;
-	struct elf_btf elf;
+	struct elf_btf elf = {0};
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -472,7 +475,9 @@ int job_extract_module(const void *file, size_t file_sz,
 		err = -EINVAL;
 		goto out;
 	}
-	out->btf = malloc(src_sz ? src_sz : 1);
+	/* a .BTF.base follows .BTF in the same (aligned) allocation */
+	base_sz = src == elf.btf && elf.btf_base ? elf.btf_base_sz : 0;
+	out->btf = malloc(((src_sz + 7) & ~(size_t)7) + base_sz + 1);
 	if (!out->btf) {
 		diag_set(d, "out of memory");
 		err = -ENOMEM;
@@ -480,6 +485,11 @@ int job_extract_module(const void *file, size_t file_sz,
 	}
 	memcpy(out->btf, src, src_sz);
 	out->btf_sz = src_sz;
+	if (base_sz) {
+		out->btf_base = (char *)out->btf + ((src_sz + 7) & ~(size_t)7);
+		memcpy((void *)out->btf_base, elf.btf_base, base_sz);
+		out->btf_base_sz = base_sz;
+	}
 	err = 0;
 out:
 	free(image);
@@ -510,7 +520,7 @@ static void read_one(size_t i, void *ctx)
 {
 	struct btfar_merge *m = ctx;
 	struct module *mod = &m->mods[i];
-	struct job_module jm;
+	struct job_module jm = {0};
 	struct diag d = {""};
 	int err = 0;
 
@@ -534,6 +544,13 @@ static void read_one(size_t i, void *ctx)
 	} else if (mod->reason) {
 		mlog(m, BTFAR_LOG_WARN, "skipped %s", mod->reason);
 		goto done;
+	}
+	if (!err && jm.btf_base) {
+		/* distilled base: relocated onto the merge's base first */
+		err = job_relocate_distilled(&m->dist_index, &m->lock, &m->base,
+					     &jm, &d);
+		mod->btf = jm.btf;
+		mod->btf_sz = jm.btf_sz;
 	}
 	if (!err) {
 		err = btf_raw__parse(&mod->raw, mod->btf, mod->btf_sz, &m->base,

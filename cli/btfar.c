@@ -93,6 +93,7 @@ static void usage_main(FILE *f)
 		"  check    does each module's BTF fit a base (base mismatch)\n"
 		"  rebase   rewrite modules' split BTF from one base onto "
 		"another\n"
+		"  distill  write a distilled base (.BTF.base) for modules\n"
 		"  version  print the version\n"
 		"\n"
 		"btfar COMMAND --help shows the options of a command.\n");
@@ -720,6 +721,96 @@ static int cmd_rebase(int argc, char **argv)
 	}
 	fprintf(stderr, "rebase: %u modules: %u rebased, %u refused\n",
 		st.modules, st.rebased, st.refused);
+	return err ? EXIT_SKIPS : EXIT_DONE;
+}
+
+static void usage_distill(FILE *f)
+{
+	fprintf(f,
+		"usage: btfar distill --base VMLINUX -o OUTDIR [-j N] "
+		"MODULE|DIR...\n"
+		"\n"
+		"Writes, for each module encoded on VMLINUX (vmlinux ELF, "
+		"kernel image or\n"
+		"raw BTF), a distilled base and split BTF on it, as Linux "
+		"6.11+ modules\n"
+		"carry them in .BTF.base and .BTF: OUTDIR/NAME.btf.base (the "
+		"named base\n"
+		"types the module refers to, minimal) and OUTDIR/NAME.btf. "
+		"Put them into a\n"
+		"module with objcopy --update-section .BTF=NAME.btf "
+		"--add-section\n"
+		".BTF.base=NAME.btf.base. btfar merge relocates such modules "
+		"onto its base.\n"
+		"\n"
+		"exit: 0 all distilled, 3 some refused, 1 failed, 2 usage\n");
+}
+
+static void on_distill(const struct btfar_distill_result *r, void *ctx)
+{
+	bool quiet = *(bool *)ctx;
+
+	if (r->distilled && !quiet)
+		printf("DISTILLED  %s -> %s %s\n", r->path, r->output,
+		       r->output_base);
+	else if (!r->distilled)
+		printf("REFUSED  %s: %s\n", r->path, r->reason);
+}
+
+static int cmd_distill(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"base", required_argument, NULL, 'b'},
+		{"output", required_argument, NULL, 'o'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *base = NULL, *outdir = NULL;
+	struct btfar_distill_stats st;
+	char err_buf[1024] = "";
+	bool quiet = false;
+	int c, err, jobs = 0;
+
+	while ((c = getopt_long(argc, argv, "b:o:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			base = optarg;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'j':
+			if (parse_jobs(optarg, &jobs))
+				return EXIT_USAGE;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage_distill(stdout);
+			return EXIT_DONE;
+		default:
+			usage_distill(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!base || !outdir || optind >= argc) {
+		fprintf(stderr, "btfar distill: --base, -o and modules are "
+				"required\n");
+		usage_distill(stderr);
+		return EXIT_USAGE;
+	}
+	err = btfar_distill(base, (const char *const *)argv + optind,
+			    (size_t)(argc - optind), outdir, jobs, on_distill,
+			    &quiet, &st, err_buf, sizeof(err_buf));
+	if (err < 0) {
+		fprintf(stderr, "btfar: error: %s\n", err_buf);
+		return EXIT_FAILED;
+	}
+	fprintf(stderr, "distill: %u modules: %u distilled, %u refused\n",
+		st.modules, st.distilled, st.refused);
 	return err ? EXIT_SKIPS : EXIT_DONE;
 }
 
@@ -1564,6 +1655,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "rebase"))
 		return cmd_rebase(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "distill"))
+		return cmd_distill(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("btfar %s\n", btfar_version());
 		return EXIT_DONE;

@@ -56,6 +56,7 @@ struct rebase_map {
 	uint64_t *akeys;    /* new base anonymous types: hash -> id (open) */
 	uint32_t *aids;
 	size_t amask;
+	bool borrowed; /* made by rebase_map__derive: the index is another's */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -390,7 +391,7 @@ struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
 				   const struct btf_raw *new_base)
 {
 	struct rebase_map *m = calloc(1, sizeof(*m));
-	uint32_t ocnt = btf_raw__type_cnt(old_base);
+	uint32_t ocnt = old_base ? btf_raw__type_cnt(old_base) : 1;
 	uint32_t ncnt = btf_raw__type_cnt(new_base), id;
 	size_t cap = 1024;
 
@@ -448,11 +449,67 @@ void rebase_map__free(struct rebase_map *m)
 		return;
 	free(m->map);
 	free(m->state);
+	if (m->borrowed) {
+		free(m);
+		return;
+	}
 	free(m->named);
 	free(m->akeys);
 	free(m->aids);
 	strset__release(&m->strs);
 	free(m);
+}
+
+size_t rebase_map__named(const struct rebase_map *m, uint32_t kind,
+			 const char *name, size_t *first)
+{
+	struct named key = {name, kind_class(kind), 0};
+	size_t lo = 0, hi = m->named_cnt, n = 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cmp_named(&m->named[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	while (lo + n < m->named_cnt && m->named[lo + n].kind == key.kind &&
+	       !strcmp(m->named[lo + n].name, name))
+		n++;
+	return n;
+}
+
+uint32_t rebase_map__named_id(const struct rebase_map *m, size_t i)
+{
+	return i < m->named_cnt ? m->named[i].id : 0;
+}
+
+struct rebase_map *rebase_map__derive(const struct rebase_map *index,
+				      const struct btf_raw *old_base,
+				      const uint32_t *map)
+{
+	struct rebase_map *m = malloc(sizeof(*m));
+	uint32_t ocnt = btf_raw__type_cnt(old_base);
+
+	if (!m)
+		return NULL;
+	*m = *index;
+	m->borrowed = true;
+	m->ob = old_base;
+	m->map = malloc(ocnt * sizeof(*m->map));
+	m->state = malloc(ocnt);
+	if (!m->map || !m->state) {
+		free(m->map);
+		free(m->state);
+		free(m);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(m->map, map, ocnt * sizeof(*m->map));
+	memset(m->state, MAP_DONE, ocnt);
+	return m;
 }
 
 struct rewrite {

@@ -271,6 +271,37 @@ BTFAR_API int btfar_rebase(const char *old_base, const char *new_base,
 			   char *err, size_t err_sz);
 
 /*
+ * Distill: modules encoded on a base written as a distilled base (what
+ * Linux 6.11+ modules carry in .BTF.base) and split BTF on it, as raw BTF
+ * OUTDIR/NAME.btf.base and OUTDIR/NAME.btf (put them into a module with
+ * objcopy --update-section .BTF=... --add-section .BTF.base=...). Modules
+ * with a .BTF.base are relocated onto the base by merge (docs: README).
+ */
+struct btfar_distill_result {
+	const char *path;
+	const char *name;
+	bool distilled;
+	const char *output;	 /* NAME.btf written, NULL if refused */
+	const char *output_base; /* NAME.btf.base written, NULL if refused */
+	const char *reason;	 /* why refused, NULL if distilled */
+};
+
+struct btfar_distill_stats {
+	uint32_t modules, distilled, refused;
+};
+
+typedef void (*btfar_distill_fn)(const struct btfar_distill_result *r,
+				 void *ctx);
+
+/* Returns 0 if every module was distilled, 1 if any was refused, or
+ * -errno. Base: vmlinux ELF, kernel image or raw BTF. */
+BTFAR_API int btfar_distill(const char *base, const char *const *inputs,
+			    size_t input_cnt, const char *outdir, int jobs,
+			    btfar_distill_fn fn, void *ctx,
+			    struct btfar_distill_stats *stats, char *err,
+			    size_t err_sz);
+
+/*
  * Build: kernel packages (.deb, .rpm, .pkg.tar.*, tar.*, cpio, or
  * directories) read in one pass, in memory, into one self-contained blob
  * per kernel release found in them.
