@@ -1160,6 +1160,8 @@ static int write_full(int fd, const void *data, size_t size, uint64_t off)
 				continue;
 			return -errno;
 		}
+		if (w == 0)
+			return -EIO;
 		p += w;
 		size -= (size_t)w;
 		off += (uint64_t)w;
@@ -1193,7 +1195,7 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	void *dict_data = NULL;
 	size_t dict_len = 0, i, k, total, fresh = 0;
 	uint64_t base, idx_off;
-	uint8_t hdr[BTFA_HDR_SIZE];
+	uint8_t hdr[BTFA_HDR_SIZE], old_hdr[BTFA_HDR_SIZE];
 	struct wentry *v = NULL;
 	int fd, err;
 
@@ -1335,11 +1337,25 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 		goto out;
 	}
 	phase(o, "commit");
+	if (pread(fd, old_hdr, sizeof(old_hdr), 0) !=
+	    (ssize_t)sizeof(old_hdr)) {
+		err = errno ? -errno : -EIO;
+		diag_set(d, "header: cannot read it back: %s", strerror(-err));
+		goto out;
+	}
 	err = write_full(fd, hdr, sizeof(hdr), 0);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (err) {
-		diag_set(d, "header: %s", strerror(-err));
+		/* a write that failed part way may have torn the header: put
+		 * the old one back, so the archive reads as before the add */
+		int undo = write_full(fd, old_hdr, sizeof(old_hdr), 0);
+
+		if (!undo && fsync(fd) < 0)
+			undo = -errno;
+		diag_set(d, "header: %s%s", strerror(-err),
+			 undo ? "; the old header could not be restored either"
+			      : "; the archive is as it was");
 		goto out;
 	}
 	if (added)
