@@ -29,6 +29,7 @@
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
 #include "formats/file.h"
+#include "formats/hex.h"
 #include "formats/mem.h"
 #include "formats/sha256.h"
 
@@ -51,38 +52,6 @@ static void errf(char *err, size_t err_sz, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, err_sz, fmt, ap);
 	va_end(ap);
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-	size_t i;
-
-	if (strlen(s) != 2 * n)
-		return -EINVAL;
-	for (i = 0; i < 2 * n; i++) {
-		int c = s[i], v;
-
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -EINVAL;
-		out[i / 2] = (uint8_t)(i & 1 ? out[i / 2] << 4 | v : v);
-	}
-	return 0;
 }
 
 /* --- reading an archive ------------------------------------------------ */
@@ -127,8 +96,8 @@ struct btfar_archive *btfar_archive__open(const char *path,
 		o->flavour = s->flavour;
 		o->build_id = s->build_id;
 		o->source = s->source;
-		hex(s->base_sha256, 32, o->base_sha256);
-		hex(s->blob_sha256, 32, o->blob_sha256);
+		hex_encode(s->base_sha256, 32, o->base_sha256);
+		hex_encode(s->blob_sha256, 32, o->blob_sha256);
 		o->frame_off = s->frame_off;
 		o->frame_size = s->frame_size;
 		o->blob_size = s->blob_size;
@@ -518,7 +487,7 @@ static int read_meta_pair(struct inset *s, const char *meta_path,
 		} else if (!strcmp(line, "source")) {
 			strs[6] = val;
 		} else if (!strcmp(line, "base_sha256")) {
-			if (unhex(val, ib->b.e.base_sha256, 32)) {
+			if (hex_decode(val, ib->b.e.base_sha256, 32)) {
 				errf(s->err, s->err_sz,
 				     "%s: line %zu: base_sha256 is not 64 hex "
 				     "digits",

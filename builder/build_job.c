@@ -34,6 +34,7 @@
 #include "builder/workq.h"
 #include "formats/btf_compat.h"
 #include "formats/file.h"
+#include "formats/hex.h"
 #include "formats/kimage.h"
 #include "formats/mem.h"
 #include "formats/pkg.h"
@@ -418,18 +419,6 @@ static int image_rank(const struct member *mb)
 	return mb->img.source == KIMAGE_ELF ? 0 : 1;
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static char *xstrdup(const char *s)
 {
 	return strdup(s ? s : "");
@@ -486,7 +475,8 @@ static int build_release(struct btfar_build *b, struct release *r,
 		r->image_source = xstrdup(kimage_source_str(img->img.source));
 		r->compression = xstrdup(img->img.compression);
 		r->arch = xstrdup(img->img.arch);
-		hex(img->img.build_id, img->img.build_id_sz, r->build_id);
+		hex_encode(img->img.build_id, img->img.build_id_sz,
+			   r->build_id);
 	} else {
 		r->image_path = xstrdup("");
 		r->image_source = xstrdup("");

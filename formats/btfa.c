@@ -32,6 +32,8 @@
 
 #include "btf_compat.h"
 #include "btfa.h"
+
+#include "hex.h"
 #include "file.h"
 #include "mem.h"
 #include "sha256.h"
@@ -87,18 +89,6 @@ static int pread_full(int fd, void *buf, size_t size, uint64_t off)
 		off += (uint64_t)n;
 	}
 	return 0;
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* An entry's compat: 0 (not rewritten) or a level of btf_compat.h. */
@@ -646,8 +636,8 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 	sha256_update(&sh, out, n);
 	sha256_final(&sh, sum);
 	if (memcmp(sum, e->blob_sha256, 32)) {
-		hex(sum, 32, got);
-		hex(e->blob_sha256, 32, want);
+		hex_encode(sum, 32, got);
+		hex_encode(e->blob_sha256, 32, want);
 		diag_set(d, "blob: SHA-256 %s, index says %s", got, want);
 		goto out;
 	}

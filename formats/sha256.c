@@ -2,6 +2,8 @@
 /* SHA-256 as specified in FIPS 180-4, section 6.2. */
 #include "sha256.h"
 
+#include "hex.h"
+
 #include <string.h>
 
 static const uint32_t k[64] = {
@@ -130,17 +132,11 @@ void sha256_final(struct sha256 *s, uint8_t out[32])
 
 void sha256_hex(const void *data, size_t size, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	struct sha256 s;
 	uint8_t d[32];
-	int i;
 
 	sha256_init(&s);
 	sha256_update(&s, data, size);
 	sha256_final(&s, d);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = '\0';
+	hex_encode(d, sizeof(d), out);
 }
