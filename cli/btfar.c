@@ -24,6 +24,7 @@ struct term {
 	bool tty;	/* stderr is a terminal: show progress */
 	bool bar_shown; /* a progress line is on screen */
 	double last;	/* time of the last progress update */
+	double start;	/* time of the first one, for the rate */
 	int verbose;
 };
 
@@ -57,17 +58,25 @@ static void on_log(enum btfar_log_level level, const char *msg, void *ctx)
 
 static void on_progress(const struct btfar_progress *p, void *ctx)
 {
-	double t = now();
+	double t = now(), elapsed;
 
 	(void)ctx;
 	if (!term.tty || (t - term.last < 0.1 && p->done != p->total))
 		return;
+	if (!term.start)
+		term.start = t;
 	term.last = t;
+	elapsed = t - term.start;
 	if (p->total > 1)
-		fprintf(stderr, "\r\033[K%-6s %zu/%zu modules  %.1f MB read",
-			p->phase, p->done, p->total, p->bytes_in / 1e6);
+		fprintf(stderr, "\r\033[K%-6s %zu/%zu modules", p->phase,
+			p->done, p->total);
+	else if (p->done)
+		fprintf(stderr, "\r\033[K%-6s %zu modules", p->phase, p->done);
 	else
 		fprintf(stderr, "\r\033[K%-6s ...", p->phase);
+	if (p->bytes_in)
+		fprintf(stderr, "  %.1f MB read, %.1f MB/s", p->bytes_in / 1e6,
+			elapsed > 0.05 ? p->bytes_in / 1e6 / elapsed : 0.0);
 	term.bar_shown = true;
 }
 
