@@ -441,6 +441,8 @@ static int build_release(struct btfar_build *b, struct release *r,
 		.progress = b->opts.progress,
 		.progress_ctx = b->opts.progress_ctx,
 		.compat = b->opts.compat,
+		/* build does not report collisions: spare the time */
+		.no_collisions = true,
 	};
 	const struct member *img = NULL;
 	size_t i, mods = 0;

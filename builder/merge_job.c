@@ -1122,9 +1122,14 @@ int btfar_merge__run(struct btfar_merge *m)
 			info->final_types = mod->final_types;
 		}
 	}
-	err = collisions__find(
-		&m->coll, &m->base, &split, merged, merged_names, merged_cnt,
-		dr.id_map ? (const uint32_t *const *)rr.id_maps : NULL, &d);
+	err = m->opts.no_collisions
+		      ? 0
+		      : collisions__find(
+				&m->coll, &m->base, &split, merged,
+				merged_names, merged_cnt,
+				dr.id_map ? (const uint32_t *const *)rr.id_maps
+					  : NULL,
+				&d);
 	if (err) {
 		set_err(m, "collisions: %s", d.msg);
 		goto out;

@@ -90,6 +90,9 @@ struct btfar_merge_opts {
 	 * kinds newer than it are rewritten into older ones, type ids kept
 	 * (docs/COMPAT.md); NULL: none. Self-contained output only. */
 	const char *compat;
+	/* skip the collision report (btfar_merge__collision_cnt() is then
+	 * 0): for callers that do not show it */
+	bool no_collisions;
 };
 
 struct btfar_merge;
