@@ -278,16 +278,15 @@ static bool refs_eq(const struct refine *r, uint32_t a, uint32_t b)
 }
 
 /*
- * Groups types by key[] into classes (cls[i] = first index of the class).
- * With check_refs, two types share a class only if they had the same class
- * before (old[]) and their references are in the same classes; otherwise
- * only local shapes are compared. Returns the number of classes.
+ * Groups types by key[] (their colors) into classes: cls[i] = the first
+ * index of its class. Equal keys share a class only when the local shapes
+ * are equal too, so a hash collision never merges two types; the
+ * refinement then splits what the references tell apart.
  */
-static uint32_t group(struct refine *r, const uint64_t *key,
-		      const uint32_t *old, uint32_t *out)
+static void group(struct refine *r, const uint64_t *key, uint32_t *out)
 {
 	size_t mask = r->slot_cnt - 1;
-	uint32_t i, classes = 0;
+	uint32_t i;
 
 	memset(r->slots, 0, r->slot_cnt * sizeof(*r->slots));
 	for (i = 0; i < r->n; i++) {
@@ -301,20 +300,17 @@ static uint32_t group(struct refine *r, const uint64_t *key,
 				r->slots[s] = i + 1;
 				r->slot_keys[s] = h;
 				out[i] = i;
-				classes++;
 				break;
 			}
 			j--;
 			if (r->slot_keys[s] != h)
 				continue;
-			if (old ? old[i] == old[j] && refs_eq(r, i, j)
-				: local_eq(r->recs[i], r->recs[j])) {
+			if (local_eq(r->recs[i], r->recs[j])) {
 				out[i] = j;
 				break;
 			}
 		}
 	}
-	return classes;
 }
 
 /*
@@ -470,7 +466,7 @@ static int partition(struct refine *r)
 	for (i = 0; i < r->n; i++)
 		r->c0[i] = local_hash(r->recs[i], i);
 	color_rounds(r);
-	group(r, r->cur, NULL, r->cls);
+	group(r, r->cur, r->cls);
 	return refine_classes(r);
 }
 
