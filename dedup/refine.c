@@ -8,6 +8,13 @@
  * be the same base id. The coarsest such partition is what is computed.
  *
  * Algorithm summary:
+ * 0. Declarations first: a FWD stands for the first struct (or union) of
+ *    its name, the base's if there is one; an ENUM without enumerators for
+ *    the first enum of its name and size. References to declarations (in
+ *    the split part, or in the base when only the split part defines the
+ *    name, including base pointer/modifier chains ending in one) are
+ *    redirected there, as libbpf resolves FWD against STRUCT when it
+ *    compares two graphs (it too keeps the first candidate).
  * 1. Local hash C0 of every split type (string offsets are canonical: the
  *    merge interned every string once, base strings at their base offsets).
  *    VAR and DATASEC are never merged (as libbpf): their C0 is unique.
@@ -21,12 +28,6 @@
  *    looked at again, until nothing moves. The result is stable, so every
  *    merged pair is truly equivalent whatever the hashes did; it is the
  *    coarsest stable partition below step 2's, hence the bisimulation.
- * 0. Declarations first: a FWD stands for the first struct (or union) of
- *    its name, the base's if there is one; an ENUM without enumerators for
- *    the first enum of its name and size. References to declarations (in
- *    the split part, or in the base when only the split part defines the
- *    name) are redirected there, as libbpf resolves FWD against STRUCT when it
- *    compares two graphs (it too keeps the first candidate).
  * 4. Emit the first type of every class, in id order; every reference is
  *    rewritten to its class's representative; only the strings still
  *    referenced are kept, in order of first use.
