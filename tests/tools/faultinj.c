@@ -21,7 +21,8 @@
  *   FI_ERR=WHAT      ENOSPC or EIO (the call fails with that errno, moving
  *                    nothing), SHORT (the call moves at most FI_SHORT
  *                    bytes, default half of what was asked, at least 1;
- *                    a call asking for no more is left alone), KILL (SIGKILL, before the call moves anything)
+ *                    a call asking for no more is left alone), KILL (SIGKILL,
+ * before the call moves anything)
  *
  * Every hit is told on stderr as "faultinj: OP #N on PATH: WHAT", so that
  * a test can check that the fault it asked for did happen.
@@ -51,8 +52,8 @@ static struct {
 	enum what what;
 } cfg;
 
-static atomic_ullong calls;   /* counted calls so far */
-static atomic_ullong moved;   /* bytes moved by counted calls (FI_AFTER) */
+static atomic_ullong calls; /* counted calls so far */
+static atomic_ullong moved; /* bytes moved by counted calls (FI_AFTER) */
 static atomic_int cfg_lock;
 
 static ssize_t (*real_write)(int, const void *, size_t);
@@ -117,17 +118,17 @@ static void setup(void)
 	}
 	cfg.shortlen = (v = getenv("FI_SHORT")) ? strtoull(v, NULL, 0) : 0;
 	v = getenv("FI_ERR");
-	cfg.what = !v			 ? W_NONE
+	cfg.what = !v			  ? W_NONE
 		   : !strcmp(v, "ENOSPC") ? W_ENOSPC
-		   : !strcmp(v, "EIO")	 ? W_EIO
-		   : !strcmp(v, "SHORT")	 ? W_SHORT
-		   : !strcmp(v, "KILL")	 ? W_KILL
-					 : W_NONE;
+		   : !strcmp(v, "EIO")	  ? W_EIO
+		   : !strcmp(v, "SHORT")  ? W_SHORT
+		   : !strcmp(v, "KILL")	  ? W_KILL
+					  : W_NONE;
 	if (v && cfg.what == W_NONE)
 		say("faultinj: unknown FI_ERR, nothing injected\n");
 	__atomic_store_n(&cfg.init,
 			 cfg.prefix && *cfg.prefix && cfg.what != W_NONE ? 1
-									  : -1,
+									 : -1,
 			 __ATOMIC_RELEASE);
 }
 
@@ -161,8 +162,9 @@ static void tell(const char *opname, unsigned long long n, const char *path,
 	char msg[4200];
 
 	if (len != (size_t)-1)
-		snprintf(msg, sizeof(msg), "faultinj: %s #%llu on %s: %s (%zu bytes)\n",
-			 opname, n, path, what, len);
+		snprintf(msg, sizeof(msg),
+			 "faultinj: %s #%llu on %s: %s (%zu bytes)\n", opname,
+			 n, path, what, len);
 	else
 		snprintf(msg, sizeof(msg), "faultinj: %s #%llu on %s: %s\n",
 			 opname, n, path, what);
@@ -182,7 +184,8 @@ static ssize_t decide(enum op op, const char *opname, int fd, size_t len)
 	int hit;
 
 	setup();
-	if (cfg.init != 1 || !(cfg.ops & op) || !watched(fd, path, sizeof(path)))
+	if (cfg.init != 1 || !(cfg.ops & op) ||
+	    !watched(fd, path, sizeof(path)))
 		return (ssize_t)len;
 	n = atomic_fetch_add(&calls, 1) + 1;
 	if (cfg.has_after) {
@@ -195,7 +198,8 @@ static ssize_t decide(enum op op, const char *opname, int fd, size_t len)
 			/* crosses the mark: what is left, then stop */
 			allow = (size_t)(cfg.after - before);
 			if (cfg.what == W_KILL && allow) {
-				tell(opname, n, path, "short, KILL next", allow);
+				tell(opname, n, path, "short, KILL next",
+				     allow);
 				return (ssize_t)allow;
 			}
 			if (allow) {

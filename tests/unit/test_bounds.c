@@ -35,7 +35,7 @@
 #define SANITIZED 0
 #endif
 
-#define TIME_BOUND (SANITIZED ? 30.0 : 5.0)
+#define TIME_BOUND   (SANITIZED ? 30.0 : 5.0)
 #define RSS_BOUND_KB (128L << 10)
 
 static const char strs[] = "\0int\0t\0s\0m";
@@ -148,16 +148,16 @@ static void run(const char *name, void (*gen)(struct btf_words *))
 	rss1 = peak_kb(false);
 	CHECK(!err, "%s: %s", name, d.msg);
 	if (!err) {
-		CHECK(btf_raw__type_cnt(&raw) == BTF_MAX_TYPE + 1,
-		      "%u types", btf_raw__type_cnt(&raw));
+		CHECK(btf_raw__type_cnt(&raw) == BTF_MAX_TYPE + 1, "%u types",
+		      btf_raw__type_cnt(&raw));
 		btf_raw__release(&raw);
 	}
 	printf("%s: %zu bytes parsed in %.3f s, peak RSS +%ld KiB\n", name,
 	       size, t, rss1 - rss0);
 	CHECK(t < TIME_BOUND, "%.3f s, over the bound of %.0f s", t,
 	      TIME_BOUND);
-	CHECK(rss0 < 0 || rss1 < 0 || rss1 - rss0 < RSS_BOUND_KB, "peak RSS grew by %ld KiB",
-	      rss1 - rss0);
+	CHECK(rss0 < 0 || rss1 < 0 || rss1 - rss0 < RSS_BOUND_KB,
+	      "peak RSS grew by %ld KiB", rss1 - rss0);
 	free(blob);
 }
 
