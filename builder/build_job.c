@@ -247,12 +247,6 @@ static bool has_suffix(const char *s, const char *sfx)
 	return a >= b && !strcmp(s + a - b, sfx);
 }
 
-static bool is_module_path(const char *path)
-{
-	return has_suffix(path, ".ko") || has_suffix(path, ".ko.xz") ||
-	       has_suffix(path, ".ko.zst") || has_suffix(path, ".ko.gz");
-}
-
 /*
  * A kernel image: boot/vmlinuz-REL, boot/vmlinux-REL, boot/Image*,
  * usr/lib/debug/boot/vmlinux-REL, lib/modules/REL/vmlinuz (Fedora, Arch).
@@ -306,9 +300,10 @@ static bool want(const struct pkg_entry *e, void *c)
 
 	(void)c;
 	/* debug packages carry unstripped copies of the modules */
-	if (!strncmp(e->path, "usr/lib/debug/", 14) && is_module_path(e->path))
+	if (!strncmp(e->path, "usr/lib/debug/", 14) &&
+	    job_is_module_path(e->path))
 		return false;
-	if (is_module_path(e->path)) {
+	if (job_is_module_path(e->path)) {
 		rel = modules_release(e->path, NULL);
 		yes = rel != NULL;
 		free(rel);
@@ -338,7 +333,7 @@ static int data(const struct pkg_entry *e, void *bytes, size_t size, void *c)
 	mb->path = malloc(len);
 	if (mb->path)
 		snprintf(mb->path, len, "%s: %s", w->input, e->path);
-	if (is_module_path(e->path)) {
+	if (job_is_module_path(e->path)) {
 		mb->kind = MEMBER_MODULE;
 		mb->release = modules_release(e->path, NULL);
 	} else {

@@ -33,7 +33,7 @@ static int list_add(struct path_list *l, const char *path)
 	return 0;
 }
 
-bool job_is_module_path(const char *path)
+size_t job_module_suffix_len(const char *path)
 {
 	static const char *const sfx[] = {".ko", ".ko.xz", ".ko.zst", ".ko.gz"};
 	size_t len = strlen(path), i;
@@ -42,9 +42,14 @@ bool job_is_module_path(const char *path)
 		size_t sl = strlen(sfx[i]);
 
 		if (len > sl && !strcmp(path + len - sl, sfx[i]))
-			return true;
+			return sl;
 	}
-	return false;
+	return 0;
+}
+
+bool job_is_module_path(const char *path)
+{
+	return job_module_suffix_len(path) != 0;
 }
 
 /* nftw has no context argument: walks are serialized. */

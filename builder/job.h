@@ -82,6 +82,9 @@ int job_relocate_distilled(struct rebase_map **index, pthread_mutex_t *lock,
 			   const struct btf_raw *base, struct job_module *jm,
 			   struct diag *d);
 
+/* The length of the path's .ko, .ko.xz, .ko.zst or .ko.gz ending, 0 if
+ * it has none. */
+size_t job_module_suffix_len(const char *path);
 /* The path ends in .ko, .ko.xz, .ko.zst or .ko.gz. */
 bool job_is_module_path(const char *path);
 /*

@@ -14,7 +14,6 @@
  * on the number of workers.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -286,22 +285,6 @@ int btfar_merge__set_base(struct btfar_merge *m, const char *path)
 	return 0;
 }
 
-/* Module suffixes recognized while walking directories. */
-static const char *const mod_suffixes[] = {".ko", ".ko.xz", ".ko.zst",
-					   ".ko.gz"};
-
-static size_t mod_suffix_len(const char *path)
-{
-	size_t len = strlen(path), i, sl;
-
-	for (i = 0; i < sizeof(mod_suffixes) / sizeof(mod_suffixes[0]); i++) {
-		sl = strlen(mod_suffixes[i]);
-		if (len > sl && !strcmp(path + len - sl, mod_suffixes[i]))
-			return sl;
-	}
-	return 0;
-}
-
 /* Module name from a path: the file name without suffix, '-' as '_'. */
 char *job_module_name(const char *path)
 {
@@ -311,7 +294,7 @@ char *job_module_name(const char *path)
 
 	base = base ? base + 1 : path;
 	len = strlen(base);
-	sl = mod_suffix_len(base);
+	sl = job_module_suffix_len(base);
 	if (!sl && len > 4 && !strcmp(base + len - 4, ".btf"))
 		sl = 4;
 	name = strndup(base, len - sl);
@@ -341,48 +324,24 @@ static int add_module(struct btfar_merge *m, const char *path)
 	return 0;
 }
 
-/* nftw has no context argument: directory walks are serialized. */
-static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct btfar_merge *walk_m;
-static int walk_err;
-
-static int walk_cb(const char *path, const struct stat *st, int type,
-		   struct FTW *ftw)
-{
-	if (type != FTW_F || !S_ISREG(st->st_mode) || !mod_suffix_len(path))
-		return 0;
-	walk_err = add_module(walk_m, path);
-	return walk_err ? 1 : 0;
-}
-
 int btfar_merge__add_input(struct btfar_merge *m, const char *path)
 {
-	struct stat st;
+	struct diag d = {""};
+	char **paths = NULL;
+	size_t cnt = 0, i;
 	int err;
 
-	if (stat(path, &st) < 0) {
-		err = -errno;
-		set_err(m, "%s: %s", path, strerror(errno));
+	/* a file as given; a directory walked for module files */
+	err = job_collect_modules(&path, 1, &paths, &cnt, &d);
+	if (err) {
+		set_err(m, "%s", d.msg);
 		return err;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		err = add_module(m, path);
-		if (err)
-			set_err(m, "%s: out of memory", path);
-		return err;
-	}
-	pthread_mutex_lock(&walk_lock);
-	walk_m = m;
-	walk_err = 0;
-	/* FTW_PHYS: symbolic links are not followed */
-	err = nftw(path, walk_cb, 32, FTW_PHYS);
-	if (err && !walk_err)
-		walk_err = -errno;
-	err = walk_err;
-	pthread_mutex_unlock(&walk_lock);
+	for (i = 0; !err && i < cnt; i++)
+		err = add_module(m, paths[i]);
 	if (err)
-		set_err(m, "%s: cannot walk the directory: %s", path,
-			strerror(-err));
+		set_err(m, "%s: out of memory", path);
+	job_free_paths(paths, cnt);
 	return err;
 }
 
