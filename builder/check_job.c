@@ -27,8 +27,6 @@
 #include "builder/job.h"
 #include "builder/pool.h"
 #include "formats/btf_raw.h"
-#include "formats/file.h"
-#include "formats/kimage.h"
 
 struct check_mod {
 	char *path;
@@ -94,24 +92,6 @@ out:
 	free(jm.btf);
 }
 
-/* The release in a kernel image's or vmlinux's "Linux version" banner. */
-static void base_release(const char *path, char *out, size_t out_sz)
-{
-	struct decomp_caps caps = {.max_out = 1ull << 31, .max_ratio = 1000};
-	struct kimage k = {0};
-	struct diag d = {""};
-	void *file = NULL;
-	size_t sz = 0;
-
-	out[0] = '\0';
-	if (file_read_all(path, 0, &file, &sz, &d))
-		return;
-	if (!kimage_find_btf(file, sz, &caps, &k, &d))
-		snprintf(out, out_sz, "%s", k.release);
-	kimage_release(&k);
-	free(file);
-}
-
 int btfar_check(const char *base_path, const char *const *inputs,
 		size_t input_cnt, const struct btfar_check_opts *opts,
 		btfar_check_fn fn, void *ctx, struct btfar_check_stats *stats,
@@ -130,16 +110,15 @@ int btfar_check(const char *base_path, const char *const *inputs,
 	int err;
 
 	memset(stats, 0, sizeof(*stats));
-	err = job_load_base(base_path, &base_file, &base_sz, &base_elf, &is_elf,
-			    &base, &d);
+	/* the base's banner names its release (identity evidence) */
+	err = job_load_base_release(base_path, &base_file, &base_sz, &base_elf,
+				    &is_elf, &base, rel, sizeof(rel), &d);
 	if (err) {
 		diag_prefix(&d, "%s: ", base_path);
 		goto out;
 	}
 	if (opts && opts->release)
 		snprintf(rel, sizeof(rel), "%s", opts->release);
-	else
-		base_release(base_path, rel, sizeof(rel));
 	c.base = &base;
 	c.base_elf = is_elf ? &base_elf : NULL;
 	c.base_release = rel;

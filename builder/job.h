@@ -19,7 +19,16 @@ void job_log(btfar_log_fn fn, void *ctx, pthread_mutex_t *lock,
 	     enum btfar_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* Loads a vmlinux ELF or raw BTF file and validates its BTF as standalone. */
+/*
+ * Loads a base: a vmlinux ELF, a kernel image or raw BTF; validates its BTF
+ * as standalone and keeps an aligned copy of it in *file. The _release
+ * variant also gives the release of the base's version banner ("" for raw
+ * BTF or when there is none).
+ */
+int job_load_base_release(const char *path, void **file, size_t *file_sz,
+			  struct elf_btf *elf, bool *is_elf,
+			  struct btf_raw *base, char *release,
+			  size_t release_sz, struct diag *d);
 int job_load_base(const char *path, void **file, size_t *file_sz,
 		  struct elf_btf *elf, bool *is_elf, struct btf_raw *base,
 		  struct diag *d);

@@ -200,9 +200,10 @@ const char *btfar_merge__errstr(const struct btfar_merge *m)
 	return m ? m->err : "";
 }
 
-int job_load_base(const char *path, void **file, size_t *file_sz,
-		  struct elf_btf *elf, bool *is_elf, struct btf_raw *base,
-		  struct diag *d)
+int job_load_base_release(const char *path, void **file, size_t *file_sz,
+			  struct elf_btf *elf, bool *is_elf,
+			  struct btf_raw *base, char *release,
+			  size_t release_sz, struct diag *d)
 {
 	const void *btf;
 	size_t btf_sz;
@@ -218,6 +219,9 @@ int job_load_base(const char *path, void **file, size_t *file_sz,
 		err = elf_btf__read(*file, *file_sz, elf, d);
 		if (err)
 			return err;
+		if (release)
+			kimage_banner_release(*file, *file_sz, release,
+					      release_sz);
 		/* .BTF may sit at any file offset: its records are read as
 		 * u32s, so the base is kept in an aligned copy, as modules
 		 * are; the ELF's bytes are not needed past this point */
@@ -238,6 +242,8 @@ int job_load_base(const char *path, void **file, size_t *file_sz,
 		   ((const uint8_t *)*file)[1] == 0xeb) {
 		btf = *file;
 		btf_sz = *file_sz;
+		if (release)
+			release[0] = '\0';
 	} else {
 		/* a kernel image (vmlinuz, Image): its vmlinux BTF replaces
 		 * the file's bytes */
@@ -248,6 +254,8 @@ int job_load_base(const char *path, void **file, size_t *file_sz,
 		err = kimage_find_btf(*file, *file_sz, &caps, &k, d);
 		if (err)
 			return err;
+		if (release)
+			snprintf(release, release_sz, "%s", k.release);
 		free(*file);
 		*file = k.btf;
 		*file_sz = k.btf_sz;
@@ -260,6 +268,14 @@ int job_load_base(const char *path, void **file, size_t *file_sz,
 	if (err && *is_elf)
 		diag_prefix(d, ".BTF: ");
 	return err;
+}
+
+int job_load_base(const char *path, void **file, size_t *file_sz,
+		  struct elf_btf *elf, bool *is_elf, struct btf_raw *base,
+		  struct diag *d)
+{
+	return job_load_base_release(path, file, file_sz, elf, is_elf, base,
+				     NULL, 0, d);
 }
 
 int btfar_merge__set_base(struct btfar_merge *m, const char *path)

@@ -129,6 +129,16 @@ static const char *elf_arch(uint16_t machine, int elf_data)
 }
 
 /* The release from the first usable "Linux version " banner. */
+static void find_release(const uint8_t *img, size_t sz, struct kimage *out);
+
+void kimage_banner_release(const void *img, size_t sz, char *out, size_t out_sz)
+{
+	struct kimage k = {0};
+
+	find_release(img, sz, &k);
+	snprintf(out, out_sz, "%s", k.release);
+}
+
 static void find_release(const uint8_t *img, size_t sz, struct kimage *out)
 {
 	static const char banner[] = "Linux version ";

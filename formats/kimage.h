@@ -59,5 +59,9 @@ int kimage_find_btf(const void *data, size_t size,
 
 /* Frees k->btf and clears k; k may be NULL. */
 void kimage_release(struct kimage *k);
+/* The release in the first "Linux version X" banner of an (uncompressed)
+ * image or vmlinux ELF, "" if none. */
+void kimage_banner_release(const void *img, size_t sz, char *out,
+			   size_t out_sz);
 
 #endif /* BTFAR_FORMATS_KIMAGE_H */
