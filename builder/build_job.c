@@ -18,6 +18,18 @@
  *    (validate, renumber, dedup, self-contained blob).
  * The output depends only on the set of package members: neither the order
  * of the inputs nor the number of workers changes a byte.
+ *
+ * BTF from DWARF (a release with debug files and no usable .BTF, or every
+ * release with debug files under from_dwarf): the debug files
+ * (usr/lib/debug/boot/vmlinux-REL, usr/lib/debug/lib/modules/REL/...) are
+ * written to a private work directory as they are read (during the first
+ * walk with from_dwarf, else in a second walk over the inputs that hold
+ * them, once the first walk showed which releases lack .BTF). Per such
+ * release, pahole encodes the vmlinux, then every module as split BTF on
+ * it (jobs processes at once, each debug file removed once encoded); a
+ * module whose image counterpart has another build-id, or that pahole
+ * cannot encode, is skipped and named; the rest goes through the same merge
+ * pipeline. The work directory is removed before run returns.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,10 +37,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "btfar/btfar.h"
+#include "builder/dwarf.h"
 #include "builder/job.h"
 #include "builder/pool.h"
 #include "builder/workq.h"
@@ -40,7 +55,26 @@
 #include "formats/pkg.h"
 #include "formats/sha256.h"
 
-enum member_kind { MEMBER_MODULE, MEMBER_IMAGE };
+enum member_kind {
+	MEMBER_MODULE,
+	MEMBER_IMAGE,
+	MEMBER_DEBUG_MODULE, /* usr/lib/debug/lib/modules/REL/...: DWARF */
+	MEMBER_DEBUG_IMAGE,  /* usr/lib/debug/boot/vmlinux-REL: DWARF */
+};
+
+/* What a debug file (ELF with DWARF) is, read before it is written to the
+ * work directory. */
+struct debug_file {
+	char *staged; /* its copy in the work directory; NULL once removed */
+	uint8_t build_id[64];
+	size_t build_id_sz;
+	char name[64]; /* .modinfo name=, "" if none */
+	uint16_t machine;
+	int elf_data;
+	/* after encoding: the module's split BTF, malloc()ed */
+	void *btf;
+	size_t btf_sz;
+};
 
 /* A module or kernel image read out of a package. */
 struct member {
@@ -53,7 +87,8 @@ struct member {
 	struct job_module jm; /* module: what it holds */
 	struct kimage img;    /* image: its BTF */
 	bool img_ok;
-	char *reason; /* why it could not be used, NULL if fine */
+	struct debug_file dbg; /* MEMBER_DEBUG_*: the debug file */
+	char *reason;	       /* why it could not be used, NULL if fine */
 };
 
 struct release {
@@ -64,6 +99,9 @@ struct release {
 	char sha256[65];
 	char *error;
 	struct btfar_merge *merge; /* owns the blob and module infos */
+	bool dwarf;		   /* built from DWARF */
+	double t_dwarf;		   /* seconds of pahole runs */
+	char encoder[80];	   /* "pahole v1.24" when dwarf */
 };
 
 struct btfar_build {
@@ -82,6 +120,17 @@ struct btfar_build {
 	struct decomp_caps caps;
 	struct btfar_build_stats stats;
 	char err[DIAG_MAX];
+	/* DWARF */
+	int pass;	    /* 1: first walk, 2: debug files of dwarf_rels */
+	char workdir[4096]; /* private work directory, "" until needed */
+	size_t staged_cnt;  /* files written there (names) */
+	char **dbg_rels;    /* releases seen with debug modules (pass 1) */
+	size_t dbg_rel_cnt, dbg_rel_cap;
+	char **dwarf_rels; /* releases to build from DWARF */
+	size_t dwarf_rel_cnt, dwarf_rel_cap;
+	bool *dbg_input;	   /* per input: it holds debug modules */
+	char pahole_ver[64];	   /* "v1.24", "" until asked */
+	char pahole_err[DIAG_MAX]; /* why pahole cannot run, "" if it can */
 };
 
 static double now(void)
@@ -145,6 +194,10 @@ struct btfar_build *btfar_build__new(const struct btfar_build_opts *opts)
 		b->opts.max_package = 16ull << 30;
 	if (!b->opts.max_ratio)
 		b->opts.max_ratio = 1000;
+	if (!b->opts.pahole || !b->opts.pahole[0])
+		b->opts.pahole = "pahole";
+	if (!b->opts.pahole_timeout)
+		b->opts.pahole_timeout = 1800;
 	b->caps.max_out = b->opts.max_member;
 	b->caps.max_ratio = b->opts.max_ratio;
 	pthread_mutex_init(&b->lock, NULL);
@@ -164,7 +217,47 @@ static void member_free(struct member *mb)
 	free(mb->jm.btf);
 	kimage_release(&mb->img);
 	free(mb->reason);
+	if (mb->dbg.staged) {
+		unlink(mb->dbg.staged);
+		free(mb->dbg.staged);
+	}
+	free(mb->dbg.btf);
 	free(mb);
+}
+
+static void strs_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static bool strs_has(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+/* Adds s to the set v (once); 0 or -ENOMEM. */
+static int strs_add(char ***v, size_t *n, size_t *cap, const char *s)
+{
+	char *c;
+
+	if (strs_has(*v, *n, s))
+		return 0;
+	c = strdup(s);
+	if (!c || mem_ensure((void **)v, cap, sizeof(**v), *n + 1)) {
+		free(c);
+		return -ENOMEM;
+	}
+	(*v)[(*n)++] = c;
+	return 0;
 }
 
 void btfar_build__free(struct btfar_build *b)
@@ -191,6 +284,10 @@ void btfar_build__free(struct btfar_build *b)
 		btfar_merge__free(r->merge);
 	}
 	free(b->rels);
+	strs_free(b->dbg_rels, b->dbg_rel_cnt);
+	strs_free(b->dwarf_rels, b->dwarf_rel_cnt);
+	free(b->dbg_input);
+	dwarf_workdir_remove(b->workdir);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
@@ -291,17 +388,64 @@ struct walk_ctx {
 	struct btfar_build *b;
 	struct workq *q;
 	const char *input;
+	size_t input_idx;
 };
+
+/*
+ * A debug file: usr/lib/debug/lib/modules/REL/...ko* (module) or
+ * usr/lib/debug/boot/vmlinux-REL (image). *release: REL, malloc()ed.
+ */
+static bool is_debug_path(const char *path, bool *module, char **release)
+{
+	const char *p = path + 14;
+
+	*release = NULL;
+	if (strncmp(path, "usr/lib/debug/", 14))
+		return false;
+	if (job_is_module_path(path)) {
+		*module = true;
+		*release = modules_release(p, NULL);
+		return *release != NULL;
+	}
+	*module = false;
+	if (strncmp(p, "boot/vmlinux-", 13) || !p[13] || strchr(p + 13, '/') ||
+	    has_suffix(p, ".sig") || has_suffix(p, ".old"))
+		return false;
+	*release = strdup(p + 13);
+	return *release != NULL;
+}
+
+/* The debug file is read (and staged) in this walk: with from_dwarf in
+ * the first walk, else in the second walk for the releases chosen. */
+static bool debug_wanted(struct btfar_build *b, const char *rel)
+{
+	if (b->pass == 1)
+		return b->opts.from_dwarf;
+	return strs_has(b->dwarf_rels, b->dwarf_rel_cnt, rel);
+}
 
 static bool want(const struct pkg_entry *e, void *c)
 {
+	struct walk_ctx *w = c;
+	struct btfar_build *b = w->b;
 	char *rel = NULL;
-	bool yes;
+	bool yes, module;
 
-	(void)c;
-	/* debug packages carry unstripped copies of the modules */
-	if (!strncmp(e->path, "usr/lib/debug/", 14) &&
-	    job_is_module_path(e->path))
+	if (is_debug_path(e->path, &module, &rel)) {
+		yes = debug_wanted(b, rel);
+		if (b->pass == 1) {
+			/* remembered, for a second walk if needed (a
+			 * failed allocation: that release cannot have one) */
+			if (module)
+				strs_add(&b->dbg_rels, &b->dbg_rel_cnt,
+					 &b->dbg_rel_cap, rel);
+			b->dbg_input[w->input_idx] = true;
+		}
+		free(rel);
+		/* the debug vmlinux may carry .BTF: an image in pass 1 */
+		return yes || (b->pass == 1 && !module);
+	}
+	if (b->pass == 2)
 		return false;
 	if (job_is_module_path(e->path)) {
 		rel = modules_release(e->path, NULL);
@@ -333,12 +477,24 @@ static int data(const struct pkg_entry *e, void *bytes, size_t size, void *c)
 	mb->path = malloc(len);
 	if (mb->path)
 		snprintf(mb->path, len, "%s: %s", w->input, e->path);
-	if (job_is_module_path(e->path)) {
-		mb->kind = MEMBER_MODULE;
-		mb->release = modules_release(e->path, NULL);
-	} else {
-		mb->kind = MEMBER_IMAGE;
-		is_image_path(e->path, &mb->release);
+	{
+		bool module;
+		char *rel;
+
+		if (is_debug_path(e->path, &module, &rel) &&
+		    debug_wanted(b, rel)) {
+			mb->kind = module ? MEMBER_DEBUG_MODULE
+					  : MEMBER_DEBUG_IMAGE;
+			mb->release = rel;
+		} else if (job_is_module_path(e->path)) {
+			free(rel);
+			mb->kind = MEMBER_MODULE;
+			mb->release = modules_release(e->path, NULL);
+		} else {
+			free(rel);
+			mb->kind = MEMBER_IMAGE;
+			is_image_path(e->path, &mb->release);
+		}
 	}
 	if (!mb->member || !mb->path || !mb->release) {
 		member_free(mb);
@@ -347,6 +503,27 @@ static int data(const struct pkg_entry *e, void *bytes, size_t size, void *c)
 	pthread_mutex_lock(&b->lock);
 	err = mem_ensure((void **)&b->members, &b->member_cap,
 			 sizeof(*b->members), b->member_cnt + 1);
+	if (!err && mb->kind >= MEMBER_DEBUG_MODULE) {
+		/* its name in the work directory, made here so that it
+		 * does not depend on the order the workers take */
+		if (!b->workdir[0]) {
+			struct diag d = {""};
+
+			err = dwarf_workdir_new(b->workdir, sizeof(b->workdir),
+						&d);
+			if (err)
+				set_err(b, "%s", d.msg);
+		}
+		/* N-NAME: unique, and NAME tells which it is */
+		const char *base = strrchr(e->path, '/');
+
+		base = base ? base + 1 : e->path;
+		if (!err && asprintf(&mb->dbg.staged, "%s/%zu-%.100s",
+				     b->workdir, b->staged_cnt++, base) < 0) {
+			mb->dbg.staged = NULL;
+			err = -ENOMEM;
+		}
+	}
 	if (!err)
 		b->members[b->member_cnt++] = mb;
 	pthread_mutex_unlock(&b->lock);
@@ -366,7 +543,74 @@ static void walk_progress(const struct pkg_stats *st, void *c)
 	progress(w->b, "read", atomic_load(&w->b->done), 0);
 }
 
-/* Worker: a module's BTF out of its file, or the vmlinux BTF of an image. */
+/* Writes size bytes to a new file path (no fsync: a work file). */
+static int write_work_file(const char *path, const void *data, size_t size,
+			   struct diag *d)
+{
+	const char *p = data;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		int err = -errno;
+
+		diag_set(d, "%s: cannot create: %s", path, strerror(errno));
+		return err;
+	}
+	while (size) {
+		ssize_t n = write(fd, p, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : -EIO;
+
+			diag_set(d, "%s: write: %s", path, strerror(-err));
+			close(fd);
+			unlink(path);
+			return err;
+		}
+		p += n;
+		size -= (size_t)n;
+	}
+	if (close(fd) < 0) {
+		int err = -errno;
+
+		diag_set(d, "%s: close: %s", path, strerror(errno));
+		unlink(path);
+		return err;
+	}
+	return 0;
+}
+
+/* A debug file: its identity read, its bytes written to the work dir. */
+static int stage_debug(struct member *mb, struct diag *d)
+{
+	struct elf_btf elf;
+	int err;
+
+	if (!elf_btf__is_elf(mb->file, mb->file_sz)) {
+		diag_set(d, "not an ELF file (a debug file with DWARF was "
+			    "expected)");
+		return -EINVAL;
+	}
+	err = elf_btf__read(mb->file, mb->file_sz, &elf, d);
+	if (err && err != -ENOENT)
+		return err;
+	memcpy(mb->dbg.build_id, elf.build_id, elf.build_id_sz);
+	mb->dbg.build_id_sz = elf.build_id_sz;
+	snprintf(mb->dbg.name, sizeof(mb->dbg.name), "%s", elf.name);
+	mb->dbg.machine = elf.machine;
+	mb->dbg.elf_data = elf.elf_data;
+	err = write_work_file(mb->dbg.staged, mb->file, mb->file_sz, d);
+	if (err) {
+		free(mb->dbg.staged);
+		mb->dbg.staged = NULL;
+	}
+	return err;
+}
+
+/* Worker: a module's BTF out of its file, the vmlinux BTF of an image, or
+ * a debug file staged. */
 static void process(void *task, void *c)
 {
 	struct btfar_build *b = c;
@@ -374,7 +618,9 @@ static void process(void *task, void *c)
 	struct diag d = {""};
 	int err;
 
-	if (mb->kind == MEMBER_MODULE) {
+	if (mb->kind >= MEMBER_DEBUG_MODULE) {
+		err = stage_debug(mb, &d);
+	} else if (mb->kind == MEMBER_MODULE) {
 		err = job_extract_module(mb->file, mb->file_sz, NULL,
 					 b->opts.max_member, b->opts.max_ratio,
 					 &mb->jm, &d);
@@ -419,6 +665,327 @@ static char *xstrdup(const char *s)
 	return strdup(s ? s : "");
 }
 
+/* A module's path below lib/modules/REL/ without its .ko* suffix: what
+ * pairs a debug file with the image's module. */
+static const char *module_key(const struct member *mb, size_t *len)
+{
+	const char *p = mb->member, *rest = NULL;
+	char *rel;
+
+	if (mb->kind == MEMBER_DEBUG_MODULE)
+		p += 14; /* usr/lib/debug/ */
+	rel = modules_release(p, &rest);
+	free(rel);
+	if (!rest)
+		rest = p;
+	*len = strlen(rest) - job_module_suffix_len(rest);
+	return rest;
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+	const struct member *a = *(struct member *const *)x;
+	const struct member *c = *(struct member *const *)y;
+	size_t la, lc;
+	const char *ka = module_key(a, &la), *kc = module_key(c, &lc);
+	int r = memcmp(ka, kc, la < lc ? la : lc);
+
+	if (r)
+		return r;
+	if (la != lc)
+		return la < lc ? -1 : 1;
+	return strcmp(a->path, c->path);
+}
+
+/* The image module (in sorted imgs) a debug module pairs with, or NULL. */
+static struct member *find_image_module(struct member **imgs, size_t n,
+					const struct member *dbg)
+{
+	size_t lo = 0, hi = n, len, klen;
+	const char *key = module_key(dbg, &len);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *k = module_key(imgs[mid], &klen);
+		int r = memcmp(k, key, klen < len ? klen : len);
+
+		if (!r && klen != len)
+			r = klen < len ? -1 : 1;
+		if (!r)
+			return imgs[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The DWARF encoding of one release's modules, on worker threads. */
+struct dwarf_ctx {
+	struct btfar_build *b;
+	struct member **mods; /* debug modules */
+	size_t mod_cnt;
+	struct member **imgs; /* image modules, sorted by key */
+	size_t img_cnt;
+	const char *base_btf; /* the vmlinux BTF file */
+	atomic_size_t done;
+};
+
+static void dwarf_module(size_t i, void *c)
+{
+	struct dwarf_ctx *x = c;
+	struct btfar_build *b = x->b;
+	struct member *mb = x->mods[i];
+	const struct member *im;
+	struct diag d = {""};
+	char *out = NULL;
+	int err = 0;
+
+	if (mb->reason)
+		goto done; /* could not be staged */
+	im = find_image_module(x->imgs, x->img_cnt, mb);
+	if (im && im->jm.build_id_sz && mb->dbg.build_id_sz &&
+	    (im->jm.build_id_sz != mb->dbg.build_id_sz ||
+	     memcmp(im->jm.build_id, mb->dbg.build_id, mb->dbg.build_id_sz))) {
+		char a[129], h[129];
+
+		hex_encode(mb->dbg.build_id, mb->dbg.build_id_sz, a);
+		hex_encode(im->jm.build_id, im->jm.build_id_sz, h);
+		diag_set(&d,
+			 "build-id %s, but the image's module %s has build-id "
+			 "%s: the debug file is of another build, refused",
+			 a, im->path, h);
+		err = -EINVAL;
+		goto fail;
+	}
+	if (asprintf(&out, "%s.btf", mb->dbg.staged) < 0) {
+		out = NULL;
+		diag_set(&d, "out of memory");
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = dwarf_encode(b->opts.pahole, mb->dbg.staged, x->base_btf, out, 1,
+			   b->opts.pahole_timeout, &d);
+	if (!err)
+		err = file_read_all(out, b->opts.max_member, &mb->dbg.btf,
+				    &mb->dbg.btf_sz, &d);
+	unlink(out);
+fail:
+	if (mb->dbg.staged) {
+		unlink(mb->dbg.staged);
+		free(mb->dbg.staged);
+		mb->dbg.staged = NULL;
+	}
+	if (err) {
+		diag_prefix(&d, "%s: ", mb->path);
+		mb->reason = strdup(d.msg);
+	}
+done:
+	free(out);
+	progress(b, "dwarf", atomic_fetch_add(&x->done, 1) + 1, x->mod_cnt);
+}
+
+/* pahole's version, asked once: 0, or -errno with the reason in *why. */
+static int pahole_check(struct btfar_build *b, const char **why)
+{
+	struct diag d = {""};
+	int err;
+
+	*why = b->pahole_err;
+	if (b->pahole_ver[0])
+		return 0;
+	if (b->pahole_err[0])
+		return -ENOENT;
+	err = dwarf_pahole_version(b->opts.pahole, b->opts.pahole_timeout,
+				   b->pahole_ver, sizeof(b->pahole_ver), &d);
+	if (err) {
+		snprintf(b->pahole_err, sizeof(b->pahole_err), "%s", d.msg);
+		b->pahole_ver[0] = '\0';
+		return err;
+	}
+	return 0;
+}
+
+static char *xstrdup(const char *s);
+
+/*
+ * Release r from DWARF: the debug vmlinux encoded by pahole is the base,
+ * every debug module encoded on it; image modules without a debug file are
+ * skipped (named). m is r->merge, fresh.
+ */
+static int build_release_dwarf(struct btfar_build *b, struct release *r,
+			       const char *rel, struct member **mbs, size_t cnt)
+{
+	struct dwarf_ctx x = {.b = b};
+	const struct member *img = NULL, *dimg = NULL;
+	char *base_path = NULL;
+	void *base = NULL;
+	size_t base_sz = 0, i, n_img = 0;
+	const char *why;
+	struct diag d = {""};
+	double t0;
+	int err;
+
+	r->dwarf = true;
+	snprintf(r->encoder, sizeof(r->encoder), "pahole");
+	for (i = 0; i < cnt; i++) {
+		struct member *mb = mbs[i];
+
+		if (mb->kind == MEMBER_DEBUG_IMAGE && !dimg)
+			dimg = mb;
+		else if (mb->kind == MEMBER_IMAGE &&
+			 strncmp(mb->member, "usr/lib/debug/", 14) &&
+			 (!img || image_rank(mb) < image_rank(img)))
+			img = mb;
+		else if (mb->kind == MEMBER_DEBUG_MODULE)
+			x.mod_cnt++;
+		else if (mb->kind == MEMBER_MODULE)
+			n_img++;
+	}
+	r->image_source = xstrdup("DWARF");
+	r->compression = xstrdup("");
+	r->image_path = xstrdup(dimg ? dimg->member : "");
+	r->arch = xstrdup(
+		dimg ? kimage_elf_arch(dimg->dbg.machine, dimg->dbg.elf_data)
+		     : "");
+	if (!r->image_source || !r->compression || !r->image_path || !r->arch)
+		return -ENOMEM;
+	if (!dimg) {
+		if (asprintf(
+			    &r->error,
+			    "release %s: no debug vmlinux "
+			    "(usr/lib/debug/boot/vmlinux-%s) among the inputs: "
+			    "cannot encode its BTF from DWARF",
+			    rel, rel) < 0)
+			r->error = NULL;
+		return -ENOENT;
+	}
+	if (dimg->reason) {
+		r->error = xstrdup(dimg->reason);
+		return -EINVAL;
+	}
+	hex_encode(dimg->dbg.build_id, dimg->dbg.build_id_sz, r->build_id);
+	if (img && img->img_ok && img->img.build_id_sz &&
+	    dimg->dbg.build_id_sz &&
+	    (img->img.build_id_sz != dimg->dbg.build_id_sz ||
+	     memcmp(img->img.build_id, dimg->dbg.build_id,
+		    dimg->dbg.build_id_sz))) {
+		char h[129];
+
+		hex_encode(img->img.build_id, img->img.build_id_sz, h);
+		if (asprintf(&r->error,
+			     "%s: build-id %s, but the kernel image %s has "
+			     "build-id %s: the debug vmlinux is of another "
+			     "build, refused",
+			     dimg->path, r->build_id, img->path, h) < 0)
+			r->error = NULL;
+		return -EINVAL;
+	}
+	err = pahole_check(b, &why);
+	if (err) {
+		r->error = xstrdup(why);
+		return err == -ENOMEM ? -ENOMEM : -ENOENT;
+	}
+	snprintf(r->encoder, sizeof(r->encoder), "pahole %s", b->pahole_ver);
+	/* the vmlinux, with pahole's threads */
+	t0 = now();
+	progress(b, "dwarf", 0, x.mod_cnt);
+	if (asprintf(&base_path, "%s.btf", dimg->dbg.staged) < 0)
+		return -ENOMEM;
+	blog(b, BTFAR_LOG_INFO, "release %s: pahole %s: encoding %s", rel,
+	     b->pahole_ver, dimg->path);
+	err = dwarf_encode(b->opts.pahole, dimg->dbg.staged, NULL, base_path,
+			   b->opts.jobs, b->opts.pahole_timeout, &d);
+	unlink(dimg->dbg.staged);
+	if (!err)
+		err = file_read_all(base_path, b->opts.max_member, &base,
+				    &base_sz, &d);
+	if (err) {
+		diag_prefix(&d, "%s: ", dimg->path);
+		r->error = xstrdup(d.msg);
+		unlink(base_path);
+		free(base_path);
+		return err == -ENOMEM ? err : -EINVAL;
+	}
+	err = job_merge_set_base_btf(r->merge, base, base_sz, dimg->path);
+	if (err) {
+		r->error = xstrdup(btfar_merge__errstr(r->merge));
+		unlink(base_path);
+		free(base_path);
+		return err;
+	}
+	/* the modules, jobs pahole processes at once */
+	x.mods = calloc(x.mod_cnt + 1, sizeof(*x.mods));
+	x.imgs = calloc(n_img + 1, sizeof(*x.imgs));
+	if (!x.mods || !x.imgs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	x.mod_cnt = 0;
+	for (i = 0; i < cnt; i++) {
+		if (mbs[i]->kind == MEMBER_DEBUG_MODULE)
+			x.mods[x.mod_cnt++] = mbs[i];
+		else if (mbs[i]->kind == MEMBER_MODULE)
+			x.imgs[x.img_cnt++] = mbs[i];
+	}
+	qsort(x.imgs, x.img_cnt, sizeof(*x.imgs), cmp_key);
+	x.base_btf = base_path;
+	atomic_init(&x.done, 0);
+	blog(b, BTFAR_LOG_INFO,
+	     "release %s: pahole %s: encoding %zu modules, %d at once", rel,
+	     b->pahole_ver, x.mod_cnt, b->opts.jobs);
+	pool_run(x.mod_cnt, b->opts.jobs, dwarf_module, &x);
+	r->t_dwarf = now() - t0;
+	for (i = 0; i < x.mod_cnt; i++) {
+		struct member *mb = x.mods[i];
+
+		err = job_merge_add_module(r->merge, mb->path, mb->dbg.name,
+					   mb->dbg.btf, mb->dbg.btf_sz, 0,
+					   mb->reason);
+		mb->dbg.btf = NULL; /* the merge owns it now */
+		if (err)
+			goto out;
+	}
+	/* image modules that no debug file pairs with */
+	qsort(x.mods, x.mod_cnt, sizeof(*x.mods), cmp_key);
+	for (i = 0; i < x.img_cnt; i++) {
+		struct member *im = x.imgs[i];
+		char *reason;
+
+		if (find_image_module(x.mods, x.mod_cnt, im))
+			continue;
+		if (asprintf(&reason,
+			     "%s: no debug file for this module among the "
+			     "inputs (usr/lib/debug/%.*s.ko): its BTF cannot "
+			     "be encoded from DWARF",
+			     im->path,
+			     (int)(strlen(im->member) -
+				   job_module_suffix_len(im->member)),
+			     im->member) < 0) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = job_merge_add_module(r->merge, im->path, im->jm.name,
+					   NULL, 0, 0, reason);
+		free(reason);
+		if (err)
+			goto out;
+	}
+	err = btfar_merge__run(r->merge);
+	if (err < 0)
+		r->error = xstrdup(btfar_merge__errstr(r->merge));
+	else
+		snprintf(r->sha256, sizeof(r->sha256), "%s",
+			 job_merge_sha256(r->merge));
+out:
+	unlink(base_path);
+	free(base_path);
+	free(x.mods);
+	free(x.imgs);
+	return err;
+}
+
 /* Builds release r from members[first..end) (modules and images). */
 static int build_release(struct btfar_build *b, struct release *r,
 			 const char *rel, struct member **mbs, size_t cnt)
@@ -454,6 +1021,8 @@ static int build_release(struct btfar_build *b, struct release *r,
 	r->merge = btfar_merge__new(&mo);
 	if (!r->merge)
 		return -ENOMEM;
+	if (strs_has(b->dwarf_rels, b->dwarf_rel_cnt, rel))
+		return build_release_dwarf(b, r, rel, mbs, cnt);
 	if (b->opts.base) {
 		err = btfar_merge__set_base(r->merge, b->opts.base);
 		r->image_path = xstrdup(b->opts.base);
@@ -547,7 +1116,9 @@ static int run_releases(struct btfar_build *b)
 		     j < b->member_cnt &&
 		     !strcmp(b->members[j]->release, b->members[i]->release);
 		     j++)
-			any_module |= b->members[j]->kind == MEMBER_MODULE;
+			any_module |=
+				b->members[j]->kind == MEMBER_MODULE ||
+				b->members[j]->kind == MEMBER_DEBUG_MODULE;
 		if (!any_module) {
 			/* an image alone (a -dbg package): nothing to merge,
 			 * but a base; not a release to build */
@@ -582,6 +1153,101 @@ static int run_releases(struct btfar_build *b)
 	return skipped;
 }
 
+/* One walk over the inputs (those holding debug files in pass 2), the
+ * workers processing members behind the reader. */
+static int walk_inputs(struct btfar_build *b, struct walk_ctx *w,
+		       const struct pkg_walk_opts *o)
+{
+	size_t i;
+	int err = 0;
+
+	/* one reader (this thread), the workers decompress behind it */
+	w->q = workq__new(b->opts.jobs, 256, process, b);
+	if (!w->q) {
+		set_err(b, "cannot start worker threads");
+		return -ENOMEM;
+	}
+	for (i = 0; i < b->input_cnt; i++) {
+		struct pkg_stats st = {0};
+		struct diag d = {""};
+
+		if (b->pass == 2 && !b->dbg_input[i])
+			continue;
+		w->input = b->inputs[i];
+		w->input_idx = i;
+		err = pkg_walk(b->inputs[i], o, &st, &d);
+		b->bytes_in_done += st.bytes_in;
+		atomic_store(&b->bytes_in, b->bytes_in_done);
+		if (err) {
+			if (!b->err[0])
+				set_err(b, "%s", d.msg);
+			break;
+		}
+		blog(b, BTFAR_LOG_INFO, "%s: %s, %u files, %.1f MB read%s",
+		     b->inputs[i], st.format, st.entries, st.bytes_out / 1e6,
+		     b->pass == 2 ? " (debug files)" : "");
+	}
+	workq__finish(w->q);
+	w->q = NULL;
+	return err;
+}
+
+/*
+ * The releases built from DWARF: with from_dwarf, every release with debug
+ * files; else those with debug modules whose packages lack usable .BTF (no
+ * kernel image with .BTF, or no module with .BTF).
+ */
+static int choose_dwarf(struct btfar_build *b)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < b->member_cnt; i++) {
+		const struct member *mb = b->members[i];
+
+		if (b->opts.from_dwarf && mb->kind >= MEMBER_DEBUG_MODULE) {
+			err = strs_add(&b->dwarf_rels, &b->dwarf_rel_cnt,
+				       &b->dwarf_rel_cap, mb->release);
+			if (err) {
+				set_err(b, "out of memory");
+				return err;
+			}
+		}
+	}
+	/* --base: the modules are taken as they are */
+	if (b->opts.from_dwarf || b->opts.base)
+		return 0;
+	for (i = 0; i < b->dbg_rel_cnt; i++) {
+		const char *rel = b->dbg_rels[i];
+		bool image_btf = false, module_btf = false;
+		size_t k;
+
+		for (k = 0; k < b->member_cnt; k++) {
+			const struct member *mb = b->members[k];
+
+			if (strcmp(mb->release, rel))
+				continue;
+			if (mb->kind == MEMBER_IMAGE && mb->img_ok)
+				image_btf = true;
+			if (mb->kind == MEMBER_MODULE && !mb->reason)
+				module_btf = true;
+		}
+		if (image_btf && module_btf)
+			continue;
+		blog(b, BTFAR_LOG_INFO,
+		     "release %s: no usable .BTF in the %s; encoding it from "
+		     "the debug files (DWARF)",
+		     rel, image_btf ? "modules" : "kernel image");
+		err = strs_add(&b->dwarf_rels, &b->dwarf_rel_cnt,
+			       &b->dwarf_rel_cap, rel);
+		if (err) {
+			set_err(b, "out of memory");
+			return err;
+		}
+	}
+	return 0;
+}
+
 int btfar_build__run(struct btfar_build *b)
 {
 	struct pkg_caps caps = {
@@ -614,41 +1280,48 @@ int btfar_build__run(struct btfar_build *b)
 			return -EINVAL;
 		}
 	}
-	t0 = now();
-	/* one reader (this thread), the workers decompress behind it */
-	w.q = workq__new(b->opts.jobs, 256, process, b);
-	if (!w.q) {
-		set_err(b, "cannot start worker threads");
+	if (b->opts.from_dwarf && b->opts.base) {
+		set_err(b, "--base cannot be used with --from-dwarf (the base "
+			   "is encoded from the debug vmlinux)");
+		return -EINVAL;
+	}
+	b->dbg_input = calloc(b->input_cnt, sizeof(*b->dbg_input));
+	if (!b->dbg_input) {
+		set_err(b, "out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < b->input_cnt; i++) {
-		struct pkg_stats st = {0};
-		struct diag d = {""};
-
-		w.input = b->inputs[i];
-		err = pkg_walk(b->inputs[i], &o, &st, &d);
-		b->bytes_in_done += st.bytes_in;
-		atomic_store(&b->bytes_in, b->bytes_in_done);
-		if (err) {
-			set_err(b, "%s", d.msg);
-			break;
-		}
-		blog(b, BTFAR_LOG_INFO, "%s: %s, %u files, %.1f MB read",
-		     b->inputs[i], st.format, st.entries, st.bytes_out / 1e6);
-	}
-	workq__finish(w.q);
+	t0 = now();
+	b->pass = 1;
+	err = walk_inputs(b, &w, &o);
 	b->stats.t_read = now() - t0;
 	b->stats.inputs = (uint32_t)b->input_cnt;
-	b->stats.bytes_in = b->bytes_in_done;
 	for (i = 0; i < b->member_cnt; i++) {
 		if (b->members[i]->kind == MEMBER_MODULE)
 			b->stats.modules++;
-		else
+		else if (b->members[i]->kind == MEMBER_IMAGE)
 			b->stats.images++;
 	}
-	if (err)
-		return err;
-	return run_releases(b);
+	if (!err)
+		err = choose_dwarf(b);
+	if (!err && b->dwarf_rel_cnt && !b->opts.from_dwarf) {
+		/* the debug files of those releases, in a second walk */
+		t0 = now();
+		b->pass = 2;
+		err = walk_inputs(b, &w, &o);
+		b->stats.t_debug_read = now() - t0;
+	} else if (b->opts.from_dwarf) {
+		b->stats.t_debug_read = b->stats.t_read;
+	}
+	b->stats.bytes_in = b->bytes_in_done;
+	for (i = 0; i < b->member_cnt; i++)
+		if (b->members[i]->kind >= MEMBER_DEBUG_MODULE)
+			b->stats.debug_files++;
+	if (!err)
+		err = run_releases(b);
+	/* every work file goes, whatever happened */
+	dwarf_workdir_remove(b->workdir);
+	b->workdir[0] = '\0';
+	return err;
 }
 
 const struct btfar_build_stats *btfar_build__stats(const struct btfar_build *b)
@@ -698,6 +1371,9 @@ const struct btfar_release *btfar_build__release(const struct btfar_build *b,
 		}
 	}
 	r->pub.base_sha256 = r->base_sha256;
+	r->pub.btf_from = r->dwarf ? "dwarf" : "btf";
+	r->pub.encoder = r->dwarf ? r->encoder : "";
+	r->pub.t_dwarf = r->t_dwarf;
 	r->pub.compat = 0;
 	if (b->opts.compat) {
 		enum btf_compat_level level;
@@ -767,9 +1443,14 @@ static int write_meta(const struct btfar_release *r, const char *path,
 		 "source %s%s%s\nbuild_id %s\nbase_sha256 %s\nsha256 %s\n"
 		 "base_types %u\ntypes %u\n",
 		 r->release, r->arch, r->image_path, r->image_source,
-		 r->compression[0] ? ", " : "", r->compression, r->build_id,
+		 r->compression[0] || r->encoder[0] ? ", " : "",
+		 r->encoder[0] ? r->encoder : r->compression, r->build_id,
 		 r->base_sha256, r->sha256, r->stats.base_types,
 		 r->stats.base_types + r->stats.types_after);
+	/* BTF encoded from DWARF ("source DWARF, pahole v1.24" above, which
+	 * an archive's index keeps); no such lines: the packages' .BTF */
+	if (!strcmp(r->btf_from, "dwarf"))
+		text_add(&t, "btf_from dwarf\nencoder %s\n", r->encoder);
 	if (r->compat) /* the level applied: "5.13" for --compat 5.15 */
 		text_add(&t, "compat %s\n",
 			 btf_compat__level_name(

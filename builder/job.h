@@ -42,6 +42,10 @@ struct job_module {
 	/* .BTF.base (distilled base), in btf's allocation; NULL if none */
 	const void *btf_base;
 	size_t btf_base_sz;
+	/* .note.gnu.build-id of an ELF module (set also when it has no
+	 * .BTF: the DWARF build checks it against the debug file's) */
+	uint8_t build_id[64];
+	size_t build_id_sz;
 };
 
 /*

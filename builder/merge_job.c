@@ -424,6 +424,10 @@ int job_extract_module(const void *file, size_t file_sz,
 	}
 	if (elf_btf__is_elf(img, img_sz)) {
 		err = elf_btf__read(img, img_sz, &elf, d);
+		if (!err || err == -ENOENT) {
+			memcpy(out->build_id, elf.build_id, elf.build_id_sz);
+			out->build_id_sz = elf.build_id_sz;
+		}
 		if (err)
 			goto out;
 		if (base_elf && (elf.elf_class != base_elf->elf_class ||

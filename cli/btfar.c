@@ -179,6 +179,16 @@ static void usage_build(FILE *f)
 		"  --json               print the per-release summary as JSON "
 		"on stdout\n"
 		"  -v, --verbose        more messages\n"
+		"  --from-dwarf         encode BTF from the debug files "
+		"(usr/lib/debug/...,\n"
+		"                       e.g. linux-image-*-dbg) with pahole "
+		"even when .BTF\n"
+		"                       is there (without it: only for "
+		"releases without .BTF)\n"
+		"  --pahole PROGRAM     pahole to run (default: pahole in "
+		"PATH)\n"
+		"  --pahole-timeout S   kill a pahole run after S seconds "
+		"(default 1800)\n"
 		"\n"
 		"exit: 0 done, 3 done with skipped modules or failed releases, "
 		"1 "
@@ -916,6 +926,11 @@ static void print_release_json(const struct btfar_release *r, bool first)
 	json_str(stdout, r->image_source);
 	printf(",\"compression\":");
 	json_str(stdout, r->compression);
+	printf(",\"btf_from\":");
+	json_str(stdout, r->btf_from);
+	printf(",\"encoder\":");
+	json_str(stdout, r->encoder);
+	printf(",\"time_dwarf\":%.3f", r->t_dwarf);
 	printf(",\"build_id\":\"%s\",\"base_sha256\":\"%s\","
 	       "\"sha256\":\"%s\",\"size\":%zu,",
 	       r->build_id, r->base_sha256, r->sha256, r->size);
@@ -968,6 +983,11 @@ static void print_release(const struct btfar_release *r, const char *outdir)
 		r->base_sha256, s->modules_found, s->modules_merged,
 		s->modules_skipped, s->types_before, s->types_after, s->t_read,
 		s->t_merge, s->t_dedup, s->t_emit);
+	if (!strcmp(r->btf_from, "dwarf"))
+		fprintf(stderr, "  BTF from: DWARF, %s, %.2fs\n", r->encoder,
+			r->t_dwarf);
+	else
+		fprintf(stderr, "  BTF from: the packages' .BTF\n");
 }
 
 static int cmd_build(int argc, char **argv)
@@ -983,6 +1003,9 @@ static int cmd_build(int argc, char **argv)
 		{"json", no_argument, NULL, 'J'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
+		{"from-dwarf", no_argument, NULL, 'F'},
+		{"pahole", required_argument, NULL, 'P'},
+		{"pahole-timeout", required_argument, NULL, 'T'},
 		{0},
 	};
 	struct btfar_build_opts bo = {.sz = sizeof(bo)};
@@ -1024,6 +1047,27 @@ static int cmd_build(int argc, char **argv)
 		case 'v':
 			term.verbose++;
 			break;
+		case 'F':
+			bo.from_dwarf = true;
+			break;
+		case 'P':
+			bo.pahole = optarg;
+			break;
+		case 'T': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !v || v > 86400 || optarg[0] == '-') {
+				fprintf(stderr,
+					"btfar build: --pahole-timeout: '%s' "
+					"is not a number of seconds (1 to "
+					"86400)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			bo.pahole_timeout = (unsigned int)v;
+			break;
+		}
 		case 'h':
 			usage_build(stdout);
 			return EXIT_DONE;
@@ -1069,6 +1113,10 @@ static int cmd_build(int argc, char **argv)
 			"images in %.2fs\n",
 			st->inputs, st->bytes_in / 1e6, st->modules, st->images,
 			st->t_read);
+		if (st->debug_files)
+			fprintf(stderr,
+				"read: %u debug files (DWARF) in %.2fs\n",
+				st->debug_files, st->t_debug_read);
 	}
 	if (json)
 		printf("[");

@@ -128,6 +128,11 @@ static const char *elf_arch(uint16_t machine, int elf_data)
 	return "";
 }
 
+const char *kimage_elf_arch(uint16_t machine, int elf_data)
+{
+	return elf_arch(machine, elf_data);
+}
+
 /* The release from the first usable "Linux version " banner. */
 static void find_release(const uint8_t *img, size_t sz, struct kimage *out);
 

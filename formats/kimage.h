@@ -40,6 +40,10 @@ struct kimage {
 				    largest was taken) */
 };
 
+/* The arch name of an ELF e_machine ("x86_64", "aarch64", ...; "" if
+ * unknown), as struct kimage says it. */
+const char *kimage_elf_arch(uint16_t machine, int elf_data);
+
 /* "vmlinux ELF", "bzImage", "Image (scan)", "raw BTF". */
 const char *kimage_source_str(enum kimage_source s);
 

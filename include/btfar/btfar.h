@@ -328,6 +328,19 @@ struct btfar_build_opts {
 	void *progress_ctx;
 	/* as btfar_merge_opts.compat, for every release's blob */
 	const char *compat;
+	/*
+	 * BTF from DWARF: a release whose packages carry no usable .BTF
+	 * (kernel image or modules without it) but whose debug files are
+	 * among the inputs (usr/lib/debug/boot/vmlinux-RELEASE,
+	 * usr/lib/debug/lib/modules/RELEASE/ ** / *.ko: Debian's
+	 * linux-image-*-dbg) is encoded from them with pahole: the vmlinux,
+	 * then each module as split BTF on it (jobs at once). from_dwarf
+	 * does so even when .BTF is there.
+	 */
+	bool from_dwarf;
+	const char *pahole; /* the pahole program; NULL: "pahole" in PATH */
+	/* seconds one pahole process may run before it is killed; 0: 1800 */
+	unsigned int pahole_timeout;
 };
 
 /* One kernel release built. Strings and arrays are owned by the build. */
@@ -350,6 +363,11 @@ struct btfar_release {
 	/* BTF level the blob was rewritten for (the compat option), as
 	 * major * 100 + minor (513: 5.13); 0: not rewritten */
 	uint32_t compat;
+	/* where the BTF came from: "btf" (the packages' .BTF sections) or
+	 * "dwarf" (encoded from the debug files) */
+	const char *btf_from;
+	const char *encoder; /* "pahole v1.24" for "dwarf", else "" */
+	double t_dwarf;	     /* seconds (wall) of pahole runs, "dwarf" only */
 };
 
 struct btfar_build;
@@ -367,12 +385,16 @@ BTFAR_API int btfar_build__add_input(struct btfar_build *b, const char *path);
 BTFAR_API int btfar_build__run(struct btfar_build *b);
 /* The reading of the packages, for all releases. */
 struct btfar_build_stats {
-	uint32_t inputs;   /* packages and directories read */
-	uint32_t modules;  /* module files read out of them */
-	uint32_t images;   /* kernel images read out of them */
-	uint64_t bytes_in; /* bytes of the package files read */
-	double t_read;	   /* seconds: reading packages, decompressing
-			      modules and images (overlapped) */
+	uint32_t inputs;      /* packages and directories read */
+	uint32_t modules;     /* module files read out of them */
+	uint32_t images;      /* kernel images read out of them */
+	uint64_t bytes_in;    /* bytes of the package files read */
+	double t_read;	      /* seconds: reading packages, decompressing
+				 modules and images (overlapped) */
+	uint32_t debug_files; /* debug files (DWARF) read for releases built
+				 from DWARF */
+	double t_debug_read;  /* seconds: reading them (a second pass over
+				 the inputs unless from_dwarf) */
 };
 
 BTFAR_API const struct btfar_build_stats *
