@@ -106,6 +106,8 @@ struct btfar_archive *btfar_archive__open(const char *path,
 		o->types = s->types;
 		o->module_cnt = s->module_cnt;
 		o->compat = s->compat;
+		o->delta_of = s->encoding == BTFA_ENC_DELTA ? s->ref_idx
+							    : SIZE_MAX;
 	}
 	return a;
 }
@@ -880,6 +882,13 @@ static void write_opts(const struct btfar_archive_opts *o,
 		w->dict_size = o->dict_size;
 		w->level = o->level;
 		w->new_dict = o->new_dict;
+		w->no_delta = o->no_delta;
+		w->threads = o->jobs;
+	}
+	if (w->threads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		w->threads = n > 0 ? (int)n : 1;
 	}
 	w->phase = on_phase;
 	w->phase_ctx = (void *)o;

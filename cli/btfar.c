@@ -1141,8 +1141,10 @@ static void usage_archive(FILE *f)
 {
 	fprintf(f,
 		"usage: btfar pack -o ARCHIVE.btfa [LABELS] [--dict-size N] "
-		"[--level L] INPUT...\n"
-		"       btfar add ARCHIVE.btfa [LABELS] [--new-dict] INPUT...\n"
+		"[--level L]\n"
+		"                  [--no-delta] [-j N] INPUT...\n"
+		"       btfar add ARCHIVE.btfa [LABELS] [--new-dict] [--no-delta] "
+		"[-j N] INPUT...\n"
 		"       btfar list ARCHIVE.btfa [--json]\n"
 		"       btfar get ARCHIVE.btfa RELEASE [--build ID] [--arch A] "
 		"[--compat V] -o OUT\n"
@@ -1171,6 +1173,13 @@ static void usage_archive(FILE *f)
 		"  --new-dict      add: train a dictionary on the new blobs "
 		"(default: reuse\n"
 		"                  the archive's)\n"
+		"  --no-delta      store every blob whole (default: one blob per "
+		"series,\n"
+		"                  arch and flavour whole, the others as deltas "
+		"on it;\n"
+		"                  a get reads at most two frames)\n"
+		"  -j N            compression threads (default: the online "
+		"CPUs)\n"
 		"  --build ID      get: prefix of the build-id or of the base "
 		"sha256\n"
 		"  --compat VERSION  get: rewrite BTF kinds newer than kernel "
@@ -1230,6 +1239,8 @@ static int cmd_archive_write(const char *cmd, int argc, char **argv)
 		{"dict-size", required_argument, NULL, 'S'},
 		{"level", required_argument, NULL, 'L'},
 		{"new-dict", no_argument, NULL, 'N'},
+		{"no-delta", no_argument, NULL, 'D'},
+		{"jobs", required_argument, NULL, 'j'},
 		{"compat", required_argument, NULL, 'C'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -1242,10 +1253,21 @@ static int cmd_archive_write(const char *cmd, int argc, char **argv)
 	double t0 = now();
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:j:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
+			break;
+		case 'D':
+			ao.no_delta = true;
+			break;
+		case 'j':
+			ao.jobs = atoi(optarg);
+			if (ao.jobs < 1 || ao.jobs > 64) {
+				fprintf(stderr, "btfar: bad -j '%s' (1-64)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'd':
 			ao.distro = optarg;
@@ -1384,9 +1406,9 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_FAILED;
 	n = btfar_archive__entry_cnt(a);
 	if (!json)
-		printf("%-28s %-8s %-16s %8s %7s %11s %12s %6s\n", "RELEASE",
-		       "ARCH", "BUILD", "TYPES", "MODULES", "COMPRESSED",
-		       "UNCOMPRESSED", "COMPAT");
+		printf("%-28s %-8s %-16s %8s %7s %11s %12s %6s %s\n",
+		       "RELEASE", "ARCH", "BUILD", "TYPES", "MODULES",
+		       "COMPRESSED", "UNCOMPRESSED", "COMPAT", "DELTA-OF");
 	else
 		printf("[");
 	for (i = 0; i < n; i++) {
@@ -1399,12 +1421,16 @@ static int cmd_list(int argc, char **argv)
 		if (!json) {
 			build_label(e, build, sizeof(build));
 			printf("%-28s %-8s %-16s %8u %7u %11" PRIu64
-			       " %12" PRIu64 " %6s\n",
+			       " %12" PRIu64 " %6s %s\n",
 			       e->release, e->arch[0] ? e->arch : "-", build,
 			       e->types, e->module_cnt, e->frame_size,
 			       e->blob_size,
 			       e->compat ? btfar_compat_level_name(e->compat)
-					 : "-");
+					 : "-",
+			       e->delta_of == SIZE_MAX
+				       ? "-"
+				       : btfar_archive__entry(a, e->delta_of)
+						 ->release);
 			continue;
 		}
 		printf("%s{\"release\":", i ? "," : "");
@@ -1429,6 +1455,11 @@ static int cmd_list(int argc, char **argv)
 		       e->dict_id, e->frame_off, e->frame_size, e->blob_size);
 		/* "5.13", or "" for a blob not rewritten */
 		json_str(stdout, btfar_compat_level_name(e->compat));
+		/* the entry (index in this list) the blob is a delta on */
+		if (e->delta_of == SIZE_MAX)
+			printf(",\"delta_of\":null");
+		else
+			printf(",\"delta_of\":%zu", e->delta_of);
 		printf(",\"modules\":[");
 		for (k = 0; k < e->module_cnt; k++) {
 			printf("%s", k ? "," : "");

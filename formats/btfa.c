@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,8 @@
 #include <zstd.h>
 
 #include "btf_compat.h"
+#include "btf_delta.h"
 #include "btfa.h"
-
 #include "hex.h"
 #include "file.h"
 #include "mem.h"
@@ -111,11 +112,76 @@ static int get_str(const char *strtab, uint32_t strtab_size, uint32_t off,
 	return 0;
 }
 
+struct frame_ref {
+	uint64_t off;
+	uint32_t idx;
+};
+
+static int frame_ref_cmp(const void *a, const void *b)
+{
+	const struct frame_ref *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Each delta entry's reference: the plain entry whose frame it names. */
+static int resolve_refs(struct btfa_reader *r, struct diag *d)
+{
+	struct frame_ref *v;
+	uint32_t i, n = 0;
+	int err = 0;
+
+	for (i = 0; i < r->entry_cnt; i++)
+		if (r->entries[i].encoding == BTFA_ENC_DELTA)
+			break;
+	if (i == r->entry_cnt)
+		return 0;
+	v = malloc(((size_t)r->entry_cnt + 1) * sizeof(*v));
+	if (!v) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->entry_cnt; i++)
+		if (r->entries[i].encoding == BTFA_ENC_PLAIN)
+			v[n++] = (struct frame_ref){r->entries[i].frame_off, i};
+	qsort(v, n, sizeof(*v), frame_ref_cmp);
+	for (i = 0; i < r->entry_cnt && !err; i++) {
+		struct btfa_entry *e = &r->entries[i];
+		uint32_t lo = 0, hi = n;
+
+		if (e->encoding != BTFA_ENC_DELTA)
+			continue;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (v[mid].off < e->ref_frame_off)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == n || v[lo].off != e->ref_frame_off) {
+			diag_set(d,
+				 "index: entry %u (%s): its reference frame "
+				 "at %llu is not the frame of a plain entry",
+				 i, e->release,
+				 (unsigned long long)e->ref_frame_off);
+			err = -EBADMSG;
+			break;
+		}
+		e->ref_idx = v[lo].idx;
+	}
+	free(v);
+	return err;
+}
+
 static int parse_index(struct btfa_reader *r, struct diag *d)
 {
 	const uint8_t *p = r->index;
 	uint64_t need, mod_total = 0;
 	uint32_t strtab_size, i, j, k;
+	int err;
 	const char *strtab;
 	const uint8_t *q;
 
@@ -232,7 +298,23 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 		e->module_first = get32(q + 124);
 		e->module_cnt = get32(q + 128);
 		e->compat = get32(q + 136);
-		/* reserved bytes 140..151 are ignored (FORMAT.md) */
+		/* version 1: bytes 140..151 are reserved and ignored */
+		if (r->version >= 2) {
+			e->encoding = get32(q + 140);
+			e->ref_frame_off = get64(q + 144);
+		}
+		if (e->encoding > BTFA_ENC_DELTA ||
+		    (e->encoding == BTFA_ENC_PLAIN && e->ref_frame_off) ||
+		    (e->encoding == BTFA_ENC_DELTA && e->dict_id)) {
+			diag_set(d,
+				 "index: entry %u (%s): encoding %u with "
+				 "reference %llu and dictionary %u is not "
+				 "valid",
+				 i, e->release, e->encoding,
+				 (unsigned long long)e->ref_frame_off,
+				 e->dict_id);
+			return -EBADMSG;
+		}
 		if (!compat_ok(e->compat)) {
 			diag_set(d,
 				 "index: entry %u (%s): compat %u is not a "
@@ -264,6 +346,9 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 		}
 		mod_total += e->module_cnt;
 	}
+	err = resolve_refs(r, d);
+	if (err)
+		return err;
 
 	for (i = 0; i < r->module_cnt; i++, q += BTFA_MODULE_SIZE) {
 		struct btfa_module *m = &r->modules[i];
@@ -290,6 +375,36 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 	for (i = 0; i < r->range_cnt; i++, q += BTFA_RANGE_SIZE) {
 		r->ranges[i].first = get32(q);
 		r->ranges[i].count = get32(q + 4);
+	}
+	/* version 2: a range's first id is written as its distance from the
+	 * end of its module's previous range (from id 1 for the first); each
+	 * module's ranges follow the previous module's */
+	for (i = 0, k = 0; r->version >= 2 && i < r->module_cnt; i++) {
+		const struct btfa_module *m = &r->modules[i];
+		uint64_t next = 1;
+
+		if (m->range_first != k) {
+			diag_set(d,
+				 "index: module %u (%s): ranges start at %u, "
+				 "not after the previous module's (%u)",
+				 i, m->name, m->range_first, k);
+			return -EBADMSG;
+		}
+		for (j = 0; j < m->range_cnt; j++) {
+			struct btfa_range *rg = &r->ranges[k + j];
+			uint64_t first = next + rg->first;
+
+			if (first + rg->count > UINT32_MAX) {
+				diag_set(d,
+					 "index: module %u (%s): range %u past "
+					 "the id space",
+					 i, m->name, j);
+				return -EBADMSG;
+			}
+			rg->first = (uint32_t)first;
+			next = first + rg->count;
+		}
+		k += m->range_cnt;
 	}
 
 	/* ranges of each module: ids of its entry, sorted, disjoint */
@@ -369,9 +484,11 @@ int btfa_reader__open(struct btfa_reader *r, const char *path, struct diag *d)
 		err = -EBADMSG;
 		goto fail;
 	}
-	if (get32(hdr + 8) != BTFA_VERSION) {
-		diag_set(d, "unsupported format version %u (this reader: %d)",
-			 get32(hdr + 8), BTFA_VERSION);
+	r->version = get32(hdr + 8);
+	if (r->version < 1 || r->version > BTFA_VERSION) {
+		diag_set(d,
+			 "unsupported format version %u (this reader: 1 to %d)",
+			 r->version, BTFA_VERSION);
 		err = -EPROTONOSUPPORT;
 		goto fail;
 	}
@@ -479,6 +596,7 @@ void btfa_reader__close(struct btfa_reader *r)
 	free(r->entries);
 	free(r->modules);
 	free(r->ranges);
+	free(r->ref_data);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 }
@@ -541,27 +659,24 @@ static int load_ddict(struct btfa_reader *r, uint32_t dict_id, ZSTD_DDict **out,
 	return 0;
 }
 
-int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
-		      size_t *size, struct diag *d)
+/*
+ * Decompresses the frame of e into a new buffer of exactly its content size
+ * (want, or when want is 0 the size the frame header gives, up to the cap),
+ * with e's dictionary or with prefix.
+ */
+static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
+		      uint64_t want, const void *prefix, size_t prefix_size,
+		      void **data, size_t *size, struct diag *d)
 {
-	const struct btfa_entry *e;
 	ZSTD_DDict *ddict = NULL;
 	ZSTD_DCtx *dctx = NULL;
 	unsigned long long content;
 	void *comp = NULL, *out = NULL;
-	uint8_t sum[32];
-	struct sha256 sh;
-	char want[65], got[65];
 	size_t n;
-	int err = -EBADMSG;
+	int err;
 
 	*data = NULL;
 	*size = 0;
-	if (idx >= r->entry_cnt) {
-		diag_set(d, "no entry %u (%u entries)", idx, r->entry_cnt);
-		return -ENOENT;
-	}
-	e = &r->entries[idx];
 	if (e->frame_off < BTFA_HDR_SIZE || !e->frame_size ||
 	    !in_bounds(e->frame_off, e->frame_size, r->file_size)) {
 		diag_set(d,
@@ -572,24 +687,21 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 			 (unsigned long long)r->file_size);
 		return -EBADMSG;
 	}
-	if (e->blob_size > BTFA_MAX_BLOB || e->blob_size > SIZE_MAX - 1) {
-		diag_set(d, "blob of %llu bytes: over the cap",
-			 (unsigned long long)e->blob_size);
+	if (e->frame_size > BTFA_MAX_BLOB) {
+		diag_set(d, "frame of %llu bytes: over the cap",
+			 (unsigned long long)e->frame_size);
 		return -EFBIG;
 	}
 	if (e->dict_id) {
 		err = load_ddict(r, e->dict_id, &ddict, d);
 		if (err)
 			return err;
-		err = -EBADMSG;
 	}
 	comp = malloc((size_t)e->frame_size);
-	out = malloc((size_t)e->blob_size + 1);
 	dctx = ZSTD_createDCtx();
-	if (!comp || !out || !dctx) {
-		diag_set(d, "out of memory");
+	if (!comp || !dctx) {
 		err = -ENOMEM;
-		goto out;
+		goto nomem;
 	}
 	err = pread_full(r->fd, comp, (size_t)e->frame_size, e->frame_off);
 	if (err) {
@@ -599,7 +711,8 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 	}
 	err = -EBADMSG;
 	content = ZSTD_getFrameContentSize(comp, (size_t)e->frame_size);
-	if (content != e->blob_size ||
+	if (content == ZSTD_CONTENTSIZE_ERROR ||
+	    content == ZSTD_CONTENTSIZE_UNKNOWN || (want && content != want) ||
 	    ZSTD_findFrameCompressedSize(comp, (size_t)e->frame_size) !=
 		    e->frame_size) {
 		diag_set(d,
@@ -607,7 +720,13 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 			 "holding %llu bytes",
 			 (unsigned long long)e->frame_off,
 			 (unsigned long long)e->frame_size,
-			 (unsigned long long)e->blob_size);
+			 (unsigned long long)want);
+		goto out;
+	}
+	if (content > 2 * BTFA_MAX_BLOB || content > SIZE_MAX - 1) {
+		diag_set(d, "frame at %llu: %llu bytes, over the cap",
+			 (unsigned long long)e->frame_off, content);
+		err = -EFBIG;
 		goto out;
 	}
 	if (ZSTD_getDictID_fromFrame(comp, (size_t)e->frame_size) !=
@@ -618,19 +737,124 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 			 e->dict_id);
 		goto out;
 	}
-	if (ddict)
-		n = ZSTD_decompress_usingDDict(dctx, out, (size_t)e->blob_size,
-					       comp, (size_t)e->frame_size,
-					       ddict);
-	else
-		n = ZSTD_decompressDCtx(dctx, out, (size_t)e->blob_size, comp,
-					(size_t)e->frame_size);
-	if (ZSTD_isError(n) || n != e->blob_size) {
+	out = malloc((size_t)content + 1);
+	if (!out) {
+		err = -ENOMEM;
+		goto nomem;
+	}
+	if (ddict) {
+		n = ZSTD_decompress_usingDDict(dctx, out, (size_t)content, comp,
+					       (size_t)e->frame_size, ddict);
+	} else {
+		/* a delta frame refers back into its reference: the window
+		 * covers both */
+		ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax,
+				       BTFA_DELTA_WLOG_MAX);
+		n = ZSTD_DCtx_refPrefix(dctx, prefix, prefix_size);
+		if (!ZSTD_isError(n))
+			n = ZSTD_decompressDCtx(dctx, out, (size_t)content,
+						comp, (size_t)e->frame_size);
+	}
+	if (ZSTD_isError(n) || n != content) {
 		diag_set(d, "frame at %llu: zstd: %s",
 			 (unsigned long long)e->frame_off,
 			 ZSTD_isError(n) ? ZSTD_getErrorName(n)
 					 : "short content");
 		goto out;
+	}
+	*data = out;
+	*size = n;
+	out = NULL;
+	err = 0;
+	goto out;
+nomem:
+	diag_set(d, "out of memory");
+out:
+	ZSTD_freeDCtx(dctx);
+	free(comp);
+	free(out);
+	return err;
+}
+
+/* The plain blob entry idx refers to, decompressed once and kept. */
+static int ref_blob(struct btfa_reader *r, uint32_t idx, const void **data,
+		    size_t *size, struct diag *d)
+{
+	void *p;
+	size_t n;
+	int err;
+
+	if (r->ref_data && r->ref_idx == idx) {
+		*data = r->ref_data;
+		*size = r->ref_size;
+		return 0;
+	}
+	err = btfa_reader__read(r, idx, &p, &n, d);
+	if (err)
+		return err;
+	free(r->ref_data);
+	r->ref_data = p;
+	r->ref_size = n;
+	r->ref_idx = idx;
+	*data = p;
+	*size = n;
+	return 0;
+}
+
+int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
+		      size_t *size, struct diag *d)
+{
+	const struct btfa_entry *e;
+	void *out = NULL;
+	uint8_t sum[32];
+	struct sha256 sh;
+	char want[65], got[65];
+	size_t n;
+	int err;
+
+	*data = NULL;
+	*size = 0;
+	if (idx >= r->entry_cnt) {
+		diag_set(d, "no entry %u (%u entries)", idx, r->entry_cnt);
+		return -ENOENT;
+	}
+	e = &r->entries[idx];
+	if (e->blob_size > BTFA_MAX_BLOB || e->blob_size > SIZE_MAX - 1) {
+		diag_set(d, "blob of %llu bytes: over the cap",
+			 (unsigned long long)e->blob_size);
+		return -EFBIG;
+	}
+	if (e->encoding == BTFA_ENC_DELTA) {
+		/* parse_index made ref_idx a plain entry */
+		const void *ref;
+		size_t ref_size;
+		void *enc;
+
+		err = ref_blob(r, e->ref_idx, &ref, &ref_size, d);
+		if (err) {
+			diag_prefix(d, "its reference %s: ",
+				    r->entries[e->ref_idx].release);
+			return err;
+		}
+		err = read_frame(r, e, 0, ref, ref_size, &enc, &n, d);
+		if (err)
+			return err;
+		err = btf_delta__decode(ref, ref_size, enc, n, &out, &n, d);
+		free(enc);
+		if (err)
+			return err == -ENOMEM ? err : -EBADMSG;
+		if (n != e->blob_size) {
+			diag_set(d,
+				 "delta decodes to %zu bytes, index says "
+				 "%llu",
+				 n, (unsigned long long)e->blob_size);
+			err = -EBADMSG;
+			goto out;
+		}
+	} else {
+		err = read_frame(r, e, e->blob_size, NULL, 0, &out, &n, d);
+		if (err)
+			return err;
 	}
 	sha256_init(&sh);
 	sha256_update(&sh, out, n);
@@ -639,6 +863,7 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 		hex_encode(sum, 32, got);
 		hex_encode(e->blob_sha256, 32, want);
 		diag_set(d, "blob: SHA-256 %s, index says %s", got, want);
+		err = -EBADMSG;
 		goto out;
 	}
 	*data = out;
@@ -646,8 +871,6 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 	out = NULL;
 	err = 0;
 out:
-	ZSTD_freeDCtx(dctx);
-	free(comp);
 	free(out);
 	return err;
 }
@@ -689,6 +912,15 @@ struct wentry {
 	size_t size;
 	const struct btfa_module_in *mods;
 	uint32_t mod_cnt;
+	/* a new delta entry: index of its reference in the entry array, and
+	 * that blob (the reference's data, or read from the archive) */
+	size_t ref;
+	const void *ref_data;
+	size_t ref_size;
+	void *ref_owned; /* ref_data when read from the archive */
+	/* the compressed frame, until it is placed in the file */
+	void *frame;
+	size_t frame_len;
 };
 
 static int strcmp0(const char *a, const char *b)
@@ -786,6 +1018,8 @@ static int build_index(const struct wentry *v, size_t n,
 		put32(p + 124, (uint32_t)mod_cnt);
 		put32(p + 128, v[i].mod_cnt);
 		put32(p + 136, e->compat);
+		put32(p + 140, e->encoding);
+		put64(p + 144, e->ref_frame_off);
 		for (j = 0; j < v[i].mod_cnt && !err; j++) {
 			const struct btfa_module_in *m = &v[i].mods[j];
 			uint8_t *mp = buf_grow(&mods, BTFA_MODULE_SIZE);
@@ -797,13 +1031,26 @@ static int build_index(const struct wentry *v, size_t n,
 			put32(mp + 4, (uint32_t)rng_cnt);
 			put32(mp + 8, m->range_cnt);
 			put32(mp + 12, m->types);
+			uint32_t next = 1;
+
 			for (k = 0; k < m->range_cnt; k++) {
 				uint8_t *rp = buf_grow(&rngs, BTFA_RANGE_SIZE);
+				uint32_t first = m->ranges[2 * k];
 
 				if (!rp)
 					break;
-				put32(rp, m->ranges[2 * k]);
+				if (first < next) {
+					diag_set(d,
+						 "%s: module %s: ranges not "
+						 "sorted and disjoint",
+						 e->release, m->name);
+					err = -EINVAL;
+					break;
+				}
+				/* distance from the previous range's end */
+				put32(rp, first - next);
 				put32(rp + 4, m->ranges[2 * k + 1]);
+				next = first + m->ranges[2 * k + 1];
 			}
 			rng_cnt += m->range_cnt;
 		}
@@ -893,7 +1140,7 @@ static int train_dict(const struct wentry *v, size_t n, size_t dict_size,
 	*dict = NULL;
 	*dict_len = 0;
 	for (i = 0; i < n; i++)
-		if (v[i].data)
+		if (v[i].data && v[i].e.encoding == BTFA_ENC_PLAIN)
 			total += v[i].size;
 	chunk = total / 256;
 	chunk = chunk < 1024 ? 1024 : chunk > (128 << 10) ? (128 << 10) : chunk;
@@ -907,7 +1154,7 @@ static int train_dict(const struct wentry *v, size_t n, size_t dict_size,
 		goto nomem;
 	p = samples;
 	for (i = 0; i < n; i++) {
-		if (!v[i].data)
+		if (!v[i].data || v[i].e.encoding != BTFA_ENC_PLAIN)
 			continue;
 		memcpy(p, v[i].data, v[i].size);
 		p += v[i].size;
@@ -938,76 +1185,386 @@ nomem:
 	return -ENOMEM;
 }
 
-/*
- * Compresses every new blob of v (those with data) into out, whose first
- * byte will sit at file offset base; sets frame_off/size, blob_size,
- * blob_sha256 and dict_id of each.
- */
-static int compress_frames(struct wentry *v, size_t n, const void *dict,
-			   size_t dict_len, uint32_t dict_id, int level,
-			   uint64_t base, struct buf *out, struct diag *d)
-{
-	ZSTD_CCtx *cctx = ZSTD_createCCtx();
-	ZSTD_CDict *cdict = NULL;
-	int err = 0;
-	size_t i;
+/* --- delta planning ---------------------------------------------------- */
 
-	if (!cctx) {
+/* Length of the series part of a release: up to its second dot ("6.1" of
+ * "6.1.0-47-amd64"), or all of it. */
+static size_t series_len(const char *rel)
+{
+	const char *p = rel ? strchr(rel, '.') : NULL;
+
+	if (!p)
+		return rel ? strlen(rel) : 0;
+	p = strchr(p + 1, '.');
+	return p ? (size_t)(p - rel) : strlen(rel);
+}
+
+/* Entries of one series, arch, flavour and compat level share most of
+ * their types: one of them is stored plain, the others as deltas on it. */
+static bool same_group(const struct btfa_entry *a, const struct btfa_entry *b)
+{
+	size_t la = series_len(a->release), lb = series_len(b->release);
+
+	return la == lb && !memcmp(a->release, b->release, la) &&
+	       !strcmp0(a->arch, b->arch) && !strcmp0(a->flavour, b->flavour) &&
+	       a->compat == b->compat;
+}
+
+/*
+ * Chooses the encoding of every new entry of v[0..n) (sorted): in each
+ * group, the reference is the group's first plain entry kept from the
+ * archive, else its middle new entry, which is stored plain; the group's
+ * other new entries become deltas on it. A group of one new entry and no
+ * kept one is stored plain.
+ */
+static bool deltable(const struct wentry *w)
+{
+	return !btf_delta__check(w->data, w->size, NULL);
+}
+
+static void plan_deltas(struct wentry *v, size_t n, bool no_delta)
+{
+	size_t i, j;
+	size_t *members;
+	bool *ok;
+
+	for (i = 0; i < n; i++)
+		if (v[i].data) {
+			v[i].e.encoding = BTFA_ENC_PLAIN;
+			v[i].e.ref_frame_off = 0;
+			v[i].ref = SIZE_MAX;
+		}
+	if (no_delta)
+		return;
+	members = malloc((n + 1) * sizeof(*members));
+	ok = calloc(n + 1, sizeof(*ok));
+	if (!members || !ok) {
+		free(members);
+		free(ok);
+		return; /* all plain: correct, only larger */
+	}
+	for (i = 0; i < n; i++)
+		ok[i] = v[i].data ? deltable(&v[i]) : true;
+	for (i = 0; i < n; i++) {
+		size_t cnt = 0, ref = SIZE_MAX, fresh = 0;
+
+		if (!v[i].data || !ok[i] || v[i].ref != SIZE_MAX)
+			continue;
+		/* a group is handled at its first new member */
+		for (j = 0; j < i; j++)
+			if (v[j].data && ok[j] && same_group(&v[j].e, &v[i].e))
+				break;
+		if (j < i)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (!ok[j] || !same_group(&v[j].e, &v[i].e))
+				continue;
+			if (!v[j].data) {
+				if (ref == SIZE_MAX &&
+				    v[j].e.encoding == BTFA_ENC_PLAIN)
+					ref = j;
+				continue;
+			}
+			members[cnt++] = j;
+			fresh++;
+		}
+		if (ref == SIZE_MAX) {
+			if (fresh < 2)
+				continue;
+			ref = members[cnt / 2];
+		}
+		for (j = 0; j < cnt; j++) {
+			struct wentry *w = &v[members[j]];
+
+			if (members[j] == ref)
+				continue;
+			w->e.encoding = BTFA_ENC_DELTA;
+			w->ref = ref;
+			w->ref_data = v[ref].data;
+			w->ref_size = v[ref].size;
+		}
+	}
+	free(members);
+	free(ok);
+}
+
+/* --- compression -------------------------------------------------------- */
+
+struct zjob {
+	struct wentry *v;
+	size_t n;
+	const ZSTD_CDict *cdict;
+	uint32_t dict_id;
+	int level;
+	pthread_mutex_t lock;
+	size_t next; /* next entry to take */
+	int err;
+	size_t err_idx;
+	struct diag d;
+};
+
+static int ceil_log2(uint64_t v)
+{
+	int l = 0;
+
+	while (l < 62 && ((uint64_t)1 << l) < v)
+		l++;
+	return l;
+}
+
+/* Compresses w into w->frame: plain with cdict, or as a delta. */
+static int compress_one(ZSTD_CCtx *cctx, struct wentry *w, const struct zjob *j,
+			struct diag *d)
+{
+	const void *src = w->data;
+	size_t src_len = w->size, bound, z;
+	void *enc = NULL;
+	int err;
+
+	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, j->level);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 0);
+	if (w->e.encoding == BTFA_ENC_DELTA) {
+		size_t enc_len;
+		int wlog;
+
+		err = btf_delta__encode(w->ref_data, w->ref_size, w->data,
+					w->size, &enc, &enc_len, NULL, d);
+		if (err == -EINVAL) {
+			/* a blob the delta cannot describe: plain */
+			w->e.encoding = BTFA_ENC_PLAIN;
+			w->ref = SIZE_MAX;
+			return compress_one(cctx, w, j, d);
+		}
+		if (err)
+			return err;
+		src = enc;
+		src_len = enc_len;
+		wlog = ceil_log2((uint64_t)w->ref_size + enc_len);
+		if (wlog < 10)
+			wlog = 10;
+		if (wlog > BTFA_DELTA_WLOG_MAX) {
+			free(enc);
+			w->e.encoding = BTFA_ENC_PLAIN;
+			w->ref = SIZE_MAX;
+			return compress_one(cctx, w, j, d);
+		}
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, wlog);
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching,
+				       1);
+		ZSTD_CCtx_refPrefix(cctx, w->ref_data, w->ref_size);
+	} else if (j->cdict) {
+		ZSTD_CCtx_refCDict(cctx, j->cdict);
+	}
+	bound = ZSTD_compressBound(src_len);
+	w->frame = malloc(bound);
+	if (!w->frame) {
+		free(enc);
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
+	z = ZSTD_compress2(cctx, w->frame, bound, src, src_len);
+	free(enc);
+	if (ZSTD_isError(z)) {
+		diag_set(d, "zstd: %s", ZSTD_getErrorName(z));
+		return -EIO;
+	}
+	w->frame_len = z;
+	w->e.frame_size = z;
+	w->e.blob_size = w->size;
+	w->e.dict_id =
+		w->e.encoding == BTFA_ENC_PLAIN && j->cdict ? j->dict_id : 0;
+	return 0;
+}
+
+static void *zworker(void *arg)
+{
+	struct zjob *j = arg;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+
+	for (;;) {
+		struct diag d = {{0}};
+		size_t i;
+		int err;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		if (!cctx && !j->err) {
+			j->err = -ENOMEM;
+			j->err_idx = i;
+			diag_set(&j->d, "out of memory");
+		}
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n || !cctx)
+			break;
+		if (!j->v[i].data)
+			continue;
+		err = compress_one(cctx, &j->v[i], j, &d);
+		if (err) {
+			pthread_mutex_lock(&j->lock);
+			/* the first failing entry in order, whatever the
+			 * threads' timing */
+			if (!j->err || i < j->err_idx) {
+				j->err = err;
+				j->err_idx = i;
+				j->d = d;
+			}
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+	ZSTD_freeCCtx(cctx);
+	return NULL;
+}
+
+/*
+ * Compresses every new blob of v (those with data) on up to threads
+ * threads, then places the frames in entry order in out, whose first byte
+ * will sit at file offset base; sets frame_off/size, blob_size, dict_id,
+ * and ref_frame_off of the deltas. blob_sha256 was set by wentries_new.
+ */
+static int compress_frames(struct wentry *v, size_t n, const void *dict,
+			   size_t dict_len, uint32_t dict_id, int level,
+			   int threads, uint64_t base, struct buf *out,
+			   struct diag *d)
+{
+	struct zjob j = {.v = v, .n = n, .dict_id = dict_id, .level = level};
+	pthread_t tid[64];
+	int i, started = 0;
+	size_t k;
+
+	if (threads < 1)
+		threads = 1;
+	if (threads > 64)
+		threads = 64;
+	pthread_mutex_init(&j.lock, NULL);
 	if (dict_len) {
-		cdict = ZSTD_createCDict(dict, dict_len, level);
-		if (!cdict) {
-			ZSTD_freeCCtx(cctx);
+		j.cdict = ZSTD_createCDict(dict, dict_len, level);
+		if (!j.cdict) {
+			pthread_mutex_destroy(&j.lock);
 			diag_set(d, "zstd cannot load the dictionary");
 			return -EINVAL;
 		}
 	}
-	for (i = 0; i < n && !err; i++) {
-		struct wentry *w = &v[i];
-		size_t bound, z;
-		uint8_t *p;
+	for (i = 1; i < threads; i++)
+		if (!pthread_create(&tid[started], NULL, zworker, &j))
+			started++;
+	zworker(&j);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	ZSTD_freeCDict((ZSTD_CDict *)j.cdict);
+	if (j.err) {
+		*d = j.d;
+		diag_prefix(d, "%s: ", v[j.err_idx].e.release);
+		return j.err;
+	}
+	for (k = 0; k < n; k++) {
+		struct wentry *w = &v[k];
 
 		if (!w->data)
 			continue;
-		bound = ZSTD_compressBound(w->size);
-		p = buf_grow(out, bound);
-		if (!p) {
-			diag_set(d, "out of memory");
-			err = -ENOMEM;
-			break;
-		}
-		ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
-		ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
-		ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-		ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-		ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 0);
-		if (cdict)
-			ZSTD_CCtx_refCDict(cctx, cdict);
-		z = ZSTD_compress2(cctx, p, bound, w->data, w->size);
-		if (ZSTD_isError(z)) {
-			diag_set(d, "%s: zstd: %s", w->e.release,
-				 ZSTD_getErrorName(z));
-			err = -EIO;
-			break;
-		}
-		out->len -= bound - z;
-		w->e.frame_off = base + (uint64_t)(p - out->p);
-		w->e.frame_size = z;
-		w->e.blob_size = w->size;
-		w->e.dict_id = cdict ? dict_id : 0;
-		{
-			struct sha256 sh;
+		w->e.frame_off = base + out->len;
+		buf_add(out, w->frame, w->frame_len);
+		free(w->frame);
+		w->frame = NULL;
+	}
+	for (k = 0; k < n; k++)
+		if (v[k].data && v[k].e.encoding == BTFA_ENC_DELTA)
+			v[k].e.ref_frame_off = v[v[k].ref].e.frame_off;
+	if (out->err) {
+		diag_set(d, "out of memory");
+		return out->err;
+	}
+	return 0;
+}
 
-			sha256_init(&sh);
-			sha256_update(&sh, w->data, w->size);
-			sha256_final(&sh, w->e.blob_sha256);
+static size_t plain_new(const struct wentry *v, size_t n);
+
+/*
+ * Whether a trained dictionary pays for its bytes: four slices of every
+ * blob stored whole, compressed with and without it at the archive's level;
+ * the saving, scaled to all those blobs, must exceed the dictionary's size.
+ */
+static bool dict_pays(const struct wentry *v, size_t n, const void *dict,
+		      size_t dict_len, int level)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	ZSTD_CDict *cd = ZSTD_createCDict(dict, dict_len, level);
+	uint64_t total = 0, sample = 0, with = 0, without = 0;
+	size_t i, k, cap = 256 << 10, bound = ZSTD_compressBound(cap);
+	void *out = malloc(bound);
+	bool ok = false;
+
+	if (!c || !cd || !out)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct wentry *w = &v[i];
+		size_t len;
+
+		if (!w->data || w->e.encoding != BTFA_ENC_PLAIN)
+			continue;
+		total += w->size;
+		len = w->size / 4 < cap ? w->size / 4 : cap;
+		for (k = 0; len && k < 4; k++) {
+			const uint8_t *p = (const uint8_t *)w->data +
+					   (w->size - len) / 3 * k;
+			size_t a =
+				ZSTD_compressCCtx(c, out, bound, p, len, level);
+			size_t b = ZSTD_compress_usingCDict(c, out, bound, p,
+							    len, cd);
+
+			if (ZSTD_isError(a) || ZSTD_isError(b))
+				goto out;
+			sample += len;
+			without += a;
+			with += b;
 		}
 	}
-	ZSTD_freeCDict(cdict);
-	ZSTD_freeCCtx(cctx);
-	return err;
+	ok = sample && with < without &&
+	     (double)(without - with) * ((double)total / (double)sample) >
+		     (double)dict_len;
+out:
+	ZSTD_freeCCtx(c);
+	ZSTD_freeCDict(cd);
+	free(out);
+	return ok;
+}
+
+/* Trains the dictionary of the blobs stored whole, per o's dict_mode; *len
+ * is 0 when there is none. */
+static int choose_dict(const struct wentry *v, size_t n,
+		       const struct btfa_write_opts *o, size_t dict_size,
+		       int level, void **dict, size_t *len)
+{
+	enum btfa_dict_mode mode = o ? o->dict_mode : BTFA_DICT_AUTO;
+	int err;
+
+	*dict = NULL;
+	*len = 0;
+	if (mode == BTFA_DICT_NEVER ||
+	    (mode == BTFA_DICT_AUTO && plain_new(v, n) < 2))
+		return 0;
+	err = train_dict(v, n, dict_size, dict, len);
+	if (err || !*len || mode == BTFA_DICT_ALWAYS)
+		return err;
+	if (!dict_pays(v, n, *dict, *len, level)) {
+		free(*dict);
+		*dict = NULL;
+		*len = 0;
+	}
+	return 0;
+}
+
+/* New entries to be stored plain. */
+static size_t plain_new(const struct wentry *v, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += v[i].data && v[i].e.encoding == BTFA_ENC_PLAIN;
+	return c;
 }
 
 static void phase(const struct btfa_write_opts *o, const char *name)
@@ -1085,7 +1642,7 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	struct buf file = {0}, idx = {0};
 	struct btfa_dict dict = {0};
 	void *dict_data = NULL;
-	size_t dict_len = 0, idx_off;
+	size_t dict_len = 0, idx_off, i;
 	struct wentry *v;
 	int err;
 
@@ -1095,8 +1652,9 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 		return -ENOMEM;
 	}
 	n = sort_unique(v, n);
+	plan_deltas(v, n, o && o->no_delta);
 	phase(o, "train");
-	err = train_dict(v, n, dict_size, &dict_data, &dict_len);
+	err = choose_dict(v, n, o, dict_size, level, &dict_data, &dict_len);
 	if (err) {
 		diag_set(d, "out of memory");
 		goto out;
@@ -1114,8 +1672,8 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 		goto out;
 	}
 	phase(o, "compress");
-	err = compress_frames(v, n, dict_data, dict_len, dict.dict_id, level, 0,
-			      &file, d);
+	err = compress_frames(v, n, dict_data, dict_len, dict.dict_id, level,
+			      o ? o->threads : 1, 0, &file, d);
 	if (err)
 		goto out;
 	err = build_index(v, n, &dict, dict_len ? 1 : 0, &idx, d);
@@ -1131,6 +1689,8 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	if (!err)
 		err = n > INT32_MAX ? INT32_MAX : (int)n;
 out:
+	for (i = 0; i < n; i++)
+		free(v[i].frame);
 	free(dict_data);
 	free(file.p);
 	free(idx.p);
@@ -1183,7 +1743,7 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	struct btfa_dict *dicts = NULL;
 	uint32_t dict_cnt, new_dict_id = 0;
 	void *dict_data = NULL;
-	size_t dict_len = 0, i, k, total, fresh = 0;
+	size_t dict_len = 0, i, k, total = 0, fresh = 0;
 	uint64_t base, idx_off;
 	uint8_t hdr[BTFA_HDR_SIZE], old_hdr[BTFA_HDR_SIZE];
 	struct wentry *v = NULL;
@@ -1244,9 +1804,42 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	memcpy(dicts, r.dicts, sizeof(*dicts) * r.dict_cnt);
 	dict_cnt = r.dict_cnt;
 
+	/* deltas on entries kept from the archive need their blobs */
+	plan_deltas(v, total, o && o->no_delta);
+	for (i = 0; i < total; i++) {
+		struct wentry *w = &v[i];
+		size_t j;
+
+		if (!w->data || w->e.encoding != BTFA_ENC_DELTA ||
+		    v[w->ref].data)
+			continue;
+		for (j = 0; j < i; j++)
+			if (v[j].data && v[j].ref == w->ref)
+				break;
+		if (j < i) {
+			w->ref_data = v[j].ref_data;
+			w->ref_size = v[j].ref_size;
+			continue;
+		}
+		for (j = 0; j < r.entry_cnt; j++)
+			if (r.entries[j].frame_off == v[w->ref].e.frame_off &&
+			    r.entries[j].encoding == BTFA_ENC_PLAIN)
+				break;
+		err = j < r.entry_cnt ? btfa_reader__read(&r, (uint32_t)j,
+							  &w->ref_owned,
+							  &w->ref_size, d)
+				      : -ENOENT;
+		if (err) {
+			diag_prefix(d, "reference %s: ", v[w->ref].e.release);
+			goto out;
+		}
+		w->ref_data = w->ref_owned;
+	}
+
 	if ((o && o->new_dict) || !r.dict_cnt) {
 		phase(o, "train");
-		err = train_dict(v, total, dict_size, &dict_data, &dict_len);
+		err = choose_dict(v, total, o, dict_size, level, &dict_data,
+				  &dict_len);
 		if (err) {
 			diag_set(d, "out of memory");
 			goto out;
@@ -1267,7 +1860,7 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 			dict_cnt++;
 			buf_add(&tail, dict_data, dict_len);
 		}
-	} else {
+	} else if (plain_new(v, total)) {
 		const struct btfa_dict *di = latest_dict(&r);
 
 		if (di) {
@@ -1305,7 +1898,7 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	}
 	phase(o, "compress");
 	err = compress_frames(v, total, dict_data, dict_len, new_dict_id, level,
-			      base, &tail, d);
+			      o ? o->threads : 1, base, &tail, d);
 	if (err)
 		goto out;
 	err = build_index(v, total, dicts, dict_cnt, &idx, d);
@@ -1353,6 +1946,10 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 out:
 	btfa_reader__close(&r);
 	close(fd);
+	for (i = 0; v && i < total; i++) {
+		free(v[i].ref_owned);
+		free(v[i].frame);
+	}
 	free(v);
 	free(old_mods);
 	free(old_ranges);

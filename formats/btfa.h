@@ -18,7 +18,7 @@
 
 #define BTFA_MAGIC	  "BTFARCH" /* 8 bytes with its NUL */
 #define BTFA_IDX_MAGIC	  "BTFAIDX" /* 8 bytes with its NUL */
-#define BTFA_VERSION	  1
+#define BTFA_VERSION	  2
 #define BTFA_HDR_SIZE	  64
 #define BTFA_IDX_HDR_SIZE 32
 #define BTFA_DICT_SIZE	  24
@@ -28,6 +28,8 @@
 /* Caps a reader applies: the decompressed index, one blob. */
 #define BTFA_MAX_INDEX (256u << 20)
 #define BTFA_MAX_BLOB  (UINT64_C(4) << 30)
+/* Largest zstd window of a delta frame (reference + encoded blob): 1 GiB. */
+#define BTFA_DELTA_WLOG_MAX 30
 
 struct btfa_dict {
 	uint32_t dict_id;
@@ -70,6 +72,17 @@ struct btfa_entry {
 	/* BTF level the blob was rewritten for (docs/COMPAT.md), as
 	 * major * 100 + minor (513: 5.13); 0: not rewritten */
 	uint32_t compat;
+	/* BTFA_ENC_PLAIN: the frame holds the blob. BTFA_ENC_DELTA: the frame
+	 * holds the blob encoded by btf_delta against the plain entry whose
+	 * frame is at ref_frame_off, compressed with that blob as prefix */
+	uint32_t encoding;
+	uint64_t ref_frame_off;
+	uint32_t ref_idx; /* reader: index of that entry */
+};
+
+enum {
+	BTFA_ENC_PLAIN = 0,
+	BTFA_ENC_DELTA = 1,
 };
 
 struct btfa_reader {
@@ -86,6 +99,11 @@ struct btfa_reader {
 	struct btfa_module *modules;
 	struct btfa_range *ranges;
 	void **ddicts; /* ZSTD_DDict per dictionary, loaded on first use */
+	uint32_t version;
+	/* the last reference blob a delta entry was read against */
+	void *ref_data;
+	size_t ref_size;
+	uint32_t ref_idx;
 };
 
 /*
@@ -123,6 +141,14 @@ struct btfa_blob_in {
 	uint32_t module_cnt;
 };
 
+enum btfa_dict_mode {
+	/* train one on the blobs stored whole, keep it when a sample of
+	 * them compresses smaller with it by more than its own size */
+	BTFA_DICT_AUTO = 0,
+	BTFA_DICT_ALWAYS, /* whenever there is enough data to train */
+	BTFA_DICT_NEVER,
+};
+
 struct btfa_write_opts {
 	size_t dict_size; /* 0: 512 KiB */
 	int level;	  /* 0: 19 */
@@ -132,6 +158,11 @@ struct btfa_write_opts {
 	 * the header of an append is rewritten); may be NULL */
 	void (*phase)(const char *phase, void *ctx);
 	void *phase_ctx;
+	/* store every blob plain instead of as deltas on a reference blob of
+	 * its series (docs/FORMAT.md, "Delta entries") */
+	bool no_delta;
+	int threads; /* compression threads; 0: 1 */
+	enum btfa_dict_mode dict_mode;
 };
 
 /*

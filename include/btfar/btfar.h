@@ -442,6 +442,10 @@ struct btfar_archive_opts {
 	/* export-btfhub: rewrite every blob for the BTF readers of this
 	 * kernel version first (docs/COMPAT.md); NULL: as stored */
 	const char *compat;
+	/* pack, add: store every blob whole, not as a delta on a blob of its
+	 * series (docs/FORMAT.md, "Delta entries") */
+	bool no_delta;
+	int jobs; /* pack, add: compression threads; 0: the online CPUs */
 };
 
 /* One entry of an archive. Strings are owned by the archive object. */
@@ -465,6 +469,9 @@ struct btfar_archive_entry {
 	/* BTF level the stored blob was rewritten for (docs/COMPAT.md), as
 	 * major * 100 + minor (513: 5.13); 0: not rewritten */
 	uint32_t compat;
+	/* stored as a delta on the entry of that index (its reference);
+	 * SIZE_MAX: stored whole */
+	size_t delta_of;
 };
 
 struct btfar_archive;

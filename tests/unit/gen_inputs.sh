@@ -48,6 +48,43 @@ readelf -n mod.ko | sed -n 's/^ *Build ID: *//p' >mod.buildid
 test -s mod.buildid
 objcopy --add-section .BTF.base=mod.btf mod.ko base.ko
 
+# two builds of one "kernel" for formats/btf_delta: V2 adds a type before
+# the others (every later id shifts), a member in the middle of a struct,
+# an enumerator and a function
+cat >delta.c <<'SRC'
+#ifdef V2
+struct added_first { int x; };
+struct added_first *get_added(void) { static struct added_first a; return &a; }
+#endif
+enum state { S_IDLE, S_RUN,
+#ifdef V2
+	S_SLEEP,
+#endif
+	S_DONE };
+struct list { struct list *next, *prev; };
+struct dev {
+	const char *name;
+	struct list node;
+#ifdef V2
+	unsigned long flags;
+#endif
+	union { int irq; void *cookie; } u;
+	enum state st;
+	int (*probe)(struct dev *, const volatile char *);
+	unsigned int bits : 3, more : 5;
+	char tag[16];
+};
+typedef struct dev dev_t;
+struct drv { const dev_t *devs[4]; struct { long a, b; } anon; };
+int dev_probe(struct dev *d, const volatile char *s) { return d->u.irq + *s; }
+long drv_sum(struct drv *r) { return r->anon.a + r->anon.b + r->devs[0]->st; }
+SRC
+for v in 1 2; do
+	gcc -g -O1 -DV$v -c delta.c -o delta$v.o
+	pahole -J delta$v.o
+	objcopy --dump-section .BTF=delta$v.btf delta$v.o
+done
+
 # a module name longer than .modinfo name= can hold (63 bytes)
 gcc -g -O1 -DMODNAME='"a_module_name_of_sixty_nine_bytes_which_is_longer_than_sixty_three_by"' \
 	-c mod.c -o longname.ko

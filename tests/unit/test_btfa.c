@@ -77,6 +77,9 @@ static void blob_in(struct btfa_blob_in *b, size_t i)
 	b->module_cnt = 2;
 }
 
+/* the blobs here are not BTF (stored whole) and few: force a dictionary */
+static const struct btfa_write_opts always = {.dict_mode = BTFA_DICT_ALWAYS};
+
 static int write_n(const char *path, size_t from, size_t n, bool reverse)
 {
 	struct btfa_blob_in in[NBLOB];
@@ -86,7 +89,7 @@ static int write_n(const char *path, size_t from, size_t n, bool reverse)
 
 	for (i = 0; i < n; i++)
 		blob_in(&in[reverse ? n - 1 - i : i], from + i);
-	err = btfa_write(path, in, n, NULL, &d);
+	err = btfa_write(path, in, n, &always, &d);
 	CHECK(err == (int)n, "btfa_write: %d %s", err, d.msg);
 	return err == (int)n ? 0 : 1;
 }
@@ -144,7 +147,8 @@ static int test_dict_round_trip(const char *dir)
 
 static int test_append(const char *dir)
 {
-	struct btfa_write_opts o = {.new_dict = true};
+	struct btfa_write_opts o = {.new_dict = true,
+				    .dict_mode = BTFA_DICT_ALWAYS};
 	struct btfa_blob_in in;
 	struct btfa_reader r;
 	struct diag d = {""};
@@ -157,7 +161,8 @@ static int test_append(const char *dir)
 	if (write_n(p, 0, 2, false))
 		return 1;
 	blob_in(&in, 2);
-	CHECK(!btfa_append(p, &in, 1, NULL, &added, &d), "append: %s", d.msg);
+	CHECK(!btfa_append(p, &in, 1, &always, &added, &d), "append: %s",
+	      d.msg);
 	CHECK(added == 1, "added %zu", added);
 	blob_in(&in, 3);
 	CHECK(!btfa_append(p, &in, 1, &o, &added, &d), "append: %s", d.msg);
@@ -201,7 +206,7 @@ static int test_compat(const char *dir)
 	in[1].e.compat = 513; /* same blob, stored as rewritten for 5.13 */
 	blob_in(&in[2], 1);
 	in[2].e.compat = 600;
-	err = btfa_write(p, in, 3, NULL, &d);
+	err = btfa_write(p, in, 3, &always, &d);
 	CHECK(err == 3, "btfa_write: %d %s", err, d.msg);
 	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
 	CHECK(r.entry_cnt == 3, "%u entries", r.entry_cnt);
@@ -211,7 +216,7 @@ static int test_compat(const char *dir)
 	      r.entries[2].compat);
 	btfa_reader__close(&r);
 	in[0].e.compat = 515;
-	err = btfa_write(p, in, 1, NULL, &d);
+	err = btfa_write(p, in, 1, &always, &d);
 	CHECK(err == -EINVAL, "compat 515 written: %d", err);
 	CHECK_MSG(d.msg, "compat 515 is not a BTF level");
 	return 0;
@@ -256,6 +261,22 @@ static void put32(uint8_t *p, uint32_t v)
 static void put64(uint8_t *p, uint64_t v)
 {
 	memcpy(p, &v, 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
 }
 
 /* The valid archive with index ix (content size flag as given). */
@@ -333,9 +354,21 @@ static int crafted(const char *what)
 		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
 		CHECK_MSG(d.msg, "past the range table (4)");
 	} else if (!strcmp(what, "range_order")) {
-		put32(ix + RNG0 + 8, 19); /* 19:3 then 19:2 */
+		/* version 2 writes distances: 19:3 is (18, 3), 30:2 is
+		 * (8, 2); a distance that leaves the id space */
+		CHECK(get32(ix + RNG0) == 18 && get32(ix + RNG0 + 8) == 8,
+		      "ranges stored as %u, %u", get32(ix + RNG0),
+		      get32(ix + RNG0 + 8));
+		put32(ix + RNG0 + 8, 0xfffffff0);
 		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
-		CHECK_MSG(d.msg, "range 19:2 not sorted");
+		CHECK_MSG(d.msg, "module 0 (mod_a): range 1 past the id space");
+		/* modules whose ranges overlap in the table */
+		put32(ix + RNG0 + 8, 8);
+		put32(ix + MOD0 + 16 + 4, 0);
+		put32(ix + MOD0 + 16 + 8, 1);
+		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
+		CHECK_MSG(d.msg, "module 1 (mod_b): ranges start at 0, not "
+				 "after the previous module's (2)");
 	} else if (!strcmp(what, "range_types")) {
 		put32(ix + RNG0 + 12, 100); /* 30:100 past 40 types */
 		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
@@ -356,8 +389,30 @@ static int crafted(const char *what)
 		CHECK_MSG(d.msg, "entry 1 (6.1.0-2): compat 515 is not a BTF "
 				 "level");
 		put32(ix + ENT0 + 152 + 136, 513);
-		put32(ix + ENT0 + 152 + 140, 0xdeadbeef); /* still reserved */
 		CHECK(!open_with(ix, n, true, &d), "513 refused: %s", d.msg);
+	} else if (!strcmp(what, "encoding_bad")) {
+		/* version 2: bytes 140..151 are encoding and reference */
+		put32(ix + ENT0 + 152 + 140, 0xdeadbeef);
+		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
+		CHECK_MSG(d.msg, "entry 1 (6.1.0-2): encoding 3735928559");
+		/* a delta with a dictionary */
+		put32(ix + ENT0 + 152 + 140, 1);
+		put64(ix + ENT0 + 152 + 144, get64(ix + ENT0 + 88));
+		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
+		CHECK_MSG(d.msg, "encoding 1 with reference");
+		/* a delta on a frame no plain entry has */
+		put32(ix + ENT0 + 152 + 112, 0);
+		put64(ix + ENT0 + 152 + 144, 12345);
+		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
+		CHECK_MSG(d.msg, "reference frame at 12345 is not the frame of "
+				 "a plain entry");
+		/* on entry 0's frame: the index is valid */
+		put64(ix + ENT0 + 152 + 144, get64(ix + ENT0 + 88));
+		CHECK(!open_with(ix, n, true, &d), "refused: %s", d.msg);
+		/* a plain entry with a reference */
+		put32(ix + ENT0 + 152 + 140, 0);
+		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
+		CHECK_MSG(d.msg, "encoding 0 with reference");
 	} else if (!strcmp(what, "no_content_size")) {
 		CHECK(open_with(ix, n, false, &d) == -EBADMSG, "accepted");
 		CHECK_MSG(d.msg, "not one zstd frame with its content size");
@@ -415,6 +470,7 @@ CRAFTED(range_types)
 CRAFTED(dict_past)
 CRAFTED(dict_unknown)
 CRAFTED(compat_bad)
+CRAFTED(encoding_bad)
 CRAFTED(no_content_size)
 CRAFTED(magic)
 CRAFTED(frame_past)
@@ -434,6 +490,7 @@ static const struct unit_case cases[] = {
 	{"dict_unknown", test_dict_unknown},
 	{"compat", test_compat},
 	{"compat_bad", test_compat_bad},
+	{"encoding_bad", test_encoding_bad},
 	{"no_content_size", test_no_content_size},
 	{"magic", test_magic},
 	{"frame_past", test_frame_past},

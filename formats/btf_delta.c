@@ -1,0 +1,1008 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * btf_delta: reversible rewrite of a raw BTF blob against a reference blob.
+ *
+ * Algorithm summary (encoder):
+ * 1. Parse and validate both blobs (btf_raw).
+ * 2. Match blob types to reference types, one to one:
+ *    a. seeds: named types keyed by (kind, name, vlen, size); the k-th blob
+ *       type of a key goes to the k-th reference type of that key, first
+ *       for keys that occur equally often on both sides, then for the rest;
+ *    b. after each seeding, propagation: a matched pair of the same kind
+ *       and vlen matches the types its fields refer to, position by
+ *       position, when those are unmatched and of one kind (this reaches
+ *       anonymous structs, pointers, modifiers, prototypes);
+ *    c. signature rounds: an unmatched type whose id fields all point to
+ *       matched types gets a hash of its record with those ids replaced by
+ *       their partners and names by their text; equal hashes pair in
+ *       order (anonymous types whose referrers changed);
+ *    d. seeds by kind and name only (a struct that gained a member), then
+ *       propagation and signature rounds again;
+ *    e. runs: an unmatched type right after a matched pair goes to the
+ *       reference type right after its partner when that one is free and
+ *       of the same kind; then propagation again.
+ * 3. Write (layout in docs/FORMAT.md, "Delta payload"):
+ *    - the type map: per blob id, 0 for unmatched, else the zigzag distance
+ *      of its partner from the previous partner + 1, plus 1 (runs of
+ *      consecutive partners are runs of 1);
+ *    - the string map: per string of the blob's string section, in order,
+ *      0 for a string the reference lacks, else the same kind of distance
+ *      between ordinals of reference strings; the lacking strings follow
+ *      the type records, in order;
+ *    - the blob's BTF header;
+ *    - the type records in the order of their partners' ids, then the
+ *      unmatched ones in id order, with every id replaced by its partner's
+ *      id or by id | ESC, every name offset by the reference's offset of
+ *      the same string (when the blob's first copy of that string is the
+ *      one named) or by offset | ESC.
+ *    Matched records thus line up with the reference's bytes, which the
+ *    compressor has as its prefix: what is left is what changed.
+ * The decoder rebuilds the string section from the string map, places the
+ * records back in id order from the type map, and undoes the id and name
+ * rewrite record by record; it needs only the reference's string section
+ * and type count. The choice of partners changes the size of the
+ * compressed delta, never what decodes.
+ */
+#include "btf_delta.h"
+
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "btf_raw.h"
+#include "strset.h"
+
+#define ESC	     0x80000000u
+#define ENC_HDR_SIZE 40
+/* ids and string offsets stay below this so that ESC and the zigzag map
+ * never overflow */
+#define ID_LIMIT (1u << 30)
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+/* ---- matching ---- */
+
+struct keyed {
+	uint64_t key;
+	uint32_t id;
+};
+
+struct matcher {
+	const struct btf_raw *b, *a; /* blob, reference */
+	uint32_t *m;		     /* blob id -> reference id, 0 */
+	uint32_t *rev;		     /* reference id -> blob id, 0 */
+	uint32_t *work;		     /* stack of matched blob ids */
+	size_t work_len;
+	uint32_t *ids_b, *ids_a; /* scratch for one record's ids */
+	size_t ids_b_len, ids_a_len, ids_cap;
+	bool oom;
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+static uint64_t str_key(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+/* 0 for a type that is not a seed (anonymous). loose: kind and name only,
+ * for types whose members or size changed between the builds. */
+static uint64_t type_key(const struct btf_raw *r, uint32_t id, bool loose)
+{
+	const struct btf_type *t = btf_raw__type(r, id);
+	const char *name = btf_raw__str(r, t->name_off);
+	uint32_t kind = btf_type_kind(t);
+	uint64_t h;
+
+	if (!name || !*name)
+		return 0;
+	h = mix(str_key(name), kind);
+	if (loose)
+		return h ? h : 1;
+	h = mix(h, btf_type_vlen(t));
+	h = mix(h, btf_type_kflag(t));
+	switch (kind) {
+	case BTF_KIND_INT:
+		h = mix(h, get32((const uint8_t *)(t + 1)));
+		/* fallthrough */
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FLOAT:
+		h = mix(h, t->size);
+		break;
+	default:
+		break;
+	}
+	return h ? h : 1;
+}
+
+static int keyed_cmp(const void *x, const void *y)
+{
+	const struct keyed *p = x, *q = y;
+
+	if (p->key != q->key)
+		return p->key < q->key ? -1 : 1;
+	return p->id < q->id ? -1 : p->id > q->id;
+}
+
+static struct keyed *keys_of(const struct btf_raw *r, bool loose, size_t *cnt)
+{
+	uint32_t n = r->type_cnt, id;
+	struct keyed *k = malloc(((size_t)n + 1) * sizeof(*k));
+	size_t c = 0;
+
+	if (!k)
+		return NULL;
+	for (id = 1; id <= n; id++) {
+		uint64_t key = type_key(r, id, loose);
+
+		if (key)
+			k[c++] = (struct keyed){key, id};
+	}
+	qsort(k, c, sizeof(*k), keyed_cmp);
+	*cnt = c;
+	return k;
+}
+
+static bool same_kind(const struct matcher *mt, uint32_t b, uint32_t a)
+{
+	const struct btf_type *tb = btf_raw__type(mt->b, b);
+	const struct btf_type *ta = btf_raw__type(mt->a, a);
+
+	return btf_type_kind(tb) == btf_type_kind(ta);
+}
+
+static void pair(struct matcher *mt, uint32_t b, uint32_t a)
+{
+	mt->m[b] = a;
+	mt->rev[a] = b;
+	mt->work[mt->work_len++] = b;
+}
+
+static int collect_b(uint32_t *id, void *ctx)
+{
+	struct matcher *mt = ctx;
+
+	if (mt->ids_b_len < mt->ids_cap)
+		mt->ids_b[mt->ids_b_len++] = *id;
+	return 0;
+}
+
+static int collect_a(uint32_t *id, void *ctx)
+{
+	struct matcher *mt = ctx;
+
+	if (mt->ids_a_len < mt->ids_cap)
+		mt->ids_a[mt->ids_a_len++] = *id;
+	return 0;
+}
+
+static void propagate(struct matcher *mt)
+{
+	while (mt->work_len) {
+		uint32_t b = mt->work[--mt->work_len], a = mt->m[b];
+		const struct btf_type *tb = btf_raw__type(mt->b, b);
+		const struct btf_type *ta = btf_raw__type(mt->a, a);
+		size_t i;
+
+		if (btf_type_kind(tb) != btf_type_kind(ta) ||
+		    btf_type_vlen(tb) != btf_type_vlen(ta))
+			continue;
+		/* visit_ids only reads through the pointer with these
+		 * callbacks */
+		mt->ids_b_len = mt->ids_a_len = 0;
+		btf_type_visit_ids((struct btf_type *)tb, collect_b, mt);
+		btf_type_visit_ids((struct btf_type *)ta, collect_a, mt);
+		if (mt->ids_b_len != mt->ids_a_len)
+			continue;
+		for (i = 0; i < mt->ids_b_len; i++) {
+			uint32_t rb = mt->ids_b[i], ra = mt->ids_a[i];
+
+			if (rb && ra && !mt->m[rb] && !mt->rev[ra] &&
+			    same_kind(mt, rb, ra))
+				pair(mt, rb, ra);
+		}
+	}
+}
+
+/* Pairs keys of kb and ka in order; equal_only: only keys that occur
+ * equally often on both sides. */
+static void seed(struct matcher *mt, const struct keyed *kb, size_t nb,
+		 const struct keyed *ka, size_t na, bool equal_only)
+{
+	size_t i = 0, j = 0;
+
+	while (i < nb && j < na) {
+		size_t ie = i, je = j;
+
+		if (kb[i].key != ka[j].key) {
+			if (kb[i].key < ka[j].key)
+				i++;
+			else
+				j++;
+			continue;
+		}
+		while (ie < nb && kb[ie].key == kb[i].key)
+			ie++;
+		while (je < na && ka[je].key == ka[j].key)
+			je++;
+		if (!equal_only || ie - i == je - j) {
+			size_t x = i, y = j;
+
+			while (x < ie && y < je) {
+				if (mt->m[kb[x].id]) {
+					x++;
+					continue;
+				}
+				if (mt->rev[ka[y].id]) {
+					y++;
+					continue;
+				}
+				pair(mt, kb[x].id, ka[y].id);
+				x++;
+				y++;
+			}
+		}
+		i = ie;
+		j = je;
+	}
+	propagate(mt);
+}
+
+static void runs(struct matcher *mt)
+{
+	uint32_t nb = mt->b->type_cnt, na = mt->a->type_cnt, b;
+
+	for (b = 2; b <= nb; b++) {
+		uint32_t a = mt->m[b - 1] + 1;
+
+		if (!mt->m[b] && mt->m[b - 1] && a <= na && !mt->rev[a] &&
+		    same_kind(mt, b, a))
+			pair(mt, b, a);
+	}
+	propagate(mt);
+}
+
+/* ---- signature rounds: anonymous types whose fields all point to matched
+ * types (or whose names and values equal) ---- */
+
+struct sig_ctx {
+	struct matcher *mt;
+	const struct btf_raw *r;
+	bool blob; /* ids go through m[]; an unmatched one spoils the sig */
+	bool spoiled;
+};
+
+static int sig_id(uint32_t *id, void *ctx)
+{
+	struct sig_ctx *c = ctx;
+
+	if (c->blob && *id) {
+		if (!c->mt->m[*id])
+			c->spoiled = true;
+		*id = c->mt->m[*id];
+	}
+	return 0;
+}
+
+static int sig_str(uint32_t *off, void *ctx)
+{
+	struct sig_ctx *c = ctx;
+	const char *s = btf_raw__str(c->r, *off);
+
+	*off = (uint32_t)str_key(s ? s : "");
+	return 0;
+}
+
+/* 0: no signature (an unmatched field) */
+static uint64_t type_sig(struct matcher *mt, const struct btf_raw *r, bool blob,
+			 uint32_t id, uint8_t *scratch)
+{
+	const struct btf_type *t = btf_raw__type(r, id);
+	uint32_t rs = btf_raw__rec_size(t, UINT32_MAX);
+	struct sig_ctx c = {mt, r, blob, false};
+	uint64_t h = 0x84222325cbf29ce4ull;
+	uint32_t i;
+
+	memcpy(scratch, t, rs);
+	btf_type_visit_ids((struct btf_type *)scratch, sig_id, &c);
+	if (c.spoiled)
+		return 0;
+	btf_type_visit_strs((struct btf_type *)scratch, sig_str, &c);
+	for (i = 0; i + 4 <= rs; i += 4)
+		h = mix(h, get32(scratch + i));
+	return h ? h : 1;
+}
+
+/* One round; returns how many pairs it made. */
+static size_t sig_round(struct matcher *mt, uint8_t *scratch, int *err)
+{
+	uint32_t nb = mt->b->type_cnt, na = mt->a->type_cnt, id;
+	struct keyed *kb, *ka;
+	size_t cb = 0, ca = 0, before = mt->work_len, made = 0;
+
+	kb = malloc(((size_t)nb + 1) * sizeof(*kb));
+	ka = malloc(((size_t)na + 1) * sizeof(*ka));
+	if (!kb || !ka) {
+		free(kb);
+		free(ka);
+		*err = -ENOMEM;
+		return 0;
+	}
+	for (id = 1; id <= nb; id++) {
+		uint64_t s;
+
+		if (mt->m[id])
+			continue;
+		s = type_sig(mt, mt->b, true, id, scratch);
+		if (s)
+			kb[cb++] = (struct keyed){s, id};
+	}
+	for (id = 1; id <= na; id++)
+		if (!mt->rev[id])
+			ka[ca++] = (struct keyed){
+				type_sig(mt, mt->a, false, id, scratch), id};
+	qsort(kb, cb, sizeof(*kb), keyed_cmp);
+	qsort(ka, ca, sizeof(*ka), keyed_cmp);
+	(void)before;
+	{
+		size_t n0 = 0;
+		uint32_t b;
+
+		for (b = 1; b <= nb; b++)
+			n0 += mt->m[b] != 0;
+		seed(mt, kb, cb, ka, ca, false);
+		for (b = 1; b <= nb; b++)
+			made += mt->m[b] != 0;
+		made -= n0;
+	}
+	free(kb);
+	free(ka);
+	return made;
+}
+
+static int sig_rounds(struct matcher *mt)
+{
+	uint8_t *scratch = malloc(16 + 16 * 65536);
+	int round, err = 0;
+
+	if (!scratch)
+		return -ENOMEM;
+	for (round = 0; round < 8 && !err; round++)
+		if (!sig_round(mt, scratch, &err))
+			break;
+	free(scratch);
+	return err;
+}
+
+static int seed_keys(struct matcher *mt, bool loose)
+{
+	struct keyed *kb, *ka;
+	size_t nkb = 0, nka = 0;
+
+	kb = keys_of(mt->b, loose, &nkb);
+	ka = keys_of(mt->a, loose, &nka);
+	if (kb && ka) {
+		if (!loose)
+			seed(mt, kb, nkb, ka, nka, true);
+		seed(mt, kb, nkb, ka, nka, false);
+	}
+	free(kb);
+	free(ka);
+	return kb && ka ? 0 : -ENOMEM;
+}
+
+static int match(struct matcher *mt)
+{
+	int err;
+
+	if ((err = seed_keys(mt, false)) || (err = sig_rounds(mt)) ||
+	    (err = seed_keys(mt, true)) || (err = sig_rounds(mt)))
+		return err;
+	runs(mt);
+	return 0;
+}
+
+/* ---- encoding ---- */
+
+struct rewriter {
+	const uint32_t *map; /* id -> id (encoder: partner, decoder: rev) */
+	uint32_t map_len;    /* valid ids: 1..map_len-1 */
+	/* encoder */
+	const struct btf_raw *b;
+	const struct strset *aset, *bset;
+	struct btf_delta_stats *st;
+	/* decoder */
+	const char *astrs;
+	uint32_t astr_len;
+	const struct strset *dset;
+	bool bad;
+};
+
+static int enc_id(uint32_t *id, void *ctx)
+{
+	struct rewriter *w = ctx;
+	uint32_t v = *id;
+
+	if (!v)
+		return 0;
+	if (w->map[v]) {
+		*id = w->map[v];
+	} else {
+		*id = v | ESC;
+		w->st->ref_escaped++;
+	}
+	return 0;
+}
+
+static int enc_str(uint32_t *off, void *ctx)
+{
+	struct rewriter *w = ctx;
+	const char *s = btf_raw__str(w->b, *off);
+	size_t len = strlen(s);
+	int64_t a = strset__find(w->aset, s, len);
+
+	if (a >= 0 && a < ESC && strset__find(w->bset, s, len) == *off) {
+		*off = (uint32_t)a;
+	} else {
+		*off |= ESC;
+		w->st->str_escaped++;
+	}
+	return 0;
+}
+
+static uint32_t zigzag(int64_t v)
+{
+	return (uint32_t)((uint64_t)v << 1 ^ (uint64_t)(v >> 63));
+}
+
+static int64_t unzigzag(uint32_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* Offsets of the strings of a NUL-terminated section, in order. */
+static uint32_t *str_starts(const char *strs, uint32_t len, uint32_t *cnt)
+{
+	uint32_t n = 0, off = 0, cap = 1024;
+	uint32_t *v = malloc(cap * sizeof(*v));
+
+	while (v && off < len) {
+		const char *end = memchr(strs + off, 0, len - off);
+
+		if (!end)
+			break;
+		if (n == cap) {
+			uint32_t *nv = realloc(v, 2 * (size_t)cap * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				return NULL;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		v[n++] = off;
+		off = (uint32_t)(end - strs) + 1;
+	}
+	*cnt = n;
+	return v;
+}
+
+/* ordinal of the string at off in starts[0..n), which holds it */
+static uint32_t ordinal(const uint32_t *starts, uint32_t n, uint32_t off)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (starts[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
+		      size_t blob_size, void **out, size_t *out_size,
+		      struct btf_delta_stats *st, struct diag *d)
+{
+	struct btf_raw ra = {0}, rb = {0};
+	struct strset aset = {0}, bset = {0};
+	struct btf_delta_stats st0 = {0};
+	struct matcher mt = {0};
+	const struct btf_header *h;
+	uint32_t *astarts = NULL, *bstarts = NULL, *smap = NULL;
+	uint32_t acnt = 0, bcnt = 0, nb, b, i;
+	uint8_t *o = NULL, *p;
+	size_t size, lit_len = 0;
+	int64_t last;
+	int err;
+
+	if (!st)
+		st = &st0;
+	memset(st, 0, sizeof(*st));
+	*out = NULL;
+	*out_size = 0;
+	err = btf_raw__parse(&ra, ref, ref_size, NULL, d);
+	if (err) {
+		diag_prefix(d, "reference: ");
+		return -EINVAL;
+	}
+	err = btf_raw__parse(&rb, blob, blob_size, NULL, d);
+	if (err)
+		goto out_einval;
+	h = blob;
+	nb = rb.type_cnt;
+	if (h->hdr_len % 4 || h->type_off || h->str_off != h->type_len ||
+	    nb >= ID_LIMIT || ra.type_cnt >= ID_LIMIT ||
+	    rb.str_len >= ID_LIMIT || ra.str_len >= ID_LIMIT) {
+		diag_set(d, "blob layout or size not supported by the delta "
+			    "encoding");
+		goto out_einval;
+	}
+	err = -ENOMEM;
+	mt.b = &rb;
+	mt.a = &ra;
+	mt.m = calloc((size_t)nb + 1, sizeof(*mt.m));
+	mt.rev = calloc((size_t)ra.type_cnt + 1, sizeof(*mt.rev));
+	mt.work = malloc(((size_t)nb + 1) * sizeof(*mt.work));
+	mt.ids_cap = 65536 + 1;
+	mt.ids_b = malloc(mt.ids_cap * sizeof(*mt.ids_b));
+	mt.ids_a = malloc(mt.ids_cap * sizeof(*mt.ids_a));
+	if (!mt.m || !mt.rev || !mt.work || !mt.ids_b || !mt.ids_a)
+		goto out;
+	if (match(&mt))
+		goto out;
+	if (strset__init_seeded(&aset, ra.strs, ra.str_len, 0) ||
+	    strset__init_seeded(&bset, rb.strs, rb.str_len, 0))
+		goto out;
+	astarts = str_starts(ra.strs, ra.str_len, &acnt);
+	bstarts = str_starts(rb.strs, rb.str_len, &bcnt);
+	smap = malloc(((size_t)bcnt + 1) * sizeof(*smap));
+	if (!astarts || !bstarts || !smap)
+		goto out;
+	/* the string section: a map onto the reference's strings, and the
+	 * strings it lacks */
+	last = -1;
+	for (i = 0; i < bcnt; i++) {
+		const char *s = rb.strs + bstarts[i];
+		size_t len = strlen(s);
+		int64_t a = strset__find(&aset, s, len);
+
+		smap[i] = 0;
+		if (a < 0) {
+			lit_len += len + 1;
+			continue;
+		}
+		a = ordinal(astarts, acnt, (uint32_t)a);
+		smap[i] = zigzag(a - last - 1) + 1;
+		last = a;
+	}
+
+	size = ENC_HDR_SIZE + (size_t)nb * 4 + (size_t)bcnt * 4 + h->hdr_len +
+	       rb.types_len + lit_len;
+	o = malloc(size);
+	if (!o)
+		goto out;
+	memcpy(o, BTF_DELTA_MAGIC, 8);
+	put32(o + 8, h->hdr_len);
+	put32(o + 12, rb.types_len);
+	put32(o + 16, rb.str_len);
+	put32(o + 20, nb);
+	put32(o + 24, ra.type_cnt);
+	put32(o + 28, bcnt);
+	put32(o + 32, (uint32_t)lit_len);
+	put32(o + 36, 0);
+	p = o + ENC_HDR_SIZE;
+	last = 0;
+	for (b = 1; b <= nb; b++) {
+		uint32_t a = mt.m[b], v = 0;
+
+		if (a) {
+			st->matched++;
+			v = zigzag((int64_t)a - last - 1) + 1;
+			last = a;
+		}
+		put32(p, v);
+		p += 4;
+	}
+	for (i = 0; i < bcnt; i++, p += 4)
+		put32(p, smap[i]);
+	memcpy(p, blob, h->hdr_len);
+	p += h->hdr_len;
+	{
+		/* records in the order of their partners, then the unmatched
+		 * ones in id order */
+		struct rewriter w = {
+			.map = mt.m,
+			.map_len = nb + 1,
+			.b = &rb,
+			.aset = &aset,
+			.bset = &bset,
+			.st = st,
+		};
+		uint32_t a, pass;
+
+		for (pass = 0; pass < 2; pass++) {
+			uint32_t n = pass ? nb : ra.type_cnt;
+
+			for (a = 1; a <= n; a++) {
+				uint32_t id = pass ? a : mt.rev[a], rs;
+				struct btf_type *t;
+
+				if (!id || (pass && mt.m[id]))
+					continue;
+				t = (void *)(rb.types + rb.type_offs[id - 1]);
+				rs = btf_raw__rec_size(t, UINT32_MAX);
+				memcpy(p, t, rs);
+				btf_type_visit_ids((void *)p, enc_id, &w);
+				btf_type_visit_strs((void *)p, enc_str, &w);
+				p += rs;
+			}
+		}
+	}
+	for (i = 0; i < bcnt; i++) {
+		if (!smap[i]) {
+			const char *s = rb.strs + bstarts[i];
+			size_t len = strlen(s) + 1;
+
+			memcpy(p, s, len);
+			p += len;
+		}
+	}
+	st->types = nb;
+	*out = o;
+	*out_size = size;
+	o = NULL;
+	err = 0;
+out:
+	if (err == -ENOMEM)
+		diag_set(d, "out of memory");
+	free(o);
+	free(astarts);
+	free(bstarts);
+	free(smap);
+	free(mt.m);
+	free(mt.rev);
+	free(mt.work);
+	free(mt.ids_b);
+	free(mt.ids_a);
+	strset__release(&aset);
+	strset__release(&bset);
+	btf_raw__release(&ra);
+	btf_raw__release(&rb);
+	return err;
+out_einval:
+	err = -EINVAL;
+	goto out;
+}
+
+int btf_delta__check(const void *blob, size_t size, struct diag *d)
+{
+	struct btf_raw r = {0};
+	const struct btf_header *h = blob;
+	int err;
+
+	if (btf_raw__parse(&r, blob, size, NULL, d))
+		return -EINVAL;
+	err = 0;
+	if (h->hdr_len % 4 || h->type_off || h->str_off != h->type_len ||
+	    r.type_cnt >= ID_LIMIT || r.str_len >= ID_LIMIT) {
+		diag_set(d, "blob layout or size not supported by the delta "
+			    "encoding");
+		err = -EINVAL;
+	}
+	btf_raw__release(&r);
+	return err;
+}
+
+/* ---- decoding ---- */
+
+static int dec_id(uint32_t *id, void *ctx)
+{
+	struct rewriter *w = ctx;
+	uint32_t v = *id;
+
+	if (!v)
+		return 0;
+	if (v & ESC) {
+		*id = v & ~ESC;
+		return 0;
+	}
+	if (v >= w->map_len || !w->map[v]) {
+		w->bad = true;
+		return -EBADMSG;
+	}
+	*id = w->map[v];
+	return 0;
+}
+
+static int dec_str(uint32_t *off, void *ctx)
+{
+	struct rewriter *w = ctx;
+	uint32_t v = *off;
+	const char *s, *end;
+	int64_t b;
+
+	if (v & ESC) {
+		*off = v & ~ESC;
+		return 0;
+	}
+	if (v >= w->astr_len)
+		goto bad;
+	s = w->astrs + v;
+	end = memchr(s, 0, w->astr_len - v);
+	if (!end)
+		goto bad;
+	b = strset__find(w->dset, s, (size_t)(end - s));
+	if (b < 0)
+		goto bad;
+	*off = (uint32_t)b;
+	return 0;
+bad:
+	w->bad = true;
+	return -EBADMSG;
+}
+
+/* The reference's string section and type count, from its header and a
+ * walk over its records, everything bounds-checked. */
+static int ref_facts(const uint8_t *ref, size_t size, const char **strs,
+		     uint32_t *str_len, uint32_t *type_cnt)
+{
+	struct btf_header hh, *h = &hh;
+	uint64_t toff, soff;
+	uint32_t off = 0, n = 0;
+
+	if (size < sizeof(*h))
+		return -EBADMSG;
+	memcpy(h, ref, sizeof(*h));
+	if (h->magic != BTF_MAGIC || h->hdr_len < sizeof(*h) || h->hdr_len % 4)
+		return -EBADMSG;
+	toff = (uint64_t)h->hdr_len + h->type_off;
+	soff = (uint64_t)h->hdr_len + h->str_off;
+	if (toff + h->type_len > size || soff + h->str_len > size || toff % 4 ||
+	    !h->str_len)
+		return -EBADMSG;
+	while (off < h->type_len) {
+		const struct btf_type *t = (const void *)(ref + toff + off);
+		uint32_t left = h->type_len - off, rs;
+
+		if (left < sizeof(*t))
+			return -EBADMSG;
+		rs = btf_raw__rec_size(t, left);
+		if (!rs)
+			return -EBADMSG;
+		off += rs;
+		n++;
+	}
+	*strs = (const char *)ref + soff;
+	*str_len = h->str_len;
+	*type_cnt = n;
+	return 0;
+}
+
+int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
+		      size_t enc_size, void **out, size_t *out_size,
+		      struct diag *d)
+{
+	const uint8_t *e = enc, *map, *smap, *t_in, *lit, *lit_end;
+	uint32_t hdr_len, types_len, str_len, nb, na_enc, na, bcnt, lit_len;
+	uint32_t *rev = NULL, *order = NULL, *boff = NULL, *astarts = NULL;
+	uint32_t acnt = 0, b, i, off;
+	struct strset dset = {0};
+	struct rewriter w = {0};
+	uint8_t *o = NULL, *types;
+	char *strs;
+	uint64_t need;
+	int64_t last;
+	int err = -EBADMSG;
+
+	*out = NULL;
+	*out_size = 0;
+	if (enc_size < ENC_HDR_SIZE || memcmp(e, BTF_DELTA_MAGIC, 8)) {
+		diag_set(d, "delta: bad magic");
+		return -EBADMSG;
+	}
+	hdr_len = get32(e + 8);
+	types_len = get32(e + 12);
+	str_len = get32(e + 16);
+	nb = get32(e + 20);
+	na_enc = get32(e + 24);
+	bcnt = get32(e + 28);
+	lit_len = get32(e + 32);
+	need = ENC_HDR_SIZE + (uint64_t)nb * 4 + (uint64_t)bcnt * 4 + hdr_len +
+	       types_len + lit_len;
+	if (get32(e + 36) || need != enc_size || hdr_len < 24 || hdr_len % 4 ||
+	    types_len % 4 || !str_len || str_len >= ID_LIMIT ||
+	    nb >= ID_LIMIT || bcnt > str_len) {
+		diag_set(d, "delta: header does not match its size");
+		return -EBADMSG;
+	}
+	map = e + ENC_HDR_SIZE;
+	smap = map + (size_t)nb * 4;
+	t_in = smap + (size_t)bcnt * 4 + hdr_len;
+	lit = t_in + types_len;
+	lit_end = lit + lit_len;
+	if (ref_facts(ref, ref_size, &w.astrs, &w.astr_len, &na) ||
+	    na != na_enc) {
+		diag_set(d, "delta: the reference is not the blob it was "
+			    "encoded against");
+		return -EBADMSG;
+	}
+	err = -ENOMEM;
+	rev = calloc((size_t)na + 1, sizeof(*rev));
+	order = malloc(((size_t)nb + 1) * sizeof(*order));
+	boff = malloc(((size_t)nb + 2) * sizeof(*boff));
+	o = malloc((size_t)hdr_len + types_len + str_len);
+	astarts = str_starts(w.astrs, w.astr_len, &acnt);
+	if (!rev || !order || !boff || !o || !astarts)
+		goto nomem;
+	err = -EBADMSG;
+	last = 0;
+	for (b = 1; b <= nb; b++) {
+		uint32_t v = get32(map + (size_t)(b - 1) * 4);
+		int64_t a;
+
+		if (!v)
+			continue;
+		a = last + 1 + unzigzag(v - 1);
+		if (a < 1 || a > na || rev[a]) {
+			diag_set(d,
+				 "delta: type map entry %u is out of range "
+				 "or used twice",
+				 b);
+			goto out;
+		}
+		rev[a] = b;
+		last = a;
+	}
+
+	/* strings */
+	strs = (char *)o + hdr_len + types_len;
+	off = 0;
+	last = -1;
+	for (i = 0; i < bcnt; i++) {
+		uint32_t v = get32(smap + (size_t)i * 4);
+		const char *s;
+		size_t len;
+
+		if (!v) {
+			const uint8_t *end = memchr(lit, 0, lit_end - lit);
+
+			if (!end)
+				goto bad_strs;
+			s = (const char *)lit;
+			len = (size_t)(end - lit) + 1;
+			lit = end + 1;
+		} else {
+			int64_t a = last + 1 + unzigzag(v - 1);
+			const char *end;
+
+			if (a < 0 || a >= acnt)
+				goto bad_strs;
+			s = w.astrs + astarts[a];
+			end = memchr(s, 0, w.astr_len - astarts[a]);
+			len = (size_t)(end - s) + 1;
+			last = a;
+		}
+		if (len > str_len - off)
+			goto bad_strs;
+		memcpy(strs + off, s, len);
+		off += len;
+	}
+	if (off != str_len || lit != lit_end || strs[0])
+		goto bad_strs;
+
+	/* types: the order they were written in, their sizes, their places */
+	{
+		uint32_t k = 0, a, pos, *sz = boff + 1;
+		const uint8_t *q;
+
+		for (a = 1; a <= na; a++)
+			if (rev[a])
+				order[k++] = rev[a];
+		for (b = 1; b <= nb; b++)
+			if (!get32(map + (size_t)(b - 1) * 4))
+				order[k++] = b;
+		for (pos = 0, k = 0; pos < types_len; k++) {
+			uint32_t left = types_len - pos, rs;
+
+			if (k == nb ||
+			    !(rs = btf_raw__rec_size((const void *)(t_in + pos),
+						     left))) {
+				diag_set(d,
+					 "delta: type record %u runs past "
+					 "the type section",
+					 k + 1);
+				goto out;
+			}
+			sz[order[k] - 1] = rs;
+			pos += rs;
+		}
+		if (k != nb) {
+			diag_set(d, "delta: %u type records, the map has %u", k,
+				 nb);
+			goto out;
+		}
+		boff[0] = 0;
+		for (b = 1; b <= nb; b++)
+			boff[b] = boff[b - 1] + sz[b - 1];
+		/* boff[b - 1]: offset of type b; sz[] aliases boff + 1 and
+		 * is consumed as the prefix sums overwrite it */
+		types = o + hdr_len;
+		memcpy(o, smap + (size_t)bcnt * 4, hdr_len);
+		for (q = t_in, k = 0; k < nb; k++) {
+			uint32_t id = order[k];
+			uint32_t rs = boff[id] - boff[id - 1];
+
+			memcpy(types + boff[id - 1], q, rs);
+			q += rs;
+		}
+	}
+	if (strset__init_seeded(&dset, strs, str_len, 0))
+		goto nomem;
+	w.map = rev;
+	w.map_len = na + 1;
+	w.dset = &dset;
+	for (b = 0; b < nb; b++) {
+		struct btf_type *t = (void *)(types + boff[b]);
+
+		btf_type_visit_ids(t, dec_id, &w);
+		if (!w.bad)
+			btf_type_visit_strs(t, dec_str, &w);
+		if (w.bad) {
+			diag_set(d,
+				 "delta: type %u names a reference type or "
+				 "string that does not map back",
+				 b + 1);
+			goto out;
+		}
+	}
+	*out = o;
+	*out_size = (size_t)hdr_len + types_len + str_len;
+	o = NULL;
+	err = 0;
+	goto out;
+bad_strs:
+	diag_set(d, "delta: the string map does not rebuild the string "
+		    "section");
+	goto out;
+nomem:
+	err = -ENOMEM;
+	diag_set(d, "out of memory");
+out:
+	free(o);
+	free(rev);
+	free(order);
+	free(boff);
+	free(astarts);
+	strset__release(&dset);
+	return err;
+}

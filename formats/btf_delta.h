@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * btf_delta: a reversible rewrite of one raw BTF blob against another (the
+ * reference), so that a zstd frame compressed with the reference as its
+ * prefix finds long matches although type ids and string offsets shifted
+ * between the two builds.
+ *
+ * The encoded form ("BTFDLT1", docs/FORMAT.md) keeps the blob's header,
+ * type records and string section, with every type id and name offset
+ * replaced by the reference's id of the matching type (or offset of the
+ * same string) where one exists, and an escape otherwise; a map of which
+ * blob id went to which reference id lets the decoder undo it. Which types
+ * are matched only changes the size, never the bytes decoded: any map
+ * decodes back to the exact input.
+ */
+#ifndef BTFAR_FORMATS_BTF_DELTA_H
+#define BTFAR_FORMATS_BTF_DELTA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define BTF_DELTA_MAGIC "BTFDLT1" /* 8 bytes with its NUL */
+
+struct btf_delta_stats {
+	uint32_t types;	      /* types of the blob */
+	uint32_t matched;     /* of them, mapped onto a reference type */
+	uint32_t ref_escaped; /* type id fields written as escapes */
+	uint32_t str_escaped; /* name offset fields written as escapes */
+};
+
+/*
+ * Encodes blob (standalone raw BTF, header then types then strings, no gap)
+ * against ref (standalone raw BTF). *out is malloc()ed, the caller's.
+ * Returns 0, -EINVAL when blob or ref cannot be encoded this way (d says
+ * why; store the blob plain), or -ENOMEM. st may be NULL.
+ */
+int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
+		      size_t blob_size, void **out, size_t *out_size,
+		      struct btf_delta_stats *st, struct diag *d);
+
+/* 0 when blob can be encoded or serve as a reference (standalone raw BTF
+ * that validates, in the layout and size limits of the encoding), else
+ * -EINVAL with d set. */
+int btf_delta__check(const void *blob, size_t size, struct diag *d);
+
+/*
+ * Decodes enc (what btf_delta__encode wrote) against the same ref. Checks
+ * every offset, count and escape before use; a corrupt input gives
+ * -EBADMSG with d set, never a read out of bounds. The caller still checks
+ * the result's checksum: decoding proves only that the input was
+ * well-formed. *out is malloc()ed, the caller's.
+ */
+int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
+		      size_t enc_size, void **out, size_t *out_size,
+		      struct diag *d);
+
+#endif /* BTFAR_FORMATS_BTF_DELTA_H */
