@@ -661,12 +661,13 @@ static int load_ddict(struct btfa_reader *r, uint32_t dict_id, ZSTD_DDict **out,
 
 /*
  * Decompresses the frame of e into a new buffer of exactly its content size
- * (want, or when want is 0 the size the frame header gives, up to the cap),
+ * (want, or when want is 0 the size the frame header gives, up to max),
  * with e's dictionary or with prefix.
  */
 static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
-		      uint64_t want, const void *prefix, size_t prefix_size,
-		      void **data, size_t *size, struct diag *d)
+		      uint64_t want, uint64_t max, const void *prefix,
+		      size_t prefix_size, void **data, size_t *size,
+		      struct diag *d)
 {
 	ZSTD_DDict *ddict = NULL;
 	ZSTD_DCtx *dctx = NULL;
@@ -723,7 +724,7 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 			 (unsigned long long)want);
 		goto out;
 	}
-	if (content > 2 * BTFA_MAX_BLOB || content > SIZE_MAX - 1) {
+	if (content > max || content > SIZE_MAX - 1) {
 		diag_set(d, "frame at %llu: %llu bytes, over the cap",
 			 (unsigned long long)e->frame_off, content);
 		err = -EFBIG;
@@ -836,7 +837,10 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 				    r->entries[e->ref_idx].release);
 			return err;
 		}
-		err = read_frame(r, e, 0, ref, ref_size, &enc, &n, d);
+		/* a payload holds the blob's parts and at most 4 bytes per
+		 * type and per string besides: under 5 times the blob */
+		err = read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref,
+				 ref_size, &enc, &n, d);
 		if (err)
 			return err;
 		err = btf_delta__decode(ref, ref_size, enc, n, &out, &n, d);
@@ -852,7 +856,8 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 			goto out;
 		}
 	} else {
-		err = read_frame(r, e, e->blob_size, NULL, 0, &out, &n, d);
+		err = read_frame(r, e, e->blob_size, e->blob_size, NULL, 0,
+				 &out, &n, d);
 		if (err)
 			return err;
 	}

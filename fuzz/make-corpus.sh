@@ -30,7 +30,7 @@ done
 F=$tmp/fix K=$tmp/kim
 
 # fresh seeds, regression cases kept
-for t in btf_raw btf_split elf_btf decomp pkg kimage; do
+for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta; do
 	mkdir -p "$out/$t"
 	find "$out/$t" -maxdepth 1 -type f ! -name 'crash-*' ! -name 'leak-*' \
 		! -name 'timeout-*' ! -name 'regress-*' -delete
@@ -124,6 +124,38 @@ rm -f "$out/pkg/pkg.deb"
 [ -f "$tmp/rpm/xz.rpm" ] && cp "$tmp/rpm/xz.rpm" "$out/pkg/xz.rpm"
 
 # size limits
+# btf_delta: the reference is the fixture vmlinux BTF; blobs (mode byte 0)
+# are other builds of it and its modules joined; payloads (mode byte 1) are
+# what the encoder makes of them, written by the target itself
+B=$out/btf_delta
+cp "$F/base.btf" "$B/ref.btf"
+seed "$B/blob-base2" 0 "$out/btf_raw/base2.btf"
+seed "$B/blob-same" 0 "$F/base.btf"
+seed "$B/blob-vmlinux" 0 "$K/vmlinux.btf"
+cc -O1 -I"$root" -D_GNU_SOURCE -DBTFAR_FUZZ_REF_PATH="\"$B/ref.btf\"" \
+	-o "$tmp/delta" "$fuzz/fuzz_btf_delta.c" "$fuzz/replay.c" \
+	"$root"/formats/{btf_delta,btf_raw,strset,diag,mem}.c
+mkdir -p "$tmp/payloads"
+FUZZ_DELTA_DUMP=$tmp/payloads "$tmp/delta" "$B" >/dev/null
+cp "$tmp/payloads"/payload-* "$B/"
+
+# btfa: archives packed by btfar from fixture builds (one with a delta entry,
+# one whole, one appended to); $BTFAR (a built btfar) is required
+: "${BTFAR:?set BTFAR to a built btfar binary, for the btfa seeds}"
+A=$tmp/arch
+for i in 1 2 3; do
+	rel=$(echo 6.1.0-one 6.1.0-two 6.2.0-three | cut -d' ' -f$i)
+	mkdir -p "$A/t$i/lib/modules/$rel/kernel" "$A/t$i/boot"
+	cp "$F/base.o" "$A/t$i/boot/vmlinux-$rel"
+	cp "$F/mod_a.ko.xz" "$F/mod_b.ko.zst" "$A/t$i/lib/modules/$rel/kernel/"
+	[ $i = 2 ] && cp "$F/mod_c.ko.gz" "$A/t$i/lib/modules/$rel/kernel/"
+	"$BTFAR" build -o "$A/o$i" "$A/t$i" >/dev/null 2>&1
+done
+"$BTFAR" pack -o "$out/btfa/delta.btfa" "$A/o1" "$A/o2" >/dev/null 2>&1
+"$BTFAR" pack --no-delta -o "$out/btfa/whole.btfa" "$A/o3" >/dev/null 2>&1
+cp "$out/btfa/delta.btfa" "$out/btfa/appended.btfa"
+"$BTFAR" add "$out/btfa/appended.btfa" "$A/o3" >/dev/null 2>&1
+
 big=$(find "$out" -type f -size +64k)
 if [ -n "$big" ]; then
 	echo "make-corpus: files over 64 KiB: $big" >&2
