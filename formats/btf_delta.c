@@ -37,11 +37,11 @@
  *      one named) or by offset | ESC.
  *    Matched records thus line up with the reference's bytes, which the
  *    compressor has as its prefix: what is left is what changed.
- * The decoder rebuilds the string section from the string map, places the
- * records back in id order from the type map, and undoes the id and name
- * rewrite record by record; it needs only the reference's string section
- * and type count. The choice of partners changes the size of the
- * compressed delta, never what decodes.
+ * The decoder rebuilds the string section from the string map (noting where
+ * each reference string first lands), places the records back in id order
+ * from the type map, and undoes the id and name rewrite record by record;
+ * it needs only the reference's string section and type count. The choice of
+ * partners changes the size of the compressed delta, never what decodes.
  */
 #include "btf_delta.h"
 
@@ -439,7 +439,9 @@ struct rewriter {
 	/* decoder */
 	const char *astrs;
 	uint32_t astr_len;
-	const struct strset *dset;
+	/* reference string offset -> 1 + offset of its first copy in the
+	 * blob; 0 inside strings and for strings the blob lacks */
+	const uint32_t *aoff_boff;
 	bool bad;
 };
 
@@ -744,31 +746,23 @@ static int dec_id(uint32_t *id, void *ctx)
 	return 0;
 }
 
+/* A reference offset names the start of a reference string whose first copy
+ * in the blob is the name; the string map told where that copy is. */
 static int dec_str(uint32_t *off, void *ctx)
 {
 	struct rewriter *w = ctx;
 	uint32_t v = *off;
-	const char *s, *end;
-	int64_t b;
 
 	if (v & ESC) {
 		*off = v & ~ESC;
 		return 0;
 	}
-	if (v >= w->astr_len)
-		goto bad;
-	s = w->astrs + v;
-	end = memchr(s, 0, w->astr_len - v);
-	if (!end)
-		goto bad;
-	b = strset__find(w->dset, s, (size_t)(end - s));
-	if (b < 0)
-		goto bad;
-	*off = (uint32_t)b;
+	if (v >= w->astr_len || !w->aoff_boff[v]) {
+		w->bad = true;
+		return -EBADMSG;
+	}
+	*off = w->aoff_boff[v] - 1;
 	return 0;
-bad:
-	w->bad = true;
-	return -EBADMSG;
 }
 
 /* The reference's string section and type count, from its header and a
@@ -815,8 +809,7 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	const uint8_t *e = enc, *map, *smap, *t_in, *lit, *lit_end;
 	uint32_t hdr_len, types_len, str_len, nb, na_enc, na, bcnt, lit_len;
 	uint32_t *rev = NULL, *order = NULL, *boff = NULL, *astarts = NULL;
-	uint32_t acnt = 0, b, i, off;
-	struct strset dset = {0};
+	uint32_t *aoff_boff = NULL, acnt = 0, b, i, off;
 	struct rewriter w = {0};
 	uint8_t *o = NULL, *types;
 	char *strs;
@@ -862,7 +855,8 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	boff = malloc(((size_t)nb + 2) * sizeof(*boff));
 	o = malloc((size_t)hdr_len + types_len + str_len);
 	astarts = str_starts(w.astrs, w.astr_len, &acnt);
-	if (!rev || !order || !boff || !o || !astarts)
+	aoff_boff = calloc((size_t)w.astr_len + 1, sizeof(*aoff_boff));
+	if (!rev || !order || !boff || !o || !astarts || !aoff_boff)
 		goto nomem;
 	err = -EBADMSG;
 	last = 0;
@@ -911,6 +905,8 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 			end = memchr(s, 0, w.astr_len - astarts[a]);
 			len = (size_t)(end - s) + 1;
 			last = a;
+			if (!aoff_boff[astarts[a]])
+				aoff_boff[astarts[a]] = off + 1;
 		}
 		if (len > str_len - off)
 			goto bad_strs;
@@ -966,11 +962,9 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 			q += rs;
 		}
 	}
-	if (strset__init_seeded(&dset, strs, str_len, 0))
-		goto nomem;
 	w.map = rev;
 	w.map_len = na + 1;
-	w.dset = &dset;
+	w.aoff_boff = aoff_boff;
 	for (b = 0; b < nb; b++) {
 		struct btf_type *t = (void *)(types + boff[b]);
 
@@ -1003,6 +997,6 @@ out:
 	free(order);
 	free(boff);
 	free(astarts);
-	strset__release(&dset);
+	free(aoff_boff);
 	return err;
 }

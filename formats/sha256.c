@@ -4,6 +4,7 @@
 
 #include "hex.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static const uint32_t k[64] = {
@@ -73,6 +74,109 @@ static void block(uint32_t h[8], const uint8_t *p)
 	h[7] += hh;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+/*
+ * The same compression with the x86 SHA extensions (Intel SHA-NI, in every
+ * x86-64 CPU since Goldmont / Ice Lake / Zen), about 4 times the speed of
+ * block(): the digest check of a 30 MB blob is a large share of reading it
+ * from an archive. The state lives as ABEF / CDGH words, as sha256rnds2
+ * wants it; each group of four rounds adds the four round constants to four
+ * message words, and msg1 / msg2 extend the schedule four words at a time.
+ */
+__attribute__((target("sha,sse4.1"))) static void
+blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
+{
+	const __m128i bswap =
+		_mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i st0, st1, tmp, msg, w[4], save0, save1;
+	int i;
+
+	tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1);
+	st1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B);
+	st0 = _mm_alignr_epi8(tmp, st1, 8);    /* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0); /* CDGH */
+	for (; n; n--, p += 64) {
+		save0 = st0;
+		save1 = st1;
+		for (i = 0; i < 16; i++) {
+			__m128i *cur = &w[i & 3], *prev = &w[(i + 3) & 3];
+			__m128i *next = &w[(i + 1) & 3];
+
+			if (i < 4)
+				*cur = _mm_shuffle_epi8(
+					_mm_loadu_si128(
+						(const __m128i *)(p + 16 * i)),
+					bswap);
+			msg = _mm_add_epi32(
+				*cur,
+				_mm_loadu_si128((const __m128i *)&k[4 * i]));
+			st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+			if (i >= 3 && i <= 14) {
+				/* w[i+1] += w[i-3..] shifted; finish it */
+				tmp = _mm_alignr_epi8(*cur, *prev, 4);
+				*next = _mm_add_epi32(*next, tmp);
+				*next = _mm_sha256msg2_epu32(*next, *cur);
+			}
+			msg = _mm_shuffle_epi32(msg, 0x0E);
+			st0 = _mm_sha256rnds2_epu32(st0, st1, msg);
+			if (i >= 1 && i <= 12)
+				*prev = _mm_sha256msg1_epu32(*prev, *cur);
+		}
+		st0 = _mm_add_epi32(st0, save0);
+		st1 = _mm_add_epi32(st1, save1);
+	}
+	tmp = _mm_shuffle_epi32(st0, 0x1B);    /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);    /* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0); /* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);    /* HGFE */
+	_mm_storeu_si128((__m128i *)&h[0], st0);
+	_mm_storeu_si128((__m128i *)&h[4], st1);
+}
+
+static bool have_shani(void)
+{
+	static int have = -1;
+
+	if (have < 0) {
+		__builtin_cpu_init();
+		have = __builtin_cpu_supports("sha") &&
+		       __builtin_cpu_supports("sse4.1");
+	}
+	return have;
+}
+#else
+static void blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
+{
+	(void)h;
+	(void)p;
+	(void)n;
+}
+
+static bool have_shani(void)
+{
+	return false;
+}
+#endif
+
+static bool generic_only;
+
+void sha256__force_generic(bool on)
+{
+	generic_only = on;
+}
+
+static void blocks(uint32_t h[8], const uint8_t *p, size_t n)
+{
+	if (!generic_only && have_shani()) {
+		blocks_shani(h, p, n);
+		return;
+	}
+	for (; n; n--, p += 64)
+		block(h, p);
+}
+
 void sha256_init(struct sha256 *s)
 {
 	static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
@@ -98,11 +202,12 @@ void sha256_update(struct sha256 *s, const void *data, size_t size)
 		size -= n;
 		if (s->buf_len < 64)
 			return;
-		block(s->h, s->buf);
+		blocks(s->h, s->buf, 1);
 		s->buf_len = 0;
 	}
-	for (; size >= 64; p += 64, size -= 64)
-		block(s->h, p);
+	blocks(s->h, p, size / 64);
+	p += size / 64 * 64;
+	size %= 64;
 	memcpy(s->buf, p, size);
 	s->buf_len = size;
 }
@@ -115,13 +220,13 @@ void sha256_final(struct sha256 *s, uint8_t out[32])
 	s->buf[s->buf_len++] = 0x80;
 	if (s->buf_len > 56) {
 		memset(s->buf + s->buf_len, 0, 64 - s->buf_len);
-		block(s->h, s->buf);
+		blocks(s->h, s->buf, 1);
 		s->buf_len = 0;
 	}
 	memset(s->buf + s->buf_len, 0, 56 - s->buf_len);
 	for (i = 0; i < 8; i++)
 		s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	block(s->h, s->buf);
+	blocks(s->h, s->buf, 1);
 	for (i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(s->h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
