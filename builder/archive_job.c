@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "btfar/btfar.h"
@@ -32,6 +33,7 @@
 #include "formats/hex.h"
 #include "formats/mem.h"
 #include "formats/sha256.h"
+#include "merge/subset.h"
 
 #define MAX_BLOB (UINT64_C(4) << 30)
 
@@ -106,8 +108,8 @@ struct btfar_archive *btfar_archive__open(const char *path,
 		o->types = s->types;
 		o->module_cnt = s->module_cnt;
 		o->compat = s->compat;
-		o->delta_of = s->encoding == BTFA_ENC_DELTA ? s->ref_idx
-							    : SIZE_MAX;
+		o->delta_of =
+			s->encoding == BTFA_ENC_DELTA ? s->ref_idx : SIZE_MAX;
 	}
 	return a;
 }
@@ -1277,4 +1279,166 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 out:
 	inset_release(&s);
 	return ret ? ret : files;
+}
+
+/* --- get --module, get --running ---------------------------------------- */
+
+int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
+				const char *module, bool split,
+				const char *path)
+{
+	const struct btfa_entry *e;
+	const struct btfa_module *m = NULL;
+	struct btf_raw raw = {0};
+	struct diag d = {""};
+	uint32_t *ids = NULL, k, j, n = 0, cnt = 0, base_str_len;
+	void *data = NULL, *out = NULL, *base = NULL;
+	size_t size, out_size, base_size;
+	int err;
+
+	err = btfar_archive__read(a, idx, &data, &size);
+	if (err)
+		return err;
+	e = &a->r.entries[idx];
+	for (k = 0; k < e->module_cnt && !m; k++)
+		if (!strcmp(a->r.modules[e->module_first + k].name, module))
+			m = &a->r.modules[e->module_first + k];
+	if (!m || !m->range_cnt) {
+		snprintf(a->err, sizeof(a->err),
+			 !m ? "%s has no module %s (list --json names them)"
+			    : "%s: the archive records no type ids for module "
+			      "%s (its blob was deduplicated by libbpf's "
+			      "engine)",
+			 e->release, module);
+		err = -ENOENT;
+		goto out;
+	}
+	ids = malloc(((size_t)m->types + 1) * sizeof(*ids));
+	for (k = 0; ids && k < m->range_cnt; k++) {
+		const struct btfa_range *rg = &a->r.ranges[m->range_first + k];
+
+		for (j = 0; j < rg->count && n < m->types; j++)
+			ids[n++] = rg->first + j;
+	}
+	if (!ids) {
+		err = -ENOMEM;
+		snprintf(a->err, sizeof(a->err), "out of memory");
+		goto out;
+	}
+	err = btf_raw__parse(&raw, data, size, NULL, &d);
+	if (err)
+		goto fail;
+	base_str_len = btf_subset__base_str_len(&raw, e->base_types);
+	if (split) {
+		/* split BTF is only valid on the exact vmlinux BTF: the base
+		 * part must be the bytes the index names by their sha256 */
+		uint8_t sum[32];
+		struct sha256 sh;
+
+		err = btf_subset__base(&raw, e->base_types, base_str_len, &base,
+				       &base_size, &d);
+		if (err)
+			goto fail;
+		sha256_init(&sh);
+		sha256_update(&sh, base, base_size);
+		sha256_final(&sh, sum);
+		if (memcmp(sum, e->base_sha256, 32)) {
+			snprintf(a->err, sizeof(a->err),
+				 "%s: the blob's first %u types do not give "
+				 "back the vmlinux BTF the index names (base "
+				 "sha256 %.12s...): split BTF would not fit "
+				 "it; get the module without --split",
+				 e->release, e->base_types,
+				 a->ents[idx].base_sha256);
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	err = btf_subset__write(&raw, e->base_types, base_str_len, ids, n,
+				split, &out, &out_size, &cnt, &d);
+	if (err)
+		goto fail;
+	err = file_write_atomic(path, out, out_size, &d);
+	if (err)
+		snprintf(a->err, sizeof(a->err), "%s: %s", path, d.msg);
+	else
+		err = (int)(cnt > INT32_MAX ? INT32_MAX : cnt);
+	goto out;
+fail:
+	snprintf(a->err, sizeof(a->err), "%s: module %s: %s", e->release,
+		 module, d.msg);
+out:
+	btf_raw__release(&raw);
+	free(ids);
+	free(data);
+	free(out);
+	free(base);
+	return err;
+}
+
+/* The hex build-id in an ELF note list (/sys/kernel/notes): the
+ * NT_GNU_BUILD_ID note of owner "GNU". */
+static bool notes_build_id(const uint8_t *p, size_t n, char *out, size_t out_sz)
+{
+	size_t off = 0;
+
+	while (n - off >= 12) {
+		uint32_t namesz, descsz, type;
+		size_t name_off = off + 12, desc_off;
+
+		memcpy(&namesz, p + off, 4);
+		memcpy(&descsz, p + off + 4, 4);
+		memcpy(&type, p + off + 8, 4);
+		desc_off = name_off + (((size_t)namesz + 3) & ~(size_t)3);
+		if (desc_off > n || descsz > n - desc_off)
+			return false;
+		if (type == 3 && namesz == 4 &&
+		    !memcmp(p + name_off, "GNU", 4) && descsz &&
+		    descsz * 2 < out_sz) {
+			hex_encode(p + desc_off, descsz, out);
+			return true;
+		}
+		off = desc_off + (((size_t)descsz + 3) & ~(size_t)3);
+	}
+	return false;
+}
+
+int btfar_running_kernel(const char *root, struct btfar_running *k, char *err,
+			 size_t err_sz)
+{
+	char path[4096];
+	uint8_t notes[4096];
+	struct utsname u;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	memset(k, 0, sizeof(*k));
+	if (!root)
+		root = "";
+	snprintf(path, sizeof(path), "%s/proc/sys/kernel/osrelease", root);
+	f = fopen(path, "r");
+	if (!f || !fgets(k->release, sizeof(k->release), f)) {
+		errf(err, err_sz, "%s: %s", path,
+		     f ? "empty" : strerror(errno));
+		if (f)
+			fclose(f);
+		return -ENOENT;
+	}
+	fclose(f);
+	k->release[strcspn(k->release, "\n")] = 0;
+	if (uname(&u) == 0)
+		snprintf(k->arch, sizeof(k->arch), "%.31s", u.machine);
+	/* the build-id, when the kernel shows its notes (root only on some
+	 * systems): without it the release and arch choose */
+	snprintf(path, sizeof(path), "%s/sys/kernel/notes", root);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, notes, sizeof(notes));
+		if (n > 0)
+			notes_build_id(notes, (size_t)n, k->build_id,
+				       sizeof(k->build_id));
+		close(fd);
+	}
+	return 0;
 }

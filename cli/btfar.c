@@ -1143,11 +1143,16 @@ static void usage_archive(FILE *f)
 		"usage: btfar pack -o ARCHIVE.btfa [LABELS] [--dict-size N] "
 		"[--level L]\n"
 		"                  [--no-delta] [-j N] INPUT...\n"
-		"       btfar add ARCHIVE.btfa [LABELS] [--new-dict] [--no-delta] "
+		"       btfar add ARCHIVE.btfa [LABELS] [--new-dict] "
+		"[--no-delta] "
 		"[-j N] INPUT...\n"
 		"       btfar list ARCHIVE.btfa [--json]\n"
 		"       btfar get ARCHIVE.btfa RELEASE [--build ID] [--arch A] "
 		"[--compat V] -o OUT\n"
+		"       btfar get ARCHIVE.btfa RELEASE --module NAME [--split] "
+		"-o OUT\n"
+		"       btfar get ARCHIVE.btfa --running [--module NAME "
+		"[--split]] -o OUT\n"
 		"       btfar verify ARCHIVE.btfa\n"
 		"       btfar export-btfhub -o DIR --distro NAME "
 		"--distro-version V [--compat VERSION] INPUT...\n"
@@ -1173,15 +1178,28 @@ static void usage_archive(FILE *f)
 		"  --new-dict      add: train a dictionary on the new blobs "
 		"(default: reuse\n"
 		"                  the archive's)\n"
-		"  --no-delta      store every blob whole (default: one blob per "
+		"  --no-delta      store every blob whole (default: one blob "
+		"per "
 		"series,\n"
-		"                  arch and flavour whole, the others as deltas "
+		"                  arch and flavour whole, the others as "
+		"deltas "
 		"on it;\n"
 		"                  a get reads at most two frames)\n"
 		"  -j N            compression threads (default: the online "
 		"CPUs)\n"
 		"  --build ID      get: prefix of the build-id or of the base "
 		"sha256\n"
+		"  --module NAME   get: the types of that module and what they "
+		"refer to,\n"
+		"                  after the vmlinux types (self-contained), "
+		"or with\n"
+		"  --split         as split BTF on the release's vmlinux BTF "
+		"(what\n"
+		"                  /sys/kernel/btf/MODULE holds)\n"
+		"  --running       get: the entry of the running kernel "
+		"(osrelease, uname\n"
+		"                  machine, build-id from /sys/kernel/notes "
+		"when readable)\n"
 		"  --compat VERSION  get: rewrite BTF kinds newer than kernel "
 		"VERSION (e.g.\n"
 		"                  5.15) for older readers, ids kept "
@@ -1406,9 +1424,9 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_FAILED;
 	n = btfar_archive__entry_cnt(a);
 	if (!json)
-		printf("%-28s %-8s %-16s %8s %7s %11s %12s %6s %s\n",
-		       "RELEASE", "ARCH", "BUILD", "TYPES", "MODULES",
-		       "COMPRESSED", "UNCOMPRESSED", "COMPAT", "DELTA-OF");
+		printf("%-28s %-8s %-16s %8s %7s %11s %12s %6s %s\n", "RELEASE",
+		       "ARCH", "BUILD", "TYPES", "MODULES", "COMPRESSED",
+		       "UNCOMPRESSED", "COMPAT", "DELTA-OF");
 	else
 		printf("[");
 	for (i = 0; i < n; i++) {
@@ -1484,12 +1502,18 @@ static int cmd_get(int argc, char **argv)
 		{"build", required_argument, NULL, 'b'},
 		{"arch", required_argument, NULL, 'A'},
 		{"compat", required_argument, NULL, 'K'},
+		{"module", required_argument, NULL, 'M'},
+		{"split", no_argument, NULL, 'S'},
+		{"running", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *out = NULL, *build = NULL, *arch = NULL, *compat = NULL;
+	const char *module = NULL, *release;
 	const struct btfar_archive_entry *e;
+	struct btfar_running k;
 	struct btfar_archive *a;
+	bool split = false, running = false;
 	int c, idx, r, ret = EXIT_FAILED;
 
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -1506,6 +1530,15 @@ static int cmd_get(int argc, char **argv)
 		case 'K':
 			compat = optarg;
 			break;
+		case 'M':
+			module = optarg;
+			break;
+		case 'S':
+			split = true;
+			break;
+		case 'R':
+			running = true;
+			break;
 		case 'h':
 			usage_archive(stdout);
 			return EXIT_DONE;
@@ -1514,20 +1547,70 @@ static int cmd_get(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!out || argc - optind != 2) {
+	if (!out || argc - optind != (running ? 1 : 2) || (split && !module) ||
+	    (module && compat)) {
 		fprintf(stderr, "btfar get: %s\n",
-			!out ? "-o OUT is required"
-			     : "give the archive and the release");
+			!out	  ? "-o OUT is required"
+			: split	  ? "--split goes with --module"
+			: compat  ? "--compat and --module do not go together"
+			: running ? "give the archive (--running: no release)"
+				  : "give the archive and the release");
 		usage_archive(stderr);
 		return EXIT_USAGE;
+	}
+	if (running) {
+		char err[512];
+
+		/* test hook (tests/fixtures/run.sh get_running): a fake / */
+		if (btfar_running_kernel(getenv("BTFAR_TEST_ROOT"), &k, err,
+					 sizeof(err))) {
+			fprintf(stderr, "btfar: error: running kernel: %s\n",
+				err);
+			return EXIT_FAILED;
+		}
+		release = k.release;
+		if (!arch)
+			arch = k.arch;
+		if (!build && k.build_id[0])
+			build = k.build_id;
+		fprintf(stderr,
+			"btfar get: running kernel %s, %s, build-id %s\n",
+			k.release, k.arch,
+			k.build_id[0] ? k.build_id : "unknown");
+	} else {
+		release = argv[optind + 1];
 	}
 	a = archive_open(argv[optind]);
 	if (!a)
 		return EXIT_FAILED;
-	idx = btfar_archive__find(a, argv[optind + 1], build, arch);
+	idx = btfar_archive__find(a, release, build, arch);
+	if (idx == -ENOENT && running && build == k.build_id) {
+		/* entries without a build-id (raw blobs) are found by
+		 * release and arch; a build-id that matches none is an
+		 * error only when the release has builds with ids */
+		int any = btfar_archive__find(a, release, NULL, arch);
+
+		if (any >= 0 &&
+		    !btfar_archive__entry(a, (size_t)any)->build_id[0])
+			idx = any;
+	}
 	e = idx >= 0 ? btfar_archive__entry(a, (size_t)idx) : NULL;
 	if (!e) {
 		fprintf(stderr, "btfar: error: %s\n", btfar_archive__errstr(a));
+	} else if (module) {
+		r = btfar_archive__write_module(a, (size_t)idx, module, split,
+						out);
+		if (r < 0) {
+			fprintf(stderr, "btfar: error: %s\n",
+				btfar_archive__errstr(a));
+		} else {
+			ret = EXIT_DONE;
+			fprintf(stderr,
+				"btfar get: %s: module %s, %d types%s\n",
+				e->release, module, r,
+				split ? ", split BTF on its vmlinux BTF"
+				      : " after the vmlinux types");
+		}
 	} else if (compat) {
 		/* downgraded on the way out (docs/COMPAT.md); an entry stored
 		 * at that level or an older one is written as stored */

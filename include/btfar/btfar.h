@@ -522,6 +522,30 @@ BTFAR_API int btfar_archive__verify(struct btfar_archive *a, size_t idx);
 BTFAR_API int btfar_archive__find(struct btfar_archive *a, const char *release,
 				  const char *build, const char *arch);
 BTFAR_API const char *btfar_archive__errstr(const struct btfar_archive *a);
+/*
+ * Writes the types of one module of entry idx to path: the ids the index
+ * records for it and every type they refer to, renumbered after the base.
+ * split: as split BTF on the entry's vmlinux BTF (refused when the blob's
+ * base part does not hash to the recorded base sha256); else
+ * self-contained (vmlinux types, then the module's). Returns the number of
+ * module types written, or a negative errno (errstr says why).
+ */
+BTFAR_API int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
+					  const char *module, bool split,
+					  const char *path);
+
+/* The running kernel, as `get --running` looks it up. */
+struct btfar_running {
+	char release[128];  /* /proc/sys/kernel/osrelease */
+	char arch[32];	    /* uname machine: "x86_64", "aarch64" */
+	char build_id[129]; /* hex, from /sys/kernel/notes; "" if unknown */
+};
+
+/* Reads the facts above under root (NULL: "/"; tests give a fake tree).
+ * Returns 0, or a negative errno with err set when the release is
+ * unknown. */
+BTFAR_API int btfar_running_kernel(const char *root, struct btfar_running *k,
+				   char *err, size_t err_sz);
 
 /*
  * Inputs of pack, add and export: a `btfar build` output directory (every
