@@ -74,6 +74,19 @@ struct debug_file {
 	/* after encoding: the module's split BTF, malloc()ed */
 	void *btf;
 	size_t btf_sz;
+	/* a vmlinux: encoded by pahole on a thread started once it is
+	 * staged, while the packages are still being read */
+	pthread_t enc_tid;
+	bool enc_started; /* enc_tid runs or is to be joined */
+	int enc_err;
+	struct diag enc_d;
+	char *enc_out; /* the raw BTF file pahole writes */
+	struct btfar_build *build;
+	bool enc_done;	  /* enc_tid finished (under the build's lock) */
+	double enc_start; /* when pahole started (now()) */
+	/* a module: encoded already (while the packages were read) */
+	bool encoded;
+	double enc_end; /* when its pahole ended (now()) */
 };
 
 /* A module or kernel image read out of a package. */
@@ -128,7 +141,9 @@ struct btfar_build {
 	size_t dbg_rel_cnt, dbg_rel_cap;
 	char **dwarf_rels; /* releases to build from DWARF */
 	size_t dwarf_rel_cnt, dwarf_rel_cap;
-	bool *dbg_input;	   /* per input: it holds debug modules */
+	bool *dbg_input;	  /* per input: it holds debug modules */
+	struct member **dbg_imgs; /* debug vmlinux members, for their base */
+	size_t dbg_img_cnt, dbg_img_cap;
 	char pahole_ver[64];	   /* "v1.24", "" until asked */
 	char pahole_err[DIAG_MAX]; /* why pahole cannot run, "" if it can */
 };
@@ -217,9 +232,15 @@ static void member_free(struct member *mb)
 	free(mb->jm.btf);
 	kimage_release(&mb->img);
 	free(mb->reason);
+	if (mb->dbg.enc_started)
+		pthread_join(mb->dbg.enc_tid, NULL);
 	if (mb->dbg.staged) {
 		unlink(mb->dbg.staged);
 		free(mb->dbg.staged);
+	}
+	if (mb->dbg.enc_out) {
+		unlink(mb->dbg.enc_out);
+		free(mb->dbg.enc_out);
 	}
 	free(mb->dbg.btf);
 	free(mb);
@@ -287,6 +308,7 @@ void btfar_build__free(struct btfar_build *b)
 	strs_free(b->dbg_rels, b->dbg_rel_cnt);
 	strs_free(b->dwarf_rels, b->dwarf_rel_cnt);
 	free(b->dbg_input);
+	free(b->dbg_imgs);
 	dwarf_workdir_remove(b->workdir);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
@@ -523,6 +545,13 @@ static int data(const struct pkg_entry *e, void *bytes, size_t size, void *c)
 			mb->dbg.staged = NULL;
 			err = -ENOMEM;
 		}
+		if (!err && mb->kind == MEMBER_DEBUG_IMAGE) {
+			err = mem_ensure((void **)&b->dbg_imgs, &b->dbg_img_cap,
+					 sizeof(*b->dbg_imgs),
+					 b->dbg_img_cnt + 1);
+			if (!err)
+				b->dbg_imgs[b->dbg_img_cnt++] = mb;
+		}
 	}
 	if (!err)
 		b->members[b->member_cnt++] = mb;
@@ -598,6 +627,9 @@ static int stage_debug(struct member *mb, struct diag *d)
 		return err;
 	memcpy(mb->dbg.build_id, elf.build_id, elf.build_id_sz);
 	mb->dbg.build_id_sz = elf.build_id_sz;
+	if (!mb->dbg.build_id_sz) /* a vmlinux: in .notes */
+		mb->dbg.build_id_sz = kimage_elf_build_id(mb->file, mb->file_sz,
+							  mb->dbg.build_id);
 	snprintf(mb->dbg.name, sizeof(mb->dbg.name), "%s", elf.name);
 	mb->dbg.machine = elf.machine;
 	mb->dbg.elf_data = elf.elf_data;
@@ -607,6 +639,101 @@ static int stage_debug(struct member *mb, struct diag *d)
 		mb->dbg.staged = NULL;
 	}
 	return err;
+}
+
+static int pahole_check(struct btfar_build *b, const char **why);
+
+static void *encode_vmlinux(void *arg)
+{
+	struct member *mb = arg;
+	struct btfar_build *b = mb->dbg.build;
+	int err;
+
+	err = dwarf_encode(b->opts.pahole, mb->dbg.staged, NULL,
+			   mb->dbg.enc_out, 1, b->opts.pahole_timeout,
+			   &mb->dbg.enc_d);
+	pthread_mutex_lock(&b->lock);
+	mb->dbg.enc_err = err;
+	mb->dbg.enc_done = true;
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+/*
+ * A debug module's split BTF on base_btf (the release's vmlinux encoded):
+ * mb->dbg.btf, or mb->reason. The staged copy is removed either way.
+ */
+static void encode_module(struct btfar_build *b, struct member *mb,
+			  const char *base_btf)
+{
+	struct diag d = {""};
+	char *out = NULL;
+	int err;
+
+	if (asprintf(&out, "%s.btf", mb->dbg.staged) < 0) {
+		out = NULL;
+		diag_set(&d, "out of memory");
+		err = -ENOMEM;
+	} else {
+		err = dwarf_encode(b->opts.pahole, mb->dbg.staged, base_btf,
+				   out, 1, b->opts.pahole_timeout, &d);
+		if (!err)
+			err = file_read_all(out, b->opts.max_member,
+					    &mb->dbg.btf, &mb->dbg.btf_sz, &d);
+		unlink(out);
+		free(out);
+	}
+	unlink(mb->dbg.staged);
+	free(mb->dbg.staged);
+	mb->dbg.staged = NULL;
+	if (err) {
+		diag_prefix(&d, "%s: ", mb->path);
+		mb->reason = strdup(d.msg);
+	}
+	mb->dbg.encoded = true;
+	mb->dbg.enc_end = now();
+}
+
+/* The release's vmlinux BTF file once encoded without error, else NULL. */
+static const char *ready_base(struct btfar_build *b, const char *rel)
+{
+	const char *base = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&b->lock);
+	for (i = 0; i < b->dbg_img_cnt && !base; i++) {
+		const struct member *im = b->dbg_imgs[i];
+
+		if (!strcmp(im->release, rel) && im->dbg.enc_done &&
+		    !im->dbg.enc_err)
+			base = im->dbg.enc_out;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return base;
+}
+
+/*
+ * A staged debug vmlinux: its encoding starts now, on its own thread, so
+ * that it overlaps the reading of the rest (pahole runs on one thread, see
+ * build_release_dwarf). When pahole cannot run or the thread cannot start,
+ * build_release_dwarf encodes it (or reports why it cannot).
+ */
+static void start_vmlinux_encode(struct btfar_build *b, struct member *mb)
+{
+	const char *why;
+	int err;
+
+	pthread_mutex_lock(&b->lock);
+	err = pahole_check(b, &why);
+	pthread_mutex_unlock(&b->lock);
+	if (err || asprintf(&mb->dbg.enc_out, "%s.btf", mb->dbg.staged) < 0) {
+		mb->dbg.enc_out = NULL;
+		return;
+	}
+	mb->dbg.build = b;
+	mb->dbg.enc_start = now();
+	mb->dbg.enc_started =
+		!pthread_create(&mb->dbg.enc_tid, NULL, encode_vmlinux, mb);
 }
 
 /* Worker: a module's BTF out of its file, the vmlinux BTF of an image, or
@@ -620,6 +747,16 @@ static void process(void *task, void *c)
 
 	if (mb->kind >= MEMBER_DEBUG_MODULE) {
 		err = stage_debug(mb, &d);
+		if (!err && mb->kind == MEMBER_DEBUG_IMAGE) {
+			start_vmlinux_encode(b, mb);
+		} else if (!err) {
+			/* encoded here, while the reader goes on, once the
+			 * release's vmlinux is; else in build_release_dwarf */
+			const char *base = ready_base(b, mb->release);
+
+			if (base)
+				encode_module(b, mb, base);
+		}
 	} else if (mb->kind == MEMBER_MODULE) {
 		err = job_extract_module(mb->file, mb->file_sz, NULL,
 					 b->opts.max_member, b->opts.max_ratio,
@@ -735,55 +872,38 @@ struct dwarf_ctx {
 static void dwarf_module(size_t i, void *c)
 {
 	struct dwarf_ctx *x = c;
-	struct btfar_build *b = x->b;
 	struct member *mb = x->mods[i];
-	const struct member *im;
-	struct diag d = {""};
-	char *out = NULL;
-	int err = 0;
 
-	if (mb->reason)
-		goto done; /* could not be staged */
-	im = find_image_module(x->imgs, x->img_cnt, mb);
-	if (im && im->jm.build_id_sz && mb->dbg.build_id_sz &&
-	    (im->jm.build_id_sz != mb->dbg.build_id_sz ||
-	     memcmp(im->jm.build_id, mb->dbg.build_id, mb->dbg.build_id_sz))) {
-		char a[129], h[129];
+	/* not staged (reason set), or encoded while reading */
+	if (!mb->reason && !mb->dbg.encoded)
+		encode_module(x->b, mb, x->base_btf);
+	progress(x->b, "dwarf", atomic_fetch_add(&x->done, 1) + 1, x->mod_cnt);
+}
 
-		hex_encode(mb->dbg.build_id, mb->dbg.build_id_sz, a);
-		hex_encode(im->jm.build_id, im->jm.build_id_sz, h);
-		diag_set(&d,
-			 "build-id %s, but the image's module %s has build-id "
-			 "%s: the debug file is of another build, refused",
-			 a, im->path, h);
-		err = -EINVAL;
-		goto fail;
-	}
-	if (asprintf(&out, "%s.btf", mb->dbg.staged) < 0) {
-		out = NULL;
-		diag_set(&d, "out of memory");
-		err = -ENOMEM;
-		goto fail;
-	}
-	err = dwarf_encode(b->opts.pahole, mb->dbg.staged, x->base_btf, out, 1,
-			   b->opts.pahole_timeout, &d);
-	if (!err)
-		err = file_read_all(out, b->opts.max_member, &mb->dbg.btf,
-				    &mb->dbg.btf_sz, &d);
-	unlink(out);
-fail:
-	if (mb->dbg.staged) {
-		unlink(mb->dbg.staged);
-		free(mb->dbg.staged);
-		mb->dbg.staged = NULL;
-	}
-	if (err) {
-		diag_prefix(&d, "%s: ", mb->path);
-		mb->reason = strdup(d.msg);
-	}
-done:
-	free(out);
-	progress(b, "dwarf", atomic_fetch_add(&x->done, 1) + 1, x->mod_cnt);
+/* A debug module whose image counterpart has another build-id: refused
+ * (whatever pahole made of it). */
+static int check_build_id(struct dwarf_ctx *x, struct member *mb)
+{
+	const struct member *im = find_image_module(x->imgs, x->img_cnt, mb);
+	char a[129], h[129], *reason;
+
+	if (!im || !im->jm.build_id_sz || !mb->dbg.build_id_sz ||
+	    (im->jm.build_id_sz == mb->dbg.build_id_sz &&
+	     !memcmp(im->jm.build_id, mb->dbg.build_id, mb->dbg.build_id_sz)))
+		return 0;
+	hex_encode(mb->dbg.build_id, mb->dbg.build_id_sz, a);
+	hex_encode(im->jm.build_id, im->jm.build_id_sz, h);
+	if (asprintf(&reason,
+		     "%s: build-id %s, but the image's module %s has build-id "
+		     "%s: the debug file is of another build, refused",
+		     mb->path, a, im->path, h) < 0)
+		return -ENOMEM;
+	free(mb->reason);
+	mb->reason = reason;
+	free(mb->dbg.btf);
+	mb->dbg.btf = NULL;
+	mb->dbg.btf_sz = 0;
+	return 0;
 }
 
 /* pahole's version, asked once: 0, or -errno with the reason in *why. */
@@ -818,13 +938,14 @@ static int build_release_dwarf(struct btfar_build *b, struct release *r,
 			       const char *rel, struct member **mbs, size_t cnt)
 {
 	struct dwarf_ctx x = {.b = b};
-	const struct member *img = NULL, *dimg = NULL;
-	char *base_path = NULL;
+	const struct member *img = NULL;
+	struct member *dimg = NULL;
+	const char *base_path;
 	void *base = NULL;
 	size_t base_sz = 0, i, n_img = 0;
 	const char *why;
 	struct diag d = {""};
-	double t0;
+	double t_end;
 	int err;
 
 	r->dwarf = true;
@@ -888,31 +1009,42 @@ static int build_release_dwarf(struct btfar_build *b, struct release *r,
 		return err == -ENOMEM ? -ENOMEM : -ENOENT;
 	}
 	snprintf(r->encoder, sizeof(r->encoder), "pahole %s", b->pahole_ver);
-	/* the vmlinux, with pahole's threads */
-	t0 = now();
+	/* the vmlinux, on one thread: pahole 1.24 with -j numbers the types
+	 * in the order its threads finish, so the output would change from
+	 * run to run. Started when it was staged, if it could be. */
 	progress(b, "dwarf", 0, x.mod_cnt);
-	if (asprintf(&base_path, "%s.btf", dimg->dbg.staged) < 0)
-		return -ENOMEM;
-	blog(b, BTFAR_LOG_INFO, "release %s: pahole %s: encoding %s", rel,
-	     b->pahole_ver, dimg->path);
-	err = dwarf_encode(b->opts.pahole, dimg->dbg.staged, NULL, base_path,
-			   b->opts.jobs, b->opts.pahole_timeout, &d);
+	if (dimg->dbg.enc_started) {
+		pthread_join(dimg->dbg.enc_tid, NULL);
+		dimg->dbg.enc_started = false;
+		err = dimg->dbg.enc_err;
+		d = dimg->dbg.enc_d;
+	} else {
+		if (!dimg->dbg.enc_out && asprintf(&dimg->dbg.enc_out, "%s.btf",
+						   dimg->dbg.staged) < 0) {
+			dimg->dbg.enc_out = NULL;
+			return -ENOMEM;
+		}
+		blog(b, BTFAR_LOG_INFO, "release %s: pahole %s: encoding %s",
+		     rel, b->pahole_ver, dimg->path);
+		dimg->dbg.enc_start = now();
+		err = dwarf_encode(b->opts.pahole, dimg->dbg.staged, NULL,
+				   dimg->dbg.enc_out, 1, b->opts.pahole_timeout,
+				   &d);
+	}
+	t_end = now();
 	unlink(dimg->dbg.staged);
+	base_path = dimg->dbg.enc_out;
 	if (!err)
 		err = file_read_all(base_path, b->opts.max_member, &base,
 				    &base_sz, &d);
 	if (err) {
 		diag_prefix(&d, "%s: ", dimg->path);
 		r->error = xstrdup(d.msg);
-		unlink(base_path);
-		free(base_path);
 		return err == -ENOMEM ? err : -EINVAL;
 	}
 	err = job_merge_set_base_btf(r->merge, base, base_sz, dimg->path);
 	if (err) {
 		r->error = xstrdup(btfar_merge__errstr(r->merge));
-		unlink(base_path);
-		free(base_path);
 		return err;
 	}
 	/* the modules, jobs pahole processes at once */
@@ -936,10 +1068,18 @@ static int build_release_dwarf(struct btfar_build *b, struct release *r,
 	     "release %s: pahole %s: encoding %zu modules, %d at once", rel,
 	     b->pahole_ver, x.mod_cnt, b->opts.jobs);
 	pool_run(x.mod_cnt, b->opts.jobs, dwarf_module, &x);
-	r->t_dwarf = now() - t0;
+	/* pahole's busy period: from the vmlinux's start (while the
+	 * packages were read) to the last module's end */
+	for (i = 0; i < x.mod_cnt; i++)
+		if (x.mods[i]->dbg.enc_end > t_end)
+			t_end = x.mods[i]->dbg.enc_end;
+	r->t_dwarf = t_end - dimg->dbg.enc_start;
 	for (i = 0; i < x.mod_cnt; i++) {
 		struct member *mb = x.mods[i];
 
+		err = check_build_id(&x, mb);
+		if (err)
+			goto out;
 		err = job_merge_add_module(r->merge, mb->path, mb->dbg.name,
 					   mb->dbg.btf, mb->dbg.btf_sz, 0,
 					   mb->reason);
@@ -979,8 +1119,6 @@ static int build_release_dwarf(struct btfar_build *b, struct release *r,
 		snprintf(r->sha256, sizeof(r->sha256), "%s",
 			 job_merge_sha256(r->merge));
 out:
-	unlink(base_path);
-	free(base_path);
 	free(x.mods);
 	free(x.imgs);
 	return err;
@@ -1318,6 +1456,15 @@ int btfar_build__run(struct btfar_build *b)
 			b->stats.debug_files++;
 	if (!err)
 		err = run_releases(b);
+	/* vmlinux encodings no release took (their release failed) */
+	for (i = 0; i < b->member_cnt; i++) {
+		struct member *mb = b->members[i];
+
+		if (mb->dbg.enc_started) {
+			pthread_join(mb->dbg.enc_tid, NULL);
+			mb->dbg.enc_started = false;
+		}
+	}
 	/* every work file goes, whatever happened */
 	dwarf_workdir_remove(b->workdir);
 	b->workdir[0] = '\0';

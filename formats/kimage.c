@@ -225,6 +225,15 @@ static void find_build_id(const uint8_t *img, size_t sz, struct kimage *out)
 	elf_end(elf);
 }
 
+size_t kimage_elf_build_id(const void *img, size_t sz, uint8_t out[64])
+{
+	struct kimage k = {0};
+
+	find_build_id(img, sz, &k);
+	memcpy(out, k.build_id, k.build_id_sz);
+	return k.build_id_sz;
+}
+
 static int from_elf(const uint8_t *img, size_t sz, struct kimage *out,
 		    struct diag *d)
 {

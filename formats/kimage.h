@@ -44,6 +44,11 @@ struct kimage {
  * unknown), as struct kimage says it. */
 const char *kimage_elf_arch(uint16_t machine, int elf_data);
 
+/* The GNU build-id of an ELF image from any SHT_NOTE section (a vmlinux
+ * keeps it in .notes) into out; its size, 0 if none. The section table
+ * must have been checked (elf_btf__read). */
+size_t kimage_elf_build_id(const void *img, size_t sz, uint8_t out[64]);
+
 /* "vmlinux ELF", "bzImage", "Image (scan)", "raw BTF". */
 const char *kimage_source_str(enum kimage_source s);
 

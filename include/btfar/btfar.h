@@ -367,7 +367,9 @@ struct btfar_release {
 	 * "dwarf" (encoded from the debug files) */
 	const char *btf_from;
 	const char *encoder; /* "pahole v1.24" for "dwarf", else "" */
-	double t_dwarf;	     /* seconds (wall) of pahole runs, "dwarf" only */
+	/* "dwarf" only: seconds (wall) from the start of pahole on the
+	 * vmlinux to the end of the last module's (it overlaps the reading) */
+	double t_dwarf;
 };
 
 struct btfar_build;
