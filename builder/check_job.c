@@ -13,7 +13,11 @@
  *   module's use implies. A module built on another build of the kernel
  *   fails these on its first reference into what moved.
  * A module is OK only when both agree; structure alone decides when the
- * identity is unknown.
+ * identity is unknown. A module with a distilled base (.BTF.base) is
+ * relocated onto the base first (merge/distill, as merge does): a
+ * .BTF.base that does not relocate (a name not found, several
+ * candidates, a size that differs) is the structural evidence; one that
+ * does gives split BTF on the base, checked as above.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,12 +31,14 @@
 #include "builder/job.h"
 #include "builder/pool.h"
 #include "formats/btf_raw.h"
+#include "merge/rebase.h"
 
 struct check_mod {
 	char *path;
 	char name[64];
 	char vermagic[256];
 	bool ok;
+	bool relocated; /* from its .BTF.base */
 	char evidence[DIAG_MAX];
 };
 
@@ -42,7 +48,32 @@ struct check {
 	const char *base_release; /* "" if unknown */
 	struct check_mod *mods;
 	size_t cnt;
+	struct rebase_map *dist_index; /* the base's, made on first use */
+	pthread_mutex_t lock;
 };
+
+/* The module's split BTF on the base: relocated from its .BTF.base, if
+ * it has one, then validated. */
+static int check_structure(struct check *c, struct check_mod *cm,
+			   struct job_module *jm, struct btf_raw *raw,
+			   struct diag *d)
+{
+	int err;
+
+	if (jm->btf_base) {
+		err = job_relocate_distilled(&c->dist_index, &c->lock, c->base,
+					     jm, d);
+		if (err) {
+			diag_prefix(d, ".BTF.base: ");
+			return err;
+		}
+		cm->relocated = true;
+	}
+	err = btf_raw__parse(raw, jm->btf, jm->btf_sz, c->base, d);
+	if (err)
+		diag_prefix(d, ".BTF: ");
+	return err;
+}
 
 static void check_one(size_t i, void *ctx)
 {
@@ -72,18 +103,18 @@ static void check_one(size_t i, void *ctx)
 			 "identity: vermagic says %.*s, the base is %s", (int)n,
 			 jm.vermagic, c->base_release);
 		/* the structural evidence is worth reporting too */
-		if (btf_raw__parse(&raw, jm.btf, jm.btf_sz, c->base, &d)) {
+		if (check_structure(c, cm, &jm, &raw, &d)) {
 			size_t len = strlen(cm->evidence);
 
 			snprintf(cm->evidence + len, sizeof(cm->evidence) - len,
-				 "; structure: .BTF: %s", d.msg);
+				 "; structure: %s", d.msg);
 		}
 		goto out;
 	}
-	err = btf_raw__parse(&raw, jm.btf, jm.btf_sz, c->base, &d);
+	err = check_structure(c, cm, &jm, &raw, &d);
 	if (err) {
 		snprintf(cm->evidence, sizeof(cm->evidence),
-			 "structure: .BTF: %.900s", d.msg);
+			 "structure: %.900s", d.msg);
 		goto out;
 	}
 	cm->ok = true;
@@ -97,7 +128,7 @@ int btfar_check(const char *base_path, const char *const *inputs,
 		btfar_check_fn fn, void *ctx, struct btfar_check_stats *stats,
 		char *err_buf, size_t err_sz)
 {
-	struct check c = {0};
+	struct check c = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct btf_raw base = {0};
 	char **paths = NULL;
 	size_t path_cnt = 0;
@@ -143,6 +174,7 @@ int btfar_check(const char *base_path, const char *const *inputs,
 			.name = c.mods[i].name,
 			.vermagic = c.mods[i].vermagic,
 			.ok = c.mods[i].ok,
+			.relocated = c.mods[i].relocated,
 			.evidence = c.mods[i].ok ? NULL : c.mods[i].evidence,
 		};
 
@@ -162,6 +194,7 @@ out:
 	for (i = 0; i < c.cnt; i++)
 		free(c.mods[i].path);
 	free(c.mods);
+	rebase_map__free(c.dist_index);
 	job_free_paths(paths, path_cnt);
 	btf_raw__release(&base);
 	free(base_file);

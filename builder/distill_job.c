@@ -76,6 +76,7 @@ struct distill_mod {
 };
 
 struct distill_run {
+	const struct rebase_map *index; /* the base's, shared (read-only) */
 	const struct btf_raw *base;
 	const struct elf_btf *base_elf;
 	struct distill_mod *mods;
@@ -104,8 +105,8 @@ static void distill_one(size_t i, void *ctx)
 			diag_prefix(&d, "not valid on the base: .BTF: ");
 	}
 	if (!err)
-		err = distill_make(r->base, &split, &dm->dist, &dm->dist_sz,
-				   &dm->split, &dm->split_sz, &d);
+		err = distill_make(r->index, r->base, &split, &dm->dist,
+				   &dm->dist_sz, &dm->split, &dm->split_sz, &d);
 	if (!err) {
 		/* what is handed out must hold, and relocate back */
 		err = btf_raw__parse(&db, dm->dist, dm->dist_sz, NULL, &d);
@@ -157,6 +158,7 @@ int btfar_distill(const char *base_path, const char *const *inputs,
 		  size_t err_sz)
 {
 	struct distill_run r = {0};
+	struct rebase_map *index = NULL;
 	struct btf_raw base = {0};
 	void *bf = NULL;
 	size_t bs = 0, cnt = 0, i;
@@ -181,11 +183,14 @@ int btfar_distill(const char *base_path, const char *const *inputs,
 	if (err)
 		goto out;
 	r.mods = calloc(cnt ? cnt : 1, sizeof(*r.mods));
-	if (!r.mods) {
+	/* the base's name index, once for every module */
+	index = rebase_map__new(NULL, &base);
+	if (!r.mods || !index) {
 		err = -ENOMEM;
 		diag_set(&d, "out of memory");
 		goto out;
 	}
+	r.index = index;
 	r.base = &base;
 	r.base_elf = be ? &belf : NULL;
 	for (i = 0; i < cnt; i++)
@@ -235,6 +240,7 @@ out:
 	}
 	free(r.mods);
 	job_free_paths(paths, cnt);
+	rebase_map__free(index);
 	btf_raw__release(&base);
 	free(bf);
 	return err;

@@ -3,7 +3,16 @@
  * Rebase: modules encoded on one vmlinux build rewritten onto another
  * (merge/rebase), each module read, rebased, validated on the new base and
  * written as raw split BTF (OUTDIR/NAME.btf), or refused with the list of
- * what the new base lacks.
+ * what the new base lacks. A module with a distilled base (.BTF.base) is
+ * relocated onto the new base instead (merge/distill): its own base is in
+ * the module, the old base is not needed for it.
+ *
+ * With opts->elf the module file itself is written, at OUTDIR/RELPATH (the
+ * path under the directory given, or the file name): its ELF with .BTF
+ * replaced and .BTF.base removed (formats/elf_btf), compressed again as the
+ * input was (xz, zstd, gzip: formats/decomp, the kernel's settings). What
+ * is written is read back through the module reader first: its .BTF must be
+ * the rebased BTF, valid on the new base.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,15 +24,21 @@
 #include "builder/job.h"
 #include "builder/pool.h"
 #include "formats/btf_raw.h"
+#include "formats/decomp.h"
 #include "formats/file.h"
 #include "merge/rebase.h"
 
+#define MAX_MODULE (1ull << 30)
+#define MAX_RATIO  1000
+
 struct rebase_mod {
 	char *path;
+	const char *rel; /* --elf: the output path under OUTDIR, in path */
 	char name[64];
 	bool ok;
+	bool relocated; /* from its .BTF.base, not from the old base */
 	char reason[DIAG_MAX];
-	void *out; /* rebased raw split BTF */
+	void *out; /* rebased raw split BTF, or (--elf) the module file */
 	size_t out_sz;
 };
 
@@ -32,29 +47,111 @@ struct rebase_run {
 	const struct btf_raw *old_base, *new_base;
 	const struct elf_btf *old_elf;
 	struct rebase_mod *mods;
+	bool elf;
+	struct rebase_map *dist_index; /* the new base's, made on first use */
+	pthread_mutex_t lock;
 };
+
+/*
+ * --elf: the module's ELF image (decompressed) with .BTF replaced by btf,
+ * compressed as the file was (kind), read back as btfar reads modules.
+ */
+static int write_elf(const void *image, size_t image_sz, enum decomp_kind kind,
+		     const void *btf, size_t btf_sz, void **out, size_t *out_sz,
+		     struct diag *d)
+{
+	struct job_module back = {0};
+	void *elf = NULL, *z = NULL;
+	size_t elf_sz = 0, z_sz = 0;
+	int err;
+
+	err = elf_btf__replace_btf(image, image_sz, btf, btf_sz, &elf, &elf_sz,
+				   d);
+	if (err)
+		return err;
+	if (kind != DECOMP_NONE) {
+		err = decomp_encode(kind, elf, elf_sz, &z, &z_sz, d);
+		if (err)
+			goto out;
+		free(elf);
+		elf = z;
+		elf_sz = z_sz;
+	}
+	err = job_extract_module(elf, elf_sz, NULL, MAX_MODULE, MAX_RATIO,
+				 &back, d);
+	if (!err && (back.btf_sz != btf_sz || memcmp(back.btf, btf, btf_sz) ||
+		     back.btf_base)) {
+		diag_set(d, "the written module's .BTF is not the rebased BTF");
+		err = -EINVAL;
+	}
+	if (err) {
+		diag_prefix(d, "internal: ");
+		goto out;
+	}
+	*out = elf;
+	*out_sz = elf_sz;
+	elf = NULL;
+out:
+	free(back.btf);
+	free(elf);
+	return err;
+}
 
 static void rebase_one(size_t i, void *ctx)
 {
 	struct rebase_run *r = ctx;
 	struct rebase_mod *rm = &r->mods[i];
 	struct btf_raw split = {0}, check = {0};
+	struct decomp_caps caps = {MAX_MODULE, MAX_RATIO};
 	struct job_module jm = {0};
+	enum decomp_kind kind = DECOMP_NONE;
+	void *file = NULL, *image = NULL;
+	const void *img;
+	size_t file_sz = 0, image_sz = 0, img_sz;
 	struct diag d = {""};
-	uint64_t read = 0;
 	char *name;
 	int err;
 
-	err = job_read_module(rm->path, r->old_elf, 1ull << 30, 1000, &jm,
-			      &read, &d);
+	/* the module reader's steps, keeping the image for --elf */
+	err = file_read_all(rm->path, MAX_MODULE, &file, &file_sz, &d);
+	img = file;
+	img_sz = file_sz;
 	if (!err) {
+		kind = decomp_detect(file, file_sz);
+		if (kind != DECOMP_NONE) {
+			err = decomp_all(kind, file, file_sz, &caps, &image,
+					 &image_sz, &d);
+			img = image;
+			img_sz = image_sz;
+		}
+	}
+	if (!err)
+		err = job_extract_module(img, img_sz, r->old_elf, MAX_MODULE,
+					 MAX_RATIO, &jm, &d);
+	if (!err && r->elf && !elf_btf__is_elf(img, img_sz)) {
+		diag_set(&d, "raw BTF, not an ELF module: --elf needs the "
+			     "module file");
+		err = -EINVAL;
+	}
+	if (!err && jm.btf_base) {
+		/* its own base travels with it: relocated onto the new one */
+		err = job_relocate_distilled(&r->dist_index, &r->lock,
+					     r->new_base, &jm, &d);
+		if (!err) {
+			rm->relocated = true;
+			rm->out = jm.btf;
+			rm->out_sz = jm.btf_sz;
+			jm.btf = NULL;
+		}
+	} else if (!err) {
 		err = btf_raw__parse(&split, jm.btf, jm.btf_sz, r->old_base,
 				     &d);
 		if (err)
 			diag_prefix(&d, "not valid on the old base: .BTF: ");
+		if (!err)
+			err = rebase_split(r->map, &split, &rm->out,
+					   &rm->out_sz, &d);
 	}
-	if (!err)
-		err = rebase_split(r->map, &split, &rm->out, &rm->out_sz, &d);
 	if (!err) {
 		/* what is handed out must hold on the new base */
 		err = btf_raw__parse(&check, rm->out, rm->out_sz, r->new_base,
@@ -62,6 +159,21 @@ static void rebase_one(size_t i, void *ctx)
 		if (err)
 			diag_prefix(&d, "internal: rebased BTF does not "
 					"validate: ");
+	}
+	if (!err && r->elf) {
+		void *mod = NULL;
+		size_t mod_sz = 0;
+
+		btf_raw__release(&check); /* it points into rm->out */
+		err = write_elf(img, img_sz, kind, rm->out, rm->out_sz, &mod,
+				&mod_sz, &d);
+		if (err) {
+			diag_prefix(&d, "ELF: ");
+		} else {
+			free(rm->out);
+			rm->out = mod;
+			rm->out_sz = mod_sz;
+		}
 	}
 	name = job_module_name(rm->path);
 	snprintf(rm->name, sizeof(rm->name), "%s",
@@ -77,14 +189,80 @@ static void rebase_one(size_t i, void *ctx)
 	btf_raw__release(&check);
 	btf_raw__release(&split);
 	free(jm.btf);
+	free(image);
+	free(file);
+}
+
+/*
+ * --elf: each module's output path under OUTDIR: its path under the
+ * longest directory input holding it, else its file name. Two modules with
+ * the same output path: the second is refused.
+ */
+static const char *rel_path(const char *path, const char *const *inputs,
+			    size_t n)
+{
+	const char *best = NULL, *slash;
+	size_t best_len = 0, i;
+	struct stat st;
+
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(inputs[i]);
+
+		while (len > 1 && inputs[i][len - 1] == '/')
+			len--;
+		if (len <= best_len || strncmp(path, inputs[i], len) ||
+		    path[len] != '/' || stat(inputs[i], &st) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		best = path + len;
+		best_len = len;
+	}
+	if (!best) {
+		slash = strrchr(path, '/');
+		best = slash ? slash + 1 : path;
+	}
+	while (*best == '/')
+		best++;
+	return best;
+}
+
+static int cmp_rel(const void *a, const void *b)
+{
+	const struct rebase_mod *x = *(struct rebase_mod *const *)a;
+	const struct rebase_mod *y = *(struct rebase_mod *const *)b;
+	int c = strcmp(x->rel, y->rel);
+
+	return c ? c : strcmp(x->path, y->path);
+}
+
+/* mkdir -p of the directories of outdir/rel (outdir exists). */
+static int make_parents(char *path, size_t skip, struct diag *d)
+{
+	char *p;
+
+	for (p = path + skip; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			int err = -errno;
+
+			diag_set(d, "%s: cannot create: %s", path,
+				 strerror(errno));
+			*p = '/';
+			return err;
+		}
+		*p = '/';
+	}
+	return 0;
 }
 
 int btfar_rebase(const char *old_base, const char *new_base,
 		 const char *const *inputs, size_t input_cnt,
-		 const char *outdir, int jobs, btfar_rebase_fn fn, void *ctx,
+		 const char *outdir, const struct btfar_rebase_opts *opts,
+		 btfar_rebase_fn fn, void *ctx,
 		 struct btfar_rebase_stats *stats, char *err_buf, size_t err_sz)
 {
-	struct rebase_run r = {0};
+	struct rebase_run r = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct rebase_mod **order = NULL;
 	struct btf_raw ob = {0}, nb = {0};
 	void *of = NULL, *nf = NULL;
 	size_t os = 0, ns = 0, cnt = 0, i;
@@ -123,9 +301,26 @@ int btfar_rebase(const char *old_base, const char *new_base,
 	r.old_base = &ob;
 	r.new_base = &nb;
 	r.old_elf = oe ? &oelf : NULL;
-	for (i = 0; i < cnt; i++)
+	r.elf = opts && opts->elf;
+	for (i = 0; i < cnt; i++) {
 		r.mods[i].path = paths[i];
-	pool_run(cnt, jobs, rebase_one, &r);
+		r.mods[i].rel = rel_path(paths[i], inputs, input_cnt);
+	}
+	if (r.elf && cnt > 1) {
+		order = malloc(cnt * sizeof(*order));
+		if (!order) {
+			err = -ENOMEM;
+			diag_set(&d, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < cnt; i++)
+			order[i] = &r.mods[i];
+		qsort(order, cnt, sizeof(*order), cmp_rel);
+		for (i = 1; i < cnt; i++)
+			if (!strcmp(order[i]->rel, order[i - 1]->rel))
+				order[i]->rel = NULL; /* refused below */
+	}
+	pool_run(cnt, opts ? opts->jobs : 0, rebase_one, &r);
 	for (i = 0; i < cnt; i++) {
 		struct rebase_mod *rm = &r.mods[i];
 		struct btfar_rebase_result res = {
@@ -137,13 +332,29 @@ int btfar_rebase(const char *old_base, const char *new_base,
 		char *out = NULL;
 
 		stats->modules++;
+		if (r.elf && !rm->rel) {
+			rm->ok = false;
+			snprintf(rm->reason, sizeof(rm->reason),
+				 "another module has this output path in %s",
+				 outdir);
+			res.rebased = false;
+			res.reason = rm->reason;
+		}
+		res.relocated = rm->ok && rm->relocated;
 		if (rm->ok) {
-			if (asprintf(&out, "%s/%s.btf", outdir, rm->name) < 0) {
+			if (r.elf ? asprintf(&out, "%s/%s", outdir, rm->rel) < 0
+				  : asprintf(&out, "%s/%s.btf", outdir,
+					     rm->name) < 0) {
+				out = NULL;
 				err = -ENOMEM;
 				diag_set(&d, "out of memory");
 				goto out;
 			}
-			err = file_write_atomic(out, rm->out, rm->out_sz, &d);
+			err = r.elf ? make_parents(out, strlen(outdir) + 1, &d)
+				    : 0;
+			if (!err)
+				err = file_write_atomic(out, rm->out,
+							rm->out_sz, &d);
 			if (err) {
 				diag_prefix(&d, "%s: ", out);
 				free(out);
@@ -165,8 +376,10 @@ out:
 	for (i = 0; r.mods && i < cnt; i++)
 		free(r.mods[i].out);
 	free(r.mods);
+	free(order);
 	job_free_paths(paths, cnt);
 	rebase_map__free(r.map);
+	rebase_map__free(r.dist_index);
 	btf_raw__release(&ob);
 	btf_raw__release(&nb);
 	free(of);

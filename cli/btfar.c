@@ -569,11 +569,12 @@ static void on_check(const struct btfar_check_result *r, void *ctx)
 			json_str(stdout, r->evidence);
 		else
 			printf("null");
-		printf("}");
+		printf(",\"relocated\":%s}", r->relocated ? "true" : "false");
 		return;
 	}
 	if (r->ok && !p->quiet)
-		printf("OK        %s\n", r->path);
+		printf("OK        %s%s\n", r->path,
+		       r->relocated ? " (relocated from its .BTF.base)" : "");
 	else if (!r->ok)
 		printf("MISMATCH  %s: %s\n", r->path, r->evidence);
 }
@@ -652,8 +653,8 @@ static int cmd_check(int argc, char **argv)
 static void usage_rebase(FILE *f)
 {
 	fprintf(f,
-		"usage: btfar rebase --from OLD --to NEW -o OUTDIR [-j N] "
-		"MODULE|DIR...\n"
+		"usage: btfar rebase --from OLD --to NEW -o OUTDIR [--elf] "
+		"[-j N] MODULE|DIR...\n"
 		"\n"
 		"Rewrites split BTF encoded on OLD (vmlinux ELF, kernel image "
 		"or raw BTF)\n"
@@ -668,6 +669,18 @@ static void usage_rebase(FILE *f)
 		"it with the\n"
 		"list of what NEW lacks (a type that disappeared or changed "
 		"layout).\n"
+		"A module with a distilled base (.BTF.base) is relocated onto "
+		"NEW instead.\n"
+		"\n"
+		"  --elf   write the module files instead, at OUTDIR/RELPATH "
+		"(the path under\n"
+		"          the directory given, or the file name): the ELF "
+		"with .BTF replaced\n"
+		"          and .BTF.base removed, every other section "
+		"unchanged, compressed\n"
+		"          again as the input was (.ko.xz: xz CRC32 1 MiB "
+		"dictionary, .ko.zst,\n"
+		"          .ko.gz: the kernel's modules_install settings)\n"
 		"\n"
 		"exit: 0 all rebased, 3 some refused, 1 failed, 2 usage\n");
 }
@@ -677,7 +690,8 @@ static void on_rebase(const struct btfar_rebase_result *r, void *ctx)
 	bool quiet = *(bool *)ctx;
 
 	if (r->rebased && !quiet)
-		printf("REBASED  %s -> %s\n", r->path, r->output);
+		printf("REBASED  %s -> %s%s\n", r->path, r->output,
+		       r->relocated ? " (from its .BTF.base)" : "");
 	else if (!r->rebased)
 		printf("REFUSED  %s: %s\n", r->path, r->reason);
 }
@@ -689,15 +703,17 @@ static int cmd_rebase(int argc, char **argv)
 		{"to", required_argument, NULL, 't'},
 		{"output", required_argument, NULL, 'o'},
 		{"jobs", required_argument, NULL, 'j'},
+		{"elf", no_argument, NULL, 'E'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *from = NULL, *to = NULL, *outdir = NULL;
+	struct btfar_rebase_opts ro = {.sz = sizeof(ro)};
 	struct btfar_rebase_stats st;
 	char err_buf[1024] = "";
 	bool quiet = false;
-	int c, err, jobs = 0;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -711,8 +727,11 @@ static int cmd_rebase(int argc, char **argv)
 			outdir = optarg;
 			break;
 		case 'j':
-			if (parse_jobs(optarg, &jobs))
+			if (parse_jobs(optarg, &ro.jobs))
 				return EXIT_USAGE;
+			break;
+		case 'E':
+			ro.elf = true;
 			break;
 		case 'q':
 			quiet = true;
@@ -732,14 +751,17 @@ static int cmd_rebase(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	err = btfar_rebase(from, to, (const char *const *)argv + optind,
-			   (size_t)(argc - optind), outdir, jobs, on_rebase,
+			   (size_t)(argc - optind), outdir, &ro, on_rebase,
 			   &quiet, &st, err_buf, sizeof(err_buf));
 	if (err < 0) {
 		fprintf(stderr, "btfar: error: %s\n", err_buf);
 		return EXIT_FAILED;
 	}
-	fprintf(stderr, "rebase: %u modules: %u rebased, %u refused\n",
-		st.modules, st.rebased, st.refused);
+	fprintf(stderr, "rebase: %u modules: %u rebased, %u refused%s\n",
+		st.modules, st.rebased, st.refused,
+		ro.elf ? " (module files in OUTDIR, compressed as their "
+			 "input)"
+		       : "");
 	return err ? EXIT_SKIPS : EXIT_DONE;
 }
 

@@ -1200,3 +1200,125 @@ int decomp_first(enum decomp_kind kind, const void *in, size_t in_sz,
 {
 	return decomp_run(kind, in, in_sz, caps, true, out, out_sz, in_used, d);
 }
+
+/*
+ * Encoders, for module files written back (btfar rebase --elf), with the
+ * settings of the kernel's scripts/Makefile.modinst: xz --check=crc32
+ * --lzma2=dict=1MiB (the in-kernel decoder knows CRC32, not CRC64), zstd at
+ * its default level, gzip -n (no name, mtime 0) at its default level 6.
+ */
+static int xz_encode(const void *in, size_t in_sz, void **out, size_t *out_sz,
+		     struct diag *d)
+{
+	lzma_options_lzma opt;
+	lzma_filter filters[2];
+	size_t bound = lzma_stream_buffer_bound(in_sz), pos = 0;
+	uint8_t *p;
+	lzma_ret ret;
+
+	if (lzma_lzma_preset(&opt, LZMA_PRESET_DEFAULT)) {
+		diag_set(d, "xz: cannot set up the encoder");
+		return -EINVAL;
+	}
+	opt.dict_size = 1u << 20;
+	filters[0] = (lzma_filter){LZMA_FILTER_LZMA2, &opt};
+	filters[1] = (lzma_filter){LZMA_VLI_UNKNOWN, NULL};
+	p = bound ? malloc(bound) : NULL;
+	if (!p) {
+		diag_set(d, "xz: out of memory for %zu bytes", bound);
+		return -ENOMEM;
+	}
+	ret = lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, NULL, in,
+					in_sz, p, &pos, bound);
+	if (ret != LZMA_OK) {
+		free(p);
+		diag_set(d, "xz: encoder error %d", (int)ret);
+		return ret == LZMA_MEM_ERROR ? -ENOMEM : -EINVAL;
+	}
+	*out = p;
+	*out_sz = pos;
+	return 0;
+}
+
+static int zstd_encode(const void *in, size_t in_sz, void **out, size_t *out_sz,
+		       struct diag *d)
+{
+	size_t bound = ZSTD_compressBound(in_sz), n;
+	void *p = malloc(bound ? bound : 1);
+
+	if (!p) {
+		diag_set(d, "zstd: out of memory for %zu bytes", bound);
+		return -ENOMEM;
+	}
+	n = ZSTD_compress(p, bound, in, in_sz, ZSTD_CLEVEL_DEFAULT);
+	if (ZSTD_isError(n)) {
+		free(p);
+		diag_set(d, "zstd: %s", ZSTD_getErrorName(n));
+		return -EINVAL;
+	}
+	*out = p;
+	*out_sz = n;
+	return 0;
+}
+
+static int gzip_encode(const void *in, size_t in_sz, void **out, size_t *out_sz,
+		       struct diag *d)
+{
+	z_stream s = {0};
+	size_t bound;
+	uint8_t *p;
+	int ret;
+
+	if (in_sz > UINT_MAX) {
+		diag_set(d, "gzip: input of %zu bytes too large", in_sz);
+		return -EFBIG;
+	}
+	/* 15 + 16: a gzip wrapper with a zeroed header (no name, mtime 0) */
+	if (deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK) {
+		diag_set(d, "gzip: cannot set up the encoder");
+		return -ENOMEM;
+	}
+	bound = deflateBound(&s, (uLong)in_sz);
+	p = malloc(bound);
+	if (!p) {
+		deflateEnd(&s);
+		diag_set(d, "gzip: out of memory for %zu bytes", bound);
+		return -ENOMEM;
+	}
+	s.next_in = (Bytef *)in;
+	s.avail_in = (uInt)in_sz;
+	s.next_out = p;
+	s.avail_out = (uInt)(bound > UINT_MAX ? UINT_MAX : bound);
+	ret = deflate(&s, Z_FINISH);
+	if (ret != Z_STREAM_END) {
+		deflateEnd(&s);
+		free(p);
+		diag_set(d, "gzip: encoder error %d", ret);
+		return -EINVAL;
+	}
+	*out = p;
+	*out_sz = s.total_out;
+	deflateEnd(&s);
+	return 0;
+}
+
+int decomp_encode(enum decomp_kind kind, const void *in, size_t in_sz,
+		  void **out, size_t *out_sz, struct diag *d)
+{
+	*out = NULL;
+	*out_sz = 0;
+	if (!in)
+		in = "";
+	switch (kind) {
+	case DECOMP_XZ:
+		return xz_encode(in, in_sz, out, out_sz, d);
+	case DECOMP_ZSTD:
+		return zstd_encode(in, in_sz, out, out_sz, d);
+	case DECOMP_GZIP:
+		return gzip_encode(in, in_sz, out, out_sz, d);
+	default:
+		diag_set(d, "no encoder for %s", decomp_kind_str(kind));
+		return -ENOTSUP;
+	}
+}

@@ -61,4 +61,14 @@ int decomp_first(enum decomp_kind kind, const void *in, size_t in_sz,
 		 const struct decomp_caps *caps, void **out, size_t *out_sz,
 		 size_t *in_used, struct diag *d);
 
+/*
+ * The other way, for module files written back: in compressed as one xz
+ * stream (CRC32 check, 1 MiB dictionary), zstd frame (default level) or
+ * gzip member (level 6, no name, mtime 0), as the kernel's
+ * scripts/Makefile.modinst compresses modules, into a malloc()ed *out.
+ * Returns 0, -ENOTSUP for the other kinds, or -errno with d set.
+ */
+int decomp_encode(enum decomp_kind kind, const void *in, size_t in_sz,
+		  void **out, size_t *out_sz, struct diag *d);
+
 #endif /* BTFAR_FORMATS_DECOMP_H */

@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
 static bool elf_version_ok;
@@ -585,5 +587,316 @@ out:
 		out->btf_base = NULL;
 		out->btf_base_sz = 0;
 	}
+	return err;
+}
+
+/* ---- elf_btf__replace_btf ---- */
+
+/* A section index of the input as it is in the output, drop removed:
+ * SIZE_MAX when it names drop itself. Special indices stay. */
+static size_t remap_idx(size_t idx, size_t drop)
+{
+	if (!drop || idx < drop || (idx >= SHN_LORESERVE && idx <= 0xffff))
+		return idx;
+	return idx == drop ? SIZE_MAX : idx - 1;
+}
+
+/* A section's data copied to the output section, its index references
+ * rewritten when drop removes a section (symbols, groups, SHNDX). */
+static int copy_data(Elf_Scn *iscn, Elf_Scn *oscn, const GElf_Shdr *sh,
+		     size_t idx, size_t drop, void **owned, struct diag *d)
+{
+	Elf_Data *id = NULL, *od;
+	bool fix =
+		drop &&
+		(sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_DYNSYM ||
+		 sh->sh_type == SHT_GROUP || sh->sh_type == SHT_SYMTAB_SHNDX);
+
+	while ((id = elf_getdata(iscn, id))) {
+		od = elf_newdata(oscn);
+		if (!od) {
+			diag_set(d, "section [%zu]: libelf: %s", idx,
+				 elf_errmsg(-1));
+			return -ENOMEM;
+		}
+		*od = *id;
+		if (!fix || !id->d_buf || !id->d_size)
+			continue;
+		/* one data block per section as read: owned is its copy */
+		*owned = malloc(id->d_size);
+		if (!*owned) {
+			diag_set(d, "out of memory");
+			return -ENOMEM;
+		}
+		memcpy(*owned, id->d_buf, id->d_size);
+		od->d_buf = *owned;
+		if (sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_DYNSYM) {
+			size_t n = sh->sh_entsize ? od->d_size / sh->sh_entsize
+						  : 0,
+			       k, r;
+			GElf_Sym sym;
+
+			for (k = 0; k < n; k++) {
+				if (!gelf_getsym(od, (int)k, &sym))
+					break;
+				if (sym.st_shndx == SHN_UNDEF ||
+				    sym.st_shndx >= SHN_LORESERVE)
+					continue;
+				r = remap_idx(sym.st_shndx, drop);
+				if (r == SIZE_MAX) {
+					diag_set(d,
+						 "section [%zu]: symbol %zu is "
+						 "defined in .BTF.base "
+						 "(section [%zu])",
+						 idx, k, drop);
+					return -EINVAL;
+				}
+				sym.st_shndx = (uint16_t)r;
+				gelf_update_sym(od, (int)k, &sym);
+			}
+		} else {
+			/* Elf32_Word entries; a group's first is its flags */
+			uint32_t *w = od->d_buf;
+			size_t n = od->d_size / 4, k, r;
+
+			for (k = sh->sh_type == SHT_GROUP ? 1 : 0; k < n; k++) {
+				if (!w[k])
+					continue;
+				r = remap_idx(w[k], drop);
+				if (r == SIZE_MAX) {
+					diag_set(d,
+						 "section [%zu]: entry %zu "
+						 "names .BTF.base (section "
+						 "[%zu])",
+						 idx, k, drop);
+					return -EINVAL;
+				}
+				w[k] = (uint32_t)r;
+			}
+		}
+	}
+	return 0;
+}
+
+int elf_btf__replace_btf(const void *image, size_t size, const void *btf,
+			 size_t btf_sz, void **out, size_t *out_sz,
+			 struct diag *d)
+{
+	struct elf_btf info, chk;
+	Elf *ie = NULL, *oe = NULL;
+	void *copy = NULL, **owned = NULL;
+	uint8_t *buf = NULL;
+	size_t shnum = 0, shstrndx = 0, btf_idx = 0, drop = 0, i, j;
+	GElf_Ehdr eh;
+	GElf_Shdr sh, osh;
+	off_t n = 0;
+	int fd = -1, err;
+
+	*out = NULL;
+	*out_sz = 0;
+	err = elf_btf__read(image, size, &info, d);
+	if (err)
+		return err;
+	copy = malloc(size ? size : 1);
+	if (!copy) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(copy, image, size);
+	ie = elf_memory(copy, size);
+	if (!ie || !gelf_getehdr(ie, &eh) || elf_getshdrnum(ie, &shnum) ||
+	    elf_getshdrstrndx(ie, &shstrndx)) {
+		diag_set(d, "libelf cannot read it: %s", elf_errmsg(-1));
+		err = -EINVAL;
+		goto out;
+	}
+	if (eh.e_type != ET_REL || eh.e_phnum) {
+		diag_set(d,
+			 "ELF type %u with %u program headers, expected a "
+			 "relocatable module (ET_REL, none)",
+			 (unsigned)eh.e_type, (unsigned)eh.e_phnum);
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 1; i < shnum; i++) {
+		const char *name;
+
+		if (!gelf_getshdr(elf_getscn(ie, i), &sh))
+			continue;
+		name = elf_strptr(ie, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, ".BTF"))
+			btf_idx = i;
+		else if (name && !strcmp(name, ".BTF.base"))
+			drop = i;
+	}
+	if (shstrndx == drop) {
+		diag_set(d, "section [%zu] .BTF.base is the section name table",
+			 drop);
+		err = -EINVAL;
+		goto out;
+	}
+	owned = calloc(shnum, sizeof(*owned));
+	fd = memfd_create("btfar-elf", MFD_CLOEXEC);
+	if (!owned || fd < 0) {
+		err = owned ? -errno : -ENOMEM;
+		diag_set(d, "cannot make the output: %s", strerror(-err));
+		goto out;
+	}
+	oe = elf_begin(fd, ELF_C_WRITE, NULL);
+	if (!oe || !gelf_newehdr(oe, gelf_getclass(ie))) {
+		diag_set(d, "libelf: %s", elf_errmsg(-1));
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 1; i < shnum; i++) {
+		Elf_Scn *iscn = elf_getscn(ie, i), *oscn;
+		bool info_idx;
+
+		if (i == drop)
+			continue;
+		oscn = elf_newscn(oe);
+		if (!iscn || !oscn || !gelf_getshdr(iscn, &sh)) {
+			diag_set(d, "section [%zu]: libelf: %s", i,
+				 elf_errmsg(-1));
+			err = -EINVAL;
+			goto out;
+		}
+		info_idx = sh.sh_type == SHT_REL || sh.sh_type == SHT_RELA ||
+			   (sh.sh_flags & SHF_INFO_LINK);
+		if (remap_idx(sh.sh_link, drop) == SIZE_MAX ||
+		    (info_idx && remap_idx(sh.sh_info, drop) == SIZE_MAX)) {
+			diag_set(d,
+				 "section [%zu]: sh_link %u / sh_info %u names "
+				 ".BTF.base (section [%zu])",
+				 i, (unsigned)sh.sh_link, (unsigned)sh.sh_info,
+				 drop);
+			err = -EINVAL;
+			goto out;
+		}
+		sh.sh_link = (uint32_t)remap_idx(sh.sh_link, drop);
+		if (info_idx)
+			sh.sh_info = (uint32_t)remap_idx(sh.sh_info, drop);
+		if (i == btf_idx) {
+			Elf_Data *od = elf_newdata(oscn);
+
+			if (!od) {
+				diag_set(d, "section [%zu] .BTF: libelf: %s", i,
+					 elf_errmsg(-1));
+				err = -ENOMEM;
+				goto out;
+			}
+			od->d_buf = (void *)btf;
+			od->d_size = btf_sz;
+			od->d_type = ELF_T_BYTE;
+			od->d_align = sh.sh_addralign ? sh.sh_addralign : 1;
+			od->d_off = 0;
+			od->d_version = EV_CURRENT;
+			sh.sh_size = btf_sz;
+		} else {
+			err = copy_data(iscn, oscn, &sh, i, drop, &owned[i], d);
+			if (err)
+				goto out;
+		}
+		if (!gelf_update_shdr(oscn, &sh)) {
+			diag_set(d, "section [%zu]: libelf: %s", i,
+				 elf_errmsg(-1));
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	/* libelf sets e_shoff and e_shnum; the name table may have moved */
+	j = remap_idx(shstrndx, drop);
+	eh.e_shoff = 0;
+	eh.e_shstrndx = j < SHN_LORESERVE ? (uint16_t)j : SHN_XINDEX;
+	if (j >= SHN_LORESERVE) {
+		Elf_Scn *s0 = elf_getscn(oe, 0);
+
+		if (!s0 || !gelf_getshdr(s0, &osh)) {
+			diag_set(d, "section [0]: libelf: %s", elf_errmsg(-1));
+			err = -EINVAL;
+			goto out;
+		}
+		osh.sh_link = (uint32_t)j;
+		gelf_update_shdr(s0, &osh);
+	}
+	if (!gelf_update_ehdr(oe, &eh)) {
+		diag_set(d, "ELF header: libelf: %s", elf_errmsg(-1));
+		err = -EINVAL;
+		goto out;
+	}
+	n = elf_update(oe, ELF_C_WRITE);
+	if (n < 0) {
+		diag_set(d, "libelf cannot write it: %s", elf_errmsg(-1));
+		err = -EINVAL;
+		goto out;
+	}
+	buf = malloc((size_t)n ? (size_t)n : 1);
+	if (!buf) {
+		diag_set(d, "out of memory");
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < (size_t)n;) {
+		ssize_t r = pread(fd, buf + i, (size_t)n - i, (off_t)i);
+
+		if (r <= 0) {
+			err = r < 0 ? -errno : -EIO;
+			diag_set(d, "reading the output back: %s",
+				 strerror(-err));
+			goto out;
+		}
+		i += (size_t)r;
+	}
+	/* what is handed out: .BTF is btf, the rest as it was */
+	err = elf_btf__read(buf, (size_t)n, &chk, d);
+	if (err) {
+		diag_prefix(d, "internal: the rewritten ELF does not read: ");
+		err = -EINVAL;
+		goto out;
+	}
+	if (chk.btf_sz != btf_sz || memcmp(chk.btf, btf, btf_sz) ||
+	    chk.btf_base) {
+		diag_set(d, "internal: the rewritten ELF's .BTF differs");
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 1, j = 1; i < shnum; i++) {
+		if (i == drop)
+			continue;
+		if (!gelf_getshdr(elf_getscn(ie, i), &sh) ||
+		    !gelf_getshdr(elf_getscn(oe, j++), &osh) ||
+		    sh.sh_type != osh.sh_type || sh.sh_flags != osh.sh_flags ||
+		    sh.sh_name != osh.sh_name) {
+			diag_set(d, "internal: section [%zu] changed", i);
+			err = -EINVAL;
+			goto out;
+		}
+		if (i == btf_idx || owned[i] || sh.sh_type == SHT_NOBITS)
+			continue;
+		if (sh.sh_size != osh.sh_size ||
+		    (sh.sh_size && memcmp((uint8_t *)copy + sh.sh_offset,
+					  buf + osh.sh_offset, sh.sh_size))) {
+			diag_set(d,
+				 "internal: section [%zu]'s bytes changed in "
+				 "the rewrite",
+				 i);
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	*out = buf;
+	*out_sz = (size_t)n;
+	buf = NULL;
+	err = 0;
+out:
+	free(buf);
+	elf_end(oe);
+	if (fd >= 0)
+		close(fd);
+	elf_end(ie);
+	for (i = 0; owned && i < shnum; i++)
+		free(owned[i]);
+	free(owned);
+	free(copy);
 	return err;
 }

@@ -42,4 +42,21 @@ bool elf_btf__is_elf(const void *data, size_t size);
 int elf_btf__read(const void *image, size_t size, struct elf_btf *out,
 		  struct diag *d);
 
+/*
+ * Writes a copy of a relocatable ELF image (a module: ET_REL, no program
+ * headers) with the contents of .BTF replaced by btf and .BTF.base, if any,
+ * removed, into a malloc()ed *out. libelf lays the file out (section
+ * offsets follow the new .BTF size; ELF_F_LAYOUT is not set); every other
+ * section keeps its header fields and its bytes, except that section
+ * indices after a removed .BTF.base (sh_link, sh_info, symbols' st_shndx,
+ * SHT_GROUP and SHT_SYMTAB_SHNDX entries, e_shstrndx) move down by one.
+ * The result is read back and checked: .BTF holds btf, no .BTF.base, every
+ * other section's bytes unchanged. Returns 0 or -errno with d set (-ENOENT:
+ * no .BTF; -EINVAL: not such an image, or something refers to .BTF.base).
+ * Thread-safe.
+ */
+int elf_btf__replace_btf(const void *image, size_t size, const void *btf,
+			 size_t btf_sz, void **out, size_t *out_sz,
+			 struct diag *d);
+
 #endif /* BTFAR_FORMATS_ELF_BTF_H */

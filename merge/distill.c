@@ -371,13 +371,12 @@ static int mk_str(uint32_t *off, void *c)
 	return 0;
 }
 
-int distill_make(const struct btf_raw *base, const struct btf_raw *split,
-		 void **dist, size_t *dist_sz, void **nsplit, size_t *nsplit_sz,
-		 struct diag *d)
+int distill_make(const struct rebase_map *index, const struct btf_raw *base,
+		 const struct btf_raw *split, void **dist, size_t *dist_sz,
+		 void **nsplit, size_t *nsplit_sz, struct diag *d)
 {
-	struct make mk = {.base = base, .split = split};
+	struct make mk = {.base = base, .split = split, .index = index};
 	struct strset dset = {0}, sset = {0};
-	struct rebase_map *index = NULL;
 	uint8_t *dtypes = NULL, *types = NULL;
 	uint32_t i, k, dlen = 0;
 	uint64_t len;
@@ -390,13 +389,11 @@ int distill_make(const struct btf_raw *base, const struct btf_raw *split,
 		return -EINVAL;
 	}
 	mk.bcnt = btf_raw__type_cnt(base);
-	index = rebase_map__new(NULL, base);
-	mk.index = index;
 	mk.need = calloc(mk.bcnt, 1);
 	mk.nid = calloc(mk.bcnt, sizeof(*mk.nid));
 	mk.carry = malloc(mk.bcnt * sizeof(*mk.carry));
-	if (!index || !mk.need || !mk.nid || !mk.carry ||
-	    strset__init(&dset, 4096) || strset__init(&sset, split->str_len))
+	if (!mk.need || !mk.nid || !mk.carry || strset__init(&dset, 4096) ||
+	    strset__init(&sset, split->str_len))
 		goto nomem;
 	/* what the split part needs, and what carried types need in turn */
 	for (i = 0; i < split->type_cnt; i++)
@@ -485,7 +482,6 @@ nomem:
 	diag_set(d, "out of memory");
 	err = -ENOMEM;
 out:
-	rebase_map__free(index);
 	strset__release(&dset);
 	strset__release(&sset);
 	free(dtypes);

@@ -40,7 +40,8 @@ int distill_relocate(const struct rebase_map *index, const struct btf_raw *base,
 
 /*
  * The other way (btfar distill): split, valid split BTF on the standalone
- * base, as a distilled base (*dist) and split BTF on it (*nsplit), both
+ * base (index: rebase_map__new(NULL, base), made once for every module),
+ * as a distilled base (*dist) and split BTF on it (*nsplit), both
  * malloc()ed raw BTF. The named INT, FLOAT, STRUCT, UNION, ENUM, ENUM64 and
  * FWD base types the split part refers to go to the distilled base, in
  * minimal form, unless another base type has the same kind and name (the
@@ -48,8 +49,8 @@ int distill_relocate(const struct rebase_map *index, const struct btf_raw *base,
  * referred to, are appended in full to the split part, after its own types,
  * with what they refer to in turn.
  */
-int distill_make(const struct btf_raw *base, const struct btf_raw *split,
-		 void **dist, size_t *dist_sz, void **nsplit, size_t *nsplit_sz,
-		 struct diag *d);
+int distill_make(const struct rebase_map *index, const struct btf_raw *base,
+		 const struct btf_raw *split, void **dist, size_t *dist_sz,
+		 void **nsplit, size_t *nsplit_sz, struct diag *d);
 
 #endif /* BTFAR_MERGE_DISTILL_H */

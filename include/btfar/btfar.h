@@ -213,7 +213,8 @@ BTFAR_API int btfar_verify(const char *base_path, const char *merged_path,
 /*
  * Check: does each module's split BTF fit a base? Identity (vermagic
  * against the base's version banner) and structure (the split BTF
- * validated on the base) are both evidence.
+ * validated on the base; a module with a distilled base, .BTF.base,
+ * relocated onto the base first) are both evidence.
  */
 struct btfar_check_opts {
 	size_t sz;
@@ -228,6 +229,7 @@ struct btfar_check_result {
 	const char *name;     /* .modinfo name=, "" if unknown */
 	const char *vermagic; /* "" if none */
 	bool ok;
+	bool relocated;	      /* its .BTF.base relocated onto the base */
 	const char *evidence; /* the first mismatch found, NULL if ok */
 };
 
@@ -249,12 +251,23 @@ BTFAR_API int btfar_check(const char *base_path, const char *const *inputs,
 /*
  * Rebase: modules whose split BTF was encoded on one vmlinux build (old)
  * rewritten to be valid on another (new); each written as raw split BTF
- * OUTDIR/NAME.btf, or refused with what the new base lacks.
+ * OUTDIR/NAME.btf, or refused with what the new base lacks. A module with
+ * a distilled base (.BTF.base) is relocated onto new instead.
  */
+struct btfar_rebase_opts {
+	size_t sz;
+	int jobs;
+	/* write each module file instead, at OUTDIR/RELPATH (its path under
+	 * the directory given, or its file name): the ELF with .BTF replaced
+	 * and .BTF.base removed, compressed again as it was (xz, zstd, gzip) */
+	bool elf;
+};
+
 struct btfar_rebase_result {
 	const char *path;
 	const char *name;
 	bool rebased;
+	bool relocated;	    /* rebased from its .BTF.base */
 	const char *output; /* the file written, NULL if refused */
 	const char *reason; /* why refused, NULL if rebased */
 };
@@ -269,9 +282,11 @@ typedef void (*btfar_rebase_fn)(const struct btfar_rebase_result *r, void *ctx);
  * Bases: vmlinux ELF, kernel image or raw BTF. */
 BTFAR_API int btfar_rebase(const char *old_base, const char *new_base,
 			   const char *const *inputs, size_t input_cnt,
-			   const char *outdir, int jobs, btfar_rebase_fn fn,
-			   void *ctx, struct btfar_rebase_stats *stats,
-			   char *err, size_t err_sz);
+			   const char *outdir,
+			   const struct btfar_rebase_opts *opts,
+			   btfar_rebase_fn fn, void *ctx,
+			   struct btfar_rebase_stats *stats, char *err,
+			   size_t err_sz);
 
 /*
  * Distill: modules encoded on a base written as a distilled base (what
