@@ -1207,6 +1207,9 @@ static int build_release(struct btfar_build *b, struct release *r,
 		err = job_merge_add_module(r->merge, mb->path, mb->jm.name,
 					   mb->jm.btf, mb->jm.btf_sz, 0,
 					   mb->reason);
+		if (!err && mb->jm.btf && mb->jm.btf_base)
+			err = job_merge_set_module_base(
+				r->merge, mb->jm.btf_base, mb->jm.btf_base_sz);
 		mb->jm.btf = NULL; /* the merge owns it now */
 		if (err)
 			return err;

@@ -75,6 +75,10 @@ int job_merge_set_base_btf(struct btfar_merge *m, void *btf, size_t size,
 int job_merge_add_module(struct btfar_merge *m, const char *path,
 			 const char *name, void *btf, size_t btf_sz,
 			 uint64_t bytes_read, const char *reason);
+/* The module added last carries a distilled base (job_module.btf_base, in
+ * its btf's allocation): the merge relocates it onto its base. */
+int job_merge_set_module_base(struct btfar_merge *m, const void *btf_base,
+			      size_t btf_base_sz);
 /* A self-contained blob rewritten for the readers of kernel version
  * (docs/COMPAT.md) into a malloc()ed *blob. */
 int job_compat_blob(const void *data, size_t size, const char *version,

@@ -44,6 +44,9 @@ struct module {
 	char *name; /* module name */
 	void *btf;  /* copy of the .BTF bytes, owned */
 	size_t btf_sz;
+	/* .BTF.base of a module handed over in memory, in btf's allocation */
+	const void *btf_base;
+	size_t btf_base_sz;
 	struct btf_raw raw; /* parsed on the base, valid if ok */
 	bool ok;
 	char *reason;	  /* why skipped, owned */
@@ -523,6 +526,12 @@ static void read_one(size_t i, void *ctx)
 	} else if (mod->reason) {
 		mlog(m, BTFAR_LOG_WARN, "skipped %s", mod->reason);
 		goto done;
+	} else if (mod->btf_base) {
+		jm.btf = mod->btf;
+		jm.btf_sz = mod->btf_sz;
+		jm.btf_base = mod->btf_base;
+		jm.btf_base_sz = mod->btf_base_sz;
+		mod->btf_base = NULL;
 	}
 	if (!err && jm.btf_base) {
 		/* distilled base: relocated onto the merge's base first */
@@ -605,6 +614,19 @@ int job_merge_add_module(struct btfar_merge *m, const char *path,
 		if (!mod->reason)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+int job_merge_set_module_base(struct btfar_merge *m, const void *btf_base,
+			      size_t btf_base_sz)
+{
+	struct module *mod;
+
+	if (!m->mod_cnt || !m->mods[m->mod_cnt - 1].btf)
+		return -EINVAL;
+	mod = &m->mods[m->mod_cnt - 1];
+	mod->btf_base = btf_base;
+	mod->btf_base_sz = btf_base_sz;
 	return 0;
 }
 

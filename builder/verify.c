@@ -33,6 +33,7 @@
 #include "builder/pool.h"
 #include "formats/btf_raw.h"
 #include "formats/file.h"
+#include "merge/rebase.h"
 
 struct entry {
 	const char *name;
@@ -52,6 +53,8 @@ struct verify {
 	size_t path_cnt;
 	const struct btfar_verify_opts *opts;
 	pthread_mutex_t lock;
+	/* the modules' base's index, for modules with a .BTF.base */
+	struct rebase_map *dist_index;
 	atomic_uint_fast64_t checked, found, missed;
 	atomic_uint modules, modules_bad, logged;
 };
@@ -501,6 +504,13 @@ static void verify_one(size_t i, void *ctx)
 
 	err = job_read_module(path, c.cross ? NULL : v->base_elf, 1ull << 30,
 			      1000, &jm, &read, &d);
+	if (!err && jm.btf_base) {
+		/* a distilled base: relocated onto the modules' base first */
+		err = job_relocate_distilled(&v->dist_index, &v->lock,
+					     v->mod_base, &jm, &d);
+		if (err)
+			diag_prefix(&d, ".BTF.base: ");
+	}
 	btf = jm.btf;
 	btf_sz = jm.btf_sz;
 	if (!err) {
@@ -631,6 +641,7 @@ out:
 	if (err < 0 && err_buf && err_sz)
 		snprintf(err_buf, err_sz, "%s", d.msg);
 	job_free_paths(v.paths, v.path_cnt);
+	rebase_map__free(v.dist_index);
 	free(v.idx);
 	btf_raw__release(&base);
 	btf_raw__release(&merged);
