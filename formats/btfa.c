@@ -1128,6 +1128,8 @@ static int compress_index(const struct buf *idx, struct buf *out,
 	return 0;
 }
 
+#define BTFA_TRAIN_MAX (16u << 20)
+
 /*
  * Trains one dictionary on chunks of the new blobs. The chunk size follows
  * the data (total / 256, within [1 KiB, 128 KiB]) so that small inputs
@@ -1137,7 +1139,7 @@ static int compress_index(const struct buf *idx, struct buf *out,
 static int train_dict(const struct wentry *v, size_t n, size_t dict_size,
 		      void **dict, size_t *dict_len)
 {
-	size_t total = 0, chunk, nsamp = 0, i, off, cap, len;
+	size_t total = 0, chunk, nsamp = 0, i, off, cap, len, stride, k = 0;
 	size_t *sizes = NULL;
 	uint8_t *samples = NULL, *p;
 	void *out = NULL;
@@ -1152,7 +1154,10 @@ static int train_dict(const struct wentry *v, size_t n, size_t dict_size,
 	cap = dict_size < total / 8 ? dict_size : total / 8;
 	if (cap < 1024)
 		return 0;
-	samples = malloc(total);
+	/* training time grows with the samples: past BTFA_TRAIN_MAX bytes,
+	 * one chunk in stride, spread over every blob */
+	stride = total > BTFA_TRAIN_MAX ? (total - 1) / BTFA_TRAIN_MAX + 1 : 1;
+	samples = malloc(total / stride + (n + 1) * chunk);
 	sizes = malloc(sizeof(*sizes) * (total / chunk + n + 1));
 	out = malloc(cap);
 	if (!samples || !sizes || !out)
@@ -1161,12 +1166,16 @@ static int train_dict(const struct wentry *v, size_t n, size_t dict_size,
 	for (i = 0; i < n; i++) {
 		if (!v[i].data || v[i].e.encoding != BTFA_ENC_PLAIN)
 			continue;
-		memcpy(p, v[i].data, v[i].size);
-		p += v[i].size;
-		for (off = 0; off < v[i].size; off += chunk)
-			sizes[nsamp++] = v[i].size - off < chunk
-						 ? v[i].size - off
-						 : chunk;
+		for (off = 0; off < v[i].size; off += chunk) {
+			size_t c = v[i].size - off < chunk ? v[i].size - off
+							   : chunk;
+
+			if (k++ % stride)
+				continue;
+			memcpy(p, (const uint8_t *)v[i].data + off, c);
+			p += c;
+			sizes[nsamp++] = c;
+		}
 	}
 	if (nsamp > UINT32_MAX)
 		goto none;

@@ -258,6 +258,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 pkg_spec() {
 	case $TAG in
 	61) echo linux-image-6.1.0-56-amd64-unsigned ;;
+	61s) echo linux-image-6.1.0-55-amd64 ;;
 	arm64) echo linux-image-6.12.117+deb12-arm64-unsigned:arm64 ;;
 	*) fail "unknown package tag '$TAG'" ;;
 	esac
@@ -278,7 +279,7 @@ load_pkg() {
 		NMODULES=$(find "$MODDIR" -type f \( -name '*.ko' -o -name '*.ko.*' \) | wc -l)
 		WANT_ARCH=x86_64 WANT_SOURCE=bzImage
 		;;
-	61 | arm64)
+	61 | 61s | arm64)
 		[ -e "$E2E_WORK/SKIP.$TAG" ] && skip "$(cat "$E2E_WORK/SKIP.$TAG")"
 		spec=$(pkg_spec)
 		env=$CACHE/${spec%%:*}/pkg.env
@@ -336,6 +337,14 @@ case_fetch_pkg() {
 	info=$(run "$KIMAGE_BTF" "$VMLINUZ" "$BASE") || fail "kimage_btf $VMLINUZ failed"
 	echo "kimage_btf: $info"
 	case $TAG in
+	61s)
+		grep -q "source='bzImage' compression='xz' arch=x86_64 " <<<"$info" ||
+			fail "kimage_btf: want source bzImage, xz payload, arch x86_64"
+		# the signed package: its modules end in an appended signature
+		grep -qa '~Module signature appended~' \
+			"$(find "$MODDIR" -name 'i40e.ko*' | head -n 1)" ||
+			fail "i40e.ko of $(basename "$DEB") carries no appended signature"
+		;;
 	arm64)
 		# A raw EFI-stub Image: no ELF, no payload; exactly one BTF
 		# header validates (DESIGN.md: 126,516 types at 24,735,372).
@@ -487,9 +496,64 @@ case_build_dir() {
 	rm -rf "$out"
 }
 
+# An archive of three real builds: 6.1.0-56 (unsigned) and 6.1.0-55
+# (signed) of one series, and 6.12: pack (level 3: the bytes stored do not
+# matter here, the encoding does), one 6.1 entry a delta on the other,
+# every entry read back byte-identical, verify, get --module --split read
+# by bpftool on the vmlinux BTF, and pack -j 1 of the inputs in reverse
+# order in another directory gives the same bytes.
+case_archive() {
+	local a=$E2E_WORK/archive.btfa b61=$E2E_WORK/build-61 b61s=$E2E_WORK/build-61s
+	local b612=$E2E_WORK/build-612 rel meta n t0 other
+	for d in "$b61" "$b61s" "$b612"; do
+		compgen -G "$d/*.meta" >/dev/null || fail "no build in $d (e2e_build_* did not run?)"
+	done
+	rm -f "$a"
+	t0=$(now)
+	run "$BTFAR" pack --level 3 -j 2 -o "$a" --distro debian --distro-version 12 \
+		"$b61" "$b61s" "$b612" || fail "btfar pack failed"
+	echo "time: pack $(since "$t0") s, $(stat -c %s "$a") bytes"
+	run "$BTFAR" list "$a" | tee "$E2E_WORK/archive.list"
+	grep -q '^6\.1\.0-55-amd64 .* 6\.1\.0-56-amd64$' "$E2E_WORK/archive.list" ||
+		grep -q '^6\.1\.0-56-amd64 .* 6\.1\.0-55-amd64$' "$E2E_WORK/archive.list" ||
+		fail "no 6.1 entry is a delta on the other"
+	grep -q '^6\.12\.[^ ]* .* -$' "$E2E_WORK/archive.list" || fail "6.12 is not stored whole"
+	for meta in "$b61"/*.meta "$b61s"/*.meta "$b612"/*.meta; do
+		rel=$(basename "$meta" .meta)
+		run "$BTFAR" get "$a" "$rel" -o "$E2E_WORK/got.btf" || fail "get $rel failed"
+		cmp "$E2E_WORK/got.btf" "${meta%.meta}.btf" || fail "get $rel: not the blob that went in"
+	done
+	run "$BTFAR" verify "$a" || fail "btfar verify of the archive failed"
+	# one module as split BTF on its vmlinux BTF: bpftool reads it, with
+	# as many types as the module's own .BTF
+	TAG=61
+	load_pkg
+	need_tool objcopy binutils
+	run "$BTFAR" get "$a" "$RELEASE" --module i40e --split -o "$E2E_WORK/i40e.btf" ||
+		fail "get --module i40e --split failed"
+	bpftool -B "$BASE" btf dump file "$E2E_WORK/i40e.btf" >"$E2E_WORK/i40e.txt" ||
+		fail "bpftool -B vmlinux btf dump of the module failed"
+	grep -q "STRUCT 'i40e_pf' size=" "$E2E_WORK/i40e.txt" || fail "no STRUCT i40e_pf in the module's split BTF"
+	objcopy --dump-section .BTF="$E2E_WORK/i40e.orig.btf" \
+		"$(find "$MODDIR" -name i40e.ko | head -n 1)" "$E2E_WORK/i40e.o" ||
+		fail "objcopy of i40e.ko failed"
+	n=$(bpftool -B "$BASE" btf dump file "$E2E_WORK/i40e.orig.btf" | grep -c '^\[')
+	[ "$(grep -c '^\[' "$E2E_WORK/i40e.txt")" = "$n" ] ||
+		fail "the module's split BTF has $(grep -c '^\[' "$E2E_WORK/i40e.txt") types, its .BTF $n"
+	echo "ok: get --module i40e --split: $n types, as many as i40e.ko's .BTF"
+	other=$(mktemp -d)
+	cp -r "$b612" "$b61s" "$b61" "$other/"
+	run "$BTFAR" pack --level 3 -j 1 -o "$other/a.btfa" --distro debian \
+		--distro-version 12 "$other/build-612" "$other/build-61s" "$other/build-61" ||
+		fail "second pack failed"
+	cmp "$a" "$other/a.btfa" || fail "pack -j 1 of the inputs in reverse order differs"
+	rm -rf "$other" "$E2E_WORK/got.btf" "$E2E_WORK/i40e".*
+	echo "ok: archive of 3 real builds, $(stat -c %s "$a") bytes"
+}
+
 mkdir -p "$E2E_WORK"
 case $CASE in
 fetch | merge | verify | bpftool | min_core_btf | libbpf | determinism | input_order | datasec_drop) "case_$CASE" ;;
-fetch_pkg | build | build_verify | build_j1 | build_dir) "case_$CASE" ;;
+fetch_pkg | build | build_verify | build_j1 | build_dir | archive) "case_$CASE" ;;
 *) echo "e2e.sh: unknown case '$CASE'" >&2; exit 2 ;;
 esac
