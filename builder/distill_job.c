@@ -135,8 +135,10 @@ static void distill_one(size_t i, void *ctx)
 	free(jm.btf);
 }
 
-static int write_out(const char *outdir, const char *name, const char *ext,
-		     const void *data, size_t size, char **path, struct diag *d)
+/* OUTDIR/NAME + ext into the batch; *path malloc()ed. */
+static int write_out(struct file_batch *batch, const char *outdir,
+		     const char *name, const char *ext, const void *data,
+		     size_t size, char **path, struct diag *d)
 {
 	int err;
 
@@ -145,7 +147,7 @@ static int write_out(const char *outdir, const char *name, const char *ext,
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	err = file_write_atomic(*path, data, size, d);
+	err = file_batch__add(batch, *path, data, size, d);
 	if (err)
 		diag_prefix(d, "%s: ", *path);
 	return err;
@@ -159,6 +161,8 @@ int btfar_distill(const char *base_path, const char *const *inputs,
 {
 	struct distill_run r = {0};
 	struct rebase_map *index = NULL;
+	struct file_batch *batch = NULL;
+	char **outs = NULL;
 	struct btf_raw base = {0};
 	void *bf = NULL;
 	size_t bs = 0, cnt = 0, i;
@@ -196,39 +200,49 @@ int btfar_distill(const char *base_path, const char *const *inputs,
 	for (i = 0; i < cnt; i++)
 		r.mods[i].path = paths[i];
 	pool_run(cnt, jobs, distill_one, &r);
+	/* the outputs, all made durable at once (formats/file: a batch) */
+	batch = file_batch__new();
+	outs = calloc(cnt ? 2 * cnt : 1, sizeof(*outs));
+	if (!batch || !outs) {
+		err = -ENOMEM;
+		diag_set(&d, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		struct distill_mod *dm = &r.mods[i];
+
+		if (!dm->ok)
+			continue;
+		err = write_out(batch, outdir, dm->name, ".btf", dm->split,
+				dm->split_sz, &outs[2 * i], &d);
+		if (!err)
+			err = write_out(batch, outdir, dm->name, ".btf.base",
+					dm->dist, dm->dist_sz, &outs[2 * i + 1],
+					&d);
+		if (err)
+			goto out;
+	}
+	err = file_batch__commit(batch, &d);
+	if (err)
+		goto out;
 	for (i = 0; i < cnt; i++) {
 		struct distill_mod *dm = &r.mods[i];
 		struct btfar_distill_result res = {
 			.path = dm->path,
 			.name = dm->name,
 			.distilled = dm->ok,
+			.output = outs[2 * i],
+			.output_base = outs[2 * i + 1],
 			.reason = dm->ok ? NULL : dm->reason,
 		};
-		char *out = NULL, *out_base = NULL;
 
 		stats->modules++;
-		if (dm->ok) {
-			err = write_out(outdir, dm->name, ".btf", dm->split,
-					dm->split_sz, &out, &d);
-			if (!err)
-				err = write_out(outdir, dm->name, ".btf.base",
-						dm->dist, dm->dist_sz,
-						&out_base, &d);
-			if (err) {
-				free(out);
-				free(out_base);
-				goto out;
-			}
-			res.output = out;
-			res.output_base = out_base;
+		if (dm->ok)
 			stats->distilled++;
-		} else {
+		else
 			stats->refused++;
-		}
 		if (fn)
 			fn(&res, ctx);
-		free(out);
-		free(out_base);
 	}
 	err = stats->refused ? 1 : 0;
 out:
@@ -239,6 +253,10 @@ out:
 		free(r.mods[i].split);
 	}
 	free(r.mods);
+	for (i = 0; outs && i < 2 * cnt; i++)
+		free(outs[i]);
+	free(outs);
+	file_batch__free(batch);
 	job_free_paths(paths, cnt);
 	rebase_map__free(index);
 	btf_raw__release(&base);

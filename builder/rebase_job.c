@@ -263,6 +263,8 @@ int btfar_rebase(const char *old_base, const char *new_base,
 {
 	struct rebase_run r = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct rebase_mod **order = NULL;
+	struct file_batch *batch = NULL;
+	char **outs = NULL;
 	struct btf_raw ob = {0}, nb = {0};
 	void *of = NULL, *nf = NULL;
 	size_t os = 0, ns = 0, cnt = 0, i;
@@ -321,53 +323,65 @@ int btfar_rebase(const char *old_base, const char *new_base,
 				order[i]->rel = NULL; /* refused below */
 	}
 	pool_run(cnt, opts ? opts->jobs : 0, rebase_one, &r);
+	/* the outputs, all made durable at once (formats/file: a batch) */
+	batch = file_batch__new();
+	outs = calloc(cnt ? cnt : 1, sizeof(*outs));
+	if (!batch || !outs) {
+		err = -ENOMEM;
+		diag_set(&d, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		struct rebase_mod *rm = &r.mods[i];
+
+		if (r.elf && !rm->rel) {
+			rm->ok = false;
+			snprintf(rm->reason, sizeof(rm->reason),
+				 "another module has this output path in %s",
+				 outdir);
+		}
+		if (!rm->ok)
+			continue;
+		if (r.elf ? asprintf(&outs[i], "%s/%s", outdir, rm->rel) < 0
+			  : asprintf(&outs[i], "%s/%s.btf", outdir, rm->name) <
+				    0) {
+			outs[i] = NULL;
+			err = -ENOMEM;
+			diag_set(&d, "out of memory");
+			goto out;
+		}
+		if (r.elf) {
+			err = make_parents(outs[i], strlen(outdir) + 1, &d);
+			if (err)
+				goto out;
+		}
+		err = file_batch__add(batch, outs[i], rm->out, rm->out_sz, &d);
+		if (err) {
+			diag_prefix(&d, "%s: ", outs[i]);
+			goto out;
+		}
+	}
+	err = file_batch__commit(batch, &d);
+	if (err)
+		goto out;
 	for (i = 0; i < cnt; i++) {
 		struct rebase_mod *rm = &r.mods[i];
 		struct btfar_rebase_result res = {
 			.path = rm->path,
 			.name = rm->name,
 			.rebased = rm->ok,
+			.relocated = rm->ok && rm->relocated,
+			.output = rm->ok ? outs[i] : NULL,
 			.reason = rm->ok ? NULL : rm->reason,
 		};
-		char *out = NULL;
 
 		stats->modules++;
-		if (r.elf && !rm->rel) {
-			rm->ok = false;
-			snprintf(rm->reason, sizeof(rm->reason),
-				 "another module has this output path in %s",
-				 outdir);
-			res.rebased = false;
-			res.reason = rm->reason;
-		}
-		res.relocated = rm->ok && rm->relocated;
-		if (rm->ok) {
-			if (r.elf ? asprintf(&out, "%s/%s", outdir, rm->rel) < 0
-				  : asprintf(&out, "%s/%s.btf", outdir,
-					     rm->name) < 0) {
-				out = NULL;
-				err = -ENOMEM;
-				diag_set(&d, "out of memory");
-				goto out;
-			}
-			err = r.elf ? make_parents(out, strlen(outdir) + 1, &d)
-				    : 0;
-			if (!err)
-				err = file_write_atomic(out, rm->out,
-							rm->out_sz, &d);
-			if (err) {
-				diag_prefix(&d, "%s: ", out);
-				free(out);
-				goto out;
-			}
-			res.output = out;
+		if (rm->ok)
 			stats->rebased++;
-		} else {
+		else
 			stats->refused++;
-		}
 		if (fn)
 			fn(&res, ctx);
-		free(out);
 	}
 	err = stats->refused ? 1 : 0;
 out:
@@ -377,6 +391,10 @@ out:
 		free(r.mods[i].out);
 	free(r.mods);
 	free(order);
+	for (i = 0; outs && i < cnt; i++)
+		free(outs[i]);
+	free(outs);
+	file_batch__free(batch);
 	job_free_paths(paths, cnt);
 	rebase_map__free(r.map);
 	rebase_map__free(r.dist_index);

@@ -15,6 +15,13 @@
  * Section contents are taken from the raw bytes at sh_offset, never through
  * elf_getdata(), so .BTF points into the caller's image unconverted.
  *
+ * Writing (elf_btf__replace_btf, at the end): libelf copies the image
+ * section by section into a new Elf (ELF_C_WRITE on a memfd, ELF_F_LAYOUT
+ * not set, so libelf places sections and the section header table), .BTF
+ * with its new contents, .BTF.base left out and section indices after it
+ * renumbered; the result is read back with elf_btf__read() and compared
+ * section by section with the input.
+ *
  * Thread safety: elf_version() runs once (pthread_once); everything else
  * lives in the Elf handle of one call, and libelf keeps its error state per
  * thread.

@@ -21,4 +21,21 @@ int file_read_all(const char *path, uint64_t max, void **data, size_t *size,
 int file_write_atomic(const char *path, const void *data, size_t size,
 		      struct diag *d);
 
+/*
+ * Many files written atomically as one batch (btfar distill, rebase: one
+ * output per module): file_batch__add() writes each to a temporary file
+ * beside its path, unsynced; file_batch__commit() makes them durable with
+ * one syncfs() per file system, renames each into place, then fsyncs each
+ * directory once. Until commit renames it, an existing path is untouched;
+ * file_batch__free() removes the temporary files not renamed. A failed
+ * commit leaves the files renamed so far complete and the others as they
+ * were. Returns 0 or -errno with d set (naming the path on commit).
+ */
+struct file_batch;
+struct file_batch *file_batch__new(void);
+void file_batch__free(struct file_batch *b);
+int file_batch__add(struct file_batch *b, const char *path, const void *data,
+		    size_t size, struct diag *d);
+int file_batch__commit(struct file_batch *b, struct diag *d);
+
 #endif /* BTFAR_FORMATS_FILE_H */
