@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1187,29 +1188,113 @@ out:
 	return ret;
 }
 
+/* One btfhub file: DIR/<distro>/<version>/<arch>/<release>.btf.tar.xz. */
+static int export_one(const struct btfa_blob_in *b, const char *dir,
+		      const struct btfar_archive_opts *opts, char *err,
+		      size_t err_sz)
+{
+	const struct btfa_entry *e = &b->e;
+	const char *arch = !strcmp(e->arch, "aarch64") ? "arm64" : e->arch;
+	char *sub = NULL, *path = NULL, *name = NULL;
+	struct membuf m = {0};
+	struct diag d = {""};
+	void *cblob = NULL;
+	size_t cblob_sz = 0;
+	int ret;
+
+	if (asprintf(&sub, "%s/%s/%s/%s", dir, e->distro, e->distro_version,
+		     arch) < 0 ||
+	    asprintf(&path, "%s/%s.btf.tar.xz", sub, e->release) < 0 ||
+	    asprintf(&name, "%s.btf", e->release) < 0) {
+		ret = -ENOMEM;
+		errf(err, err_sz, "out of memory");
+	} else if ((ret = mkdir_p(sub))) {
+		errf(err, err_sz, "%s: cannot create: %s", sub, strerror(-ret));
+	} else if (opts && opts->compat &&
+		   (ret = job_compat_blob(b->data, b->size, opts->compat,
+					  &cblob, &cblob_sz, &d))) {
+		errf(err, err_sz, "%s: %s", e->release, d.msg);
+	} else if (!(ret = tar_xz(name, cblob ? cblob : b->data,
+				  cblob ? cblob_sz : b->size, &m, err,
+				  err_sz))) {
+		ret = file_write_atomic(path, m.p, m.len, &d);
+		if (ret)
+			errf(err, err_sz, "%s: %s", path, d.msg);
+	}
+	free(m.p);
+	free(sub);
+	free(path);
+	free(name);
+	free(cblob);
+	return ret;
+}
+
+/* The files of an export, compressed on several threads (xz -9 is the
+ * slow part: about 50 s for a 27 MB blob here); each file is made by one
+ * thread, so the bytes do not depend on how many. */
+struct export_job {
+	struct inset *s;
+	const bool *skip;
+	const char *dir;
+	const struct btfar_archive_opts *opts;
+	pthread_mutex_t lock;
+	size_t next;
+	int *rets;
+	char (*errs)[DIAG_MAX + 512];
+};
+
+static void *export_worker(void *arg)
+{
+	struct export_job *j = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		/* the caller's callback runs on one thread at a time */
+		if (i < j->s->cnt && !j->skip[i])
+			job_progress(j->opts, "compress", i, j->s->cnt);
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->s->cnt)
+			return NULL;
+		if (j->skip[i])
+			continue;
+		j->rets[i] = export_one(&j->s->v[i].b, j->dir, j->opts,
+					j->errs[i], sizeof(j->errs[i]));
+	}
+}
+
 int btfar_export_btfhub(const char *dir, const char *const *inputs,
 			size_t input_cnt, const struct btfar_archive_opts *opts,
 			char *err, size_t err_sz)
 {
 	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
-	struct diag d = {""};
+	struct export_job j = {.s = &s, .dir = dir, .opts = opts};
+	pthread_t tid[64];
+	bool *skip = NULL;
 	size_t i;
-	int ret, files = 0;
+	int ret, files = 0, threads, started = 0, t;
 
 	errf(err, err_sz, "%s", "");
 	ret = collect_all(&s, inputs, input_cnt);
 	if (ret)
 		goto out;
+	skip = calloc(s.cnt + 1, sizeof(*skip));
+	j.rets = calloc(s.cnt + 1, sizeof(*j.rets));
+	j.errs = calloc(s.cnt + 1, sizeof(*j.errs));
+	if (!skip || !j.rets || !j.errs) {
+		errf(err, err_sz, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* names and duplicates first, in order: nothing is written when an
+	 * input cannot be exported */
 	for (i = 0; i < s.cnt; i++) {
 		const struct btfa_entry *e = &s.v[i].b.e;
 		const char *arch =
 			!strcmp(e->arch, "aarch64") ? "arm64" : e->arch;
-		struct membuf m = {0};
-		char *sub = NULL, *path = NULL, *name = NULL;
-		void *cblob = NULL;
-		size_t cblob_sz = 0;
-		size_t j;
-		bool dup = false;
+		size_t k;
 
 		if (bad_component(e->distro) ||
 		    bad_component(e->distro_version) || bad_component(arch) ||
@@ -1222,8 +1307,8 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 			ret = -EINVAL;
 			goto out;
 		}
-		for (j = 0; j < i && !dup; j++) {
-			const struct btfa_blob_in *o = &s.v[j].b;
+		for (k = 0; k < i && !skip[i]; k++) {
+			const struct btfa_blob_in *o = &s.v[k].b;
 
 			if (strcmp(o->e.distro, e->distro) ||
 			    strcmp(o->e.distro_version, e->distro_version) ||
@@ -1241,42 +1326,40 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 				ret = -EEXIST;
 				goto out;
 			}
-			dup = true;
+			skip[i] = true;
 		}
-		if (dup)
+	}
+	j.skip = skip;
+	threads = opts && opts->jobs > 0 ? opts->jobs
+					 : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	if (threads > 64)
+		threads = 64;
+	pthread_mutex_init(&j.lock, NULL);
+	for (t = 1; t < threads; t++)
+		if (!pthread_create(&tid[started], NULL, export_worker, &j))
+			started++;
+	export_worker(&j);
+	for (t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	pthread_mutex_destroy(&j.lock);
+	/* the first failure in input order, whatever the timing */
+	for (i = 0; i < s.cnt; i++) {
+		if (skip[i])
 			continue;
-		if (asprintf(&sub, "%s/%s/%s/%s", dir, e->distro,
-			     e->distro_version, arch) < 0 ||
-		    asprintf(&path, "%s/%s.btf.tar.xz", sub, e->release) < 0 ||
-		    asprintf(&name, "%s.btf", e->release) < 0) {
-			ret = -ENOMEM;
-		} else if ((ret = mkdir_p(sub))) {
-			errf(err, err_sz, "%s: cannot create: %s", sub,
-			     strerror(-ret));
-		} else if (opts && opts->compat &&
-			   (ret = job_compat_blob(s.v[i].b.data, s.v[i].b.size,
-						  opts->compat, &cblob,
-						  &cblob_sz, &d))) {
-			errf(err, err_sz, "%s: %s", e->release, d.msg);
-		} else if (!(ret = tar_xz(name, cblob ? cblob : s.v[i].b.data,
-					  cblob ? cblob_sz : s.v[i].b.size, &m,
-					  err, err_sz))) {
-			ret = file_write_atomic(path, m.p, m.len, &d);
-			if (ret)
-				errf(err, err_sz, "%s: %s", path, d.msg);
-			else
-				files++;
-		}
-		free(m.p);
-		free(sub);
-		free(path);
-		free(name);
-		free(cblob);
-		if (ret)
+		if (j.rets[i]) {
+			ret = j.rets[i];
+			errf(err, err_sz, "%s", j.errs[i]);
 			goto out;
+		}
+		files++;
 	}
 	ret = write_catalog(dir, err, err_sz);
 out:
+	free(skip);
+	free(j.rets);
+	free(j.errs);
 	inset_release(&s);
 	return ret ? ret : files;
 }
