@@ -1,28 +1,50 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * fuzz_btfa: the .btfa reader. btfa_reader__open takes a path: the input
+ * fuzz_btfa: the .btfa reader. btfa_reader__open takes a path: the archive
  * goes to a memfd (made once, rewritten per input) opened as
  * /proc/self/fd/N. Then every entry is read (frames, dictionaries, delta
  * entries with their reference), skipping entries that claim more than the
  * fuzzing cap, which the reader would allocate (its own cap is 4 GiB).
+ *
+ * Byte 0 of the input picks the form of the rest:
+ *   0: an archive, as is;
+ *   1: an archive whose live index is stored decompressed: the harness
+ *      compresses it and writes its size and SHA-256 into the header, so
+ *      that mutations reach the index parser instead of stopping at the
+ *      header's checksum or in zstd.
+ * $FUZZ_BTFA_DUMP=DIR: each form-0 input that opens is also written to DIR
+ * in form 1 (fuzz/make-corpus.sh makes the seeds that way).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "fuzz/fuzz.h"
 #include "formats/btfa.h"
+#include "formats/sha256.h"
 
 static int memfd = -1;
 static char memfd_path[64];
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static uint64_t get64(const uint8_t *p)
 {
-	struct btfa_reader r;
-	struct diag d;
+	uint64_t v;
+
+	memcpy(&v, p, 8); /* little-endian hosts only, as the tests */
+	return v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static void write_memfd(const uint8_t *data, size_t size)
+{
 	size_t done = 0;
-	uint32_t i;
 
 	if (memfd < 0) {
 		memfd = memfd_create("fuzz_btfa", MFD_CLOEXEC);
@@ -42,20 +64,110 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		done += n;
 	}
-	if (btfa_reader__open(&r, memfd_path, &d))
+}
+
+/* Form 1 -> an archive: the raw index at [off, off + size) compressed in
+ * place of it (the bytes after it follow), header fixed. NULL if the header
+ * does not name a range inside the input. */
+static uint8_t *wrap_index(const uint8_t *in, size_t n, size_t *out_n)
+{
+	uint64_t off, len;
+	size_t bound, z;
+	struct sha256 sh;
+	uint8_t *out;
+
+	if (n < BTFA_HDR_SIZE)
+		return NULL;
+	off = get64(in + 16);
+	len = get64(in + 24);
+	if (off < BTFA_HDR_SIZE || off > n || len > n - off)
+		return NULL;
+	bound = ZSTD_compressBound(len);
+	out = malloc(n + bound);
+	if (!out)
+		return NULL;
+	memcpy(out, in, off);
+	z = ZSTD_compress(out + off, bound, in + off, len, 1);
+	if (ZSTD_isError(z)) {
+		free(out);
+		return NULL;
+	}
+	memcpy(out + off + z, in + off + len, n - off - len);
+	put64(out + 24, z);
+	sha256_init(&sh);
+	sha256_update(&sh, out + off, z);
+	sha256_final(&sh, out + 32);
+	*out_n = n - len + z;
+	return out;
+}
+
+/* An archive that opened -> form 1, written to $FUZZ_BTFA_DUMP. */
+static void dump(const struct btfa_reader *r, const uint8_t *in, size_t n)
+{
+	static unsigned seq;
+	const char *dir = getenv("FUZZ_BTFA_DUMP");
+	uint64_t off = r->index_off, len = r->index_size;
+	uint8_t hdr[BTFA_HDR_SIZE];
+	char path[4096];
+	FILE *f;
+
+	if (!dir)
+		return;
+	memcpy(hdr, in, sizeof(hdr));
+	put64(hdr + 24, r->index_len);
+	snprintf(path, sizeof(path), "%s/index-raw-%u", dir, seq++);
+	f = fopen(path, "wb");
+	if (!f || fputc(1, f) == EOF ||
+	    fwrite(hdr, 1, sizeof(hdr), f) != sizeof(hdr) ||
+	    fwrite(in + sizeof(hdr), 1, off - sizeof(hdr), f) !=
+		    off - sizeof(hdr) ||
+	    fwrite(r->index, 1, r->index_len, f) != r->index_len ||
+	    fwrite(in + off + len, 1, n - off - len, f) != n - off - len) {
+		fprintf(stderr, "fuzz_btfa: cannot write %s\n", path);
+		abort();
+	}
+	fclose(f);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct btfa_reader r;
+	struct diag d;
+	uint8_t *wrapped = NULL;
+	const uint8_t *a;
+	size_t n;
+	uint32_t i;
+
+	if (size < 1 || data[0] > 1)
 		return 0;
+	a = data + 1;
+	n = size - 1;
+	if (data[0] == 1) {
+		wrapped = wrap_index(a, n, &n);
+		if (!wrapped)
+			return 0;
+		a = wrapped;
+	}
+	write_memfd(a, n);
+	if (btfa_reader__open(&r, memfd_path, &d)) {
+		free(wrapped);
+		return 0;
+	}
+	if (data[0] == 0)
+		dump(&r, a, n);
 	for (i = 0; i < r.entry_cnt; i++) {
 		const struct btfa_entry *e = &r.entries[i];
 		void *blob;
-		size_t n;
+		size_t bn;
 
 		if (e->blob_size > FUZZ_MAX_OUT ||
 		    (e->encoding == BTFA_ENC_DELTA &&
 		     r.entries[e->ref_idx].blob_size > FUZZ_MAX_OUT))
 			continue;
-		if (!btfa_reader__read(&r, i, &blob, &n, &d))
+		if (!btfa_reader__read(&r, i, &blob, &bn, &d))
 			free(blob);
 	}
 	btfa_reader__close(&r);
+	free(wrapped);
 	return 0;
 }

@@ -151,10 +151,19 @@ for i in 1 2 3; do
 	[ $i = 2 ] && cp "$F/mod_c.ko.gz" "$A/t$i/lib/modules/$rel/kernel/"
 	"$BTFAR" build -o "$A/o$i" "$A/t$i" >/dev/null 2>&1
 done
-"$BTFAR" pack -o "$out/btfa/delta.btfa" "$A/o1" "$A/o2" >/dev/null 2>&1
-"$BTFAR" pack --no-delta -o "$out/btfa/whole.btfa" "$A/o3" >/dev/null 2>&1
-cp "$out/btfa/delta.btfa" "$out/btfa/appended.btfa"
-"$BTFAR" add "$out/btfa/appended.btfa" "$A/o3" >/dev/null 2>&1
+"$BTFAR" pack -o "$A/delta.btfa" "$A/o1" "$A/o2" >/dev/null 2>&1
+"$BTFAR" pack --no-delta -o "$A/whole.btfa" "$A/o3" >/dev/null 2>&1
+cp "$A/delta.btfa" "$A/appended.btfa"
+"$BTFAR" add "$A/appended.btfa" "$A/o3" >/dev/null 2>&1
+# form 0 (byte 0 = 0): the archives; form 1: the same with the index
+# stored decompressed, written by the target itself
+for f in delta whole appended; do seed "$out/btfa/$f" 0 "$A/$f.btfa"; done
+cc -O1 -I"$root" -D_GNU_SOURCE -o "$tmp/btfa" "$fuzz/fuzz_btfa.c" \
+	"$fuzz/replay.c" "$root"/formats/{btfa,btf_delta,btf_raw,btf_compat,strset,diag,mem,sha256,hex,file}.c \
+	-lzstd
+mkdir -p "$tmp/raw"
+FUZZ_BTFA_DUMP=$tmp/raw "$tmp/btfa" "$out/btfa" >/dev/null
+cp "$tmp/raw"/index-raw-* "$out/btfa/"
 
 big=$(find "$out" -type f -size +64k)
 if [ -n "$big" ]; then
