@@ -130,12 +130,17 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/peer-dwarf.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 now() { date +%s.%N; }
 dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# CPU seconds (user + sys) of each step, children included: on 2 cores
+# shared with other work, CPU time says more than wall time
+cpu() { awk '/User time|System time/ { s += $NF } END { printf "%.1f", s }' "$1"; }
 p0=$(now)
-dpkg-deb -x "$DBG_DEB" "$T/pkg" || die "dpkg-deb -x failed"
+/usr/bin/time -v -o "$OUT/peer-unpack.time" dpkg-deb -x "$DBG_DEB" "$T/pkg" ||
+	die "dpkg-deb -x failed"
 p1=$(now)
 VMLINUX=$(ls "$T"/pkg/usr/lib/debug/boot/vmlinux-* | head -n 1)
 # shellcheck disable=SC2086
-pahole -J $FLAGS --btf_encode_detached="$T/vmlinux.btf" "$VMLINUX" ||
+/usr/bin/time -v -o "$OUT/peer-vmlinux.time" \
+	pahole -J $FLAGS --btf_encode_detached="$T/vmlinux.btf" "$VMLINUX" ||
 	die "pahole on $VMLINUX failed"
 p2=$(now)
 DMODDIR=$(ls -d "$T"/pkg/usr/lib/debug/lib/modules/* | head -n 1)
@@ -143,7 +148,7 @@ mkdir -p "$T/btf"
 (cd "$DMODDIR" && find . -type d -print0) | (cd "$T/btf" && xargs -0 mkdir -p)
 # shellcheck disable=SC2016 # expanded by the inner shell
 (cd "$DMODDIR" && find . -name '*.ko' -type f -print0) |
-	xargs -0 -P "$JOBS" -n 32 bash -c '
+	/usr/bin/time -v -o "$OUT/peer-modules.time" xargs -0 -P "$JOBS" -n 32 bash -c '
 		base=$1 btf=$2 flags=$3 dir=$4
 		shift 4
 		for f; do
@@ -161,6 +166,10 @@ P_UNPACK=$(dt "$p0" "$p1") P_VMLINUX=$(dt "$p1" "$p2") P_MODS=$(dt "$p2" "$p3")
 P_MERGE=$(dt "$p3" "$p4") P_TOTAL=$(dt "$p0" "$p4")
 P_RSS=$(awk '{ printf "%.0f", $1 / 1024 }' <<<"$(tv "$OUT/peer-merge.time" "Maximum resident")")
 P_DISK=$(du -sb "$T/pkg" | cut -f1)
+P_CPU=$(awk -v a="$(cpu "$OUT/peer-unpack.time")" -v b="$(cpu "$OUT/peer-vmlinux.time")" \
+	-v c="$(cpu "$OUT/peer-modules.time")" -v d="$(cpu "$OUT/peer-merge.time")" \
+	'BEGIN { printf "%.1f", a + b + c + d }')
+D_CPU=$(cpu "$OUT/dwarf.time")
 log "peer: total ${P_TOTAL}s"
 LOAD_AFTER=$(load_note)
 
@@ -173,8 +182,10 @@ IMG_MODDIR=$(dirname "$IMG_DEB")/pkg/lib/modules/$REL
 "$BTFAR" verify --json -j "$JOBS" --module-base "$OUT/native-vmlinux.btf" \
 	--base "$OUT/dwarf-vmlinux.btf" "$OUT/dwarf/$REL.btf" "$IMG_MODDIR" \
 	>"$OUT/verify-native-in-dwarf.json" 2>"$OUT/verify-native-in-dwarf.err"
+# raw split .btf files: named one by one (a directory is walked for .ko*)
+mapfile -t PEER_BTFS < <(find "$T/btf" -name '*.btf' -type f | sort)
 "$BTFAR" verify --json -j "$JOBS" --module-base "$OUT/dwarf-vmlinux.btf" \
-	--base "$OUT/native-vmlinux.btf" "$OUT/native/$REL.btf" "$T/btf" \
+	--base "$OUT/native-vmlinux.btf" "$OUT/native/$REL.btf" "${PEER_BTFS[@]}" \
 	>"$OUT/verify-dwarf-in-native.json" 2>"$OUT/verify-dwarf-in-native.err"
 # misses by kind: "PATH: type [ID] KIND 'NAME'...: no equivalent"
 misses_by_kind() {
@@ -205,6 +216,10 @@ python3 "$ROOT/bench/btf_compare.py" --label-a native --label-b dwarf --examples
 		"pahole vmlinux ${P_VMLINUX}s, pahole per module ${P_MODS}s ($P_NMOD modules encoded)," \
 		"peer_merge ${P_MERGE}s (peak RSS ${P_RSS} MiB)"
 	echo "  peer total / btfar wall: $(ratio "$P_TOTAL" "$D_WALL")"
+	echo "CPU (user + sys, children included): btfar ${D_CPU}s, peer ${P_CPU}s" \
+		"(dpkg-deb $(cpu "$OUT/peer-unpack.time"), pahole vmlinux $(cpu "$OUT/peer-vmlinux.time")," \
+		"pahole loop $(cpu "$OUT/peer-modules.time"), peer_merge $(cpu "$OUT/peer-merge.time"));" \
+		"peer / btfar: $(ratio "$P_CPU" "$D_CPU")"
 	echo
 	echo "verify, native modules (.BTF of the unsigned package) in the DWARF blob:"
 	echo "  $(cat "$OUT/verify-native-in-dwarf.json")"

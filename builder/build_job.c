@@ -652,6 +652,7 @@ static void *encode_vmlinux(void *arg)
 	err = dwarf_encode(b->opts.pahole, mb->dbg.staged, NULL,
 			   mb->dbg.enc_out, 1, b->opts.pahole_timeout,
 			   &mb->dbg.enc_d);
+	unlink(mb->dbg.staged); /* hundreds of MB, not needed any more */
 	pthread_mutex_lock(&b->lock);
 	mb->dbg.enc_err = err;
 	mb->dbg.enc_done = true;
