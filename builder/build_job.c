@@ -45,6 +45,7 @@
 #include "btfar/btfar.h"
 #include "builder/dwarf.h"
 #include "builder/job.h"
+#include "builder/spawn.h"
 #include "builder/pool.h"
 #include "builder/workq.h"
 #include "formats/btf_compat.h"
@@ -1390,6 +1391,12 @@ static int choose_dwarf(struct btfar_build *b)
 	return 0;
 }
 
+static bool walk_stop(void *c)
+{
+	(void)c;
+	return spawn_interrupted();
+}
+
 int btfar_build__run(struct btfar_build *b)
 {
 	struct pkg_caps caps = {
@@ -1404,6 +1411,7 @@ int btfar_build__run(struct btfar_build *b)
 		.data = data,
 		.progress = walk_progress,
 		.ctx = &w,
+		.stop = walk_stop,
 	};
 	size_t i;
 	double t0;
@@ -1472,6 +1480,11 @@ int btfar_build__run(struct btfar_build *b)
 	/* every work file goes, whatever happened */
 	dwarf_workdir_remove(b->workdir);
 	b->workdir[0] = '\0';
+	if (spawn_interrupted()) {
+		/* whatever was built is incomplete: nothing to write */
+		set_err(b, "interrupted");
+		return -EINTR;
+	}
 	return err;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "spawn.h"
 
+#include "btfar/btfar.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -50,6 +52,18 @@ static void buf_add(char *buf, size_t sz, size_t *len, const char *p, size_t n,
 	buf[*len] = '\0';
 }
 
+static volatile sig_atomic_t interrupted;
+
+void btfar_interrupt(void)
+{
+	interrupted = 1;
+}
+
+bool spawn_interrupted(void)
+{
+	return interrupted;
+}
+
 int spawn_run(const char *const *argv, unsigned int timeout_s,
 	      struct spawn_result *r, struct diag *d)
 {
@@ -62,6 +76,10 @@ int spawn_run(const char *const *argv, unsigned int timeout_s,
 	pid_t pid = -1;
 
 	memset(r, 0, sizeof(*r));
+	if (interrupted) {
+		diag_set(d, "%s: interrupted", argv[0]);
+		return -EINTR;
+	}
 	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
 		err = -errno;
 		diag_set(d, "%s: cannot create a pipe: %s", argv[0],
@@ -100,8 +118,16 @@ int spawn_run(const char *const *argv, unsigned int timeout_s,
 	while (open_fds) {
 		struct pollfd pfd[2] = {{.fd = out_pipe[0], .events = POLLIN},
 					{.fd = err_pipe[0], .events = POLLIN}};
-		int wait_ms = -1, n, i;
+		int wait_ms = 200, n, i;
 
+		if (interrupted) {
+			/* the child may have had the terminal's SIGINT
+			 * too; either way it goes, and so do we */
+			kill(pid, SIGKILL);
+			diag_set(d, "%s: interrupted", argv[0]);
+			err = -EINTR;
+			goto reap;
+		}
 		if (deadline) {
 			double left = deadline - now();
 
@@ -109,8 +135,8 @@ int spawn_run(const char *const *argv, unsigned int timeout_s,
 				timed_out = true;
 				break;
 			}
-			wait_ms = left > 1e6 ? 1000000000
-					     : (int)(left * 1000) + 1;
+			if (left * 1000 + 1 < wait_ms)
+				wait_ms = (int)(left * 1000) + 1;
 		}
 		n = poll(pfd, 2, wait_ms);
 		if (n < 0 && errno == EINTR)

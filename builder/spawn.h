@@ -8,6 +8,7 @@
 #ifndef BTFAR_BUILDER_SPAWN_H
 #define BTFAR_BUILDER_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "formats/diag.h"
@@ -28,5 +29,9 @@ struct spawn_result {
  */
 int spawn_run(const char *const *argv, unsigned int timeout_s,
 	      struct spawn_result *r, struct diag *d);
+
+/* Set by btfar_interrupt() (a signal handler may call it): spawn_run()
+ * kills its child and returns -EINTR, long jobs stop at their next check. */
+bool spawn_interrupted(void);
 
 #endif /* BTFAR_BUILDER_SPAWN_H */

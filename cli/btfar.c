@@ -1012,6 +1012,26 @@ static void print_release(const struct btfar_release *r, const char *outdir)
 		fprintf(stderr, "  BTF from: the packages' .BTF\n");
 }
 
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	btfar_interrupt(); /* sets a flag: async-signal-safe */
+}
+
+/* SIGINT, SIGTERM: the build stops, kills pahole, removes its work files
+ * and fails ("interrupted"); a second signal ends the process at once. */
+static void catch_interrupts(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1107,6 +1127,7 @@ static int cmd_build(int argc, char **argv)
 	}
 	bo.log = on_log;
 	bo.progress = on_progress;
+	catch_interrupts();
 	b = btfar_build__new(&bo);
 	if (!b) {
 		fprintf(stderr, "btfar: %s\n", strerror(errno));

@@ -115,6 +115,12 @@ static int caps_check(struct walker *w, uint64_t more, struct diag *d)
 {
 	uint64_t total = w->expanded + more, lim;
 
+	/* every member passes here first: the place to stop a walk */
+	if (w->o->stop && w->o->stop(w->o->ctx)) {
+		diag_set(d, "interrupted");
+		return -EINTR;
+	}
+
 	if (total < w->expanded || total > w->caps.max_total) {
 		diag_set(d,
 			 "package expands past the cap of %llu bytes "

@@ -70,6 +70,9 @@ struct pkg_walk_opts {
 	pkg_data_fn data;	     /* NULL: wanted bytes are freed */
 	pkg_progress_fn progress;    /* NULL: none */
 	void *ctx;		     /* passed to every callback */
+	/* asked before each member: true ends the walk with -EINTR
+	 * ("interrupted"); NULL: never */
+	bool (*stop)(void *ctx);
 };
 
 /*

@@ -389,6 +389,14 @@ struct btfar_release {
 
 struct btfar_build;
 
+/*
+ * Asks running jobs to stop: `btfar_build__run` stops reading packages at
+ * the next member, kills the pahole it runs, removes its work files and
+ * returns -EINTR (errstr "interrupted") without a release to write. It only
+ * sets a flag, so a SIGINT/SIGTERM handler may call it; nothing clears it.
+ */
+BTFAR_API void btfar_interrupt(void);
+
 BTFAR_API struct btfar_build *
 btfar_build__new(const struct btfar_build_opts *opts);
 BTFAR_API void btfar_build__free(struct btfar_build *b);
