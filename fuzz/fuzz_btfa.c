@@ -26,9 +26,6 @@
 #include "formats/btfa.h"
 #include "formats/sha256.h"
 
-static int memfd = -1;
-static char memfd_path[64];
-
 static uint64_t get64(const uint8_t *p)
 {
 	uint64_t v;
@@ -40,30 +37,6 @@ static uint64_t get64(const uint8_t *p)
 static void put64(uint8_t *p, uint64_t v)
 {
 	memcpy(p, &v, 8);
-}
-
-static void write_memfd(const uint8_t *data, size_t size)
-{
-	size_t done = 0;
-
-	if (memfd < 0) {
-		memfd = memfd_create("fuzz_btfa", MFD_CLOEXEC);
-		if (memfd < 0) {
-			perror("memfd_create");
-			abort();
-		}
-		snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d",
-			 memfd);
-	}
-	if (ftruncate(memfd, 0) < 0)
-		abort();
-	while (done < size) {
-		ssize_t n = pwrite(memfd, data + done, size - done, done);
-
-		if (n <= 0)
-			abort();
-		done += n;
-	}
 }
 
 /* Form 1 -> an archive: the raw index at [off, off + size) compressed in
@@ -148,8 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		a = wrapped;
 	}
-	write_memfd(a, n);
-	if (btfa_reader__open(&r, memfd_path, &d)) {
+	if (btfa_reader__open(&r, fuzz_memfd("fuzz_btfa", a, n), &d)) {
 		free(wrapped);
 		return 0;
 	}

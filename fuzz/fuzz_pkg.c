@@ -13,9 +13,6 @@
 #include "fuzz/fuzz.h"
 #include "formats/pkg.h"
 
-static int memfd = -1;
-static char memfd_path[64];
-
 static bool want_all(const struct pkg_entry *e, void *ctx)
 {
 	(void)e->path;
@@ -39,28 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct pkg_stats st;
 	struct diag d;
-	size_t done = 0;
 	int err;
 
-	if (memfd < 0) {
-		memfd = memfd_create("fuzz_pkg", MFD_CLOEXEC);
-		if (memfd < 0) {
-			perror("memfd_create");
-			abort();
-		}
-		snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d",
-			 memfd);
-	}
-	if (ftruncate(memfd, 0) < 0)
-		abort();
-	while (done < size) {
-		ssize_t n = pwrite(memfd, data + done, size - done, done);
-
-		if (n <= 0)
-			abort();
-		done += n;
-	}
-	err = pkg_walk(memfd_path, &o, &st, &d);
+	err = pkg_walk(fuzz_memfd("fuzz_pkg", data, size), &o, &st, &d);
 	if (getenv("FUZZ_PKG_DEBUG"))
 		fprintf(stderr, "pkg_walk: %d, %s, %u entries: %s\n", err,
 			st.format, st.entries, err ? d.msg : "");
