@@ -31,6 +31,22 @@ static void last_lines(const char *err, char *out, size_t sz)
 			*c = ' ';
 }
 
+/* spawn_run() of pahole, with the message that says how to get it when it
+ * is missing. */
+static int run_pahole(const char *pahole, const char *const *argv,
+		      unsigned int timeout_s, struct spawn_result *r,
+		      struct diag *d)
+{
+	int err = spawn_run(argv, timeout_s, r, d);
+
+	if (err == -ENOENT)
+		diag_set(d,
+			 "cannot run '%s' (needed to encode BTF from DWARF; "
+			 "Debian: apt-get install dwarves): not found",
+			 pahole);
+	return err;
+}
+
 int dwarf_pahole_version(const char *pahole, unsigned int timeout_s, char *ver,
 			 size_t ver_sz, struct diag *d)
 {
@@ -43,14 +59,7 @@ int dwarf_pahole_version(const char *pahole, unsigned int timeout_s, char *ver,
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	err = spawn_run(argv, timeout_s, r, d);
-	if (err == -ENOENT) {
-		diag_set(d,
-			 "cannot run '%s' (needed to encode BTF from DWARF; "
-			 "Debian: apt-get install dwarves): not found",
-			 pahole);
-		goto out;
-	}
+	err = run_pahole(pahole, argv, timeout_s, r, d);
 	if (err)
 		goto out;
 	len = strcspn(r->out, "\r\n");
@@ -108,14 +117,7 @@ int dwarf_encode(const char *pahole, const char *in, const char *base_btf,
 	argv[n++] = in;
 	argv[n] = NULL;
 	unlink(out);
-	err = spawn_run(argv, timeout_s, r, d);
-	if (err == -ENOENT) {
-		diag_set(d,
-			 "cannot run '%s' (needed to encode BTF from DWARF; "
-			 "Debian: apt-get install dwarves): not found",
-			 pahole);
-		goto out;
-	}
+	err = run_pahole(pahole, argv, timeout_s, r, d);
 	if (err)
 		goto out;
 	if (r->exit_code != 0 || stat(out, &st) < 0 || !st.st_size) {
