@@ -86,6 +86,7 @@ struct matcher {
 	uint32_t *m;		     /* blob id -> reference id, 0 */
 	uint32_t *rev;		     /* reference id -> blob id, 0 */
 	uint32_t *work;		     /* stack of matched blob ids */
+	size_t paired;		     /* pairs made so far */
 	size_t work_len;
 	uint32_t *ids_b, *ids_a; /* scratch for one record's ids */
 	size_t ids_b_len, ids_a_len, ids_cap;
@@ -180,6 +181,7 @@ static void pair(struct matcher *mt, uint32_t b, uint32_t a)
 {
 	mt->m[b] = a;
 	mt->rev[a] = b;
+	mt->paired++;
 	mt->work[mt->work_len++] = b;
 }
 
@@ -343,7 +345,7 @@ static size_t sig_round(struct matcher *mt, uint8_t *scratch, int *err)
 {
 	uint32_t nb = mt->b->type_cnt, na = mt->a->type_cnt, id;
 	struct keyed *kb, *ka;
-	size_t cb = 0, ca = 0, before = mt->work_len, made = 0;
+	size_t cb = 0, ca = 0, start = mt->paired;
 
 	kb = malloc(((size_t)nb + 1) * sizeof(*kb));
 	ka = malloc(((size_t)na + 1) * sizeof(*ka));
@@ -368,21 +370,10 @@ static size_t sig_round(struct matcher *mt, uint8_t *scratch, int *err)
 				type_sig(mt, mt->a, false, id, scratch), id};
 	qsort(kb, cb, sizeof(*kb), keyed_cmp);
 	qsort(ka, ca, sizeof(*ka), keyed_cmp);
-	(void)before;
-	{
-		size_t n0 = 0;
-		uint32_t b;
-
-		for (b = 1; b <= nb; b++)
-			n0 += mt->m[b] != 0;
-		seed(mt, kb, cb, ka, ca, false);
-		for (b = 1; b <= nb; b++)
-			made += mt->m[b] != 0;
-		made -= n0;
-	}
+	seed(mt, kb, cb, ka, ca, false);
 	free(kb);
 	free(ka);
-	return made;
+	return mt->paired - start;
 }
 
 static int sig_rounds(struct matcher *mt)
