@@ -19,8 +19,8 @@ BUILD=${BUILD_DIR:-$ROOT/build-demo}
 log() { echo "== demo: $*"; }
 
 PACKAGES=(build-essential cmake pkg-config libbpf-dev libelf-dev libzstd-dev
-	liblzma-dev zlib1g-dev libarchive-dev ca-certificates xz-utils zstd
-	bpftool)
+	liblzma-dev zlib1g-dev libarchive-dev liblz4-dev liblzo2-dev libbz2-dev
+	ca-certificates xz-utils zstd bpftool)
 missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
