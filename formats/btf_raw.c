@@ -506,7 +506,8 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 				d);
 	case BTF_KIND_TYPEDEF:
 	case BTF_KIND_TYPE_TAG:
-		if (vlen || kflag)
+		/* kind_flag on a TYPE_TAG: an __attribute__ (kernel 6.14) */
+		if (vlen || (kflag && kind == BTF_KIND_TYPEDEF))
 			goto bad_info;
 		if ((err = check_name(raw, id, t->name_off,
 				      kind == BTF_KIND_TYPEDEF ? NAME_IDENT
@@ -705,7 +706,8 @@ static int check_meta(const struct btf_raw *raw, uint32_t id,
 	case BTF_KIND_DECL_TAG: {
 		int32_t idx = *(const int32_t *)(t + 1);
 
-		if (vlen || kflag)
+		/* kind_flag on a DECL_TAG: an __attribute__ (kernel 6.14) */
+		if (vlen)
 			goto bad_info;
 		if (idx < -1) {
 			diag_set(d,
