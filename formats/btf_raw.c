@@ -4,13 +4,16 @@
  *
  * Algorithm summary:
  * 1. Header: magic (a byte-swapped magic is refused by name), version,
- *    flags, hdr_len within the data with a zero tail, the type section
- *    first and 4-byte aligned, the string section right after it, no gap,
- *    overlap, overflow or trailing byte.
+ *    flags, hdr_len within the data (24 bytes, or 32 with layout_off and
+ *    layout_len; any longer tail zero), the type section first and 4-byte
+ *    aligned, then the layout section if any (whole entries, each kind
+ *    btfar knows described as btfar reads it), then the string section, no
+ *    gap, overlap, overflow or trailing byte.
  * 2. Strings: NUL-terminated, starting with NUL for a standalone blob, at
  *    most BTF_MAX_NAME_OFFSET in the combined base+split space.
  * 3. Meta pass, record by record: record size within the section, kind
- *    known, reserved info bits zero, per-kind vlen/kind_flag/size rules,
+ *    known (7 bits; a newer kind is refused as such), vlen of 24 bits,
+ *    per-kind vlen/kind_flag/size rules,
  *    every name offset in range and at the start of a string, names that
  *    must be identifiers are, every referenced type id in range.
  * 4. Resolve pass, type by type with a depth-bounded walk (the kernel's
@@ -310,16 +313,79 @@ static int check_id(const struct btf_raw *raw, uint32_t id, uint32_t ref,
 	return 0;
 }
 
+/* Sizes of the record parts each kind has, as btfar reads them. */
+static const struct btf_raw_layout known_layouts[NR_BTF_KINDS] = {
+	[BTF_KIND_INT] = {4, 0, 0},
+	[BTF_KIND_ARRAY] = {sizeof(struct btf_array), 0, 0},
+	[BTF_KIND_STRUCT] = {0, sizeof(struct btf_member), 0},
+	[BTF_KIND_UNION] = {0, sizeof(struct btf_member), 0},
+	[BTF_KIND_ENUM] = {0, sizeof(struct btf_enum), 0},
+	[BTF_KIND_FUNC_PROTO] = {0, sizeof(struct btf_param), 0},
+	[BTF_KIND_VAR] = {4, 0, 0},
+	[BTF_KIND_DATASEC] = {0, sizeof(struct btf_var_secinfo), 0},
+	[BTF_KIND_DECL_TAG] = {4, 0, 0},
+	[BTF_KIND_ENUM64] = {0, sizeof(struct btf_enum64), 0},
+};
+
+bool btf_raw__known_layout(uint32_t kind, struct btf_raw_layout *l)
+{
+	if (kind == BTF_KIND_UNKN || kind >= NR_BTF_KINDS)
+		return false;
+	*l = known_layouts[kind];
+	return true;
+}
+
+const struct btf_raw_layout *btf_raw__layout(const struct btf_raw *raw,
+					     uint32_t *layout_len)
+{
+	while (raw && !raw->layout)
+		raw = raw->base;
+	*layout_len = raw ? raw->layout_len : 0;
+	return raw ? raw->layout : NULL;
+}
+
+/*
+ * The layout section: whole entries; each kind btfar knows described as
+ * btfar reads it (kind 0, void, as 0/0). Entries past the kinds btfar knows
+ * describe newer kinds: allowed until a type uses one (index_types).
+ */
+static int check_layout(const struct btf_raw_layout *l, uint32_t len,
+			struct diag *d)
+{
+	uint32_t n = len / sizeof(*l), k;
+
+	for (k = 0; k < n && k < NR_BTF_KINDS; k++) {
+		const struct btf_raw_layout *want = &known_layouts[k];
+
+		if (l[k].info_sz != want->info_sz ||
+		    l[k].elem_sz != want->elem_sz) {
+			diag_set(d,
+				 "layout section entry %u (%s): info_sz %u, "
+				 "elem_sz %u; the kind has %u and %u",
+				 k, btf_kind_name(k), l[k].info_sz,
+				 l[k].elem_sz, want->info_sz, want->elem_sz);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Header and sections, the kernel's btf_parse_hdr() and btf_check_sec_info():
+ * types first at offset 0, then the layout section if any, then strings,
+ * with no gap, overlap or trailing byte.
+ */
 static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
 		     struct diag *d)
 {
 	const struct btf_header *hdr = (const void *)data;
-	uint64_t type_end, str_end;
+	struct btf_raw_hdr_layout lh = {0};
+	uint64_t type_end, layout_end, str_end;
 	uint32_t i, body;
 
-	if (size < sizeof(struct btf_header)) {
-		diag_set(d, "%zu bytes, shorter than the BTF header (%zu)",
-			 size, sizeof(struct btf_header));
+	if (size < BTF_RAW_HDR_LEN) {
+		diag_set(d, "%zu bytes, shorter than the BTF header (%u)",
+			 size, BTF_RAW_HDR_LEN);
 		return -EINVAL;
 	}
 	if (size > UINT32_MAX) {
@@ -345,28 +411,35 @@ static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
 		diag_set(d, "flags 0x%x at offset 3, expected 0", hdr->flags);
 		return -EINVAL;
 	}
-	if (hdr->hdr_len < sizeof(struct btf_header) || hdr->hdr_len > size) {
-		diag_set(d, "hdr_len %u out of range [%zu, %zu]", hdr->hdr_len,
-			 sizeof(struct btf_header), size);
+	if (hdr->hdr_len < BTF_RAW_HDR_LEN || hdr->hdr_len > size) {
+		diag_set(d, "hdr_len %u out of range [%u, %zu]", hdr->hdr_len,
+			 BTF_RAW_HDR_LEN, size);
 		return -EINVAL;
 	}
 	if (hdr->hdr_len & 3) { /* the type records after it are u32s */
 		diag_set(d, "hdr_len %u is not 4-byte aligned", hdr->hdr_len);
 		return -EINVAL;
 	}
-	for (i = sizeof(struct btf_header); i < hdr->hdr_len; i++) {
+	if (hdr->hdr_len >= BTF_RAW_HDR_LEN_LAYOUT)
+		memcpy(&lh, data + BTF_RAW_HDR_LEN, sizeof(lh));
+	for (i = BTF_RAW_HDR_LEN_LAYOUT; i < hdr->hdr_len; i++) {
 		if (data[i]) {
 			diag_set(d,
-				 "non-zero byte at offset %u in the unknown "
-				 "header tail",
-				 i);
+				 "header field at offset %u (hdr_len %u) is "
+				 "unknown to btfar, which reads %u header "
+				 "bytes (up to layout_len): this BTF is newer "
+				 "than btfar",
+				 i & ~3u, hdr->hdr_len,
+				 BTF_RAW_HDR_LEN_LAYOUT);
 			return -EINVAL;
 		}
 	}
 	body = (uint32_t)size - hdr->hdr_len;
 	type_end = (uint64_t)hdr->type_off + hdr->type_len;
 	str_end = (uint64_t)hdr->str_off + hdr->str_len;
-	if (type_end > UINT32_MAX || str_end > UINT32_MAX) {
+	layout_end = (uint64_t)lh.layout_off + lh.layout_len;
+	if (type_end > UINT32_MAX || str_end > UINT32_MAX ||
+	    layout_end > UINT32_MAX) {
 		diag_set(d, "section offset + length overflows 32 bits");
 		return -EINVAL;
 	}
@@ -380,17 +453,57 @@ static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
 			 hdr->type_off);
 		return -EINVAL;
 	}
+	if (hdr->type_len & 3) {
+		diag_set(d, "type section length %u is not a multiple of 4",
+			 hdr->type_len);
+		return -EINVAL;
+	}
+	if (lh.layout_len) {
+		/* the layout section sits between types and strings */
+		if (lh.layout_len % sizeof(struct btf_raw_layout)) {
+			diag_set(d,
+				 "layout section length %u is not a multiple "
+				 "of %zu (one entry per kind)",
+				 lh.layout_len, sizeof(struct btf_raw_layout));
+			return -EINVAL;
+		}
+		if (lh.layout_off < type_end) {
+			diag_set(d,
+				 "layout section (offset %u, %u bytes) "
+				 "overlaps the type section (ends at %llu)",
+				 lh.layout_off, lh.layout_len,
+				 (unsigned long long)type_end);
+			return -EINVAL;
+		}
+		if (lh.layout_off > type_end) {
+			diag_set(d,
+				 "gap of %llu bytes between the type and "
+				 "layout sections",
+				 (unsigned long long)(lh.layout_off -
+						      type_end));
+			return -EINVAL;
+		}
+		if (layout_end > body) {
+			diag_set(d,
+				 "layout section ends at %llu, past the data "
+				 "(%u bytes after the header)",
+				 (unsigned long long)layout_end, body);
+			return -EINVAL;
+		}
+		type_end = layout_end; /* strings come next */
+	}
 	if (hdr->str_off < type_end) {
 		diag_set(d,
-			 "string section (offset %u) overlaps the type section "
+			 "string section (offset %u) overlaps the %s section "
 			 "(ends at %llu)",
-			 hdr->str_off, (unsigned long long)type_end);
+			 hdr->str_off, lh.layout_len ? "layout" : "type",
+			 (unsigned long long)type_end);
 		return -EINVAL;
 	}
 	if (hdr->str_off > type_end) {
-		diag_set(d,
-			 "gap of %llu bytes between type and string sections",
-			 (unsigned long long)(hdr->str_off - type_end));
+		diag_set(d, "gap of %llu bytes between %s and string sections",
+			 (unsigned long long)(hdr->str_off - type_end),
+			 lh.layout_len ? "layout" : "type");
 		return -EINVAL;
 	}
 	if (str_end > body) {
@@ -405,10 +518,15 @@ static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
 			 (unsigned long long)(body - str_end));
 		return -EINVAL;
 	}
-	if (hdr->type_len & 3) {
-		diag_set(d, "type section length %u is not a multiple of 4",
-			 hdr->type_len);
-		return -EINVAL;
+	raw->layout = NULL;
+	raw->layout_len = 0;
+	if (lh.layout_len) {
+		const void *l = data + hdr->hdr_len + lh.layout_off;
+
+		if (check_layout(l, lh.layout_len, d))
+			return -EINVAL;
+		raw->layout = l;
+		raw->layout_len = lh.layout_len;
 	}
 	raw->types = data + hdr->hdr_len + hdr->type_off;
 	raw->types_len = hdr->type_len;
@@ -732,6 +850,33 @@ bad_info:
 	return -EINVAL;
 }
 
+/*
+ * A kind past ENUM64: the newest kernel refuses it too (it reads only the
+ * kinds it knows); the layout section, when it describes the kind, tells
+ * the record's size, which is worth saying.
+ */
+static void unknown_kind(const struct btf_raw *raw, uint32_t id, uint32_t off,
+			 const struct btf_type *t, struct diag *d)
+{
+	uint32_t kind = btf_type_kind(t), llen;
+	const struct btf_raw_layout *l = btf_raw__layout(raw, &llen);
+
+	if (l && kind < llen / sizeof(*l))
+		diag_set(d,
+			 "type [%u] at byte %u: kind %u is unknown to btfar "
+			 "(the layout section gives it %u + %u x vlen bytes "
+			 "after the type record): this BTF is newer than "
+			 "btfar, which knows kinds 1 to %u",
+			 id, off, kind, l[kind].info_sz, l[kind].elem_sz,
+			 BTF_KIND_MAX);
+	else
+		diag_set(d,
+			 "type [%u] at byte %u: kind %u is unknown to btfar, "
+			 "which knows kinds 1 to %u: this BTF is newer than "
+			 "btfar, or corrupt",
+			 id, off, kind, BTF_KIND_MAX);
+}
+
 static int index_types(struct btf_raw *raw, struct diag *d)
 {
 	uint32_t off = 0, cap = 0, cnt = 0, id;
@@ -754,17 +899,15 @@ static int index_types(struct btf_raw *raw, struct diag *d)
 				 id, off);
 			goto err;
 		}
-		if (btf_type_kind(t) == BTF_KIND_UNKN ||
-		    btf_type_kind(t) > BTF_KIND_MAX) {
-			diag_set(d, "type [%u] at byte %u: unknown kind %u", id,
-				 off, btf_type_kind(t));
+		if (btf_type_kind(t) == BTF_KIND_UNKN) {
+			diag_set(d,
+				 "type [%u] at byte %u: kind 0 (UNKN) is only "
+				 "void, never a record",
+				 id, off);
 			goto err;
 		}
-		if (t->info & 0x60ff0000) {
-			diag_set(d,
-				 "type [%u] at byte %u: reserved bits set in "
-				 "info 0x%08x",
-				 id, off, t->info);
+		if (btf_type_kind(t) > BTF_KIND_MAX) {
+			unknown_kind(raw, id, off, t, d);
 			goto err;
 		}
 		rec = btf_raw__rec_size(t, raw->types_len - off);
@@ -1475,30 +1618,56 @@ int btf_type_visit_strs(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
 	return 0;
 }
 
-void *btf_raw__write(const void *types, uint32_t types_len, const void *strs,
-		     uint32_t str_len, size_t *size)
+void *btf_raw__write_layout(const void *types, uint32_t types_len,
+			    const void *layout, uint32_t layout_len,
+			    const void *strs, uint32_t str_len, size_t *size)
 {
+	uint32_t hdr_len =
+		layout_len ? BTF_RAW_HDR_LEN_LAYOUT : BTF_RAW_HDR_LEN;
 	struct btf_header hdr = {
 		.magic = BTF_MAGIC,
 		.version = BTF_VERSION,
-		.hdr_len = sizeof(struct btf_header),
+		.hdr_len = hdr_len,
 		.type_off = 0,
 		.type_len = types_len,
-		.str_off = types_len,
+		.str_off = types_len + layout_len,
 		.str_len = str_len,
 	};
-	size_t total = sizeof(hdr) + (size_t)types_len + str_len;
-	uint8_t *buf = malloc(total);
+	struct btf_raw_hdr_layout lh = {types_len, layout_len};
+	uint64_t total = (uint64_t)hdr_len + types_len + layout_len + str_len;
+	uint8_t *buf, *p;
 
+	if (total > UINT32_MAX) {
+		errno = EFBIG;
+		return NULL;
+	}
+	buf = malloc(total);
 	if (!buf) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	memcpy(buf, &hdr, sizeof(hdr));
-	memcpy(buf + sizeof(hdr), types, types_len);
-	memcpy(buf + sizeof(hdr) + types_len, strs, str_len);
+	p = buf;
+	memcpy(p, &hdr, BTF_RAW_HDR_LEN);
+	p += BTF_RAW_HDR_LEN;
+	if (layout_len) {
+		memcpy(p, &lh, sizeof(lh));
+		p += sizeof(lh);
+	}
+	memcpy(p, types, types_len);
+	p += types_len;
+	if (layout_len)
+		memcpy(p, layout, layout_len);
+	p += layout_len;
+	memcpy(p, strs, str_len);
 	*size = total;
 	return buf;
+}
+
+void *btf_raw__write(const void *types, uint32_t types_len, const void *strs,
+		     uint32_t str_len, size_t *size)
+{
+	return btf_raw__write_layout(types, types_len, NULL, 0, strs, str_len,
+				     size);
 }
 
 void *btf_raw__join(const struct btf_raw *base, const struct btf_raw *split,
@@ -1506,37 +1675,53 @@ void *btf_raw__join(const struct btf_raw *base, const struct btf_raw *split,
 {
 	uint64_t types_len = (uint64_t)base->types_len + split->types_len;
 	uint64_t str_len = (uint64_t)base->str_len + split->str_len;
+	/* the joined blob keeps a layout section: the split's, else the
+	 * base's (they describe the same kinds: check_layout) */
+	const struct btf_raw_layout *l;
+	uint32_t layout_len = 0, hdr_len;
 	struct btf_header hdr = {
 		.magic = BTF_MAGIC,
 		.version = BTF_VERSION,
-		.hdr_len = sizeof(struct btf_header),
 	};
 	uint8_t *buf, *p;
 
+	l = btf_raw__layout(split, &layout_len);
+	hdr_len = layout_len ? BTF_RAW_HDR_LEN_LAYOUT : BTF_RAW_HDR_LEN;
 	if (base->base || split->base != base || types_len > UINT32_MAX ||
-	    types_len + str_len + sizeof(hdr) > UINT32_MAX) {
+	    types_len + layout_len + str_len + hdr_len > UINT32_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
+	hdr.hdr_len = hdr_len;
 	hdr.type_len = (uint32_t)types_len;
-	hdr.str_off = (uint32_t)types_len;
+	hdr.str_off = (uint32_t)types_len + layout_len;
 	hdr.str_len = (uint32_t)str_len;
-	buf = malloc(sizeof(hdr) + types_len + str_len);
+	buf = malloc(hdr_len + types_len + layout_len + str_len);
 	if (!buf) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	p = buf;
-	memcpy(p, &hdr, sizeof(hdr));
-	p += sizeof(hdr);
+	memcpy(p, &hdr, BTF_RAW_HDR_LEN);
+	p += BTF_RAW_HDR_LEN;
+	if (layout_len) {
+		struct btf_raw_hdr_layout lh = {(uint32_t)types_len,
+						layout_len};
+
+		memcpy(p, &lh, sizeof(lh));
+		p += sizeof(lh);
+	}
 	memcpy(p, base->types, base->types_len);
 	p += base->types_len;
 	memcpy(p, split->types, split->types_len);
 	p += split->types_len;
+	if (layout_len)
+		memcpy(p, l, layout_len);
+	p += layout_len;
 	memcpy(p, base->strs, base->str_len);
 	p += base->str_len;
 	memcpy(p, split->strs, split->str_len);
-	*size = sizeof(hdr) + types_len + str_len;
+	*size = hdr_len + types_len + layout_len + str_len;
 	return buf;
 }
 

@@ -17,6 +17,34 @@
 /* The kernel's limit on resolve chains (MAX_RESOLVE_DEPTH). */
 #define BTF_RAW_MAX_DEPTH 32
 
+/*
+ * What the newest kernel reads, where the system's <linux/btf.h> (Debian 12:
+ * Linux 6.1) is older; docs/BTF-RULES.md has the sources.
+ * - Header: 24 bytes, or 32 with the layout section (layout_off,
+ *   layout_len after str_len; Linux 7.2).
+ * - Info word: vlen in bits 0-23, kind in bits 24-30, kind_flag bit 31
+ *   (Linux 7.2; before, vlen was 16 bits, kind 5, and the rest reserved).
+ */
+#define BTF_RAW_HDR_LEN 24u
+#define BTF_RAW_HDR_LEN_LAYOUT 32u
+#define BTF_RAW_MAX_VLEN 0xffffffu
+#define BTF_RAW_MAX_KIND 0x7fu
+/* vlen limit of readers before Linux 7.2 (16 bits) */
+#define BTF_RAW_MAX_VLEN16 0xffffu
+
+/* One entry of the layout section, per kind: the record's size. */
+struct btf_raw_layout {
+	uint8_t info_sz; /* bytes after struct btf_type */
+	uint8_t elem_sz; /* bytes of each of the vlen elements */
+	uint16_t flags;	 /* no flag defined yet */
+};
+
+/* The header fields after str_len (Linux 7.2). */
+struct btf_raw_hdr_layout {
+	uint32_t layout_off; /* after the header, like type_off */
+	uint32_t layout_len; /* a multiple of sizeof(struct btf_raw_layout) */
+};
+
 struct btf_raw {
 	const uint8_t *data; /* whole blob, borrowed from the caller */
 	uint32_t size;
@@ -24,6 +52,9 @@ struct btf_raw {
 	uint32_t types_len;
 	const char *strs; /* string section */
 	uint32_t str_len;
+	/* layout section (NULL, 0 when absent), between types and strings */
+	const struct btf_raw_layout *layout;
+	uint32_t layout_len; /* bytes */
 	const struct btf_raw *base; /* NULL for standalone BTF */
 	uint32_t start_id; /* id of the first type here: 1 or base total+1 */
 	uint32_t start_str_off; /* 0 or the base's total string length */
@@ -64,11 +95,16 @@ uint32_t btf_raw__rec_size(const struct btf_type *t, uint32_t left);
 
 static inline uint32_t btf_type_kind(const struct btf_type *t)
 {
-	return BTF_INFO_KIND(t->info);
+	return (t->info >> 24) & BTF_RAW_MAX_KIND;
 }
 static inline uint32_t btf_type_vlen(const struct btf_type *t)
 {
-	return BTF_INFO_VLEN(t->info);
+	return t->info & BTF_RAW_MAX_VLEN;
+}
+static inline uint32_t btf_type_info(uint32_t kind, uint32_t vlen, bool kflag)
+{
+	return (kflag ? 1u << 31 : 0) | (kind & BTF_RAW_MAX_KIND) << 24 |
+	       (vlen & BTF_RAW_MAX_VLEN);
 }
 static inline bool btf_type_kflag(const struct btf_type *t)
 {
@@ -93,6 +129,20 @@ int btf_type_visit_strs(struct btf_type *t, btf_id_visit_fn fn, void *ctx);
  */
 void *btf_raw__write(const void *types, uint32_t types_len, const void *strs,
 		     uint32_t str_len, size_t *size);
+/*
+ * The same with a layout section between types and strings (32-byte
+ * header); with layout_len 0, exactly btf_raw__write (24-byte header).
+ */
+void *btf_raw__write_layout(const void *types, uint32_t types_len,
+			    const void *layout, uint32_t layout_len,
+			    const void *strs, uint32_t str_len, size_t *size);
+/* The layout section a blob written from raw keeps: raw's own, else its
+ * base's (a split blob shares its base's, as libbpf reads it). */
+const struct btf_raw_layout *btf_raw__layout(const struct btf_raw *raw,
+					     uint32_t *layout_len);
+/* The layout btfar knows for kind (info_sz, elem_sz); false for a kind
+ * btfar does not know. */
+bool btf_raw__known_layout(uint32_t kind, struct btf_raw_layout *l);
 
 /*
  * Writes split (parsed on the standalone base) as one standalone blob: the

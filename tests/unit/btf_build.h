@@ -22,7 +22,7 @@
 
 #define BTF_INFO_ENC(kind, kind_flag, vlen)                                    \
 	(((uint32_t) !!(kind_flag) << 31) | ((uint32_t)(kind) << 24) |         \
-	 ((uint32_t)(vlen)&0xffff))
+	 ((uint32_t)(vlen)&0xffffff))
 #define BTF_TYPE_ENC(name, info, size_or_type) (name), (info), (size_or_type)
 #define BTF_INT_ENC(encoding, bits_offset, nr_bits)                            \
 	((encoding) << 24 | (bits_offset) << 16 | (nr_bits))

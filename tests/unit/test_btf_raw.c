@@ -106,10 +106,98 @@ static void fix_hdr_tail_zero(struct blob *b)
 	hdr(b)->hdr_len = 32;
 }
 
+/* A header of 36 bytes: 4 past layout_len, which btfar does not know. */
 static void fix_hdr_tail(struct blob *b)
 {
-	fix_hdr_tail_zero(b);
-	b->p[28] = 1;
+	blob_insert(b, sizeof(struct btf_header), 12);
+	hdr(b)->hdr_len = 36;
+	b->p[33] = 1;
+}
+
+/*
+ * The layout section (32-byte header, layout_off and layout_len after
+ * str_len) between types and strings: n entries, btfar's own for the kinds
+ * it knows, {4, 8} for any newer one.
+ */
+static void add_layout(struct blob *b, uint32_t n)
+{
+	struct btf_raw_layout l[24] = {{0}};
+	uint32_t k, len = n * (uint32_t)sizeof(l[0]), types_len;
+
+	for (k = 0; k < n && k < 24; k++)
+		if (!btf_raw__known_layout(k, &l[k]))
+			l[k] = (struct btf_raw_layout){k ? 4 : 0, k ? 8 : 0, 0};
+	blob_insert(b, sizeof(struct btf_header), 8);
+	hdr(b)->hdr_len = 32;
+	types_len = hdr(b)->type_len;
+	blob_insert(b, 32 + types_len, len);
+	memcpy(b->p + 32 + types_len, l, len);
+	hdr(b)->str_off += len;
+	((uint32_t *)b->p)[6] = types_len; /* layout_off */
+	((uint32_t *)b->p)[7] = len;	   /* layout_len */
+}
+
+static void fix_layout(struct blob *b)
+{
+	add_layout(b, NR_BTF_KINDS);
+}
+
+/* The two entries libbpf's probe of kernel support loads. */
+static void fix_layout_two(struct blob *b)
+{
+	add_layout(b, 2);
+}
+
+static void fix_layout_newer(struct blob *b)
+{
+	add_layout(b, NR_BTF_KINDS + 2);
+}
+
+static void fix_layout_partial(struct blob *b)
+{
+	add_layout(b, 2);
+	((uint32_t *)b->p)[7] = 6;
+}
+
+static void fix_layout_past(struct blob *b)
+{
+	add_layout(b, 2);
+	((uint32_t *)b->p)[7] = 64;
+}
+
+static void fix_layout_overlap(struct blob *b)
+{
+	add_layout(b, 2);
+	((uint32_t *)b->p)[6] -= 4;
+}
+
+static void fix_layout_gap(struct blob *b)
+{
+	add_layout(b, 1);
+	blob_insert(b, 32 + hdr(b)->type_len, 4); /* 4 bytes after types */
+	((uint32_t *)b->p)[6] += 4;
+	hdr(b)->str_off += 4;
+}
+
+static void fix_layout_wrong(struct blob *b)
+{
+	add_layout(b, NR_BTF_KINDS);
+	/* entry 1 (INT): info_sz 8 instead of 4 */
+	b->p[32 + hdr(b)->type_len + 4] = 8;
+}
+
+/* A type of kind 20 (past ENUM64) the layout describes as 4 + 8 x vlen. */
+static void fix_kind_newer_layout(struct blob *b)
+{
+	static const uint32_t rec[] = {0, BTF_INFO_ENC(20, 0, 1), 0, 0, 0, 0};
+
+	blob_insert(b, sizeof(struct btf_header) + hdr(b)->type_len,
+		    sizeof(rec));
+	memcpy(b->p + sizeof(struct btf_header) + hdr(b)->type_len, rec,
+	       sizeof(rec));
+	hdr(b)->type_len += sizeof(rec);
+	hdr(b)->str_off += sizeof(rec);
+	add_layout(b, NR_BTF_KINDS + 1);
 }
 
 static void fix_overflow(struct blob *b)
@@ -198,6 +286,46 @@ static void gen_too_many_types(struct blob *b)
 static void gen_max_types(struct blob *b)
 {
 	gen_types(b, BTF_MAX_TYPE);
+}
+
+/*
+ * An ENUM of 70,000 enumerators: vlen past 16 bits, which the newest
+ * kernel reads (24 bits) and older ones refuse (reserved info bits).
+ */
+static void gen_enum_wide(struct blob *b)
+{
+	struct btf_words ws = {0};
+	uint32_t i, n = 70000;
+	const char strs[] = "\0e\0v";
+
+	btf_words_add(&ws, 1); /* "e" */
+	btf_words_add(&ws, BTF_INFO_ENC(BTF_KIND_ENUM, 0, n));
+	btf_words_add(&ws, 4);
+	for (i = 0; i < n; i++) {
+		btf_words_add(&ws, 3); /* "v" */
+		btf_words_add(&ws, i);
+	}
+	b->p = btf_build(ws.w, ws.n, strs, sizeof(strs), 0, &b->size);
+	free(ws.w);
+}
+
+static void check_enum_wide(const struct btf_raw *raw)
+{
+	const struct btf_type *t = btf_raw__type(raw, 1);
+
+	CHECK(raw->type_cnt == 1 && t && btf_type_vlen(t) == 70000,
+	      "enum_wide: %u types, vlen %u", raw->type_cnt,
+	      t ? btf_type_vlen(t) : 0);
+}
+
+static void check_layout(const struct btf_raw *raw)
+{
+	CHECK(raw->layout && raw->layout_len == NR_BTF_KINDS * 4 &&
+		      raw->layout[BTF_KIND_STRUCT].elem_sz == 12,
+	      "layout: %u bytes", raw->layout_len);
+	CHECK(raw->type_cnt == 1 && raw->str_len == 5,
+	      "layout: %u types, %u string bytes", raw->type_cnt,
+	      raw->str_len);
 }
 
 /*
@@ -403,7 +531,67 @@ static const struct raw_case raw_cases[] = {
 		.name = "hdr_tail",
 		.src = ONE_INT,
 		.fix = fix_hdr_tail,
-		.err = "non-zero byte at offset 28 in the unknown header tail",
+		.err = "header field at offset 32 (hdr_len 36) is unknown to "
+		       "btfar, which reads 32 header bytes (up to layout_len): "
+		       "this BTF is newer than btfar",
+	},
+	{
+		.name = "layout_ok",
+		.src = ONE_INT,
+		.fix = fix_layout,
+		.check = check_layout,
+	},
+	{
+		.name = "layout_two",
+		.src = ONE_INT,
+		.fix = fix_layout_two,
+	},
+	{
+		.name = "layout_newer_kinds",
+		.src = ONE_INT,
+		.fix = fix_layout_newer,
+	},
+	{
+		.name = "layout_partial_entry",
+		.src = ONE_INT,
+		.fix = fix_layout_partial,
+		.err = "layout section length 6 is not a multiple of 4 (one "
+		       "entry per kind)",
+	},
+	{
+		.name = "layout_past_end",
+		.src = ONE_INT,
+		.fix = fix_layout_past,
+		.err = "layout section ends at 80, past the data (29 bytes "
+		       "after the header)",
+	},
+	{
+		.name = "layout_overlap",
+		.src = ONE_INT,
+		.fix = fix_layout_overlap,
+		.err = "layout section (offset 12, 8 bytes) overlaps the type "
+		       "section (ends at 16)",
+	},
+	{
+		.name = "layout_gap",
+		.src = ONE_INT,
+		.fix = fix_layout_gap,
+		.err = "gap of 4 bytes between the type and layout sections",
+	},
+	{
+		.name = "layout_entry_wrong",
+		.src = ONE_INT,
+		.fix = fix_layout_wrong,
+		.err = "layout section entry 1 (INT): info_sz 8, elem_sz 0; the "
+		       "kind has 4 and 0",
+	},
+	{
+		.name = "kind_newer_layout",
+		.src = ONE_INT,
+		.fix = fix_kind_newer_layout,
+		.err = "type [2] at byte 16: kind 20 is unknown to btfar (the "
+		       "layout section gives it 4 + 8 x vlen bytes after the "
+		       "type record): this BTF is newer than btfar",
 	},
 	{
 		.name = "hdr_overflow",
@@ -559,7 +747,9 @@ static const struct raw_case raw_cases[] = {
 				BTF_END_RAW,
 			},
 		},
-		.err = "type [1] at byte 0: unknown kind 20",
+		.err = "type [1] at byte 0: kind 20 is unknown to btfar, which "
+		       "knows kinds 1 to 19: this BTF is newer than btfar, or "
+		       "corrupt",
 	},
 	{
 		.name = "kind_zero",
@@ -570,7 +760,8 @@ static const struct raw_case raw_cases[] = {
 				BTF_END_RAW,
 			},
 		},
-		.err = "type [1] at byte 0: unknown kind 0",
+		.err = "type [1] at byte 0: kind 0 (UNKN) is only void, never a "
+		       "record",
 	},
 	{
 		.name = "info_reserved",
@@ -582,8 +773,8 @@ static const struct raw_case raw_cases[] = {
 				BTF_END_RAW,
 			},
 		},
-		.err = "type [1] at byte 0: reserved bits set in info "
-		       "0x21000000",
+		/* bit 29: once reserved, now part of the 7-bit kind (33) */
+		.err = "type [1] at byte 0: kind 33 is unknown to btfar",
 	},
 	{
 		.name = "info_reserved_vlen",
@@ -595,7 +786,64 @@ static const struct raw_case raw_cases[] = {
 				BTF_END_RAW,
 			},
 		},
-		.err = "reserved bits set in info 0x01010000",
+		/* bit 16: once reserved, now part of the 24-bit vlen */
+		.err = "type [1] INT: invalid info 0x01010000 (vlen 65536, "
+		       "kind_flag 0)",
+	},
+	{
+		.name = "enum_vlen_24",
+		.gen = gen_enum_wide,
+		.check = check_enum_wide,
+	},
+	{
+		.name = "type_tag_kflag",
+		.src = {
+			BTF_STR_SEC("\0int\0address_space(1)"),
+			.types = {
+				/* [1] */ BTF_TYPE_INT_ENC(NAME_TBD, BTF_INT_SIGNED, 0, 32, 4),
+				/* [2] */ BTF_TYPE_ENC(NAME_TBD, BTF_INFO_ENC(BTF_KIND_TYPE_TAG, 1, 0), 0),
+				/* [3] */ BTF_PTR_ENC(2),
+				BTF_END_RAW,
+			},
+		},
+	},
+	{
+		.name = "decl_tag_kflag",
+		.src = {
+			BTF_STR_SEC("\0int\0x\0aligned(8)"),
+			.types = {
+				/* [1] */ BTF_TYPE_INT_ENC(NAME_TBD, BTF_INT_SIGNED, 0, 32, 4),
+				/* [2] */ BTF_VAR_ENC(NAME_TBD, 1, 0),
+				/* [3] */ BTF_TYPE_ENC(NAME_TBD, BTF_INFO_ENC(BTF_KIND_DECL_TAG, 1, 0), 2), (uint32_t)-1,
+				BTF_END_RAW,
+			},
+		},
+	},
+	{
+		.name = "typedef_kflag",
+		.src = {
+			BTF_STR_SEC("\0int\0t"),
+			.types = {
+				/* [1] */ BTF_TYPE_INT_ENC(NAME_TBD, BTF_INT_SIGNED, 0, 32, 4),
+				/* [2] */ BTF_TYPE_ENC(NAME_TBD, BTF_INFO_ENC(BTF_KIND_TYPEDEF, 1, 0), 1),
+				BTF_END_RAW,
+			},
+		},
+		.err = "type [2] TYPEDEF: invalid info 0x88000000 (vlen 0, "
+		       "kind_flag 1)",
+	},
+	{
+		.name = "ptr_kflag",
+		.src = {
+			BTF_STR_SEC("\0int"),
+			.types = {
+				/* [1] */ BTF_TYPE_INT_ENC(NAME_TBD, BTF_INT_SIGNED, 0, 32, 4),
+				/* [2] */ BTF_TYPE_ENC(0, BTF_INFO_ENC(BTF_KIND_PTR, 1, 0), 1),
+				BTF_END_RAW,
+			},
+		},
+		.err = "type [2] PTR: invalid info 0x82000000 (vlen 0, "
+		       "kind_flag 1)",
 	},
 	{
 		.name = "vlen_past_end",
