@@ -873,9 +873,12 @@ static int emit_compat(struct btfar_merge *m)
 	}
 	mlog(m, BTFAR_LOG_INFO,
 	     "compat %s: %u FLOAT, %u DECL_TAG, %u TYPE_TAG, %u ENUM64 as "
-	     "ENUM, %u ENUM64 as UNION, %u ENUM signedness rewritten",
+	     "ENUM, %u ENUM64 as UNION, %u ENUM signedness, %u attribute "
+	     "DECL_TAG, %u attribute TYPE_TAG rewritten%s",
 	     btf_compat__level_name(level), st.floats, st.decl_tags,
-	     st.type_tags, st.enum64_enums, st.enum64_unions, st.enum_kflags);
+	     st.type_tags, st.enum64_enums, st.enum64_unions, st.enum_kflags,
+	     st.attr_decl_tags, st.attr_type_tags,
+	     st.layout_dropped ? ", layout section left out" : "");
 	free(m->out);
 	m->out = blob;
 	m->out_sz = size;

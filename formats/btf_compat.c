@@ -12,6 +12,13 @@
  *               choice: 1 byte cannot fail a size check)
  *   TYPE_TAG -> CONST on the same type, anonymous (libbpf's choice;
  *               CO-RE skips both as modifiers)
+ *   DECL_TAG and TYPE_TAG with kind_flag (attribute tags, 6.14), below
+ *               6.14: as above, since clearing the flag would turn an
+ *               __attribute__ into a btf_decl_tag / btf_type_tag of that
+ *               text, which it is not
+ *   layout section (7.2), below 7.2: left out, strings right after types
+ *               (as libbpf's bpf_object__sanitize_btf() does); a record
+ *               with a vlen over 16 bits has no older form: refused
  *   ENUM     -> kind_flag (signedness) cleared, values unchanged
  *   ENUM64   -> ENUM of the same size and values when every value reads
  *               the same as a 32-bit ENUM value, whatever the reader's
@@ -36,8 +43,7 @@
 #include <string.h>
 
 /* as in libbpf's libbpf_internal.h */
-#define COMPAT_INFO(kind, kflag, vlen)                                         \
-	((uint32_t)(!!(kflag)) << 31 | (uint32_t)(kind) << 24 | ((vlen)&0xffff))
+#define COMPAT_INFO(kind, kflag, vlen) btf_type_info(kind, vlen, kflag)
 #define COMPAT_INT(encoding, bits_offset, nr_bits)                             \
 	((encoding) << 24 | (bits_offset) << 16 | (nr_bits))
 
@@ -47,7 +53,8 @@ static const struct {
 } levels[] = {
 	{BTF_COMPAT_5_2, "5.2"},   {BTF_COMPAT_5_13, "5.13"},
 	{BTF_COMPAT_5_16, "5.16"}, {BTF_COMPAT_5_17, "5.17"},
-	{BTF_COMPAT_6_0, "6.0"},
+	{BTF_COMPAT_6_0, "6.0"},   {BTF_COMPAT_6_14, "6.14"},
+	{BTF_COMPAT_7_2, "7.2"},
 };
 
 #define LEVEL_CNT (sizeof(levels) / sizeof(levels[0]))
@@ -150,20 +157,31 @@ static uint32_t rewrite_one(const struct btf_type *t, uint32_t len,
 		st->floats++;
 		break;
 	case BTF_KIND_DECL_TAG:
-		if (level >= BTF_COMPAT_5_16)
+		if (level >= BTF_COMPAT_6_14 ||
+		    (level >= BTF_COMPAT_5_16 && !btf_type_kflag(t)))
 			break;
-		/* the component_idx word becomes the INT encoding word */
+		/* the component_idx word becomes the INT encoding word; an
+		 * attribute is not a btf_decl_tag: it does not stay one */
 		o->info = COMPAT_INFO(BTF_KIND_INT, 0, 0);
 		o->size = 1;
 		*(uint32_t *)(o + 1) = COMPAT_INT(0, 0, 8);
-		st->decl_tags++;
+		if (level >= BTF_COMPAT_5_16)
+			st->attr_decl_tags++;
+		else
+			st->decl_tags++;
 		break;
 	case BTF_KIND_TYPE_TAG:
-		if (level >= BTF_COMPAT_5_17)
+		if (level >= BTF_COMPAT_6_14 ||
+		    (level >= BTF_COMPAT_5_17 && !btf_type_kflag(t)))
 			break;
+		/* an attribute (address_space(1)) is no btf_type_tag either:
+		 * CONST, which CO-RE skips like any modifier */
 		o->name_off = 0;
 		o->info = COMPAT_INFO(BTF_KIND_CONST, 0, 0);
-		st->type_tags++;
+		if (level >= BTF_COMPAT_5_17)
+			st->attr_type_tags++;
+		else
+			st->type_tags++;
 		break;
 	case BTF_KIND_ENUM:
 		if (level >= BTF_COMPAT_6_0 || !btf_type_kflag(t))
@@ -227,11 +245,39 @@ void *btf_compat__rewrite(const struct btf_raw *raw,
 			(const struct btf_type *)(raw->types + off);
 		uint32_t rec = btf_raw__rec_size(t, raw->types_len - off);
 
+		if (level < BTF_COMPAT_7_2 &&
+		    btf_type_vlen(t) > BTF_RAW_MAX_VLEN16) {
+			diag_set(d,
+				 "type [%u] %s '%s' has vlen %u: readers "
+				 "before 7.2 read 16 bits of vlen (at most "
+				 "%u); no compat form below 7.2",
+				 raw->start_id + i,
+				 btf_kind_name(btf_type_kind(t)),
+				 btf_raw__str(raw, t->name_off),
+				 btf_type_vlen(t), BTF_RAW_MAX_VLEN16);
+			free(types);
+			errno = E2BIG;
+			return NULL;
+		}
 		/* raw was validated: rec is never 0, and each rewrite
 		 * shrinks or keeps the record, so out stays behind in */
 		len += rewrite_one(t, rec, level, types + len, st);
 	}
-	blob = btf_raw__write(types, len, raw->strs, raw->str_len, size);
+	if (level >= BTF_COMPAT_7_2) {
+		const struct btf_raw_layout *l = NULL;
+		uint32_t llen = 0;
+
+		if (raw->layout) {
+			l = raw->layout;
+			llen = raw->layout_len;
+		}
+		blob = btf_raw__write_layout(types, len, l, llen, raw->strs,
+					     raw->str_len, size);
+	} else {
+		st->layout_dropped = raw->layout != NULL;
+		blob = btf_raw__write(types, len, raw->strs, raw->str_len,
+				      size);
+	}
 	free(types);
 	if (!blob)
 		diag_set(d, "out of memory");

@@ -27,7 +27,11 @@ enum btf_compat_level {
 	BTF_COMPAT_5_16 = 516, /* + DECL_TAG */
 	BTF_COMPAT_5_17 = 517, /* + TYPE_TAG */
 	BTF_COMPAT_6_0 = 600,  /* + ENUM64, kind_flag on ENUM (signedness) */
-	BTF_COMPAT_LATEST = BTF_COMPAT_6_0,
+	BTF_COMPAT_6_14 = 614, /* + kind_flag on DECL_TAG and TYPE_TAG
+				* (attribute tags) */
+	BTF_COMPAT_7_2 = 702,  /* + layout section (32-byte header), vlen of
+				* 24 bits and kind of 7 */
+	BTF_COMPAT_LATEST = BTF_COMPAT_7_2,
 };
 
 /*
@@ -48,13 +52,18 @@ struct btf_compat_stats {
 	uint32_t enum64_enums;	/* ENUM64 -> ENUM, values kept */
 	uint32_t enum64_unions; /* ENUM64 -> empty UNION, values too wide */
 	uint32_t enum_kflags;	/* ENUM kind_flag (signedness) cleared */
+	uint32_t attr_type_tags; /* TYPE_TAG attribute -> CONST */
+	uint32_t attr_decl_tags; /* DECL_TAG attribute -> 1-byte INT */
+	uint32_t layout_dropped; /* layout section left out (0 or 1) */
 };
 
 /*
  * Writes raw (valid, parsed by btf_raw__parse; standalone or split) at
  * level into a new malloc()ed blob the caller frees, with *size set; st
  * (may be NULL) counts the rewrites. Type ids, names and the string section
- * are unchanged. Returns NULL with errno set (and d) on failure.
+ * are unchanged. A record with more than 65,535 members, enumerators or
+ * parameters has no form below 7.2: -E2BIG with d naming it. Returns NULL
+ * with errno set (and d) on failure.
  */
 void *btf_compat__rewrite(const struct btf_raw *raw,
 			  enum btf_compat_level level,
