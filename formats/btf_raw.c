@@ -384,8 +384,8 @@ static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
 	uint32_t i, body;
 
 	if (size < BTF_RAW_HDR_LEN) {
-		diag_set(d, "%zu bytes, shorter than the BTF header (%u)",
-			 size, BTF_RAW_HDR_LEN);
+		diag_set(d, "%zu bytes, shorter than the BTF header (%u)", size,
+			 BTF_RAW_HDR_LEN);
 		return -EINVAL;
 	}
 	if (size > UINT32_MAX) {
@@ -429,8 +429,7 @@ static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
 				 "unknown to btfar, which reads %u header "
 				 "bytes (up to layout_len): this BTF is newer "
 				 "than btfar",
-				 i & ~3u, hdr->hdr_len,
-				 BTF_RAW_HDR_LEN_LAYOUT);
+				 i & ~3u, hdr->hdr_len, BTF_RAW_HDR_LEN_LAYOUT);
 			return -EINVAL;
 		}
 	}
@@ -476,11 +475,11 @@ static int check_hdr(struct btf_raw *raw, const uint8_t *data, size_t size,
 			return -EINVAL;
 		}
 		if (lh.layout_off > type_end) {
-			diag_set(d,
-				 "gap of %llu bytes between the type and "
-				 "layout sections",
-				 (unsigned long long)(lh.layout_off -
-						      type_end));
+			diag_set(
+				d,
+				"gap of %llu bytes between the type and "
+				"layout sections",
+				(unsigned long long)(lh.layout_off - type_end));
 			return -EINVAL;
 		}
 		if (layout_end > body) {

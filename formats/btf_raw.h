@@ -25,10 +25,10 @@
  * - Info word: vlen in bits 0-23, kind in bits 24-30, kind_flag bit 31
  *   (Linux 7.2; before, vlen was 16 bits, kind 5, and the rest reserved).
  */
-#define BTF_RAW_HDR_LEN 24u
+#define BTF_RAW_HDR_LEN	       24u
 #define BTF_RAW_HDR_LEN_LAYOUT 32u
-#define BTF_RAW_MAX_VLEN 0xffffffu
-#define BTF_RAW_MAX_KIND 0x7fu
+#define BTF_RAW_MAX_VLEN       0xffffffu
+#define BTF_RAW_MAX_KIND       0x7fu
 /* vlen limit of readers before Linux 7.2 (16 bits) */
 #define BTF_RAW_MAX_VLEN16 0xffffu
 
@@ -54,7 +54,7 @@ struct btf_raw {
 	uint32_t str_len;
 	/* layout section (NULL, 0 when absent), between types and strings */
 	const struct btf_raw_layout *layout;
-	uint32_t layout_len; /* bytes */
+	uint32_t layout_len;	    /* bytes */
 	const struct btf_raw *base; /* NULL for standalone BTF */
 	uint32_t start_id; /* id of the first type here: 1 or base total+1 */
 	uint32_t start_str_off; /* 0 or the base's total string length */

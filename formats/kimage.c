@@ -21,9 +21,10 @@
  *   anything else        a raw Image: scanned.
  *
  * The scan looks for the BTF header bytes 9f eb 01 00 (magic, version 1,
- * flags 0, little endian) with hdr_len 24 and sections that fit in the image,
- * and accepts a candidate only when btf_raw__parse() validates it whole. If
- * several do, the largest wins and the note says so.
+ * flags 0, little endian) with hdr_len 24 (32 with a layout section) and
+ * sections that fit in the image, and accepts a candidate only when
+ * btf_raw__parse() validates it whole. If several do, the largest wins and the
+ * note says so.
  *
  * The release is the token after the first "Linux version " banner of the
  * (decompressed) image, else a bzImage's kernel_version string.
@@ -261,17 +262,25 @@ static int from_elf(const uint8_t *img, size_t sz, struct kimage *out,
 
 /*
  * The size of the BTF blob a candidate header at p announces, or 0 if it
- * cannot be one: hdr_len 24, sections inside the left bytes.
+ * cannot be one: hdr_len 24, or 32 with a layout section (Linux 7.2),
+ * sections inside the left bytes.
  */
 static size_t btf_candidate_size(const uint8_t *p, size_t left)
 {
-	uint64_t type_end, str_end, end;
+	uint64_t type_end, str_end, end, layout_end = 0;
+	uint32_t hdr_len;
 
-	if (left < 24 || le32(p + 4) != 24)
+	if (left < 24)
+		return 0;
+	hdr_len = le32(p + 4);
+	if ((hdr_len != 24 && hdr_len != 32) || left < hdr_len)
 		return 0;
 	type_end = (uint64_t)le32(p + 8) + le32(p + 12);
 	str_end = (uint64_t)le32(p + 16) + le32(p + 20);
-	end = 24 + (type_end > str_end ? type_end : str_end);
+	if (hdr_len == 32)
+		layout_end = (uint64_t)le32(p + 24) + le32(p + 28);
+	end = type_end > str_end ? type_end : str_end;
+	end = hdr_len + (layout_end > end ? layout_end : end);
 	return end <= left ? (size_t)end : 0;
 }
 

@@ -61,8 +61,9 @@ int btf_subset__base(const struct btf_raw *raw, uint32_t base_cnt,
 	}
 	types_len = base_cnt < raw->type_cnt ? raw->type_offs[base_cnt]
 					     : raw->types_len;
-	*out = btf_raw__write(raw->types, types_len, raw->strs, base_str_len,
-			      out_size);
+	*out = btf_raw__write_layout(raw->types, types_len, raw->layout,
+				     raw->layout_len, raw->strs, base_str_len,
+				     out_size);
 	if (!*out) {
 		diag_set(d, "out of memory");
 		return -ENOMEM;
@@ -200,8 +201,12 @@ int btf_subset__write(const struct btf_raw *raw, uint32_t base_cnt,
 			goto out;
 		memcpy(all, raw->types, blen);
 		memcpy(all + blen, types, types_len);
-		*out = btf_raw__write(all, (uint32_t)(blen + types_len),
-				      s.ss.data, (uint32_t)s.ss.len, out_size);
+		/* the blob's layout section stays (the split form shares
+		 * its base's, as libbpf reads it) */
+		*out = btf_raw__write_layout(all, (uint32_t)(blen + types_len),
+					     raw->layout, raw->layout_len,
+					     s.ss.data, (uint32_t)s.ss.len,
+					     out_size);
 		free(all);
 	}
 	if (!*out)

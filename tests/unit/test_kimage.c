@@ -13,15 +13,49 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "formats/btf_raw.h"
 #include "unit.h"
 
 static char kdir[2048];
 
 /* Reads DIR/kimage/name. */
+/* vmlinux.btf with a 32-byte header and a layout section (Linux 7.2),
+ * built here: pahole 1.24 writes none. */
+static void *with_layout(void *btf, size_t *sz)
+{
+	const struct btf_header *h = btf;
+	uint32_t n = NR_BTF_KINDS, llen = n * 4, k, lh[2];
+	uint8_t *o = calloc(1, *sz + 8 + llen), *p;
+	struct btf_header nh = *h;
+
+	if (!o)
+		abort();
+	nh.hdr_len = 32;
+	nh.str_off = h->type_len + llen;
+	lh[0] = h->type_len;
+	lh[1] = llen;
+	memcpy(o, &nh, 24);
+	memcpy(o + 24, lh, 8);
+	p = o + 32;
+	memcpy(p, (uint8_t *)btf + 24, h->type_len);
+	p += h->type_len;
+	for (k = 0; k < n; k++, p += 4)
+		btf_raw__known_layout(k, (struct btf_raw_layout *)p);
+	memcpy(p, (uint8_t *)btf + 24 + h->type_len, h->str_len);
+	free(btf);
+	*sz += 8 + llen;
+	return o;
+}
+
 static void *load(const char *name, size_t *sz)
 {
+	if (!strcmp(name, "vmlinux_layout.btf"))
+		return with_layout(unit_slurp(kdir, "vmlinux.btf", sz), sz);
 	return unit_slurp(kdir, name, sz);
 }
+
+/* the BTF make_image() puts in and check_image() expects */
+static const char *image_btf = "vmlinux.btf";
 
 static bool kimage_skipped(const char *dir)
 {
@@ -234,7 +268,7 @@ static uint8_t *make_image(bool two)
 	static const char banner[] = "Linux version 9.8.7-fixture (gcc) #1";
 	uint8_t *img = malloc(IMG_SZ);
 	size_t btf_sz, small_sz, i;
-	void *btf = load("vmlinux.btf", &btf_sz);
+	void *btf = load(image_btf, &btf_sz);
 	void *small = load("small.btf", &small_sz);
 
 	if (!img)
@@ -268,7 +302,7 @@ static void check_image(const char *what, const void *in, size_t in_sz,
 	struct kimage k;
 	struct diag d = {""};
 	size_t want_sz;
-	void *want = load("vmlinux.btf", &want_sz);
+	void *want = load(image_btf, &want_sz);
 	int err;
 
 	err = kimage_find_btf(in, in_sz, NULL, &k, &d);
@@ -306,6 +340,20 @@ static int t_image_scan(const char *dir)
 		return UNIT_SKIP;
 	img = make_image(false);
 	check_image("Image", img, IMG_SZ, "", 1);
+	free(img);
+	return 0;
+}
+
+/* a raw Image whose BTF has the layout section (32-byte header) */
+static int t_image_scan_layout(const char *dir)
+{
+	uint8_t *img;
+
+	if (kimage_skipped(dir))
+		return UNIT_SKIP;
+	image_btf = "vmlinux_layout.btf";
+	img = make_image(false);
+	check_image("Image, BTF with a layout section", img, IMG_SZ, "", 1);
 	free(img);
 	return 0;
 }
@@ -479,6 +527,7 @@ static const struct unit_case cases[] = {
 	{"bzimage_caps", t_bzimage_caps},
 	{"image_scan", t_image_scan},
 	{"image_two", t_image_two},
+	{"image_scan_layout", t_image_scan_layout},
 	{"image_gz", t_image_gz},
 	{"image_none", t_image_none},
 	{"decomp_lzma", t_decomp_lzma},
