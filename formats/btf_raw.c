@@ -144,12 +144,17 @@ static bool str_at_start(const struct btf_raw *raw, uint32_t off)
 	return s && *s == '\0';
 }
 
+/*
+ * An identifier as the newest kernel reads one (__btf_name_valid()): a
+ * letter, '_' or '.' first, then letters, digits, '_' or '.' (compilers
+ * name clones "f.isra.0", "f.cold"), shorter than KSYM_NAME_LEN (512).
+ */
 static bool is_ident(const char *s)
 {
 	size_t i;
 
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-	      s[0] == '_'))
+	      s[0] == '_' || s[0] == '.'))
 		return false;
 	for (i = 1; s[i]; i++) {
 		char c = s[i];
@@ -157,7 +162,7 @@ static bool is_ident(const char *s)
 		if (i >= 512)
 			return false;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_'))
+		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
 			return false;
 	}
 	return true;

@@ -820,6 +820,32 @@ static const struct raw_case raw_cases[] = {
 		},
 	},
 	{
+		/* the kernel's identifiers take '.' (clones: f.isra.0) */
+		.name = "name_dot",
+		.src = {
+			BTF_STR_SEC("\0int\0f.isra.0\0.t"),
+			.types = {
+				/* [1] */ BTF_TYPE_INT_ENC(NAME_TBD, BTF_INT_SIGNED, 0, 32, 4),
+				/* [2] */ BTF_FUNC_PROTO_ENC(1, 0),
+				/* [3] */ BTF_FUNC_ENC(NAME_TBD, 2),
+				/* [4] */ BTF_TYPEDEF_ENC(NAME_TBD, 1),
+				BTF_END_RAW,
+			},
+		},
+	},
+	{
+		.name = "name_dash",
+		.src = {
+			BTF_STR_SEC("\0int\0f-x"),
+			.types = {
+				/* [1] */ BTF_TYPE_INT_ENC(NAME_TBD, BTF_INT_SIGNED, 0, 32, 4),
+				/* [2] */ BTF_TYPEDEF_ENC(NAME_TBD, 1),
+				BTF_END_RAW,
+			},
+		},
+		.err = "type [2] TYPEDEF: invalid name 'f-x'",
+	},
+	{
 		.name = "typedef_kflag",
 		.src = {
 			BTF_STR_SEC("\0int\0t"),
