@@ -32,6 +32,7 @@
 #include "formats/btfa.h"
 #include "formats/file.h"
 #include "formats/hex.h"
+#include "formats/knotes.h"
 #include "formats/mem.h"
 #include "formats/sha256.h"
 #include "merge/subset.h"
@@ -1459,42 +1460,39 @@ out:
 	return err;
 }
 
-/* The hex build-id in an ELF note list (/sys/kernel/notes): the
- * NT_GNU_BUILD_ID note of owner "GNU". */
-static bool notes_build_id(const uint8_t *p, size_t n, char *out, size_t out_sz)
+/*
+ * uname's machine as btfar names arches (kimage_elf_arch: the words of the
+ * ELF machine): "i686" is "i386", "armv7l" is "arm", "mips64" is "mips";
+ * the others ("x86_64", "aarch64", "riscv64", "s390x", "ppc64le") are the
+ * same word.
+ */
+static void running_arch(const char *machine, char *out, size_t out_sz)
 {
-	size_t off = 0;
+	size_t n;
 
-	while (n - off >= 12) {
-		uint32_t namesz, descsz, type;
-		size_t name_off = off + 12, desc_off;
-
-		memcpy(&namesz, p + off, 4);
-		memcpy(&descsz, p + off + 4, 4);
-		memcpy(&type, p + off + 8, 4);
-		desc_off = name_off + (((size_t)namesz + 3) & ~(size_t)3);
-		if (desc_off > n || descsz > n - desc_off)
-			return false;
-		if (type == 3 && namesz == 4 &&
-		    !memcmp(p + name_off, "GNU", 4) && descsz &&
-		    descsz * 2 < out_sz) {
-			hex_encode(p + desc_off, descsz, out);
-			return true;
-		}
-		off = desc_off + (((size_t)descsz + 3) & ~(size_t)3);
-	}
-	return false;
+	if (machine[0] == 'i' && machine[1] >= '3' && machine[1] <= '6' &&
+	    !strcmp(machine + 2, "86"))
+		machine = "i386";
+	else if (!strncmp(machine, "arm", 3))
+		machine = "arm";
+	else if (!strncmp(machine, "mips", 4))
+		machine = "mips";
+	n = strnlen(machine, out_sz - 1);
+	memcpy(out, machine, n);
+	out[n] = '\0';
 }
 
 int btfar_running_kernel(const char *root, struct btfar_running *k, char *err,
 			 size_t err_sz)
 {
+	uint8_t id[KNOTES_BUILD_ID_MAX];
+	struct diag d = {""};
 	char path[4096];
-	uint8_t notes[4096];
 	struct utsname u;
-	ssize_t n;
+	size_t n, id_sz;
+	void *notes;
 	FILE *f;
-	int fd;
+	int ret;
 
 	memset(k, 0, sizeof(*k));
 	if (!root)
@@ -1511,17 +1509,23 @@ int btfar_running_kernel(const char *root, struct btfar_running *k, char *err,
 	fclose(f);
 	k->release[strcspn(k->release, "\n")] = 0;
 	if (uname(&u) == 0)
-		snprintf(k->arch, sizeof(k->arch), "%.31s", u.machine);
-	/* the build-id, when the kernel shows its notes (root only on some
-	 * systems): without it the release and arch choose */
+		running_arch(u.machine, k->arch, sizeof(k->arch));
+	/*
+	 * The build-id, when the kernel shows its notes (root only on some
+	 * systems) and has one: without it the release and arch choose. Notes
+	 * that are there but do not parse are an error, not a missing id.
+	 */
 	snprintf(path, sizeof(path), "%s/sys/kernel/notes", root);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, notes, sizeof(notes));
-		if (n > 0)
-			notes_build_id(notes, (size_t)n, k->build_id,
-				       sizeof(k->build_id));
-		close(fd);
+	if (file_read_all(path, 1 << 20, &notes, &n, &d))
+		return 0;
+	ret = knotes_build_id(notes, n, id, &id_sz, &d);
+	free(notes);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret) {
+		errf(err, err_sz, "%s: %s", path, d.msg);
+		return ret;
 	}
+	hex_encode(id, id_sz, k->build_id);
 	return 0;
 }

@@ -576,7 +576,9 @@ BTFAR_API int btfar_running_kernel(const char *root, struct btfar_running *k,
  * Inputs of pack, add and export: a `btfar build` output directory (every
  * RELEASE.meta with its RELEASE.btf), one RELEASE.meta or RELEASE.btf of
  * such a pair, a raw .btf (release: its file name without .btf; labels
- * from the options), or a .btfa archive (every entry).
+ * from the options), the running kernel's /sys/kernel/btf/vmlinux (release,
+ * arch and build-id of that kernel: what `get --running` looks up; see
+ * btfar_archive_opts.root), or a .btfa archive (every entry).
  */
 /* Writes a new archive at out (atomically) from every input: the same
  * blobs in any order and any grouping give the same bytes. Returns the
