@@ -6,9 +6,11 @@
  * Inputs are gathered into one list of blobs with their metadata, whatever
  * they came from: `btfar build` output (RELEASE.meta + RELEASE.btf, the
  * blob's sha256 checked against the meta), raw .btf files (labels from the
- * options), or archives (every entry read and checked). Pack hands the
- * whole list to btfa_write, which sorts it, so packing archives (the reduce
- * step) gives the same bytes as packing their inputs.
+ * options), the running kernel's /sys/kernel/btf/vmlinux (labelled with
+ * that kernel's release, arch and build-id), or archives (every entry read
+ * and checked). Pack hands the whole list to btfa_write, which sorts it, so
+ * packing archives (the reduce step) gives the same bytes as packing their
+ * inputs.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -759,6 +761,98 @@ static int read_raw(struct inset *s, const char *path)
 	return err;
 }
 
+/* The root of btfar_archive_opts, when the caller's struct has it. */
+static const char *opts_root(const struct btfar_archive_opts *o)
+{
+	if (!o ||
+	    o->sz < offsetof(struct btfar_archive_opts, root) + sizeof(o->root))
+		return NULL;
+	return o->root;
+}
+
+/*
+ * Is path, links resolved, ROOT/sys/kernel/btf/vmlinux: the BTF of the
+ * kernel running under ROOT? Any other file (a copy of it too) is not: its
+ * labels are not guessed.
+ */
+static bool is_running_btf(const char *path, const char *root)
+{
+	char *p = realpath(path, NULL), *r = realpath(root ? root : "/", NULL);
+	bool yes = false;
+
+	if (p && r) {
+		size_t n = strcmp(r, "/") ? strlen(r) : 0;
+
+		yes = !strncmp(p, r, n) &&
+		      !strcmp(p + n, "/sys/kernel/btf/vmlinux");
+	}
+	free(p);
+	free(r);
+	return yes;
+}
+
+/*
+ * The running kernel's BTF: labelled with that kernel's release, arch and
+ * build-id (btfar_running_kernel), the labels `get --running` looks up. The
+ * blob is vmlinux BTF alone, so its base is all of it: base_sha256 is the
+ * sha256 of the blob, as a `btfar build` of the same kernel records.
+ */
+static int read_running(struct inset *s, const char *path, const char *root)
+{
+	const char *strs[7] = {0};
+	struct btfar_running k;
+	struct in_blob *ib;
+	struct btf_raw raw;
+	struct diag d = {""};
+	struct sha256 sh;
+	char why[1024];
+	size_t size;
+	void *data;
+	int err;
+
+	err = btfar_running_kernel(root, &k, why, sizeof(why));
+	if (err) {
+		errf(s->err, s->err_sz, "%s: running kernel: %s", path, why);
+		return err;
+	}
+	err = file_read_all(path, MAX_BLOB, &data, &size, &d);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: %s", path, d.msg);
+		return err;
+	}
+	err = btf_raw__parse(&raw, data, size, NULL, &d);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: not valid raw BTF: %s", path,
+		     d.msg);
+		free(data);
+		return err;
+	}
+	ib = inset_new(s);
+	if (!ib) {
+		btf_raw__release(&raw);
+		free(data);
+		errf(s->err, s->err_sz, "out of memory");
+		return -ENOMEM;
+	}
+	ib->data = data;
+	ib->b.data = data;
+	ib->b.size = size;
+	ib->b.e.types = btf_raw__type_cnt(&raw) - 1;
+	ib->b.e.base_types = ib->b.e.types;
+	btf_raw__release(&raw);
+	sha256_init(&sh);
+	sha256_update(&sh, data, size);
+	sha256_final(&sh, ib->b.e.base_sha256);
+	strs[0] = k.release;
+	strs[1] = k.arch;
+	strs[5] = k.build_id;
+	strs[6] = "running kernel";
+	err = set_strs(ib, strs, s->o);
+	if (err)
+		errf(s->err, s->err_sz, "out of memory");
+	return err;
+}
+
 static int meta_filter(const struct dirent *de)
 {
 	return has_suffix(de->d_name, ".meta");
@@ -776,6 +870,8 @@ static int collect(struct inset *s, const char *path)
 		errf(s->err, s->err_sz, "%s: %s", path, strerror(errno));
 		return err;
 	}
+	if (is_running_btf(path, opts_root(s->o)))
+		return read_running(s, path, opts_root(s->o));
 	if (S_ISDIR(st.st_mode)) {
 		struct dirent **list;
 		int n, i;
