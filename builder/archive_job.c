@@ -6,9 +6,11 @@
  * Inputs are gathered into one list of blobs with their metadata, whatever
  * they came from: `btfar build` output (RELEASE.meta + RELEASE.btf, the
  * blob's sha256 checked against the meta), raw .btf files (labels from the
- * options), or archives (every entry read and checked). Pack hands the
- * whole list to btfa_write, which sorts it, so packing archives (the reduce
- * step) gives the same bytes as packing their inputs.
+ * options), the running kernel's /sys/kernel/btf/vmlinux (labelled with
+ * that kernel's release, arch and build-id), or archives (every entry read
+ * and checked). Pack hands the whole list to btfa_write, which sorts it, so
+ * packing archives (the reduce step) gives the same bytes as packing their
+ * inputs.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -32,6 +34,7 @@
 #include "formats/btfa.h"
 #include "formats/file.h"
 #include "formats/hex.h"
+#include "formats/knotes.h"
 #include "formats/mem.h"
 #include "formats/sha256.h"
 #include "merge/subset.h"
@@ -758,6 +761,98 @@ static int read_raw(struct inset *s, const char *path)
 	return err;
 }
 
+/* The root of btfar_archive_opts, when the caller's struct has it. */
+static const char *opts_root(const struct btfar_archive_opts *o)
+{
+	if (!o ||
+	    o->sz < offsetof(struct btfar_archive_opts, root) + sizeof(o->root))
+		return NULL;
+	return o->root;
+}
+
+/*
+ * Is path, links resolved, ROOT/sys/kernel/btf/vmlinux: the BTF of the
+ * kernel running under ROOT? Any other file (a copy of it too) is not: its
+ * labels are not guessed.
+ */
+static bool is_running_btf(const char *path, const char *root)
+{
+	char *p = realpath(path, NULL), *r = realpath(root ? root : "/", NULL);
+	bool yes = false;
+
+	if (p && r) {
+		size_t n = strcmp(r, "/") ? strlen(r) : 0;
+
+		yes = !strncmp(p, r, n) &&
+		      !strcmp(p + n, "/sys/kernel/btf/vmlinux");
+	}
+	free(p);
+	free(r);
+	return yes;
+}
+
+/*
+ * The running kernel's BTF: labelled with that kernel's release, arch and
+ * build-id (btfar_running_kernel), the labels `get --running` looks up. The
+ * blob is vmlinux BTF alone, so its base is all of it: base_sha256 is the
+ * sha256 of the blob, as a `btfar build` of the same kernel records.
+ */
+static int read_running(struct inset *s, const char *path, const char *root)
+{
+	const char *strs[7] = {0};
+	struct btfar_running k;
+	struct in_blob *ib;
+	struct btf_raw raw;
+	struct diag d = {""};
+	struct sha256 sh;
+	char why[1024];
+	size_t size;
+	void *data;
+	int err;
+
+	err = btfar_running_kernel(root, &k, why, sizeof(why));
+	if (err) {
+		errf(s->err, s->err_sz, "%s: running kernel: %s", path, why);
+		return err;
+	}
+	err = file_read_all(path, MAX_BLOB, &data, &size, &d);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: %s", path, d.msg);
+		return err;
+	}
+	err = btf_raw__parse(&raw, data, size, NULL, &d);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: not valid raw BTF: %s", path,
+		     d.msg);
+		free(data);
+		return err;
+	}
+	ib = inset_new(s);
+	if (!ib) {
+		btf_raw__release(&raw);
+		free(data);
+		errf(s->err, s->err_sz, "out of memory");
+		return -ENOMEM;
+	}
+	ib->data = data;
+	ib->b.data = data;
+	ib->b.size = size;
+	ib->b.e.types = btf_raw__type_cnt(&raw) - 1;
+	ib->b.e.base_types = ib->b.e.types;
+	btf_raw__release(&raw);
+	sha256_init(&sh);
+	sha256_update(&sh, data, size);
+	sha256_final(&sh, ib->b.e.base_sha256);
+	strs[0] = k.release;
+	strs[1] = k.arch;
+	strs[5] = k.build_id;
+	strs[6] = "running kernel";
+	err = set_strs(ib, strs, s->o);
+	if (err)
+		errf(s->err, s->err_sz, "out of memory");
+	return err;
+}
+
 static int meta_filter(const struct dirent *de)
 {
 	return has_suffix(de->d_name, ".meta");
@@ -775,6 +870,8 @@ static int collect(struct inset *s, const char *path)
 		errf(s->err, s->err_sz, "%s: %s", path, strerror(errno));
 		return err;
 	}
+	if (is_running_btf(path, opts_root(s->o)))
+		return read_running(s, path, opts_root(s->o));
 	if (S_ISDIR(st.st_mode)) {
 		struct dirent **list;
 		int n, i;
@@ -1459,42 +1556,39 @@ out:
 	return err;
 }
 
-/* The hex build-id in an ELF note list (/sys/kernel/notes): the
- * NT_GNU_BUILD_ID note of owner "GNU". */
-static bool notes_build_id(const uint8_t *p, size_t n, char *out, size_t out_sz)
+/*
+ * uname's machine as btfar names arches (kimage_elf_arch: the words of the
+ * ELF machine): "i686" is "i386", "armv7l" is "arm", "mips64" is "mips";
+ * the others ("x86_64", "aarch64", "riscv64", "s390x", "ppc64le") are the
+ * same word.
+ */
+static void running_arch(const char *machine, char *out, size_t out_sz)
 {
-	size_t off = 0;
+	size_t n;
 
-	while (n - off >= 12) {
-		uint32_t namesz, descsz, type;
-		size_t name_off = off + 12, desc_off;
-
-		memcpy(&namesz, p + off, 4);
-		memcpy(&descsz, p + off + 4, 4);
-		memcpy(&type, p + off + 8, 4);
-		desc_off = name_off + (((size_t)namesz + 3) & ~(size_t)3);
-		if (desc_off > n || descsz > n - desc_off)
-			return false;
-		if (type == 3 && namesz == 4 &&
-		    !memcmp(p + name_off, "GNU", 4) && descsz &&
-		    descsz * 2 < out_sz) {
-			hex_encode(p + desc_off, descsz, out);
-			return true;
-		}
-		off = desc_off + (((size_t)descsz + 3) & ~(size_t)3);
-	}
-	return false;
+	if (machine[0] == 'i' && machine[1] >= '3' && machine[1] <= '6' &&
+	    !strcmp(machine + 2, "86"))
+		machine = "i386";
+	else if (!strncmp(machine, "arm", 3))
+		machine = "arm";
+	else if (!strncmp(machine, "mips", 4))
+		machine = "mips";
+	n = strnlen(machine, out_sz - 1);
+	memcpy(out, machine, n);
+	out[n] = '\0';
 }
 
 int btfar_running_kernel(const char *root, struct btfar_running *k, char *err,
 			 size_t err_sz)
 {
+	uint8_t id[KNOTES_BUILD_ID_MAX];
+	struct diag d = {""};
 	char path[4096];
-	uint8_t notes[4096];
 	struct utsname u;
-	ssize_t n;
+	size_t n, id_sz;
+	void *notes;
 	FILE *f;
-	int fd;
+	int ret;
 
 	memset(k, 0, sizeof(*k));
 	if (!root)
@@ -1511,17 +1605,23 @@ int btfar_running_kernel(const char *root, struct btfar_running *k, char *err,
 	fclose(f);
 	k->release[strcspn(k->release, "\n")] = 0;
 	if (uname(&u) == 0)
-		snprintf(k->arch, sizeof(k->arch), "%.31s", u.machine);
-	/* the build-id, when the kernel shows its notes (root only on some
-	 * systems): without it the release and arch choose */
+		running_arch(u.machine, k->arch, sizeof(k->arch));
+	/*
+	 * The build-id, when the kernel shows its notes (root only on some
+	 * systems) and has one: without it the release and arch choose. Notes
+	 * that are there but do not parse are an error, not a missing id.
+	 */
 	snprintf(path, sizeof(path), "%s/sys/kernel/notes", root);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, notes, sizeof(notes));
-		if (n > 0)
-			notes_build_id(notes, (size_t)n, k->build_id,
-				       sizeof(k->build_id));
-		close(fd);
+	if (file_read_all(path, 1 << 20, &notes, &n, &d))
+		return 0;
+	ret = knotes_build_id(notes, n, id, &id_sz, &d);
+	free(notes);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret) {
+		errf(err, err_sz, "%s: %s", path, d.msg);
+		return ret;
 	}
+	hex_encode(id, id_sz, k->build_id);
 	return 0;
 }

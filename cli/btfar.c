@@ -1209,8 +1209,13 @@ static void usage_archive(FILE *f)
 		"RELEASE.meta),\n"
 		"one RELEASE.meta or RELEASE.btf of it, a raw .btf (release "
 		"from its file\n"
-		"name), or a .btfa archive (every entry; packing archives "
-		"merges them).\n"
+		"name), /sys/kernel/btf/vmlinux (the running kernel's BTF, "
+		"labelled with\n"
+		"its release, arch and build-id: what get --running looks "
+		"up; a copy of\n"
+		"that file is a raw .btf), or a .btfa archive (every entry; "
+		"packing\n"
+		"archives merges them).\n"
 		"LABELS, for inputs that carry none: --distro D "
 		"--distro-version V\n"
 		"--flavour F --arch A.\n"
@@ -1392,6 +1397,8 @@ static int cmd_archive_write(const char *cmd, int argc, char **argv)
 	}
 	ao.log = on_log;
 	ao.progress = on_archive_progress;
+	/* test hook (tests/fixtures/run.sh pack_running): a fake / */
+	ao.root = getenv("BTFAR_TEST_ROOT");
 	if (add)
 		ret = btfar_add(out, (const char *const *)argv + optind,
 				(size_t)(argc - optind), &ao, err, sizeof(err));

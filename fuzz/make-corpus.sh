@@ -30,7 +30,7 @@ done
 F=$tmp/fix K=$tmp/kim
 
 # fresh seeds, regression cases kept
-for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta; do
+for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta knotes; do
 	mkdir -p "$out/$t"
 	find "$out/$t" -maxdepth 1 -type f ! -name 'crash-*' ! -name 'leak-*' \
 		! -name 'timeout-*' ! -name 'regress-*' -delete
@@ -122,6 +122,23 @@ rm -f "$out/pkg/pkg.deb"
 (cd "$tmp/deb" && ar rcD "$out/pkg/pkg.deb" debian-binary control.tar.xz \
 	data.tar.xz)
 [ -f "$tmp/rpm/xz.rpm" ] && cp "$tmp/rpm/xz.rpm" "$out/pkg/xz.rpm"
+
+# knotes: /sys/kernel/notes images as an x86_64 kernel shows them (GNU
+# build-id, Linux notes with a padded 6-byte name, Xen notes), the same
+# without the build-id, and cut inside the build-id
+knotes_gnu() {
+	printf '\004\0\0\0\024\0\0\0\003\0\0\0GNU\0'
+	printf '\175\324\377\007\211\340\136\024\050\123\040\022\221\111\332\045\125\312\013\374'
+}
+knotes_rest() {
+	printf '\006\0\0\0\004\0\0\0\001\001\0\0Linux\0\0\0\001\001\0\0'
+	printf '\006\0\0\0\014\0\0\0\0\001\0\0Linux\0\0\0006.18.0-test\0'
+	printf '\004\0\0\0\010\0\0\0\023\0\0\0Xen\0\0\0\0\001\0\0\0\001'
+	printf '\004\0\0\0\010\0\0\0\022\0\0\0Xen\0\0\217\170\003\0\0\0\0'
+}
+{ knotes_gnu; knotes_rest; } >"$out/knotes/x86_64"
+knotes_rest >"$out/knotes/no-build-id"
+knotes_gnu | head -c 30 >"$out/knotes/cut"
 
 # size limits
 # btf_delta: the reference is the fixture vmlinux BTF; blobs (mode byte 0)

@@ -471,6 +471,14 @@ struct btfar_archive_opts {
 	 * series (docs/FORMAT.md, "Delta entries") */
 	bool no_delta;
 	int jobs; /* pack, add: compression threads; 0: the online CPUs */
+	/*
+	 * pack, add, export: where the running kernel's files are; NULL: "/"
+	 * (tests give a fake tree). The input ROOT/sys/kernel/btf/vmlinux
+	 * (links resolved; a copy of it is a raw .btf like any other) is that
+	 * kernel's BTF, labelled with its release, arch and build-id as
+	 * btfar_running_kernel() reads them.
+	 */
+	const char *root;
 };
 
 /* One entry of an archive. Strings are owned by the archive object. */
@@ -566,9 +574,12 @@ struct btfar_running {
 	char build_id[129]; /* hex, from /sys/kernel/notes; "" if unknown */
 };
 
-/* Reads the facts above under root (NULL: "/"; tests give a fake tree).
- * Returns 0, or a negative errno with err set when the release is
- * unknown. */
+/* Reads the facts above under root (NULL: "/"; tests give a fake tree):
+ * ROOT/proc/sys/kernel/osrelease, uname's machine in btfar's words
+ * ("i686" is "i386"), the GNU build-id note of ROOT/sys/kernel/notes
+ * (formats/knotes). Returns 0, or a negative errno with err set when the
+ * release is unknown or the notes are there but do not parse; unreadable
+ * notes, or notes without a build-id, leave build_id "". */
 BTFAR_API int btfar_running_kernel(const char *root, struct btfar_running *k,
 				   char *err, size_t err_sz);
 
@@ -576,7 +587,9 @@ BTFAR_API int btfar_running_kernel(const char *root, struct btfar_running *k,
  * Inputs of pack, add and export: a `btfar build` output directory (every
  * RELEASE.meta with its RELEASE.btf), one RELEASE.meta or RELEASE.btf of
  * such a pair, a raw .btf (release: its file name without .btf; labels
- * from the options), or a .btfa archive (every entry).
+ * from the options), the running kernel's /sys/kernel/btf/vmlinux (release,
+ * arch and build-id of that kernel: what `get --running` looks up; see
+ * btfar_archive_opts.root), or a .btfa archive (every entry).
  */
 /* Writes a new archive at out (atomically) from every input: the same
  * blobs in any order and any grouping give the same bytes. Returns the
