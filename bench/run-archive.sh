@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# run-archive.sh [-j N] [-r REPS] [CACHE_DIR]: the figures of issue 4 on
+# run-archive.sh [-j N] [-r REPS] [CACHE_DIR]: the archive figures on
 # real Debian 12 amd64 kernels: every 6.1.0-NN build the archive offers
 # (the signed linux-image-6.1.0-NN-amd64 packages, 47 to 56: their modules
 # carry appended signatures) and the 6.12 build, vmlinux + every module.

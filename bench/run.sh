@@ -8,7 +8,7 @@
 #   peer datadog  peer_merge --mode datadog on the raw module .BTF files
 #   peer split    peer_merge --mode split   on the raw module .BTF files
 #   btfar         btfar merge end to end on the .ko.xz directory
-# and print a table and the ratios of issue 2. See README.md.
+# and print a table and the ratios. See README.md.
 #
 # Env: BTFAR=path to a btfar binary (default: build-bench/btfar, built here);
 #      BTFAR_BENCH_BUILD=build dir; BTFAR_CACHE=cache dir.

@@ -7,7 +7,7 @@
  * or a directory (an unpacked package). Only regular files reach the caller;
  * links, devices, fifos, directories and paths with a ".." component are
  * skipped and counted. Caps bound the bytes of one member, of the whole
- * package and the expansion ratio (../shared/BAD-INPUT.md classes 1 to 3).
+ * package and the expansion ratio (docs/BAD-INPUT.md classes 1 to 3).
  */
 #ifndef BTFAR_FORMATS_PKG_H
 #define BTFAR_FORMATS_PKG_H

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# dwarf.sh: BTF from DWARF on real data (issue 7). Opt-in: it runs only with
+# dwarf.sh: BTF from DWARF on real data. Opt-in: it runs only with
 # BTFAR_E2E_DWARF=1 in the environment (SKIP otherwise), because the debug
 # package is about 860 MB and encoding its 4,023 modules with pahole takes
 # about 10 minutes on 2 cores (bench/run-dwarf.sh measures it).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * btfpatch: applies one named corruption to a raw BTF blob, for the fixture
- * tests of the bad-input classes 6 to 10 (../shared/BAD-INPUT.md).
+ * tests of the bad-input classes 6 to 10 (docs/BAD-INPUT.md).
  *
  *   btfpatch MUTATION START_ID IN OUT
  *

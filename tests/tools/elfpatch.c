@@ -2,7 +2,7 @@
 /*
  * elfpatch: applies one named corruption to the section headers of a
  * 64-bit little-endian ELF relocatable file, for the fixture tests of the
- * bad-input class 5 (../shared/BAD-INPUT.md).
+ * bad-input class 5 (docs/BAD-INPUT.md).
  *
  *   elfpatch btf-past-end IN OUT
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * faultinj: an LD_PRELOAD interposer for the fault-injection fixture tests
- * (issue 6, item 4; ../shared/BAD-INPUT.md class 14). It makes chosen calls
+ * (docs/BAD-INPUT.md class 14). It makes chosen calls
  * of write, pwrite, writev, fsync, fdatasync, read and pread fail, come
  * back short, or kill the process, driven by the environment:
  *

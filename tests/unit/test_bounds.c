@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Resource bounds of the BTF parser (issue 6, item 6): the largest legal
+ * Resource bounds of the BTF parser (docs/FAULTS.md): the largest legal
  * blobs, built in code, parse within a time bound and without the peak
  * memory running away. The limits themselves (0xFFFFF types, chains of 32)
  * are tested for their errors in test_btf_raw (too_many_types,
