@@ -90,6 +90,8 @@ int job_compat_blob(const void *data, size_t size, const char *version,
 const char *job_merge_sha256(const struct btfar_merge *m);
 /* The base's BTF bytes, NULL before the base is set. */
 const void *job_merge_base(const struct btfar_merge *m, size_t *size);
+/* The base parsed, NULL before it is set. */
+const struct btf_raw *job_merge_base_raw(const struct btfar_merge *m);
 
 /*
  * A module with a distilled base (jm->btf_base): its .BTF parsed on it and

@@ -1289,3 +1289,8 @@ const void *job_merge_base(const struct btfar_merge *m, size_t *size)
 	*size = m->base.size;
 	return m->base.data;
 }
+
+const struct btf_raw *job_merge_base_raw(const struct btfar_merge *m)
+{
+	return m->base_ok ? &m->base : NULL;
+}
