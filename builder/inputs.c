@@ -10,11 +10,11 @@
  * 2. Raw BTF: the BTF magic 0xeB9F at offset 0 (in either byte order: the
  *    validator refuses the other one by name). Split or standalone:
  *    - split BTF is what a module carries in .BTF and what btfar rebase
- *      and btfar distill write (NAME.btf): it numbers its strings after
- *      its base's, so its string section is empty or does not start with
- *      NUL; one that starts with NUL is split too when it does not
- *      validate on its own (it refers to types past its own: its first
- *      type id comes after a base's). Split BTF is a module.
+ *      writes (NAME.btf): it numbers its strings after its base's, so its
+ *      string section is empty or does not start with NUL; one that
+ *      starts with NUL is split too when it does not validate on its own
+ *      (it refers to types past its own: its first type id comes after a
+ *      base's). Split BTF is a module.
  *    - standalone BTF (a vmlinux BTF, a distilled .BTF.base) has a string
  *      section that starts with NUL and validates without a base. It is
  *      never a module: an error that names it (give it as --base).
