@@ -105,6 +105,12 @@ struct member {
 	char *reason;	       /* why it could not be used, NULL if fine */
 };
 
+/* A file of a release's module tree, seen in the first walk. */
+struct module_tree {
+	char *release;
+	char *evidence; /* "PKG: lib/modules/REL/modules.order (N bytes)" */
+};
+
 struct release {
 	struct btfar_release pub;
 	char *release, *arch, *image_path, *image_source, *compression;
@@ -116,6 +122,7 @@ struct release {
 	bool dwarf;		   /* built from DWARF */
 	double t_dwarf;		   /* seconds of pahole runs */
 	char encoder[80];	   /* "pahole v1.24" when dwarf */
+	bool no_modules; /* a kernel without modules: its vmlinux BTF alone */
 };
 
 struct btfar_build {
@@ -147,6 +154,10 @@ struct btfar_build {
 	size_t dbg_img_cnt, dbg_img_cap;
 	char pahole_ver[64];	   /* "v1.24", "" until asked */
 	char pahole_err[DIAG_MAX]; /* why pahole cannot run, "" if it can */
+	/* per release, the first file that says the kernel has modules
+	 * (release_has_module_tree) */
+	struct module_tree *trees;
+	size_t tree_cnt, tree_cap;
 };
 
 static double now(void)
@@ -306,6 +317,11 @@ void btfar_build__free(struct btfar_build *b)
 		btfar_merge__free(r->merge);
 	}
 	free(b->rels);
+	for (i = 0; i < b->tree_cnt; i++) {
+		free(b->trees[i].release);
+		free(b->trees[i].evidence);
+	}
+	free(b->trees);
 	strs_free(b->dbg_rels, b->dbg_rel_cnt);
 	strs_free(b->dwarf_rels, b->dwarf_rel_cnt);
 	free(b->dbg_input);
@@ -447,6 +463,49 @@ static bool debug_wanted(struct btfar_build *b, const char *rel)
 	return strs_has(b->dwarf_rels, b->dwarf_rel_cnt, rel);
 }
 
+/*
+ * Remembers, per release, the first member of the first walk that says the
+ * kernel has loadable modules (the rule: release_has_module_tree). Such a
+ * member is not read: its path and declared size are the evidence.
+ */
+static void note_module_tree(struct walk_ctx *w, const struct pkg_entry *e)
+{
+	struct btfar_build *b = w->b;
+	const char *rest = NULL;
+	char *rel = modules_release(e->path, &rest);
+	struct module_tree *t;
+	size_t i;
+
+	if (!rel)
+		return;
+	if (strncmp(rest, "kernel/", 7) && strncmp(rest, "updates/", 8) &&
+	    strncmp(rest, "extra/", 6) &&
+	    ((strcmp(rest, "modules.order") && strcmp(rest, "modules.dep")) ||
+	     !e->size)) {
+		free(rel);
+		return;
+	}
+	for (i = 0; i < b->tree_cnt; i++)
+		if (!strcmp(b->trees[i].release, rel)) {
+			free(rel);
+			return;
+		}
+	if (mem_ensure((void **)&b->trees, &b->tree_cap, sizeof(*b->trees),
+		       b->tree_cnt + 1)) {
+		free(rel);
+		return; /* no evidence kept: the release is then judged by its
+			   module files and its BTF alone */
+	}
+	t = &b->trees[b->tree_cnt];
+	t->release = rel;
+	if (asprintf(&t->evidence, "%s: %s (%llu bytes)", w->input, e->path,
+		     (unsigned long long)e->size) < 0) {
+		free(rel);
+		return;
+	}
+	b->tree_cnt++;
+}
+
 static bool want(const struct pkg_entry *e, void *c)
 {
 	struct walk_ctx *w = c;
@@ -454,6 +513,8 @@ static bool want(const struct pkg_entry *e, void *c)
 	char *rel = NULL;
 	bool yes, module;
 
+	if (b->pass == 1)
+		note_module_tree(w, e);
 	if (is_debug_path(e->path, &module, &rel)) {
 		yes = debug_wanted(b, rel);
 		if (b->pass == 1) {
@@ -932,6 +993,113 @@ static int pahole_check(struct btfar_build *b, const char **why)
 static char *xstrdup(const char *s);
 
 /*
+ * Kernels without modules. A release whose inputs hold a kernel image and
+ * no module file is one of two things:
+ * - a kernel built without loadable modules (CONFIG_MODULES=n, as small
+ *   cloud and VM kernels are): its vmlinux BTF is all offline CO-RE needs,
+ *   and the blob is that BTF alone (with a warning);
+ * - a kernel whose modules were left out (they come in another package:
+ *   RPM's kernel-modules, Ubuntu's and Debian's linux-modules-REL): the
+ *   release fails, saying what says that modules exist.
+ * It is the first only when nothing says the kernel has modules:
+ * 1. release_has_module_tree(): no file of its module tree among the
+ *    inputs;
+ * 2. no module file of any release among the inputs (with modules of
+ *    other releases, this one's may have been left out: it is built alone
+ *    if it has none);
+ * 3. loader_func(): its vmlinux BTF has no module loader.
+ * A rule that says the modules come in another package belongs with these.
+ */
+
+/*
+ * Rule 1: a file among the inputs that make modules_install and depmod
+ * write only for a kernel with modules, and the first one seen (the
+ * evidence, "PKG: MEMBER (N bytes)"), or NULL:
+ * - any file under lib/modules/REL/kernel/ (also updates/, extra/, and
+ *   under usr/lib/modules/), whatever its name: a module btfar does not
+ *   read (foo.ko.bz2) is evidence too;
+ * - lib/modules/REL/modules.order or modules.dep, not empty.
+ * modules.builtin is no evidence: it lists the drivers built into the
+ * image, and since Linux 6.5 make modules_install installs it (and
+ * modules.builtin.modinfo) for CONFIG_MODULES=n kernels too, as the
+ * kernel's deb and rpm packaging do ("kbuild: make modules_install copy
+ * modules.builtin(.modinfo)").
+ */
+static const char *release_has_module_tree(const struct btfar_build *b,
+					   const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < b->tree_cnt; i++)
+		if (!strcmp(b->trees[i].release, rel))
+			return b->trees[i].evidence;
+	return NULL;
+}
+
+/*
+ * Rule 3: the name of a FUNC of the module loader in the vmlinux BTF, or
+ * NULL. load_module and do_init_module (kernel/module/main.c) and the
+ * exported module_put exist only with CONFIG_MODULES=y; without it
+ * module_put is an empty inline and the loader is not built. (The
+ * init_module and finit_module syscall entries stay, as stubs that return
+ * -ENOSYS: they are no evidence.) Checked on Debian's 6.12 and 7.2 vmlinux
+ * BTF (all three) and on a 6.18 CONFIG_MODULES=n kernel (none).
+ */
+static const char *loader_func(const struct btf_raw *base)
+{
+	static const char *const names[] = {"load_module", "do_init_module",
+					    "module_put"};
+	uint32_t id, n = btf_raw__type_cnt(base);
+	size_t k;
+
+	for (id = base->start_id; id < n; id++) {
+		const struct btf_type *t = btf_raw__type(base, id);
+		const char *name;
+
+		if (!t || btf_type_kind(t) != BTF_KIND_FUNC)
+			continue;
+		name = btf_raw__str(base, t->name_off);
+		for (k = 0; name && k < sizeof(names) / sizeof(names[0]); k++)
+			if (!strcmp(name, names[k]))
+				return names[k];
+	}
+	return NULL;
+}
+
+/*
+ * Before the merge of a release without module (r->no_modules, rules 1
+ * and 2 passed): rule 3 on its base, then the warning. 0, or -ENOENT with
+ * r->error set.
+ */
+static int allow_no_modules(struct btfar_build *b, struct release *r)
+{
+	const struct btf_raw *base;
+	const char *fn;
+
+	if (!r->no_modules)
+		return 0;
+	base = job_merge_base_raw(r->merge);
+	fn = base ? loader_func(base) : NULL;
+	if (fn) {
+		if (asprintf(&r->error,
+			     "release %s: no kernel module among the inputs, "
+			     "but the kernel loads modules (its BTF has FUNC "
+			     "'%s': CONFIG_MODULES=y): give the package that "
+			     "holds lib/modules/%s/ too",
+			     r->release, fn, r->release) < 0)
+			r->error = NULL;
+		return -ENOENT;
+	}
+	blog(b, BTFAR_LOG_WARN,
+	     "release %s: no kernel module in the inputs and none expected "
+	     "(no lib/modules/%s/kernel/, no modules.order or modules.dep, "
+	     "no module loader in its BTF): a kernel built without modules "
+	     "(CONFIG_MODULES=n); the blob holds its vmlinux BTF alone",
+	     r->release, r->release);
+	job_merge_allow_no_module(r->merge);
+	return 0;
+}
+/*
  * Release r from DWARF: the debug vmlinux encoded by pahole is the base,
  * every debug module encoded on it; image modules without a debug file are
  * skipped (named). m is r->merge, fresh.
@@ -1049,6 +1217,9 @@ static int build_release_dwarf(struct btfar_build *b, struct release *r,
 		r->error = xstrdup(btfar_merge__errstr(r->merge));
 		return err;
 	}
+	err = allow_no_modules(b, r);
+	if (err)
+		return err;
 	/* the modules, jobs pahole processes at once */
 	x.mods = calloc(x.mod_cnt + 1, sizeof(*x.mods));
 	x.imgs = calloc(n_img + 1, sizeof(*x.imgs));
@@ -1201,6 +1372,9 @@ static int build_release(struct btfar_build *b, struct release *r,
 		r->error = xstrdup(btfar_merge__errstr(r->merge));
 		return err;
 	}
+	err = allow_no_modules(b, r);
+	if (err)
+		return err;
 	for (i = 0; i < cnt; i++) {
 		struct member *mb = mbs[i];
 
@@ -1229,6 +1403,7 @@ static int build_release(struct btfar_build *b, struct release *r,
 static int run_releases(struct btfar_build *b)
 {
 	size_t i = 0, j, built = 0;
+	const char *other_rel;
 	int skipped = 0, err;
 
 	if (b->member_cnt)
@@ -1251,25 +1426,62 @@ static int run_releases(struct btfar_build *b)
 	b->rels = calloc(b->member_cnt ? b->member_cnt : 1, sizeof(*b->rels));
 	if (!b->rels)
 		return -ENOMEM;
+	for (i = 0; i < b->member_cnt; i++)
+		if (b->members[i]->kind == MEMBER_MODULE ||
+		    b->members[i]->kind == MEMBER_DEBUG_MODULE)
+			break;
+	other_rel = i < b->member_cnt ? b->members[i]->release : NULL;
 	for (i = 0; i < b->member_cnt; i = j) {
 		struct release *r = &b->rels[b->rel_cnt++];
+		const char *rel = b->members[i]->release, *tree;
 		bool any_module = false;
 
 		for (j = i;
-		     j < b->member_cnt &&
-		     !strcmp(b->members[j]->release, b->members[i]->release);
+		     j < b->member_cnt && !strcmp(b->members[j]->release, rel);
 		     j++)
 			any_module |=
 				b->members[j]->kind == MEMBER_MODULE ||
 				b->members[j]->kind == MEMBER_DEBUG_MODULE;
-		if (!any_module) {
-			/* an image alone (a -dbg package): nothing to merge,
-			 * but a base; not a release to build */
-			b->rel_cnt--;
+		/* an image without module: a kernel without modules, or
+		 * modules left out (the rules above release_has_module_tree) */
+		tree = any_module ? NULL : release_has_module_tree(b, rel);
+		if (!any_module && (tree || other_rel || !rel[0])) {
+			r->release = xstrdup(rel[0] ? rel : "(unknown)");
+			if (!rel[0])
+				err = asprintf(&r->error,
+					       "%s: kernel image of an unknown "
+					       "release (none in its path or "
+					       "version banner) and no module",
+					       b->members[i]->path);
+			else if (tree)
+				err = asprintf(&r->error,
+					       "release %s: no kernel module "
+					       "among the inputs (looked for "
+					       "lib/modules/%s/**/*.ko{,.xz,"
+					       ".zst,.gz}), but %s says the "
+					       "kernel has modules: give its "
+					       "modules package too",
+					       rel, rel, tree);
+			else
+				err = asprintf(
+					&r->error,
+					"release %s: kernel image %s but "
+					"no module of this release "
+					"among the inputs, which hold "
+					"modules of %s: give its "
+					"modules package too (a kernel "
+					"without modules is built "
+					"alone)",
+					rel, b->members[i]->path, other_rel);
+			if (err < 0)
+				r->error = NULL;
+			skipped++;
+			blog(b, BTFAR_LOG_WARN, "release %s failed: %s",
+			     r->release, r->error ? r->error : "out of memory");
 			continue;
 		}
-		err = build_release(b, r, b->members[i]->release,
-				    &b->members[i], j - i);
+		r->no_modules = !any_module;
+		err = build_release(b, r, rel, &b->members[i], j - i);
 		if (err == -ENOMEM) {
 			set_err(b, "out of memory");
 			return err;
@@ -1284,8 +1496,11 @@ static int run_releases(struct btfar_build *b)
 		skipped += err;
 	}
 	if (!b->rel_cnt) {
-		set_err(b, "no kernel module found in the inputs (looked for "
-			   "lib/modules/RELEASE/**/*.ko{,.xz,.zst,.gz})");
+		set_err(b,
+			"no kernel module or kernel image found in the "
+			"inputs (looked for lib/modules/RELEASE/**/*.ko{,.xz,"
+			".zst,.gz}, boot/vmlinuz-RELEASE, "
+			"boot/vmlinux-RELEASE, lib/modules/RELEASE/vmlinuz)");
 		return -ENOENT;
 	}
 	if (!built) {

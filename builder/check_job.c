@@ -129,6 +129,7 @@ int btfar_check(const char *base_path, const char *const *inputs,
 		char *err_buf, size_t err_sz)
 {
 	struct check c = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct job_inputs in = {0};
 	struct btf_raw base = {0};
 	char **paths = NULL;
 	size_t path_cnt = 0;
@@ -153,7 +154,10 @@ int btfar_check(const char *base_path, const char *const *inputs,
 	c.base = &base;
 	c.base_elf = is_elf ? &base_elf : NULL;
 	c.base_release = rel;
-	err = job_collect_modules(inputs, input_cnt, &paths, &path_cnt, &d);
+	err = job_collect_modules(inputs, input_cnt, &paths, &path_cnt, &in,
+				  &d);
+	if (!err && !path_cnt)
+		err = job_no_module_error(inputs, input_cnt, &in, &d);
 	if (err)
 		goto out;
 	c.mods = calloc(path_cnt ? path_cnt : 1, sizeof(*c.mods));

@@ -168,6 +168,7 @@ int btfar_distill(const char *base_path, const char *const *inputs,
 	size_t bs = 0, cnt = 0, i;
 	struct elf_btf belf;
 	bool be = false;
+	struct job_inputs in = {0};
 	char **paths = NULL;
 	struct diag d = {""};
 	int err;
@@ -178,14 +179,18 @@ int btfar_distill(const char *base_path, const char *const *inputs,
 		diag_prefix(&d, "%s: ", base_path);
 		goto out;
 	}
+	/* the inputs first: no output directory for inputs without a
+	 * module */
+	err = job_collect_modules(inputs, input_cnt, &paths, &cnt, &in, &d);
+	if (!err && !cnt)
+		err = job_no_module_error(inputs, input_cnt, &in, &d);
+	if (err)
+		goto out;
 	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
 		err = -errno;
 		diag_set(&d, "%s: cannot create: %s", outdir, strerror(errno));
 		goto out;
 	}
-	err = job_collect_modules(inputs, input_cnt, &paths, &cnt, &d);
-	if (err)
-		goto out;
 	r.mods = calloc(cnt ? cnt : 1, sizeof(*r.mods));
 	/* the base's name index, once for every module */
 	index = rebase_map__new(NULL, &base);

@@ -79,6 +79,9 @@ int job_merge_add_module(struct btfar_merge *m, const char *path,
  * its btf's allocation): the merge relocates it onto its base. */
 int job_merge_set_module_base(struct btfar_merge *m, const void *btf_base,
 			      size_t btf_base_sz);
+/* The merge may run with no module (btfar build of a kernel built
+ * without modules: the blob is the base's BTF); by default it refuses. */
+void job_merge_allow_no_module(struct btfar_merge *m);
 /* A self-contained blob rewritten for the readers of kernel version
  * (docs/COMPAT.md) into a malloc()ed *blob. */
 int job_compat_blob(const void *data, size_t size, const char *version,
@@ -87,6 +90,8 @@ int job_compat_blob(const void *data, size_t size, const char *version,
 const char *job_merge_sha256(const struct btfar_merge *m);
 /* The base's BTF bytes, NULL before the base is set. */
 const void *job_merge_base(const struct btfar_merge *m, size_t *size);
+/* The base parsed, NULL before it is set. */
+const struct btf_raw *job_merge_base_raw(const struct btfar_merge *m);
 
 /*
  * A module with a distilled base (jm->btf_base): its .BTF parsed on it and
@@ -104,13 +109,43 @@ int job_relocate_distilled(struct rebase_map **index, pthread_mutex_t *lock,
 size_t job_module_suffix_len(const char *path);
 /* The path ends in .ko, .ko.xz, .ko.zst or .ko.gz. */
 bool job_is_module_path(const char *path);
+/* What a file among the module inputs is (the rules: builder/inputs.c). */
+enum job_input_kind {
+	JOB_INPUT_OTHER,	  /* not a module */
+	JOB_INPUT_MODULE,	  /* .ko, .ko.xz, .ko.zst, .ko.gz; ELF named */
+	JOB_INPUT_RAW_SPLIT,	  /* raw split BTF: a module */
+	JOB_INPUT_RAW_STANDALONE, /* raw standalone BTF: an error */
+};
+/* named: given explicitly (an ELF file is then a module whatever its
+ * name). Returns 0, or -errno when the file cannot be read (d says why). */
+int job_classify_input(const char *path, bool named, enum job_input_kind *kind,
+		       struct diag *d);
+
+/* What job_collect_modules found; log (optional) gets, per directory, the
+ * counts (BTFAR_LOG_INFO) and each file ignored (BTFAR_LOG_DEBUG). */
+struct job_inputs {
+	btfar_log_fn log;
+	void *log_ctx;
+	pthread_mutex_t *lock; /* held around log calls; may be NULL */
+	uint32_t modules;      /* module files (by name; ELF files named) */
+	uint32_t raw;	       /* raw split BTF files */
+	uint32_t ignored;      /* other files in the directories walked */
+};
+
 /*
- * The module files inputs name: files as given, directories walked for
- * module files (symbolic links not followed); sorted by path, each once.
- * *paths and its strings are malloc()ed: job_free_paths().
+ * The module files inputs name: files as given (refused when they are not
+ * a module or raw split BTF), directories walked for module files and raw
+ * split BTF (symbolic links not followed, other files ignored); sorted by
+ * path, each once. A raw standalone BTF file, named or found, is an error.
+ * *paths and its strings are malloc()ed: job_free_paths(). in may be NULL;
+ * its counts are added to.
  */
 int job_collect_modules(const char *const *inputs, size_t n, char ***paths,
-			size_t *cnt, struct diag *d);
+			size_t *cnt, struct job_inputs *in, struct diag *d);
+/* Inputs that gave no module: d says what was looked for, and where (the
+ * inputs); returns -ENOENT. */
+int job_no_module_error(const char *const *inputs, size_t n,
+			const struct job_inputs *in, struct diag *d);
 void job_free_paths(char **paths, size_t cnt);
 
 /* Module name from a path: file name without suffix, '-' as '_'. */

@@ -80,6 +80,10 @@ struct btfar_merge {
 	atomic_uint_fast64_t bytes_in;
 	pthread_mutex_t lock; /* serializes log and progress callbacks */
 	struct rebase_map *dist_index; /* the base's, for .BTF.base modules */
+	char **inputs; /* paths given to add_input, for messages */
+	size_t input_cnt, input_cap;
+	struct job_inputs in; /* what the inputs held */
+	bool allow_no_module; /* job_merge_allow_no_module() */
 	char err[DIAG_MAX];
 };
 
@@ -190,6 +194,7 @@ void btfar_merge__free(struct btfar_merge *m)
 	btf_raw__release(&m->base);
 	free(m->base_file);
 	free(m->base_path);
+	job_free_paths(m->inputs, m->input_cnt);
 	if (m->out != m->split_raw)
 		free(m->out);
 	free(m->split_raw);
@@ -345,16 +350,32 @@ static int add_module(struct btfar_merge *m, const char *path)
 
 int btfar_merge__add_input(struct btfar_merge *m, const char *path)
 {
+	struct job_inputs in = {
+		.log = m->opts.log,
+		.log_ctx = m->opts.log_ctx,
+		.lock = &m->lock,
+	};
 	struct diag d = {""};
 	char **paths = NULL;
 	size_t cnt = 0, i;
 	int err;
 
 	/* a file as given; a directory walked for module files */
-	err = job_collect_modules(&path, 1, &paths, &cnt, &d);
+	err = job_collect_modules(&path, 1, &paths, &cnt, &in, &d);
 	if (err) {
 		set_err(m, "%s", d.msg);
 		return err;
+	}
+	m->in.modules += in.modules;
+	m->in.raw += in.raw;
+	m->in.ignored += in.ignored;
+	err = mem_ensure((void **)&m->inputs, &m->input_cap, sizeof(*m->inputs),
+			 m->input_cnt + 1);
+	if (!err) {
+		m->inputs[m->input_cnt] = strdup(path);
+		err = m->inputs[m->input_cnt] ? 0 : -ENOMEM;
+		if (!err)
+			m->input_cnt++;
 	}
 	for (i = 0; !err && i < cnt; i++)
 		err = add_module(m, paths[i]);
@@ -362,6 +383,11 @@ int btfar_merge__add_input(struct btfar_merge *m, const char *path)
 		set_err(m, "%s: out of memory", path);
 	job_free_paths(paths, cnt);
 	return err;
+}
+
+void job_merge_allow_no_module(struct btfar_merge *m)
+{
+	m->allow_no_module = true;
 }
 
 /* A comma-separated list holds name ('-' and '_' are the same). */
@@ -448,9 +474,13 @@ int job_extract_module(const void *file, size_t file_sz,
 			 elf.vermagic);
 		src = elf.btf;
 		src_sz = elf.btf_sz;
-	} else if (img_sz >= 2 && ((const uint8_t *)img)[0] == 0x9f &&
-		   ((const uint8_t *)img)[1] == 0xeb) {
-		src = img; /* raw split BTF */
+	} else if (img_sz >= 2 && ((((const uint8_t *)img)[0] == 0x9f &&
+				    ((const uint8_t *)img)[1] == 0xeb) ||
+				   (((const uint8_t *)img)[0] == 0xeb &&
+				    ((const uint8_t *)img)[1] == 0x9f))) {
+		/* raw split BTF (the other byte order: the validator
+		 * refuses it by name) */
+		src = img;
 		src_sz = img_sz;
 	} else {
 		diag_set(d, "neither an ELF module nor raw BTF");
@@ -924,7 +954,7 @@ int btfar_merge__run(struct btfar_merge *m)
 	struct dedup_result dr = {0};
 	const struct btf_raw **merged = NULL;
 	const char **merged_names = NULL;
-	size_t *merged_idx = NULL, merged_cnt = 0, i, w;
+	size_t *merged_idx = NULL, merged_cnt = 0, found, i, w;
 	struct btf_raw split = {0};
 	void *split_raw = NULL;
 	size_t split_sz = 0;
@@ -948,6 +978,20 @@ int btfar_merge__run(struct btfar_merge *m)
 	if (err)
 		return err;
 
+	/* no module at all: never a silent vmlinux-only blob */
+	if (!m->mod_cnt && !m->allow_no_module) {
+		if (!m->input_cnt) {
+			set_err(m, "no module given: add module files or "
+				   "directories before running the merge");
+		} else {
+			job_no_module_error((const char *const *)m->inputs,
+					    m->input_cnt, &m->in, &d);
+			set_err(m, "%s", d.msg);
+		}
+		return -ENOENT;
+	}
+	found = m->mod_cnt;
+
 	/* sorted, duplicates removed, filtered: the merge order */
 	if (m->mod_cnt)
 		qsort(m->mods, m->mod_cnt, sizeof(*m->mods), cmp_module);
@@ -968,6 +1012,18 @@ int btfar_merge__run(struct btfar_merge *m)
 	err = check_only(m);
 	if (err)
 		return err;
+	if (!m->mod_cnt && !m->allow_no_module) {
+		set_err(m,
+			"no module left to merge: %s%s%s%s%s leave%s none of "
+			"the %zu found in the inputs",
+			m->opts.only ? "--only " : "",
+			m->opts.only ? m->opts.only : "",
+			m->opts.only && m->opts.exclude ? " and " : "",
+			m->opts.exclude ? "--exclude " : "",
+			m->opts.exclude ? m->opts.exclude : "",
+			m->opts.only && m->opts.exclude ? "" : "s", found);
+		return -ENOENT;
+	}
 
 	t0 = now();
 	pool_run(m->mod_cnt, m->opts.jobs, read_one, m);
@@ -1235,4 +1291,9 @@ const void *job_merge_base(const struct btfar_merge *m, size_t *size)
 		return NULL;
 	*size = m->base.size;
 	return m->base.data;
+}
+
+const struct btf_raw *job_merge_base_raw(const struct btfar_merge *m)
+{
+	return m->base_ok ? &m->base : NULL;
 }

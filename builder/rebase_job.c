@@ -270,6 +270,7 @@ int btfar_rebase(const char *old_base, const char *new_base,
 	size_t os = 0, ns = 0, cnt = 0, i;
 	struct elf_btf oelf, nelf;
 	bool oe = false, ne = false;
+	struct job_inputs in = {0};
 	char **paths = NULL;
 	struct diag d = {""};
 	int err;
@@ -285,14 +286,18 @@ int btfar_rebase(const char *old_base, const char *new_base,
 		diag_prefix(&d, "%s: ", new_base);
 		goto out;
 	}
+	/* the inputs first: no output directory for inputs without a
+	 * module */
+	err = job_collect_modules(inputs, input_cnt, &paths, &cnt, &in, &d);
+	if (!err && !cnt)
+		err = job_no_module_error(inputs, input_cnt, &in, &d);
+	if (err)
+		goto out;
 	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
 		err = -errno;
 		diag_set(&d, "%s: cannot create: %s", outdir, strerror(errno));
 		goto out;
 	}
-	err = job_collect_modules(inputs, input_cnt, &paths, &cnt, &d);
-	if (err)
-		goto out;
 	r.map = rebase_map__new(&ob, &nb);
 	r.mods = calloc(cnt ? cnt : 1, sizeof(*r.mods));
 	if (!r.map || !r.mods) {

@@ -581,6 +581,7 @@ int btfar_verify(const char *base_path, const char *merged_path,
 	size_t base_sz = 0, merged_sz = 0;
 	struct elf_btf base_elf;
 	bool is_elf = false;
+	struct job_inputs in = {0};
 	struct diag d = {""};
 	int err;
 
@@ -627,7 +628,12 @@ int btfar_verify(const char *base_path, const char *merged_path,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = job_collect_modules(inputs, input_cnt, &v.paths, &v.path_cnt, &d);
+	in.log = opts ? opts->log : NULL;
+	in.log_ctx = opts ? opts->log_ctx : NULL;
+	err = job_collect_modules(inputs, input_cnt, &v.paths, &v.path_cnt, &in,
+				  &d);
+	if (!err && !v.path_cnt)
+		err = job_no_module_error(inputs, input_cnt, &in, &d);
 	if (err)
 		goto out;
 	pool_run(v.path_cnt, opts ? opts->jobs : 0, verify_one, &v);
