@@ -56,15 +56,52 @@ static struct btf *split_from_memory(const void *data, size_t size,
 	return btf;
 }
 
+/*
+ * The first record of types[0..len) with a vlen over 16 bits (Linux 7.2),
+ * which libbpf 1.1 would read as a shorter record, losing its place in
+ * every record after it; 0 if none.
+ */
+static uint32_t first_wide_vlen(const uint8_t *types, uint32_t len,
+				uint32_t start_id)
+{
+	uint32_t off = 0, id = start_id, rec;
+
+	while (off < len) {
+		const struct btf_type *t = (const void *)(types + off);
+
+		if (btf_type_vlen(t) > BTF_RAW_MAX_VLEN16)
+			return id;
+		rec = btf_raw__rec_size(t, len - off);
+		if (!rec)
+			return 0; /* validated input: not reached */
+		off += rec;
+		id++;
+	}
+	return 0;
+}
+
 int dedup_split(const struct btf_raw *base, const void *split, size_t size,
 		struct dedup_result *res, struct diag *d)
 {
+	const struct btf_header *sh = split;
 	struct btf *bbtf = NULL, *sbtf = NULL;
 	const void *raw;
-	uint32_t raw_sz;
+	uint32_t raw_sz, wide;
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	wide = first_wide_vlen(base->types, base->types_len, base->start_id);
+	if (!wide && size >= sizeof(*sh) && sh->hdr_len <= size &&
+	    sh->type_len <= size - sh->hdr_len)
+		wide = first_wide_vlen((const uint8_t *)split + sh->hdr_len,
+				       sh->type_len, btf_raw__type_cnt(base));
+	if (wide) {
+		diag_set(d,
+			 "type [%u] has a vlen over 65535 (Linux 7.2), which "
+			 "libbpf 1.1 cannot read: use the refine engine",
+			 wide);
+		return -ENOTSUP;
+	}
 	bbtf = btf__new(base->data, base->size);
 	if (!bbtf) {
 		err = -errno;

@@ -10,6 +10,7 @@
 
 #include "btf_build.h"
 #include "dedup/collisions.h"
+#include "dedup/dedup.h"
 #include "formats/strset.h"
 #include "merge/renumber.h"
 #include "unit.h"
@@ -444,6 +445,51 @@ static int t_collisions_none(const char *dir)
 	return 0;
 }
 
+/*
+ * The libbpf engine refuses a vlen over 16 bits (Linux 7.2), which libbpf
+ * 1.1 would misread: a base with an ENUM of 70,000 enumerators and a split
+ * of one INT.
+ */
+static int t_dedup_libbpf_wide_vlen(const char *dir)
+{
+	struct btf_words ws = {0};
+	static const char bstrs[] = "\0e\0v", sstrs[] = "\0int";
+	uint32_t i, n = 70000;
+	const uint32_t split_types[] = {
+		BTF_TYPE_INT_ENC(NAME_TBD, BTF_INT_SIGNED, 0, 32, 4),
+	};
+	struct btf_raw base = {0};
+	struct dedup_result res;
+	struct diag d = {""};
+	size_t bsz, ssz;
+	uint8_t *bblob, *sblob;
+	int err;
+
+	(void)dir;
+	btf_words_add(&ws, 1); /* "e" */
+	btf_words_add(&ws, BTF_INFO_ENC(BTF_KIND_ENUM, 0, n));
+	btf_words_add(&ws, 4);
+	for (i = 0; i < n; i++) {
+		btf_words_add(&ws, 3); /* "v" */
+		btf_words_add(&ws, i);
+	}
+	bblob = btf_build(ws.w, ws.n, bstrs, sizeof(bstrs), 0, &bsz);
+	free(ws.w);
+	err = btf_raw__parse(&base, bblob, bsz, NULL, &d);
+	CHECK(!err, "base: %s", d.msg);
+	sblob = btf_build(split_types, 4, sstrs, sizeof(sstrs), sizeof(bstrs),
+			  &ssz);
+	err = dedup_split(&base, sblob, ssz, &res, &d);
+	CHECK(err == -ENOTSUP, "dedup_split: %d (%s)", err, d.msg);
+	CHECK_MSG(d.msg, "type [1] has a vlen over 65535 (Linux 7.2), which "
+			 "libbpf 1.1 cannot read: use the refine engine");
+	dedup_result__release(&res);
+	btf_raw__release(&base);
+	free(bblob);
+	free(sblob);
+	return 0;
+}
+
 static int t_strset_dedup(const char *dir)
 {
 	static const char want[] = "\0abc\0def\0ab";
@@ -528,6 +574,7 @@ static const struct unit_case cases[] = {
 	{"merge_drop_datasec", t_merge_drop_datasec},
 	{"collisions", t_collisions},
 	{"collisions_none", t_collisions_none},
+	{"dedup_libbpf_wide_vlen", t_dedup_libbpf_wide_vlen},
 };
 
 int main(int argc, char **argv)
