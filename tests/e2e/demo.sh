@@ -18,20 +18,7 @@ BUILD=${BUILD_DIR:-$ROOT/build-demo}
 
 log() { echo "== demo: $*"; }
 
-PACKAGES=(build-essential cmake pkg-config libbpf-dev libelf-dev libzstd-dev
-	liblzma-dev zlib1g-dev libarchive-dev liblz4-dev liblzo2-dev libbz2-dev
-	ca-certificates xz-utils zstd bpftool)
-missing=()
-for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	log "apt-get install ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update
-	apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
-fi
+bash "$ROOT/scripts/deps.sh" install build demo
 
 log "build btfar in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBTFAR_TESTS=OFF >/dev/null
