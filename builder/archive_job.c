@@ -62,6 +62,25 @@ static void errf(char *err, size_t err_sz, const char *fmt, ...)
 
 /* --- reading an archive ------------------------------------------------ */
 
+int btfar_archive__probe(const char *path)
+{
+	char magic[sizeof(BTFA_MAGIC)];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, magic, sizeof(magic));
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	return n == (ssize_t)sizeof(magic) &&
+	       !memcmp(magic, BTFA_MAGIC, sizeof(magic));
+}
+
 struct btfar_archive *btfar_archive__open(const char *path,
 					  const struct btfar_archive_opts *opts,
 					  char *err, size_t err_sz)

@@ -31,6 +31,7 @@
  * cannot encode, is skipped and named; the rest goes through the same merge
  * pipeline. The work directory is removed before run returns.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -1898,4 +1899,72 @@ int btfar_build__write(struct btfar_build *b, const char *outdir)
 		free(path);
 	}
 	return 0;
+}
+
+/* Removes dir and the files directly in it (what btfar_build__write
+ * writes there). */
+static void rm_flat_dir(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char *path;
+
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) >= 0) {
+			unlink(path);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/*
+ * Build into an archive: the releases are written (btfar_build__write) to
+ * a temporary directory beside the archive, so that the rename stays on
+ * one file system, then appended to it (btfar_add) or packed into a new
+ * one (btfar_pack), and the directory is removed whatever happened.
+ */
+int btfar_build__write_archive(struct btfar_build *b, const char *archive,
+			       const struct btfar_archive_opts *opts,
+			       bool *added)
+{
+	const char *slash = strrchr(archive, '/');
+	char err[DIAG_MAX + 1024] = "";
+	const char *inputs[1];
+	char *tmp = NULL;
+	bool existed;
+	int r;
+
+	if (asprintf(&tmp, "%.*s.btfar-build.XXXXXX",
+		     slash ? (int)(slash - archive + 1) : 0, archive) < 0) {
+		set_err(b, "out of memory");
+		return -ENOMEM;
+	}
+	if (!mkdtemp(tmp)) {
+		r = -errno;
+		set_err(b, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return r;
+	}
+	r = btfar_build__write(b, tmp);
+	if (r < 0)
+		goto out;
+	inputs[0] = tmp;
+	existed = access(archive, F_OK) == 0;
+	if (existed)
+		r = btfar_add(archive, inputs, 1, opts, err, sizeof(err));
+	else
+		r = btfar_pack(archive, inputs, 1, opts, err, sizeof(err));
+	if (r < 0)
+		set_err(b, "%s", err);
+	else if (added)
+		*added = existed;
+out:
+	rm_flat_dir(tmp);
+	free(tmp);
+	return r;
 }

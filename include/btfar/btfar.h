@@ -617,6 +617,22 @@ BTFAR_API int btfar_export_btfhub(const char *dir, const char *const *inputs,
 				  size_t input_cnt,
 				  const struct btfar_archive_opts *opts,
 				  char *err, size_t err_sz);
+/*
+ * Writes every built release of b (after btfar_build__run) into the archive
+ * at path: appended as btfar_add does when the file exists (*added set,
+ * added may be NULL), else packed into a new archive as btfar_pack does.
+ * The releases go through a temporary directory beside the archive,
+ * removed afterwards. opts: the labels and compression settings. Returns
+ * the number of entries written or -errno, the message in
+ * btfar_build__errstr.
+ */
+BTFAR_API int btfar_build__write_archive(struct btfar_build *b,
+					 const char *archive,
+					 const struct btfar_archive_opts *opts,
+					 bool *added);
+/* 1 when the file at path starts with the .btfa magic (docs/FORMAT.md),
+ * 0 when it does not (or is shorter), -errno when it cannot be read. */
+BTFAR_API int btfar_archive__probe(const char *path);
 #ifdef __cplusplus
 }
 #endif
