@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/opts.h"
+#include "cli.h"
+#include "opts.h"
 
 void usage_archive(FILE *f)
 {

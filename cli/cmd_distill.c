@@ -5,8 +5,8 @@
  */
 #include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/opts.h"
+#include "cli.h"
+#include "opts.h"
 
 static void usage_distill(FILE *f)
 {

@@ -6,8 +6,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/opts.h"
+#include "cli.h"
+#include "opts.h"
 
 static void usage_verify(FILE *f)
 {

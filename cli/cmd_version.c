@@ -2,8 +2,8 @@
 /* btfar version: the library's version on stdout. */
 #include <stdio.h>
 
-#include "cli/cli.h"
-#include "cli/opts.h"
+#include "cli.h"
+#include "opts.h"
 
 static void usage_version(FILE *f)
 {

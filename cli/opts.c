@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/opts.h"
+#include "cli.h"
+#include "opts.h"
 
 #define OPTS_MAX 40
 
