@@ -119,4 +119,32 @@ static inline int unit_main(int argc, char **argv,
 	return 2;
 }
 
+/*
+ * unit_main for cases that build their input in code: the INPUT_DIR
+ * argument is not read, so no SKIP note of the input builder applies.
+ */
+static inline int unit_main_in_code(int argc, char **argv,
+				    const struct unit_case *cases, size_t n)
+{
+	size_t i;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s CASE INPUT_DIR\n", argv[0]);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(cases[i].name, argv[1]))
+			continue;
+		if (cases[i].fn(argv[2]) || unit_failures) {
+			fprintf(stderr, "%s: FAIL (%d failed checks)\n",
+				argv[1], unit_failures);
+			return 1;
+		}
+		printf("%s: ok\n", argv[1]);
+		return 0;
+	}
+	fprintf(stderr, "unknown case %s\n", argv[1]);
+	return 2;
+}
+
 #endif /* BTFAR_TESTS_UNIT_H */
