@@ -104,7 +104,7 @@ void usage_archive(FILE *f)
 
 void on_archive_progress(const struct btfar_progress *p, void *ctx)
 {
-	/* test-only (tests/fixtures/run.sh add_killed): die at a phase */
+	/* test hook (archive_killed_add_leaves_archive_readable): die */
 	const char *kill_at = getenv("BTFAR_TEST_KILL_AT");
 
 	if (kill_at && !strcmp(kill_at, p->phase))
@@ -158,7 +158,7 @@ static int archive_write(const char *cmd, int argc, char **argv)
 	}
 	ao.log = on_log;
 	ao.progress = on_archive_progress;
-	/* test hook (tests/fixtures/run.sh pack_running): a fake / */
+	/* test hook (archive_pack_running_kernel_btf): a fake / */
 	ao.root = getenv("BTFAR_TEST_ROOT");
 	if (add)
 		ret = btfar_add(out, (const char *const *)argv + first,
@@ -352,7 +352,7 @@ int cmd_get(int argc, char **argv)
 	if (running) {
 		char err[512];
 
-		/* test hook (tests/fixtures/run.sh get_running): a fake / */
+		/* test hook (archive_get_running_kernel): a fake / */
 		if (btfar_running_kernel(getenv("BTFAR_TEST_ROOT"), &k, err,
 					 sizeof(err))) {
 			fprintf(stderr, "btfar: error: running kernel: %s\n",
