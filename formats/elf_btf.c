@@ -367,7 +367,8 @@ int elf_btf__read(const void *image, size_t size, struct elf_btf *out,
 		  struct diag *d)
 {
 	struct image im = {image, image ? size : 0, false, false};
-	size_t btf_idx = 0, base_idx = 0, modinfo_idx = 0, note_idx = 0;
+	size_t btf_idx = 0, base_idx = 0, modinfo_idx = 0, note_idx = 0,
+	       ext_idx = 0;
 	size_t shstrndx = 0, ehsize, nspan = 0, i;
 	uint64_t shoff, shnum;
 	struct span *spans = NULL;
@@ -508,7 +509,24 @@ int elf_btf__read(const void *image, size_t size, struct elf_btf *out,
 			}
 			break;
 		}
-		if (!strcmp(name, ".BTF") || !strcmp(name, ".BTF.base")) {
+		if (!strcmp(name, ".BTF.ext")) {
+			/* CO-RE and line info of a BPF object */
+			err = note_once(&ext_idx, i, name, d);
+			if (err)
+				goto out;
+			if (sh.sh_type != SHT_PROGBITS) {
+				diag_set(d,
+					 "section [%zu] %s: type %u, expected "
+					 "PROGBITS (%u)",
+					 i, name, (unsigned)sh.sh_type,
+					 (unsigned)SHT_PROGBITS);
+				err = -EINVAL;
+				goto out;
+			}
+			out->btf_ext = im.p + (sh.sh_size ? sh.sh_offset : 0);
+			out->btf_ext_sz = (size_t)sh.sh_size;
+		} else if (!strcmp(name, ".BTF") ||
+			   !strcmp(name, ".BTF.base")) {
 			bool base = name[4] != '\0';
 
 			err = note_once(base ? &base_idx : &btf_idx, i, name,
@@ -593,6 +611,8 @@ out:
 		out->btf_sz = 0;
 		out->btf_base = NULL;
 		out->btf_base_sz = 0;
+		out->btf_ext = NULL;
+		out->btf_ext_sz = 0;
 	}
 	return err;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * elf_btf: the BTF-related sections of an ELF image in memory (libelf):
- * .BTF, .BTF.base, .modinfo (name, vermagic) and .note.gnu.build-id, with
- * structural checks on the section table.
+ * .BTF, .BTF.base, .BTF.ext, .modinfo (name, vermagic) and .note.gnu.build-id,
+ * with structural checks on the section table.
  */
 #ifndef BTFAR_FORMATS_ELF_BTF_H
 #define BTFAR_FORMATS_ELF_BTF_H
@@ -19,6 +19,8 @@ struct elf_btf {
 	size_t btf_sz;
 	const void *btf_base; /* .BTF.base (distilled base), NULL if none */
 	size_t btf_base_sz;
+	const void *btf_ext; /* .BTF.ext (BPF objects), NULL if none */
+	size_t btf_ext_sz;
 	char name[64];	      /* .modinfo name=, "" if none */
 	char vermagic[256];   /* .modinfo vermagic=, "" if none */
 	uint8_t build_id[64]; /* .note.gnu.build-id descriptor */
@@ -34,9 +36,9 @@ bool elf_btf__is_elf(const void *data, size_t size);
 /*
  * Reads the sections of the ELF image (borrowed; must outlive out).
  * Checks: every section inside the file, no two sections with file contents
- * overlapping, .BTF / .BTF.base of type PROGBITS and present at most once,
- * .modinfo and notes well formed. Returns 0, -ENOENT when the image is sound
- * but has no .BTF (d says so; the other fields are still filled, for the
+ * overlapping, .BTF / .BTF.base / .BTF.ext of type PROGBITS and present at most
+ * once, .modinfo and notes well formed. Returns 0, -ENOENT when the image is
+ * sound but has no .BTF (d says so; the other fields are still filled, for the
  * report), or -EINVAL with d naming the section and offset. Thread-safe.
  */
 int elf_btf__read(const void *image, size_t size, struct elf_btf *out,
