@@ -1003,13 +1003,13 @@ int core_relo__resolve(struct core_target *tg, struct core_cands *cache,
 {
 	const struct btf_type *lt = ty(&obj->btf, r->type_id);
 	const char *lname = str(&obj->btf, lt->name_off);
-	struct core_spec local, *cand = NULL;
+	struct core_spec *cand = NULL;
 	struct cand_list *cl;
 	uint32_t i, j = 0;
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	err = parse_spec(obj, r, &local, d);
+	err = parse_spec(obj, r, &res->local, d);
 	if (err)
 		return err;
 	if (r->kind == BPF_OBJ_TYPE_ID_LOCAL) {
@@ -1017,7 +1017,7 @@ int core_relo__resolve(struct core_target *tg, struct core_cands *cache,
 		res->local_val = res->targ_val = r->type_id;
 		return 0;
 	}
-	err = calc(r, &local, &res->local_val, d);
+	err = calc(r, &res->local, &res->local_val, d);
 	if (err < 0)
 		return err;
 	if (!*lname) {
@@ -1040,7 +1040,7 @@ int core_relo__resolve(struct core_target *tg, struct core_cands *cache,
 	}
 	for (i = 0; i < cl->n; i++) {
 		uint64_t v;
-		int m = spec_match(&local, tg->btf, cl->ids[i], cand);
+		int m = spec_match(&res->local, tg->btf, cl->ids[i], cand);
 
 		if (m < 0) {
 			diag_set(d, "matching candidate [%u] failed (%d)",

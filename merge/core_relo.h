@@ -53,6 +53,7 @@ struct core_res {
 	uint64_t targ_val;	/* the value on the target */
 	uint32_t cand_cnt;	/* candidates by name and kind */
 	uint32_t match_cnt;	/* of which matched (before an ambiguity) */
+	struct core_spec local; /* the relocation in the object's BTF */
 	struct core_spec targ;	/* first matching candidate (match_cnt > 0) */
 	struct core_spec other; /* CORE_AMBIGUOUS: the one that disagrees */
 	uint64_t other_val;

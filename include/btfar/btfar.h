@@ -633,6 +633,74 @@ BTFAR_API int btfar_build__write_archive(struct btfar_build *b,
 /* 1 when the file at path starts with the .btfa magic (docs/FORMAT.md),
  * 0 when it does not (or is shorter), -errno when it cannot be read. */
 BTFAR_API int btfar_archive__probe(const char *path);
+/*
+ * Min-core: BTF minimised to what given CO-RE BPF objects (clang -target
+ * bpf -g) relocate against, as `bpftool gen min_core_btf` writes it, on a
+ * self-contained blob that holds module types too. Relocations are
+ * resolved by libbpf 1.1's rules; the output keeps, of each struct or
+ * union used, the members used at their offsets and the struct's size,
+ * and resolves every relocation as the full blob does.
+ */
+struct btfar_min_core_opts {
+	size_t sz; /* sizeof(struct btfar_min_core_opts) */
+	/* every relocation at BTFAR_LOG_DEBUG; unresolved ones at INFO,
+	 * ambiguous ones at WARN */
+	btfar_log_fn log;
+	void *log_ctx;
+};
+
+/* A relocation that does not resolve on the blob, or resolves ambiguously.
+ * Strings are owned by the min-core object, valid until the next __run. */
+struct btfar_min_core_problem {
+	const char *object;  /* path as given to __add_object */
+	const char *section; /* program section ("kprobe/i40e_do_reset") */
+	uint32_t insn_off;   /* byte offset of the instruction in it */
+	const char *kind;    /* libbpf's name: "byte_off", "field_exists" */
+	const char *type;    /* local root type ("struct i40e_pf") */
+	const char *field;   /* local access ("struct i40e_pf.pdev") */
+	bool ambiguous;	     /* true: candidates disagree, libbpf refuses */
+	/* ambiguous: the two candidates and their values; else why no
+	 * candidate matched */
+	const char *detail;
+};
+
+struct btfar_min_core_report {
+	uint32_t objects;     /* objects added */
+	uint32_t relocations; /* CO-RE relocations in them */
+	uint32_t resolved;    /* matched a target type */
+	uint32_t local;	      /* type_id_local: need no target */
+	uint32_t unresolved;  /* no candidate matched: poisoned or 0 */
+	uint32_t ambiguous;   /* refused by libbpf */
+	uint32_t types_in;    /* types of the blob */
+	uint32_t types_out;   /* types written */
+	size_t problem_cnt;
+	const struct btfar_min_core_problem *problems;
+};
+
+struct btfar_min_core;
+
+/* opts may be NULL. */
+BTFAR_API struct btfar_min_core *
+btfar_min_core__new(const struct btfar_min_core_opts *opts);
+BTFAR_API void btfar_min_core__free(struct btfar_min_core *m);
+/* Reads and checks a BPF object now: its .BTF and CO-RE relocations
+ * (__errstr says what is wrong). */
+BTFAR_API int btfar_min_core__add_object(struct btfar_min_core *m,
+					 const char *path);
+/*
+ * Resolves every object's relocations on blob (self-contained raw BTF,
+ * borrowed) and writes the minimised blob into *out (malloc()ed, the
+ * caller frees it). *report (may be NULL) is owned by m, valid until the
+ * next __run or __free. Returns 0, a positive count of ambiguous
+ * relocations (the blob is written all the same, as ambiguous as the full
+ * one), or -errno (__errstr says why; *out NULL). Unresolved relocations
+ * are reported, not errors: guarded code expects them.
+ */
+BTFAR_API int btfar_min_core__run(struct btfar_min_core *m, const void *blob,
+				  size_t size, void **out, size_t *out_sz,
+				  const struct btfar_min_core_report **report);
+/* The last error message, "" if none. Owned by m. */
+BTFAR_API const char *btfar_min_core__errstr(const struct btfar_min_core *m);
 #ifdef __cplusplus
 }
 #endif
