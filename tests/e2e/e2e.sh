@@ -10,6 +10,7 @@
 #   verify        btfar verify of merged.btf against every module
 #   bpftool       bpftool btf dump file merged.btf (raw and format c)
 #   min_core_btf  bpftool gen min_core_btf merged.btf min.btf prog.o
+#   min_core      btfar min-core (public API) vs bpftool on prog.o + core_running.o
 #   libbpf        btf__parse reads the blob, i40e_pf -> pdev -> struct pci_dev
 #   determinism   merge with -j 1 gives the bytes of merge with -j 2
 #   input_order   the module files in reverse order give the same bytes
@@ -185,6 +186,57 @@ case_min_core_btf() {
 	grep -q "^	'num_lan_qps' type_id=" <<<"$dump" || fail "min.btf: no member 'num_lan_qps'"
 	grep -q "STRUCT 'pci_dev' size=" <<<"$dump" || fail "min.btf has no STRUCT 'pci_dev'"
 	echo "ok: min.btf ($(stat -c %s "$min") bytes) holds struct i40e_pf and struct pci_dev"
+}
+
+# struct_members DUMP: "struct NAME size=S MEMBER bits_offset=O" per member
+# of every struct and union of a bpftool btf dump.
+struct_members() {
+	awk '/^\[[0-9]+\] (STRUCT|UNION) /{ s = $2 " " $3 " " $4; next }
+	     /^\[/{ s = "" }
+	     /^\t/ && s != "" { print s, $1, $3 }' "$1" | sort -u
+}
+
+# btfar's min-core (public API, e2e_min_core) against bpftool gen
+# min_core_btf on the merged blob, for prog.o (i40e_pf, module types) and
+# core_running.o (task_struct, mm_struct): every member bpftool keeps is in
+# btfar's blob at the same offset, with the struct's size; libbpf 1.1
+# reads btfar's blob, and bpftool run on it keeps the same members as on
+# the full blob (its relocations resolve the same way there).
+case_min_core() {
+	local prog=$E2E_WORK/mc_prog.o core=$E2E_WORK/mc_core.o
+	local mine=$E2E_WORK/mc_btfar.btf theirs=$E2E_WORK/mc_bpftool.btf
+	local again=$E2E_WORK/mc_again.btf missing
+	load_kernel
+	need_merged
+	need_tool bpftool bpftool
+	: "${E2E_MIN_CORE:?}"
+	build_prog "$prog"
+	run clang -target bpf -g -O2 -Wall -Werror \
+		-I/usr/include/"$(gcc -print-multiarch)" -I"$E2E_SRC" \
+		-c "$E2E_SRC/core_running.bpf.c" -o "$core" ||
+		fail "clang -target bpf failed on core_running.bpf.c"
+	run "$E2E_MIN_CORE" "$MERGED" "$mine" "$prog" "$core" ||
+		fail "btfar min-core: not every relocation resolved"
+	run bpftool gen min_core_btf "$MERGED" "$theirs" "$prog" "$core" ||
+		fail "bpftool gen min_core_btf failed on the merged blob"
+	run bpftool gen min_core_btf "$mine" "$again" "$prog" "$core" ||
+		fail "bpftool gen min_core_btf failed on btfar's blob"
+	bpftool btf dump file "$theirs" >"$theirs.txt"
+	bpftool btf dump file "$mine" >"$mine.txt" ||
+		fail "bpftool cannot read btfar's blob"
+	bpftool btf dump file "$again" >"$again.txt"
+	cat "$mine.txt"
+	struct_members "$theirs.txt" >"$theirs.members"
+	struct_members "$mine.txt" >"$mine.members"
+	struct_members "$again.txt" >"$again.members"
+	[ -s "$theirs.members" ] || fail "bpftool kept no member"
+	missing=$(comm -23 "$theirs.members" "$mine.members")
+	[ -z "$missing" ] || fail "members bpftool keeps, missing from btfar's: $missing"
+	cmp "$theirs.members" "$again.members" ||
+		fail "bpftool keeps other members on btfar's blob than on the full one"
+	grep -q "'num_lan_qps' type_id=[0-9]* bits_offset=15888" "$mine.txt" ||
+		fail "i40e_pf.num_lan_qps not at bit 15888"
+	echo "ok: bpftool keeps $(wc -l <"$theirs.members") members ($(stat -c %s "$theirs") bytes), btfar $(wc -l <"$mine.members") ($(stat -c %s "$mine") bytes); same members on btfar's blob"
 }
 
 case_libbpf() {
@@ -553,7 +605,7 @@ case_archive() {
 
 mkdir -p "$E2E_WORK"
 case $CASE in
-fetch | merge | verify | bpftool | min_core_btf | libbpf | determinism | input_order | datasec_drop) "case_$CASE" ;;
+fetch | merge | verify | bpftool | min_core_btf | min_core | libbpf | determinism | input_order | datasec_drop) "case_$CASE" ;;
 fetch_pkg | build | build_verify | build_j1 | build_dir | archive) "case_$CASE" ;;
 *) echo "e2e.sh: unknown case '$CASE'" >&2; exit 2 ;;
 esac
