@@ -36,34 +36,10 @@
 #include "btfa.h"
 #include "hex.h"
 #include "file.h"
+#include "le.h"
 #include "mem.h"
 #include "sha256.h"
 #include "strset.h"
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* off + size inside [0, limit], without overflow. */
 static bool in_bounds(uint64_t off, uint64_t size, uint64_t limit)
@@ -189,14 +165,14 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 		diag_set(d, "index: bad magic (expected \"BTFAIDX\")");
 		return -EBADMSG;
 	}
-	r->dict_cnt = get32(p + 8);
-	r->entry_cnt = get32(p + 12);
-	r->module_cnt = get32(p + 16);
-	r->range_cnt = get32(p + 20);
-	strtab_size = get32(p + 24);
-	if (get32(p + 28)) {
+	r->dict_cnt = le32_get(p + 8);
+	r->entry_cnt = le32_get(p + 12);
+	r->module_cnt = le32_get(p + 16);
+	r->range_cnt = le32_get(p + 20);
+	strtab_size = le32_get(p + 24);
+	if (le32_get(p + 28)) {
 		diag_set(d, "index: reserved field is %u, expected 0",
-			 get32(p + 28));
+			 le32_get(p + 28));
 		return -EBADMSG;
 	}
 	/* every count is < 2^32, so this sum cannot overflow 64 bits */
@@ -234,14 +210,14 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 	for (i = 0; i < r->dict_cnt; i++, q += BTFA_DICT_SIZE) {
 		struct btfa_dict *di = &r->dicts[i];
 
-		di->dict_id = get32(q);
-		di->off = get64(q + 8);
-		di->size = get64(q + 16);
-		if (!di->dict_id || get32(q + 4)) {
+		di->dict_id = le32_get(q);
+		di->off = le64_get(q + 8);
+		di->size = le64_get(q + 16);
+		if (!di->dict_id || le32_get(q + 4)) {
 			diag_set(d,
 				 "index: dictionary %u: id %u, reserved %u "
 				 "(expected a non-zero id, reserved 0)",
-				 i, di->dict_id, get32(q + 4));
+				 i, di->dict_id, le32_get(q + 4));
 			return -EBADMSG;
 		}
 		for (j = 0; j < i; j++)
@@ -271,37 +247,38 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 				       &e->flavour, &e->build_id};
 
 		for (k = 0; k < 6; k++)
-			if (get_str(strtab, strtab_size, get32(q + 4 * k),
+			if (get_str(strtab, strtab_size, le32_get(q + 4 * k),
 				    strs[k])) {
 				diag_set(d,
 					 "index: entry %u: string offset %u "
 					 "outside the string table (%u bytes) "
 					 "or not NUL-terminated",
-					 i, get32(q + 4 * k), strtab_size);
+					 i, le32_get(q + 4 * k), strtab_size);
 				return -EBADMSG;
 			}
-		if (get_str(strtab, strtab_size, get32(q + 132), &e->source)) {
+		if (get_str(strtab, strtab_size, le32_get(q + 132),
+			    &e->source)) {
 			diag_set(d,
 				 "index: entry %u: source string offset %u "
 				 "outside the string table",
-				 i, get32(q + 132));
+				 i, le32_get(q + 132));
 			return -EBADMSG;
 		}
 		memcpy(e->base_sha256, q + 24, 32);
 		memcpy(e->blob_sha256, q + 56, 32);
-		e->frame_off = get64(q + 88);
-		e->frame_size = get64(q + 96);
-		e->blob_size = get64(q + 104);
-		e->dict_id = get32(q + 112);
-		e->base_types = get32(q + 116);
-		e->types = get32(q + 120);
-		e->module_first = get32(q + 124);
-		e->module_cnt = get32(q + 128);
-		e->compat = get32(q + 136);
+		e->frame_off = le64_get(q + 88);
+		e->frame_size = le64_get(q + 96);
+		e->blob_size = le64_get(q + 104);
+		e->dict_id = le32_get(q + 112);
+		e->base_types = le32_get(q + 116);
+		e->types = le32_get(q + 120);
+		e->module_first = le32_get(q + 124);
+		e->module_cnt = le32_get(q + 128);
+		e->compat = le32_get(q + 136);
 		/* version 1: bytes 140..151 are reserved and ignored */
 		if (r->version >= 2) {
-			e->encoding = get32(q + 140);
-			e->ref_frame_off = get64(q + 144);
+			e->encoding = le32_get(q + 140);
+			e->ref_frame_off = le64_get(q + 144);
 		}
 		if (e->encoding > BTFA_ENC_DELTA ||
 		    (e->encoding == BTFA_ENC_PLAIN && e->ref_frame_off) ||
@@ -353,16 +330,16 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 	for (i = 0; i < r->module_cnt; i++, q += BTFA_MODULE_SIZE) {
 		struct btfa_module *m = &r->modules[i];
 
-		if (get_str(strtab, strtab_size, get32(q), &m->name)) {
+		if (get_str(strtab, strtab_size, le32_get(q), &m->name)) {
 			diag_set(d,
 				 "index: module %u: name offset %u outside "
 				 "the string table",
-				 i, get32(q));
+				 i, le32_get(q));
 			return -EBADMSG;
 		}
-		m->range_first = get32(q + 4);
-		m->range_cnt = get32(q + 8);
-		m->types = get32(q + 12);
+		m->range_first = le32_get(q + 4);
+		m->range_cnt = le32_get(q + 8);
+		m->types = le32_get(q + 12);
 		if (!in_bounds(m->range_first, m->range_cnt, r->range_cnt)) {
 			diag_set(d,
 				 "index: module %u (%s): ranges %u..+%u past "
@@ -373,8 +350,8 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 		}
 	}
 	for (i = 0; i < r->range_cnt; i++, q += BTFA_RANGE_SIZE) {
-		r->ranges[i].first = get32(q);
-		r->ranges[i].count = get32(q + 4);
+		r->ranges[i].first = le32_get(q);
+		r->ranges[i].count = le32_get(q + 4);
 	}
 	/* version 2: a range's first id is written as its distance from the
 	 * end of its module's previous range (from id 1 for the first); each
@@ -484,7 +461,7 @@ int btfa_reader__open(struct btfa_reader *r, const char *path, struct diag *d)
 		err = -EBADMSG;
 		goto fail;
 	}
-	r->version = get32(hdr + 8);
+	r->version = le32_get(hdr + 8);
 	if (r->version < 1 || r->version > BTFA_VERSION) {
 		diag_set(d,
 			 "unsupported format version %u (this reader: 1 to %d)",
@@ -492,13 +469,13 @@ int btfa_reader__open(struct btfa_reader *r, const char *path, struct diag *d)
 		err = -EPROTONOSUPPORT;
 		goto fail;
 	}
-	if (get32(hdr + 12)) {
-		diag_set(d, "unknown header flags 0x%x", get32(hdr + 12));
+	if (le32_get(hdr + 12)) {
+		diag_set(d, "unknown header flags 0x%x", le32_get(hdr + 12));
 		err = -EPROTONOSUPPORT;
 		goto fail;
 	}
-	r->index_off = get64(hdr + 16);
-	r->index_size = get64(hdr + 24);
+	r->index_off = le64_get(hdr + 16);
+	r->index_size = le64_get(hdr + 24);
 	memcpy(r->index_sha256, hdr + 32, 32);
 	if (r->index_off < BTFA_HDR_SIZE || !r->index_size ||
 	    !in_bounds(r->index_off, r->index_size, r->file_size)) {
@@ -1032,23 +1009,23 @@ static int build_index(const struct wentry *v, size_t n,
 		memset(p, 0, BTFA_ENTRY_SIZE);
 		for (k = 0; k < 6 && !err; k++) {
 			err = str_off(&ss, strs[k], &o);
-			put32(p + 4 * k, o);
+			le32_put(p + 4 * k, o);
 		}
 		err = err ? err : str_off(&ss, e->source, &o);
-		put32(p + 132, o);
+		le32_put(p + 132, o);
 		memcpy(p + 24, e->base_sha256, 32);
 		memcpy(p + 56, e->blob_sha256, 32);
-		put64(p + 88, e->frame_off);
-		put64(p + 96, e->frame_size);
-		put64(p + 104, e->blob_size);
-		put32(p + 112, e->dict_id);
-		put32(p + 116, e->base_types);
-		put32(p + 120, e->types);
-		put32(p + 124, (uint32_t)mod_cnt);
-		put32(p + 128, v[i].mod_cnt);
-		put32(p + 136, e->compat);
-		put32(p + 140, e->encoding);
-		put64(p + 144, e->ref_frame_off);
+		le64_put(p + 88, e->frame_off);
+		le64_put(p + 96, e->frame_size);
+		le64_put(p + 104, e->blob_size);
+		le32_put(p + 112, e->dict_id);
+		le32_put(p + 116, e->base_types);
+		le32_put(p + 120, e->types);
+		le32_put(p + 124, (uint32_t)mod_cnt);
+		le32_put(p + 128, v[i].mod_cnt);
+		le32_put(p + 136, e->compat);
+		le32_put(p + 140, e->encoding);
+		le64_put(p + 144, e->ref_frame_off);
 		for (j = 0; j < v[i].mod_cnt && !err; j++) {
 			const struct btfa_module_in *m = &v[i].mods[j];
 			uint8_t *mp = buf_grow(&mods, BTFA_MODULE_SIZE);
@@ -1056,10 +1033,10 @@ static int build_index(const struct wentry *v, size_t n,
 			if (!mp)
 				break;
 			err = str_off(&ss, m->name, &o);
-			put32(mp, o);
-			put32(mp + 4, (uint32_t)rng_cnt);
-			put32(mp + 8, m->range_cnt);
-			put32(mp + 12, m->types);
+			le32_put(mp, o);
+			le32_put(mp + 4, (uint32_t)rng_cnt);
+			le32_put(mp + 8, m->range_cnt);
+			le32_put(mp + 12, m->types);
 			uint32_t next = 1;
 
 			for (k = 0; k < m->range_cnt; k++) {
@@ -1077,8 +1054,8 @@ static int build_index(const struct wentry *v, size_t n,
 					break;
 				}
 				/* distance from the previous range's end */
-				put32(rp, first - next);
-				put32(rp + 4, m->ranges[2 * k + 1]);
+				le32_put(rp, first - next);
+				le32_put(rp + 4, m->ranges[2 * k + 1]);
 				next = first + m->ranges[2 * k + 1];
 			}
 			rng_cnt += m->range_cnt;
@@ -1094,21 +1071,21 @@ static int build_index(const struct wentry *v, size_t n,
 		p = buf_grow(out, BTFA_IDX_HDR_SIZE);
 		if (p) {
 			memcpy(p, BTFA_IDX_MAGIC, 8);
-			put32(p + 8, dict_cnt);
-			put32(p + 12, (uint32_t)n);
-			put32(p + 16, (uint32_t)mod_cnt);
-			put32(p + 20, (uint32_t)rng_cnt);
-			put32(p + 24, (uint32_t)ss.len);
-			put32(p + 28, 0);
+			le32_put(p + 8, dict_cnt);
+			le32_put(p + 12, (uint32_t)n);
+			le32_put(p + 16, (uint32_t)mod_cnt);
+			le32_put(p + 20, (uint32_t)rng_cnt);
+			le32_put(p + 24, (uint32_t)ss.len);
+			le32_put(p + 28, 0);
 		}
 		for (j = 0; j < dict_cnt; j++) {
 			p = buf_grow(out, BTFA_DICT_SIZE);
 			if (!p)
 				break;
 			memset(p, 0, BTFA_DICT_SIZE);
-			put32(p, dicts[j].dict_id);
-			put64(p + 8, dicts[j].off);
-			put64(p + 16, dicts[j].size);
+			le32_put(p, dicts[j].dict_id);
+			le64_put(p + 8, dicts[j].off);
+			le64_put(p + 16, dicts[j].size);
 		}
 		buf_add(out, ents.p, ents.len);
 		buf_add(out, mods.p, mods.len);
@@ -1657,10 +1634,10 @@ static void put_header(uint8_t *h, uint64_t index_off, const void *index,
 
 	memset(h, 0, BTFA_HDR_SIZE);
 	memcpy(h, BTFA_MAGIC, 8);
-	put32(h + 8, BTFA_VERSION);
-	put32(h + 12, 0);
-	put64(h + 16, index_off);
-	put64(h + 24, index_size);
+	le32_put(h + 8, BTFA_VERSION);
+	le32_put(h + 12, 0);
+	le64_put(h + 16, index_off);
+	le64_put(h + 24, index_size);
 	sha256_init(&sh);
 	sha256_update(&sh, index, index_size);
 	sha256_final(&sh, h + 32);
