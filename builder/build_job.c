@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "btfar/btfar.h"
+#include "builder/clock.h"
 #include "builder/dwarf.h"
 #include "builder/job.h"
 #include "builder/spawn.h"
@@ -85,10 +86,10 @@ struct debug_file {
 	char *enc_out; /* the raw BTF file pahole writes */
 	struct btfar_build *build;
 	bool enc_done;	  /* enc_tid finished (under the build's lock) */
-	double enc_start; /* when pahole started (now()) */
+	double enc_start; /* when pahole started (mono_seconds()) */
 	/* a module: encoded already (while the packages were read) */
 	bool encoded;
-	double enc_end; /* when its pahole ended (now()) */
+	double enc_end; /* when its pahole ended (mono_seconds()) */
 };
 
 /* A module or kernel image read out of a package. */
@@ -160,14 +161,6 @@ struct btfar_build {
 	struct module_tree *trees;
 	size_t tree_cnt, tree_cap;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void set_err(struct btfar_build *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -755,7 +748,7 @@ static void encode_module(struct btfar_build *b, struct member *mb,
 		mb->reason = strdup(d.msg);
 	}
 	mb->dbg.encoded = true;
-	mb->dbg.enc_end = now();
+	mb->dbg.enc_end = mono_seconds();
 }
 
 /* The release's vmlinux BTF file once encoded without error, else NULL. */
@@ -795,7 +788,7 @@ static void start_vmlinux_encode(struct btfar_build *b, struct member *mb)
 		return;
 	}
 	mb->dbg.build = b;
-	mb->dbg.enc_start = now();
+	mb->dbg.enc_start = mono_seconds();
 	mb->dbg.enc_started =
 		!pthread_create(&mb->dbg.enc_tid, NULL, encode_vmlinux, mb);
 }
@@ -1197,12 +1190,12 @@ static int build_release_dwarf(struct btfar_build *b, struct release *r,
 		}
 		blog(b, BTFAR_LOG_INFO, "release %s: pahole %s: encoding %s",
 		     rel, b->pahole_ver, dimg->path);
-		dimg->dbg.enc_start = now();
+		dimg->dbg.enc_start = mono_seconds();
 		err = dwarf_encode(b->opts.pahole, dimg->dbg.staged, NULL,
 				   dimg->dbg.enc_out, 1, b->opts.pahole_timeout,
 				   &d);
 	}
-	t_end = now();
+	t_end = mono_seconds();
 	unlink(dimg->dbg.staged);
 	base_path = dimg->dbg.enc_out;
 	if (!err)
@@ -1656,10 +1649,10 @@ int btfar_build__run(struct btfar_build *b)
 		set_err(b, "out of memory");
 		return -ENOMEM;
 	}
-	t0 = now();
+	t0 = mono_seconds();
 	b->pass = 1;
 	err = walk_inputs(b, &w, &o);
-	b->stats.t_read = now() - t0;
+	b->stats.t_read = mono_seconds() - t0;
 	b->stats.inputs = (uint32_t)b->input_cnt;
 	for (i = 0; i < b->member_cnt; i++) {
 		if (b->members[i]->kind == MEMBER_MODULE)
@@ -1671,10 +1664,10 @@ int btfar_build__run(struct btfar_build *b)
 		err = choose_dwarf(b);
 	if (!err && b->dwarf_rel_cnt && !b->opts.from_dwarf) {
 		/* the debug files of those releases, in a second walk */
-		t0 = now();
+		t0 = mono_seconds();
 		b->pass = 2;
 		err = walk_inputs(b, &w, &o);
-		b->stats.t_debug_read = now() - t0;
+		b->stats.t_debug_read = mono_seconds() - t0;
 	} else if (b->opts.from_dwarf) {
 		b->stats.t_debug_read = b->stats.t_read;
 	}

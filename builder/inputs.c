@@ -41,6 +41,7 @@
 
 #include "builder/job.h"
 #include "formats/file.h"
+#include "formats/le.h"
 
 /* what the messages say was looked for */
 #define LOOKED_FOR "*.ko, *.ko.xz, *.ko.zst, *.ko.gz and raw split BTF files"
@@ -101,11 +102,6 @@ static int read_at(int fd, void *buf, size_t size, off_t off)
 	if (n < 0)
 		return -errno;
 	return n == (ssize_t)size ? 0 : -ENODATA;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /*
@@ -173,11 +169,11 @@ int job_classify_input(const char *path, bool named, enum job_input_kind *kind,
 	/* header: magic u16, version u8, flags u8, hdr_len, type_off,
 	 * type_len, str_off, str_len (u32 each) */
 	*kind = JOB_INPUT_RAW_SPLIT;
-	str_at = (uint64_t)le32(hdr + 4) + le32(hdr + 16);
-	if (st.st_size < 24 || le32(hdr + 4) < 24 ||
-	    str_at + le32(hdr + 20) > (uint64_t)st.st_size)
+	str_at = (uint64_t)le32_get(hdr + 4) + le32_get(hdr + 16);
+	if (st.st_size < 24 || le32_get(hdr + 4) < 24 ||
+	    str_at + le32_get(hdr + 20) > (uint64_t)st.st_size)
 		goto out; /* the validator says what is wrong */
-	if (!le32(hdr + 20))
+	if (!le32_get(hdr + 20))
 		goto out; /* no strings: split */
 	err = read_at(fd, &first, 1, (off_t)str_at);
 	if (err) {

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "btfar/btfar.h"
+#include "builder/clock.h"
 #include "builder/job.h"
 #include "builder/pool.h"
 #include "dedup/collisions.h"
@@ -86,14 +87,6 @@ struct btfar_merge {
 	bool allow_no_module; /* job_merge_allow_no_module() */
 	char err[DIAG_MAX];
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void job_log(btfar_log_fn fn, void *ctx, pthread_mutex_t *lock,
 	     enum btfar_log_level level, const char *fmt, ...)
@@ -1025,9 +1018,9 @@ int btfar_merge__run(struct btfar_merge *m)
 		return -ENOENT;
 	}
 
-	t0 = now();
+	t0 = mono_seconds();
 	pool_run(m->mod_cnt, m->opts.jobs, read_one, m);
-	t1 = now();
+	t1 = mono_seconds();
 	m->stats.t_read = t1 - t0;
 	m->stats.bytes_read = atomic_load(&m->bytes_in);
 
@@ -1058,7 +1051,7 @@ int btfar_merge__run(struct btfar_merge *m)
 
 	/* merge */
 	progress(m, "merge", 0, 1);
-	t0 = now();
+	t0 = mono_seconds();
 	err = renumber_merge(&m->base, merged, merged_cnt, &ropts, &rr, &d);
 	if (err) {
 		set_err(m, "merge: %s", d.msg);
@@ -1080,11 +1073,11 @@ int btfar_merge__run(struct btfar_merge *m)
 		set_err(m, "out of memory");
 		goto out;
 	}
-	t1 = now();
+	t1 = mono_seconds();
 	m->stats.t_merge = t1 - t0;
 
 	/* dedup */
-	t0 = now();
+	t0 = mono_seconds();
 	if (!m->opts.no_dedup) {
 		progress(m, "dedup", 0, 1);
 		if (m->opts.dedup_engine == BTFAR_DEDUP_LIBBPF) {
@@ -1113,13 +1106,13 @@ int btfar_merge__run(struct btfar_merge *m)
 		split_type_cnt = dr.type_cnt;
 		dr.raw = NULL;
 	}
-	t1 = now();
+	t1 = mono_seconds();
 	m->stats.t_dedup = t1 - t0;
 
 	/* emit: the output is built and hashed on a second thread while
 	 * this one validates what is handed out and finds collisions */
 	progress(m, "write", 0, 1);
-	t0 = now();
+	t0 = mono_seconds();
 	if ((uint64_t)btf_raw__type_cnt(&m->base) - 1 + split_type_cnt >
 	    BTF_MAX_TYPE) {
 		err = -E2BIG;
@@ -1210,7 +1203,7 @@ int btfar_merge__run(struct btfar_merge *m)
 	/* collision names point into the split blob: it stays */
 	m->split_raw = split_raw;
 	split_raw = NULL;
-	t1 = now();
+	t1 = mono_seconds();
 	m->stats.t_emit = t1 - t0;
 	err = (int)m->stats.modules_skipped;
 out:

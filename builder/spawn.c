@@ -2,6 +2,7 @@
 #include "spawn.h"
 
 #include "btfar/btfar.h"
+#include "builder/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,14 +16,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Appends n bytes to a buffer of sz: the first bytes (keep_tail false) or
  * the last ones (keep_tail true), always NUL-terminated. */
@@ -70,7 +63,7 @@ int spawn_run(const char *const *argv, unsigned int timeout_s,
 	posix_spawn_file_actions_t fa;
 	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
 	size_t out_len = 0, err_len = 0;
-	double deadline = timeout_s ? now() + timeout_s : 0;
+	double deadline = timeout_s ? mono_seconds() + timeout_s : 0;
 	bool timed_out = false, fa_init = false;
 	int status = 0, err, open_fds;
 	pid_t pid = -1;
@@ -129,7 +122,7 @@ int spawn_run(const char *const *argv, unsigned int timeout_s,
 			goto reap;
 		}
 		if (deadline) {
-			double left = deadline - now();
+			double left = deadline - mono_seconds();
 
 			if (left <= 0) {
 				timed_out = true;

@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "btf_raw.h"
+#include "le.h"
 #include "strset.h"
 
 #define ESC	     0x80000000u
@@ -59,20 +60,6 @@
 /* ids and string offsets stay below this so that ESC and the zigzag map
  * never overflow */
 #define ID_LIMIT (1u << 30)
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
 
 /* ---- matching ---- */
 
@@ -126,7 +113,7 @@ static uint64_t type_key(const struct btf_raw *r, uint32_t id, bool loose)
 	h = mix(h, btf_type_kflag(t));
 	switch (kind) {
 	case BTF_KIND_INT:
-		h = mix(h, get32((const uint8_t *)(t + 1)));
+		h = mix(h, le32_get((const uint8_t *)(t + 1)));
 		/* fallthrough */
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
@@ -336,7 +323,7 @@ static uint64_t type_sig(struct matcher *mt, const struct btf_raw *r, bool blob,
 		return 0;
 	btf_type_visit_strs((struct btf_type *)scratch, sig_str, &c);
 	for (i = 0; i + 4 <= rs; i += 4)
-		h = mix(h, get32(scratch + i));
+		h = mix(h, le32_get(scratch + i));
 	return h ? h : 1;
 }
 
@@ -605,14 +592,14 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 	if (!o)
 		goto out;
 	memcpy(o, BTF_DELTA_MAGIC, 8);
-	put32(o + 8, h->hdr_len);
-	put32(o + 12, rb.types_len);
-	put32(o + 16, rb.str_len);
-	put32(o + 20, nb);
-	put32(o + 24, ra.type_cnt);
-	put32(o + 28, bcnt);
-	put32(o + 32, (uint32_t)lit_len);
-	put32(o + 36, 0);
+	le32_put(o + 8, h->hdr_len);
+	le32_put(o + 12, rb.types_len);
+	le32_put(o + 16, rb.str_len);
+	le32_put(o + 20, nb);
+	le32_put(o + 24, ra.type_cnt);
+	le32_put(o + 28, bcnt);
+	le32_put(o + 32, (uint32_t)lit_len);
+	le32_put(o + 36, 0);
 	p = o + ENC_HDR_SIZE;
 	last = 0;
 	for (b = 1; b <= nb; b++) {
@@ -623,11 +610,11 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 			v = zigzag((int64_t)a - last - 1) + 1;
 			last = a;
 		}
-		put32(p, v);
+		le32_put(p, v);
 		p += 4;
 	}
 	for (i = 0; i < bcnt; i++, p += 4)
-		put32(p, smap[i]);
+		le32_put(p, smap[i]);
 	memcpy(p, blob, h->hdr_len);
 	p += h->hdr_len;
 	{
@@ -814,17 +801,17 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 		diag_set(d, "delta: bad magic");
 		return -EBADMSG;
 	}
-	hdr_len = get32(e + 8);
-	types_len = get32(e + 12);
-	str_len = get32(e + 16);
-	nb = get32(e + 20);
-	na_enc = get32(e + 24);
-	bcnt = get32(e + 28);
-	lit_len = get32(e + 32);
+	hdr_len = le32_get(e + 8);
+	types_len = le32_get(e + 12);
+	str_len = le32_get(e + 16);
+	nb = le32_get(e + 20);
+	na_enc = le32_get(e + 24);
+	bcnt = le32_get(e + 28);
+	lit_len = le32_get(e + 32);
 	need = ENC_HDR_SIZE + (uint64_t)nb * 4 + (uint64_t)bcnt * 4 + hdr_len +
 	       types_len + lit_len;
-	if (get32(e + 36) || need != enc_size || hdr_len < 24 || hdr_len % 4 ||
-	    types_len % 4 || !str_len || str_len >= ID_LIMIT ||
+	if (le32_get(e + 36) || need != enc_size || hdr_len < 24 ||
+	    hdr_len % 4 || types_len % 4 || !str_len || str_len >= ID_LIMIT ||
 	    nb >= ID_LIMIT || bcnt > str_len) {
 		diag_set(d, "delta: header does not match its size");
 		return -EBADMSG;
@@ -852,7 +839,7 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	err = -EBADMSG;
 	last = 0;
 	for (b = 1; b <= nb; b++) {
-		uint32_t v = get32(map + (size_t)(b - 1) * 4);
+		uint32_t v = le32_get(map + (size_t)(b - 1) * 4);
 		int64_t a;
 
 		if (!v)
@@ -874,7 +861,7 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	off = 0;
 	last = -1;
 	for (i = 0; i < bcnt; i++) {
-		uint32_t v = get32(smap + (size_t)i * 4);
+		uint32_t v = le32_get(smap + (size_t)i * 4);
 		const char *s;
 		size_t len;
 
@@ -916,7 +903,7 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 			if (rev[a])
 				order[k++] = rev[a];
 		for (b = 1; b <= nb; b++)
-			if (!get32(map + (size_t)(b - 1) * 4))
+			if (!le32_get(map + (size_t)(b - 1) * 4))
 				order[k++] = b;
 		for (pos = 0, k = 0; pos < types_len; k++) {
 			uint32_t left = types_len - pos, rs;

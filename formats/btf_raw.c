@@ -23,6 +23,10 @@
  *    FUNC_PROTO, decl tags to a component that exists. A chain that comes
  *    back to a type being resolved is a loop; only pointers break them,
  *    since a pointer's size does not depend on its target.
+ * Passes 3 and 4 go through kind_ops[], one entry per kind as the kernel's
+ * btf_kind_operations: its record layout, meta check and resolve step (and
+ * its type id fields, for btf_type_visit_ids). A kind past ENUM64 is
+ * refused in pass 3 before any operation is called.
  * Invariant after success: every id and string offset in the blob can be
  * followed without further checks, and sizes[] holds each type's size.
  *
@@ -48,60 +52,54 @@ struct resolver {
 	struct diag *d;
 };
 
-static const char *const kind_names[NR_BTF_KINDS] = {
-	[BTF_KIND_UNKN] = "UNKNOWN",	  [BTF_KIND_INT] = "INT",
-	[BTF_KIND_PTR] = "PTR",		  [BTF_KIND_ARRAY] = "ARRAY",
-	[BTF_KIND_STRUCT] = "STRUCT",	  [BTF_KIND_UNION] = "UNION",
-	[BTF_KIND_ENUM] = "ENUM",	  [BTF_KIND_FWD] = "FWD",
-	[BTF_KIND_TYPEDEF] = "TYPEDEF",	  [BTF_KIND_VOLATILE] = "VOLATILE",
-	[BTF_KIND_CONST] = "CONST",	  [BTF_KIND_RESTRICT] = "RESTRICT",
-	[BTF_KIND_FUNC] = "FUNC",	  [BTF_KIND_FUNC_PROTO] = "FUNC_PROTO",
-	[BTF_KIND_VAR] = "VAR",		  [BTF_KIND_DATASEC] = "DATASEC",
-	[BTF_KIND_FLOAT] = "FLOAT",	  [BTF_KIND_DECL_TAG] = "DECL_TAG",
-	[BTF_KIND_TYPE_TAG] = "TYPE_TAG", [BTF_KIND_ENUM64] = "ENUM64",
+/*
+ * What btfar knows of one kind, as the kernel's struct btf_kind_operations:
+ * a new kind is one entry of kind_ops[], which follows the functions it
+ * names.
+ */
+struct kind_ops {
+	const char *name; /* the kernel's name of the kind */
+	/* the record's parts after struct btf_type, as btfar reads them */
+	struct btf_raw_layout layout;
+	bool named_elems; /* each of the vlen elements starts with a name_off */
+	/* meta checks of one record, without following its references */
+	int (*check_meta)(const struct btf_raw *raw, uint32_t id,
+			  const struct btf_type *t, struct diag *d);
+	/* checks what type id refers to (resolving it first, at depth + 1)
+	 * and sets *size; NULL: nothing to check, size 0 */
+	int (*resolve)(struct resolver *r, uint32_t id,
+		       const struct btf_type *t, int depth, uint32_t *size);
+	/* calls fn on every type id field of t; NULL: none */
+	int (*visit_ids)(struct btf_type *t, btf_id_visit_fn fn, void *ctx);
 };
+
+static const struct kind_ops kind_ops[NR_BTF_KINDS];
+
+/* The operations of t's kind; NULL for a kind btfar does not know. */
+static const struct kind_ops *ops_of(const struct btf_type *t)
+{
+	uint32_t kind = btf_type_kind(t);
+
+	return kind < NR_BTF_KINDS ? &kind_ops[kind] : NULL;
+}
 
 const char *btf_kind_name(uint32_t kind)
 {
-	return kind < NR_BTF_KINDS ? kind_names[kind] : "UNKNOWN";
+	return kind < NR_BTF_KINDS ? kind_ops[kind].name : "UNKNOWN";
 }
 
 uint32_t btf_raw__rec_size(const struct btf_type *t, uint32_t left)
 {
 	uint64_t sz = sizeof(struct btf_type);
-	uint32_t vlen;
+	const struct kind_ops *ops;
 
 	if (left < sizeof(struct btf_type))
 		return 0;
-	vlen = btf_type_vlen(t);
-	switch (btf_type_kind(t)) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		sz += 4;
-		break;
-	case BTF_KIND_ARRAY:
-		sz += sizeof(struct btf_array);
-		break;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		sz += (uint64_t)vlen * sizeof(struct btf_member);
-		break;
-	case BTF_KIND_ENUM:
-		sz += (uint64_t)vlen * sizeof(struct btf_enum);
-		break;
-	case BTF_KIND_ENUM64:
-		sz += (uint64_t)vlen * sizeof(struct btf_enum64);
-		break;
-	case BTF_KIND_FUNC_PROTO:
-		sz += (uint64_t)vlen * sizeof(struct btf_param);
-		break;
-	case BTF_KIND_DATASEC:
-		sz += (uint64_t)vlen * sizeof(struct btf_var_secinfo);
-		break;
-	default:
-		break;
-	}
+	/* a kind btfar does not know: the bare record */
+	ops = ops_of(t);
+	if (ops)
+		sz += ops->layout.info_sz +
+		      (uint64_t)btf_type_vlen(t) * ops->layout.elem_sz;
 	return sz <= left ? (uint32_t)sz : 0;
 }
 
@@ -318,25 +316,11 @@ static int check_id(const struct btf_raw *raw, uint32_t id, uint32_t ref,
 	return 0;
 }
 
-/* Sizes of the record parts each kind has, as btfar reads them. */
-static const struct btf_raw_layout known_layouts[NR_BTF_KINDS] = {
-	[BTF_KIND_INT] = {4, 0, 0},
-	[BTF_KIND_ARRAY] = {sizeof(struct btf_array), 0, 0},
-	[BTF_KIND_STRUCT] = {0, sizeof(struct btf_member), 0},
-	[BTF_KIND_UNION] = {0, sizeof(struct btf_member), 0},
-	[BTF_KIND_ENUM] = {0, sizeof(struct btf_enum), 0},
-	[BTF_KIND_FUNC_PROTO] = {0, sizeof(struct btf_param), 0},
-	[BTF_KIND_VAR] = {4, 0, 0},
-	[BTF_KIND_DATASEC] = {0, sizeof(struct btf_var_secinfo), 0},
-	[BTF_KIND_DECL_TAG] = {4, 0, 0},
-	[BTF_KIND_ENUM64] = {0, sizeof(struct btf_enum64), 0},
-};
-
 bool btf_raw__known_layout(uint32_t kind, struct btf_raw_layout *l)
 {
 	if (kind == BTF_KIND_UNKN || kind >= NR_BTF_KINDS)
 		return false;
-	*l = known_layouts[kind];
+	*l = kind_ops[kind].layout;
 	return true;
 }
 
@@ -360,7 +344,7 @@ static int check_layout(const struct btf_raw_layout *l, uint32_t len,
 	uint32_t n = len / sizeof(*l), k;
 
 	for (k = 0; k < n && k < NR_BTF_KINDS; k++) {
-		const struct btf_raw_layout *want = &known_layouts[k];
+		const struct btf_raw_layout *want = &kind_ops[k].layout;
 
 		if (l[k].info_sz != want->info_sz ||
 		    l[k].elem_sz != want->elem_sz) {
@@ -567,291 +551,352 @@ static int check_strs(struct btf_raw *raw, struct diag *d)
 	return 0;
 }
 
+/* Meta checks, one function per kind or kind family (kind_ops[]). */
+
+/* vlen or kind_flag set where the kind allows none. */
+static int bad_info(uint32_t id, const struct btf_type *t, struct diag *d)
+{
+	diag_set(d, "type [%u] %s: invalid info 0x%08x (vlen %u, kind_flag %u)",
+		 id, btf_kind_name(btf_type_kind(t)), t->info, btf_type_vlen(t),
+		 btf_type_kflag(t));
+	return -EINVAL;
+}
+
+static int meta_int(const struct btf_raw *raw, uint32_t id,
+		    const struct btf_type *t, struct diag *d)
+{
+	uint32_t v;
+	int err;
+
+	if (btf_type_vlen(t) || btf_type_kflag(t))
+		return bad_info(id, t, d);
+	if ((err = check_name(raw, id, t->name_off, NAME_ANY,
+			      &(struct where){"INT"}, d)))
+		return err;
+	if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8 &&
+	    t->size != 16) {
+		diag_set(d,
+			 "type [%u] INT '%s': size %u is not 1, 2, 4, "
+			 "8 or 16",
+			 id, type_name(raw, t), t->size);
+		return -EINVAL;
+	}
+	v = *(const uint32_t *)(t + 1);
+	if (v & 0xf0000000) {
+		diag_set(d, "type [%u] INT: reserved bits set in 0x%08x", id,
+			 v);
+		return -EINVAL;
+	}
+	if (BTF_INT_BITS(v) > 128 ||
+	    BTF_INT_OFFSET(v) + BTF_INT_BITS(v) > t->size * 8) {
+		diag_set(d,
+			 "type [%u] INT '%s': %u bits at bit offset %u "
+			 "do not fit in %u bytes",
+			 id, type_name(raw, t), BTF_INT_BITS(v),
+			 BTF_INT_OFFSET(v), t->size);
+		return -EINVAL;
+	}
+	v = BTF_INT_ENCODING(v);
+	if (v && v != BTF_INT_SIGNED && v != BTF_INT_CHAR &&
+	    v != BTF_INT_BOOL) {
+		diag_set(d, "type [%u] INT: unsupported encoding %u", id, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* PTR, VOLATILE, CONST, RESTRICT: unnamed, to a type or void. */
+static int meta_modifier(const struct btf_raw *raw, uint32_t id,
+			 const struct btf_type *t, struct diag *d)
+{
+	const char *kname = btf_kind_name(btf_type_kind(t));
+	int err;
+
+	if (btf_type_vlen(t) || btf_type_kflag(t))
+		return bad_info(id, t, d);
+	if ((err = check_name(raw, id, t->name_off, NAME_NONE,
+			      &(struct where){kname}, d)))
+		return err;
+	return check_id(raw, id, t->type, true, &(struct where){kname}, d);
+}
+
+/* TYPEDEF, TYPE_TAG: named, to a type or void. */
+static int meta_typedef(const struct btf_raw *raw, uint32_t id,
+			const struct btf_type *t, struct diag *d)
+{
+	uint32_t kind = btf_type_kind(t);
+	const char *kname = btf_kind_name(kind);
+	int err;
+
+	/* kind_flag on a TYPE_TAG: an __attribute__ (kernel 6.14) */
+	if (btf_type_vlen(t) || (btf_type_kflag(t) && kind == BTF_KIND_TYPEDEF))
+		return bad_info(id, t, d);
+	if ((err = check_name(raw, id, t->name_off,
+			      kind == BTF_KIND_TYPEDEF ? NAME_IDENT : NAME_ANY,
+			      &(struct where){kname}, d)))
+		return err;
+	return check_id(raw, id, t->type, true, &(struct where){kname}, d);
+}
+
+static int meta_array(const struct btf_raw *raw, uint32_t id,
+		      const struct btf_type *t, struct diag *d)
+{
+	const struct btf_array *a = (const void *)(t + 1);
+	int err;
+
+	if (btf_type_vlen(t) || btf_type_kflag(t))
+		return bad_info(id, t, d);
+	if (t->size) {
+		diag_set(d, "type [%u] ARRAY: size %u, expected 0", id,
+			 t->size);
+		return -EINVAL;
+	}
+	if ((err = check_name(raw, id, t->name_off, NAME_NONE,
+			      &(struct where){"ARRAY"}, d)))
+		return err;
+	if ((err = check_id(raw, id, a->type, false,
+			    &(struct where){"ARRAY element"}, d)))
+		return err;
+	return check_id(raw, id, a->index_type, false,
+			&(struct where){"ARRAY index"}, d);
+}
+
+/* STRUCT, UNION: members named or not, in bit offset order. */
+static int meta_struct(const struct btf_raw *raw, uint32_t id,
+		       const struct btf_type *t, struct diag *d)
+{
+	uint32_t kind = btf_type_kind(t), vlen = btf_type_vlen(t), i;
+	const char *kname = btf_kind_name(kind);
+	const struct btf_member *m = (const void *)(t + 1);
+	bool kflag = btf_type_kflag(t);
+	uint32_t last = 0;
+	int err;
+
+	if ((err = check_name(raw, id, t->name_off, NAME_OPT_IDENT,
+			      &(struct where){kname}, d)))
+		return err;
+	for (i = 0; i < vlen; i++, m++) {
+		uint32_t off =
+			kflag ? BTF_MEMBER_BIT_OFFSET(m->offset) : m->offset;
+		struct where w = {kname, t, "member", i};
+		char buf[160];
+
+		if ((err = check_name(raw, id, m->name_off, NAME_OPT_IDENT, &w,
+				      d)) ||
+		    (err = check_id(raw, id, m->type, false, &w, d)))
+			return err;
+		if (kind == BTF_KIND_UNION && off) {
+			diag_set(d,
+				 "type [%u] %s: union member at bit "
+				 "offset %u, expected 0",
+				 id, where_str(raw, &w, buf, sizeof(buf)), off);
+			return -EINVAL;
+		}
+		if (off < last) {
+			diag_set(d,
+				 "type [%u] %s: bit offset %u is "
+				 "below the previous member's %u",
+				 id, where_str(raw, &w, buf, sizeof(buf)), off,
+				 last);
+			return -EINVAL;
+		}
+		if ((off + 7) / 8 > t->size) {
+			diag_set(d,
+				 "type [%u] %s: bit offset %u is "
+				 "past the size (%u bytes)",
+				 id, where_str(raw, &w, buf, sizeof(buf)), off,
+				 t->size);
+			return -EINVAL;
+		}
+		last = off;
+	}
+	return 0;
+}
+
+/* ENUM, ENUM64: enumerators are identifiers. */
+static int meta_enum(const struct btf_raw *raw, uint32_t id,
+		     const struct btf_type *t, struct diag *d)
+{
+	uint32_t kind = btf_type_kind(t), vlen = btf_type_vlen(t), i;
+	uint32_t step = kind == BTF_KIND_ENUM ? sizeof(struct btf_enum)
+					      : sizeof(struct btf_enum64);
+	const char *kname = btf_kind_name(kind);
+	const uint8_t *e = (const uint8_t *)(t + 1);
+	int err;
+
+	if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8) {
+		diag_set(d,
+			 "type [%u] %s '%s': size %u is not 1, 2, 4 "
+			 "or 8",
+			 id, kname, type_name(raw, t), t->size);
+		return -EINVAL;
+	}
+	if ((err = check_name(raw, id, t->name_off, NAME_OPT_IDENT,
+			      &(struct where){kname}, d)))
+		return err;
+	for (i = 0; i < vlen; i++, e += step) {
+		struct where w = {kname, t, "enumerator", i};
+
+		if ((err = check_name(raw, id, *(const uint32_t *)e, NAME_IDENT,
+				      &w, d)))
+			return err;
+	}
+	return 0;
+}
+
+static int meta_fwd(const struct btf_raw *raw, uint32_t id,
+		    const struct btf_type *t, struct diag *d)
+{
+	if (btf_type_vlen(t))
+		return bad_info(id, t, d);
+	if (t->type) {
+		diag_set(d, "type [%u] FWD: type %u, expected 0", id, t->type);
+		return -EINVAL;
+	}
+	return check_name(raw, id, t->name_off, NAME_IDENT,
+			  &(struct where){"FWD"}, d);
+}
+
+static int meta_func(const struct btf_raw *raw, uint32_t id,
+		     const struct btf_type *t, struct diag *d)
+{
+	int err;
+
+	/* vlen: the linkage */
+	if (btf_type_kflag(t) || btf_type_vlen(t) > BTF_FUNC_EXTERN)
+		return bad_info(id, t, d);
+	if ((err = check_name(raw, id, t->name_off, NAME_IDENT,
+			      &(struct where){"FUNC"}, d)))
+		return err;
+	return check_id(raw, id, t->type, false, &(struct where){"FUNC"}, d);
+}
+
+static int meta_func_proto(const struct btf_raw *raw, uint32_t id,
+			   const struct btf_type *t, struct diag *d)
+{
+	const struct btf_param *p = (const void *)(t + 1);
+	uint32_t vlen = btf_type_vlen(t), i;
+	int err;
+
+	if (btf_type_kflag(t))
+		return bad_info(id, t, d);
+	if ((err = check_name(raw, id, t->name_off, NAME_NONE,
+			      &(struct where){"FUNC_PROTO"}, d)))
+		return err;
+	if ((err = check_id(raw, id, t->type, true,
+			    &(struct where){"FUNC_PROTO return"}, d)))
+		return err;
+	for (i = 0; i < vlen; i++, p++) {
+		struct where w = {"FUNC_PROTO", NULL, "param", i};
+
+		if ((err = check_id(raw, id, p->type, true, &w, d)))
+			return err;
+		if (!p->type && (i != vlen - 1 || p->name_off)) {
+			diag_set(d,
+				 "type [%u] FUNC_PROTO param #%u: void "
+				 "parameter (varargs) is only valid "
+				 "last and unnamed",
+				 id, i);
+			return -EINVAL;
+		}
+		if ((err = check_name(raw, id, p->name_off, NAME_OPT_IDENT, &w,
+				      d)))
+			return err;
+	}
+	return 0;
+}
+
+static int meta_var(const struct btf_raw *raw, uint32_t id,
+		    const struct btf_type *t, struct diag *d)
+{
+	uint32_t linkage = *(const uint32_t *)(t + 1);
+	int err;
+
+	if (btf_type_vlen(t) || btf_type_kflag(t))
+		return bad_info(id, t, d);
+	if (linkage > BTF_VAR_GLOBAL_EXTERN) {
+		diag_set(d, "type [%u] VAR: linkage %u", id, linkage);
+		return -EINVAL;
+	}
+	if ((err = check_name(raw, id, t->name_off, NAME_IDENT,
+			      &(struct where){"VAR"}, d)))
+		return err;
+	return check_id(raw, id, t->type, false, &(struct where){"VAR"}, d);
+}
+
+static int meta_datasec(const struct btf_raw *raw, uint32_t id,
+			const struct btf_type *t, struct diag *d)
+{
+	const struct btf_var_secinfo *s = (const void *)(t + 1);
+	uint32_t vlen = btf_type_vlen(t), i;
+	int err;
+
+	if (btf_type_kflag(t))
+		return bad_info(id, t, d);
+	if ((err = check_name(raw, id, t->name_off, NAME_SECTION,
+			      &(struct where){"DATASEC"}, d)))
+		return err;
+	for (i = 0; i < vlen; i++, s++) {
+		struct where w = {"DATASEC", t, "entry", i};
+
+		if ((err = check_id(raw, id, s->type, false, &w, d)))
+			return err;
+	}
+	return 0;
+}
+
+static int meta_float(const struct btf_raw *raw, uint32_t id,
+		      const struct btf_type *t, struct diag *d)
+{
+	if (btf_type_vlen(t) || btf_type_kflag(t))
+		return bad_info(id, t, d);
+	if (t->size != 2 && t->size != 4 && t->size != 8 && t->size != 12 &&
+	    t->size != 16) {
+		diag_set(d,
+			 "type [%u] FLOAT: size %u is not 2, 4, 8, 12 "
+			 "or 16",
+			 id, t->size);
+		return -EINVAL;
+	}
+	return check_name(raw, id, t->name_off, NAME_ANY,
+			  &(struct where){"FLOAT"}, d);
+}
+
+static int meta_decl_tag(const struct btf_raw *raw, uint32_t id,
+			 const struct btf_type *t, struct diag *d)
+{
+	int32_t idx = *(const int32_t *)(t + 1);
+	int err;
+
+	/* kind_flag on a DECL_TAG: an __attribute__ (kernel 6.14) */
+	if (btf_type_vlen(t))
+		return bad_info(id, t, d);
+	if (idx < -1) {
+		diag_set(d,
+			 "type [%u] DECL_TAG: component index %d is "
+			 "below -1",
+			 id, idx);
+		return -EINVAL;
+	}
+	if ((err = check_name(raw, id, t->name_off, NAME_ANY,
+			      &(struct where){"DECL_TAG"}, d)))
+		return err;
+	return check_id(raw, id, t->type, false, &(struct where){"DECL_TAG"},
+			d);
+}
+
 /* Meta checks of one record: no resolution of referenced types. */
 static int check_meta(const struct btf_raw *raw, uint32_t id,
 		      const struct btf_type *t, struct diag *d)
 {
-	uint32_t kind = btf_type_kind(t), vlen = btf_type_vlen(t), i, v;
-	bool kflag = btf_type_kflag(t);
-	const char *kname = btf_kind_name(kind);
-	int err;
+	const struct kind_ops *ops = ops_of(t);
 
-	switch (kind) {
-	case BTF_KIND_INT:
-		if (vlen || kflag)
-			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_ANY,
-				      &(struct where){"INT"}, d)))
-			return err;
-		if (t->size != 1 && t->size != 2 && t->size != 4 &&
-		    t->size != 8 && t->size != 16) {
-			diag_set(d,
-				 "type [%u] INT '%s': size %u is not 1, 2, 4, "
-				 "8 or 16",
-				 id, type_name(raw, t), t->size);
-			return -EINVAL;
-		}
-		v = *(const uint32_t *)(t + 1);
-		if (v & 0xf0000000) {
-			diag_set(d,
-				 "type [%u] INT: reserved bits set in 0x%08x",
-				 id, v);
-			return -EINVAL;
-		}
-		if (BTF_INT_BITS(v) > 128 ||
-		    BTF_INT_OFFSET(v) + BTF_INT_BITS(v) > t->size * 8) {
-			diag_set(d,
-				 "type [%u] INT '%s': %u bits at bit offset %u "
-				 "do not fit in %u bytes",
-				 id, type_name(raw, t), BTF_INT_BITS(v),
-				 BTF_INT_OFFSET(v), t->size);
-			return -EINVAL;
-		}
-		v = BTF_INT_ENCODING(v);
-		if (v && v != BTF_INT_SIGNED && v != BTF_INT_CHAR &&
-		    v != BTF_INT_BOOL) {
-			diag_set(d, "type [%u] INT: unsupported encoding %u",
-				 id, v);
-			return -EINVAL;
-		}
-		return 0;
-	case BTF_KIND_PTR:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-		if (vlen || kflag)
-			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_NONE,
-				      &(struct where){kname}, d)))
-			return err;
-		return check_id(raw, id, t->type, true, &(struct where){kname},
-				d);
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_TYPE_TAG:
-		/* kind_flag on a TYPE_TAG: an __attribute__ (kernel 6.14) */
-		if (vlen || (kflag && kind == BTF_KIND_TYPEDEF))
-			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off,
-				      kind == BTF_KIND_TYPEDEF ? NAME_IDENT
-							       : NAME_ANY,
-				      &(struct where){kname}, d)))
-			return err;
-		return check_id(raw, id, t->type, true, &(struct where){kname},
-				d);
-	case BTF_KIND_ARRAY: {
-		const struct btf_array *a = (const void *)(t + 1);
-
-		if (vlen || kflag)
-			goto bad_info;
-		if (t->size) {
-			diag_set(d, "type [%u] ARRAY: size %u, expected 0", id,
-				 t->size);
-			return -EINVAL;
-		}
-		if ((err = check_name(raw, id, t->name_off, NAME_NONE,
-				      &(struct where){kname}, d)))
-			return err;
-		if ((err = check_id(raw, id, a->type, false,
-				    &(struct where){"ARRAY element"}, d)))
-			return err;
-		return check_id(raw, id, a->index_type, false,
-				&(struct where){"ARRAY index"}, d);
-	}
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: {
-		const struct btf_member *m = (const void *)(t + 1);
-		uint32_t last = 0;
-
-		if ((err = check_name(raw, id, t->name_off, NAME_OPT_IDENT,
-				      &(struct where){kname}, d)))
-			return err;
-		for (i = 0; i < vlen; i++, m++) {
-			uint32_t off = kflag ? BTF_MEMBER_BIT_OFFSET(m->offset)
-					     : m->offset;
-			struct where w = {kname, t, "member", i};
-			char buf[160];
-
-			if ((err = check_name(raw, id, m->name_off,
-					      NAME_OPT_IDENT, &w, d)) ||
-			    (err = check_id(raw, id, m->type, false, &w, d)))
-				return err;
-			if (kind == BTF_KIND_UNION && off) {
-				diag_set(d,
-					 "type [%u] %s: union member at bit "
-					 "offset %u, expected 0",
-					 id,
-					 where_str(raw, &w, buf, sizeof(buf)),
-					 off);
-				return -EINVAL;
-			}
-			if (off < last) {
-				diag_set(d,
-					 "type [%u] %s: bit offset %u is "
-					 "below the previous member's %u",
-					 id,
-					 where_str(raw, &w, buf, sizeof(buf)),
-					 off, last);
-				return -EINVAL;
-			}
-			if ((off + 7) / 8 > t->size) {
-				diag_set(d,
-					 "type [%u] %s: bit offset %u is "
-					 "past the size (%u bytes)",
-					 id,
-					 where_str(raw, &w, buf, sizeof(buf)),
-					 off, t->size);
-				return -EINVAL;
-			}
-			last = off;
-		}
-		return 0;
-	}
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64: {
-		uint32_t step = kind == BTF_KIND_ENUM
-					? sizeof(struct btf_enum)
-					: sizeof(struct btf_enum64);
-		const uint8_t *e = (const uint8_t *)(t + 1);
-
-		if (t->size != 1 && t->size != 2 && t->size != 4 &&
-		    t->size != 8) {
-			diag_set(d,
-				 "type [%u] %s '%s': size %u is not 1, 2, 4 "
-				 "or 8",
-				 id, kname, type_name(raw, t), t->size);
-			return -EINVAL;
-		}
-		if ((err = check_name(raw, id, t->name_off, NAME_OPT_IDENT,
-				      &(struct where){kname}, d)))
-			return err;
-		for (i = 0; i < vlen; i++, e += step) {
-			struct where w = {kname, t, "enumerator", i};
-
-			if ((err = check_name(raw, id, *(const uint32_t *)e,
-					      NAME_IDENT, &w, d)))
-				return err;
-		}
-		return 0;
-	}
-	case BTF_KIND_FWD:
-		if (vlen)
-			goto bad_info;
-		if (t->type) {
-			diag_set(d, "type [%u] FWD: type %u, expected 0", id,
-				 t->type);
-			return -EINVAL;
-		}
-		return check_name(raw, id, t->name_off, NAME_IDENT,
-				  &(struct where){kname}, d);
-	case BTF_KIND_FUNC:
-		if (kflag || vlen > BTF_FUNC_EXTERN)
-			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_IDENT,
-				      &(struct where){kname}, d)))
-			return err;
-		return check_id(raw, id, t->type, false, &(struct where){kname},
-				d);
-	case BTF_KIND_FUNC_PROTO: {
-		const struct btf_param *p = (const void *)(t + 1);
-
-		if (kflag)
-			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_NONE,
-				      &(struct where){kname}, d)))
-			return err;
-		if ((err = check_id(raw, id, t->type, true,
-				    &(struct where){"FUNC_PROTO return"}, d)))
-			return err;
-		for (i = 0; i < vlen; i++, p++) {
-			struct where w = {kname, NULL, "param", i};
-
-			if ((err = check_id(raw, id, p->type, true, &w, d)))
-				return err;
-			if (!p->type && (i != vlen - 1 || p->name_off)) {
-				diag_set(d,
-					 "type [%u] FUNC_PROTO param #%u: void "
-					 "parameter (varargs) is only valid "
-					 "last and unnamed",
-					 id, i);
-				return -EINVAL;
-			}
-			if ((err = check_name(raw, id, p->name_off,
-					      NAME_OPT_IDENT, &w, d)))
-				return err;
-		}
-		return 0;
-	}
-	case BTF_KIND_VAR: {
-		uint32_t linkage = *(const uint32_t *)(t + 1);
-
-		if (vlen || kflag)
-			goto bad_info;
-		if (linkage > BTF_VAR_GLOBAL_EXTERN) {
-			diag_set(d, "type [%u] VAR: linkage %u", id, linkage);
-			return -EINVAL;
-		}
-		if ((err = check_name(raw, id, t->name_off, NAME_IDENT,
-				      &(struct where){kname}, d)))
-			return err;
-		return check_id(raw, id, t->type, false, &(struct where){kname},
-				d);
-	}
-	case BTF_KIND_DATASEC: {
-		const struct btf_var_secinfo *s = (const void *)(t + 1);
-
-		if (kflag)
-			goto bad_info;
-		if ((err = check_name(raw, id, t->name_off, NAME_SECTION,
-				      &(struct where){kname}, d)))
-			return err;
-		for (i = 0; i < vlen; i++, s++) {
-			struct where w = {kname, t, "entry", i};
-
-			if ((err = check_id(raw, id, s->type, false, &w, d)))
-				return err;
-		}
-		return 0;
-	}
-	case BTF_KIND_FLOAT:
-		if (vlen || kflag)
-			goto bad_info;
-		if (t->size != 2 && t->size != 4 && t->size != 8 &&
-		    t->size != 12 && t->size != 16) {
-			diag_set(d,
-				 "type [%u] FLOAT: size %u is not 2, 4, 8, 12 "
-				 "or 16",
-				 id, t->size);
-			return -EINVAL;
-		}
-		return check_name(raw, id, t->name_off, NAME_ANY,
-				  &(struct where){kname}, d);
-	case BTF_KIND_DECL_TAG: {
-		int32_t idx = *(const int32_t *)(t + 1);
-
-		/* kind_flag on a DECL_TAG: an __attribute__ (kernel 6.14) */
-		if (vlen)
-			goto bad_info;
-		if (idx < -1) {
-			diag_set(d,
-				 "type [%u] DECL_TAG: component index %d is "
-				 "below -1",
-				 id, idx);
-			return -EINVAL;
-		}
-		if ((err = check_name(raw, id, t->name_off, NAME_ANY,
-				      &(struct where){kname}, d)))
-			return err;
-		return check_id(raw, id, t->type, false, &(struct where){kname},
-				d);
-	}
-	default:
-		diag_set(d, "type [%u]: unknown kind %u", id, kind);
+	/* unreachable: index_types refused kind 0 and kinds past ENUM64 */
+	if (!ops || !ops->check_meta) {
+		diag_set(d, "type [%u]: unknown kind %u", id, btf_type_kind(t));
 		return -EINVAL;
 	}
-bad_info:
-	diag_set(d, "type [%u] %s: invalid info 0x%08x (vlen %u, kind_flag %u)",
-		 id, kname, t->info, vlen, kflag);
-	return -EINVAL;
+	return ops->check_meta(raw, id, t, d);
 }
 
 /*
@@ -1085,6 +1130,500 @@ static int resolve_member(struct resolver *r, uint32_t id,
 	return -EINVAL;
 }
 
+/* Resolve steps, one function per kind or kind family (kind_ops[]). */
+
+/* INT, ENUM, ENUM64, FLOAT: the size the record gives. */
+static int resolve_sized(struct resolver *r, uint32_t id,
+			 const struct btf_type *t, int depth, uint32_t *size)
+{
+	*size = t->size;
+	return 0;
+}
+
+/* A pointer or modifier refers to a type, not a VAR, DATASEC, DECL_TAG or
+ * FUNC. */
+static int check_ref_target(struct resolver *r, uint32_t id,
+			    const struct btf_type *t)
+{
+	const struct btf_raw *raw = r->raw;
+	const struct btf_type *tt = btf_raw__type(raw, t->type);
+	uint32_t tk = tt ? btf_type_kind(tt) : BTF_KIND_UNKN;
+
+	if (tk == BTF_KIND_VAR || tk == BTF_KIND_DATASEC ||
+	    tk == BTF_KIND_DECL_TAG || tk == BTF_KIND_FUNC) {
+		diag_set(r->d, "type [%u] %s: refers to type [%u] of kind %s%s",
+			 id, btf_kind_name(btf_type_kind(t)), t->type,
+			 btf_kind_name(tk), mismatch(raw, t->type));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A pointer's size does not depend on its target, so it ends containment
+ * chains: its target is not resolved here; pointer chains are checked by
+ * check_ptr_chains(). */
+static int resolve_ptr(struct resolver *r, uint32_t id,
+		       const struct btf_type *t, int depth, uint32_t *size)
+{
+	int err = check_ref_target(r, id, t);
+
+	if (err)
+		return err;
+	*size = r->raw->ptr_sz;
+	return 0;
+}
+
+/* TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG: the size of the target. */
+static int resolve_modifier(struct resolver *r, uint32_t id,
+			    const struct btf_type *t, int depth, uint32_t *size)
+{
+	int err = check_ref_target(r, id, t);
+
+	if (err)
+		return err;
+	if (t->type >= r->raw->start_id) {
+		err = resolve(r, t->type, depth + 1);
+		if (err)
+			return err;
+	}
+	*size = btf_raw__size(r->raw, t->type);
+	return 0;
+}
+
+static int resolve_array(struct resolver *r, uint32_t id,
+			 const struct btf_type *t, int depth, uint32_t *size)
+{
+	const struct btf_raw *raw = r->raw;
+	const struct btf_array *a = (const void *)(t + 1);
+	uint32_t rid, rkind, ik;
+	uint64_t total;
+	int err;
+
+	err = skip_mods(r, a->index_type, depth + 1, &rid, &ik);
+	if (err)
+		return err;
+	if (ik != BTF_KIND_INT) {
+		diag_set(r->d,
+			 "type [%u] ARRAY: index type [%u] is %s, "
+			 "not INT%s",
+			 id, rid, rid ? btf_kind_name(ik) : "void",
+			 mismatch(raw, rid));
+		return -EINVAL;
+	}
+	err = skip_mods(r, a->type, depth + 1, &rid, &rkind);
+	if (err)
+		return err;
+	if (!is_data_kind(rkind)) {
+		diag_set(r->d,
+			 "type [%u] ARRAY: element type [%u] is "
+			 "%s, not a data type%s",
+			 id, rid, rid ? btf_kind_name(rkind) : "void",
+			 mismatch(raw, rid));
+		return -EINVAL;
+	}
+	if (rid >= raw->start_id) {
+		err = resolve(r, rid, depth + 1);
+		if (err)
+			return err;
+	}
+	total = (uint64_t)btf_raw__size(raw, a->type) * a->nelems;
+	if (total > UINT32_MAX) {
+		diag_set(r->d,
+			 "type [%u] ARRAY: %u elements of %u bytes "
+			 "overflow 32 bits",
+			 id, a->nelems, btf_raw__size(raw, a->type));
+		return -EINVAL;
+	}
+	*size = (uint32_t)total;
+	return 0;
+}
+
+/* STRUCT, UNION: every member fits (resolve_member). */
+static int resolve_struct(struct resolver *r, uint32_t id,
+			  const struct btf_type *t, int depth, uint32_t *size)
+{
+	const struct btf_member *m = (const void *)(t + 1);
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < btf_type_vlen(t); i++, m++) {
+		err = resolve_member(r, id, t, i, m, depth);
+		if (err)
+			return err;
+	}
+	*size = t->size;
+	return 0;
+}
+
+static int resolve_func(struct resolver *r, uint32_t id,
+			const struct btf_type *t, int depth, uint32_t *size)
+{
+	const struct btf_raw *raw = r->raw;
+	const struct btf_type *pt = btf_raw__type(raw, t->type);
+
+	if (btf_type_kind(pt) != BTF_KIND_FUNC_PROTO) {
+		diag_set(r->d,
+			 "type [%u] FUNC '%s': type [%u] is %s, "
+			 "not FUNC_PROTO%s",
+			 id, type_name(raw, t), t->type,
+			 btf_kind_name(btf_type_kind(pt)),
+			 mismatch(raw, t->type));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* FUNC_PROTO: the return type and parameters are not functions, variables,
+ * sections or tags. */
+static int resolve_func_proto(struct resolver *r, uint32_t id,
+			      const struct btf_type *t, int depth,
+			      uint32_t *size)
+{
+	const struct btf_raw *raw = r->raw;
+	const struct btf_param *p = (const void *)(t + 1);
+	uint32_t i, rid, rkind;
+	int err;
+
+	for (i = 0; i <= btf_type_vlen(t); i++) {
+		uint32_t ref = i ? p[i - 1].type : t->type;
+
+		if (!ref)
+			continue;
+		err = skip_mods(r, ref, depth + 1, &rid, &rkind);
+		if (err)
+			return err;
+		if (rkind == BTF_KIND_FUNC || rkind == BTF_KIND_VAR ||
+		    rkind == BTF_KIND_DATASEC || rkind == BTF_KIND_DECL_TAG ||
+		    rkind == BTF_KIND_FUNC_PROTO) {
+			if (i)
+				diag_set(r->d,
+					 "type [%u] FUNC_PROTO "
+					 "param #%u: type [%u] "
+					 "is %s%s",
+					 id, i - 1, rid, btf_kind_name(rkind),
+					 mismatch(raw, rid));
+			else
+				diag_set(r->d,
+					 "type [%u] FUNC_PROTO "
+					 "return: type [%u] is "
+					 "%s%s",
+					 id, rid, btf_kind_name(rkind),
+					 mismatch(raw, rid));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int resolve_var(struct resolver *r, uint32_t id,
+		       const struct btf_type *t, int depth, uint32_t *size)
+{
+	const struct btf_raw *raw = r->raw;
+	uint32_t rid, rkind;
+	int err;
+
+	err = skip_mods(r, t->type, depth + 1, &rid, &rkind);
+	if (err)
+		return err;
+	if (!is_data_kind(rkind)) {
+		diag_set(r->d,
+			 "type [%u] VAR '%s': type [%u] is %s, not "
+			 "a data type%s",
+			 id, type_name(raw, t), rid,
+			 rid ? btf_kind_name(rkind) : "void",
+			 mismatch(raw, rid));
+		return -EINVAL;
+	}
+	if (rid >= raw->start_id) {
+		err = resolve(r, rid, depth + 1);
+		if (err)
+			return err;
+	}
+	*size = btf_raw__size(raw, t->type);
+	return 0;
+}
+
+/* DATASEC: entries are VARs or FUNCs, in order, within the section and at
+ * least as large as their VAR. */
+static int resolve_datasec(struct resolver *r, uint32_t id,
+			   const struct btf_type *t, int depth, uint32_t *size)
+{
+	const struct btf_raw *raw = r->raw;
+	const struct btf_var_secinfo *s = (const void *)(t + 1);
+	uint64_t end = 0;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < btf_type_vlen(t); i++, s++) {
+		const struct btf_type *vt = btf_raw__type(raw, s->type);
+		uint32_t vk = btf_type_kind(vt);
+
+		if (vk != BTF_KIND_VAR && vk != BTF_KIND_FUNC) {
+			diag_set(r->d,
+				 "type [%u] DATASEC '%s' entry "
+				 "#%u: type [%u] is %s, not VAR%s",
+				 id, type_name(raw, t), i, s->type,
+				 btf_kind_name(vk), mismatch(raw, s->type));
+			return -EINVAL;
+		}
+		if (s->offset < end) {
+			diag_set(r->d,
+				 "type [%u] DATASEC '%s' entry "
+				 "#%u: bytes [%u, +%u) overlap the "
+				 "previous entry (which ends at %llu)",
+				 id, type_name(raw, t), i, s->offset, s->size,
+				 (unsigned long long)end);
+			return -EINVAL;
+		}
+		if (t->size && (uint64_t)s->offset + s->size > t->size) {
+			diag_set(r->d,
+				 "type [%u] DATASEC '%s' entry "
+				 "#%u: bytes [%u, +%u) exceed the "
+				 "section (%u bytes)",
+				 id, type_name(raw, t), i, s->offset, s->size,
+				 t->size);
+			return -EINVAL;
+		}
+		if (vk == BTF_KIND_VAR) {
+			if (s->type >= raw->start_id) {
+				err = resolve(r, s->type, depth + 1);
+				if (err)
+					return err;
+			}
+			if (btf_raw__size(raw, s->type) > s->size) {
+				diag_set(r->d,
+					 "type [%u] DATASEC '%s' "
+					 "entry #%u: size %u is "
+					 "below its VAR's %u",
+					 id, type_name(raw, t), i, s->size,
+					 btf_raw__size(raw, s->type));
+				return -EINVAL;
+			}
+		}
+		end = (uint64_t)s->offset + s->size;
+	}
+	*size = t->size;
+	return 0;
+}
+
+/* DECL_TAG: on a STRUCT, UNION, FUNC, VAR or TYPEDEF, and a component
+ * (member, parameter) it has. */
+static int resolve_decl_tag(struct resolver *r, uint32_t id,
+			    const struct btf_type *t, int depth, uint32_t *size)
+{
+	const struct btf_raw *raw = r->raw;
+	const struct btf_type *tt = btf_raw__type(raw, t->type);
+	int32_t cidx = *(const int32_t *)(t + 1);
+	uint32_t tk = btf_type_kind(tt), n = 0;
+
+	if (tk == BTF_KIND_STRUCT || tk == BTF_KIND_UNION) {
+		n = btf_type_vlen(tt);
+	} else if (tk == BTF_KIND_FUNC) {
+		n = btf_type_vlen(btf_raw__type(raw, tt->type));
+		/* the FUNC may not be resolved yet: check its proto */
+		if (!btf_raw__type(raw, tt->type))
+			n = 0;
+	} else if (tk != BTF_KIND_VAR && tk != BTF_KIND_TYPEDEF) {
+		diag_set(r->d, "type [%u] DECL_TAG: target [%u] is %s%s", id,
+			 t->type, btf_kind_name(tk), mismatch(raw, t->type));
+		return -EINVAL;
+	}
+	if (cidx >= 0 && (uint32_t)cidx >= n) {
+		diag_set(r->d,
+			 "type [%u] DECL_TAG: component %d of "
+			 "type [%u] %s which has %u",
+			 id, cidx, t->type, btf_kind_name(tk), n);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Type id fields, one function per record shape (kind_ops[]). */
+
+/* PTR, modifiers, TYPEDEF, FUNC, VAR, DECL_TAG: the one in the record. */
+static int visit_type(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
+{
+	return fn(&t->type, ctx);
+}
+
+static int visit_array(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
+{
+	struct btf_array *a = (void *)(t + 1);
+	int err;
+
+	if ((err = fn(&a->type, ctx)))
+		return err;
+	return fn(&a->index_type, ctx);
+}
+
+static int visit_members(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
+{
+	struct btf_member *m = (void *)(t + 1);
+	uint32_t i, vlen = btf_type_vlen(t);
+	int err;
+
+	for (i = 0; i < vlen; i++)
+		if ((err = fn(&m[i].type, ctx)))
+			return err;
+	return 0;
+}
+
+static int visit_func_proto(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
+{
+	struct btf_param *p = (void *)(t + 1);
+	uint32_t i, vlen = btf_type_vlen(t);
+	int err;
+
+	if ((err = fn(&t->type, ctx)))
+		return err;
+	for (i = 0; i < vlen; i++)
+		if ((err = fn(&p[i].type, ctx)))
+			return err;
+	return 0;
+}
+
+static int visit_datasec(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
+{
+	struct btf_var_secinfo *s = (void *)(t + 1);
+	uint32_t i, vlen = btf_type_vlen(t);
+	int err;
+
+	for (i = 0; i < vlen; i++)
+		if ((err = fn(&s[i].type, ctx)))
+			return err;
+	return 0;
+}
+
+/* Every kind btfar knows; kind 0 is void, never a record. */
+/* clang-format off */
+static const struct kind_ops kind_ops[NR_BTF_KINDS] = {
+	[BTF_KIND_UNKN] = {.name = "UNKNOWN"},
+	[BTF_KIND_INT] = {
+		.name = "INT",
+		.layout = {4, 0, 0},
+		.check_meta = meta_int,
+		.resolve = resolve_sized,
+	},
+	[BTF_KIND_PTR] = {
+		.name = "PTR",
+		.check_meta = meta_modifier,
+		.resolve = resolve_ptr,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_ARRAY] = {
+		.name = "ARRAY",
+		.layout = {sizeof(struct btf_array), 0, 0},
+		.check_meta = meta_array,
+		.resolve = resolve_array,
+		.visit_ids = visit_array,
+	},
+	[BTF_KIND_STRUCT] = {
+		.name = "STRUCT",
+		.layout = {0, sizeof(struct btf_member), 0},
+		.named_elems = true,
+		.check_meta = meta_struct,
+		.resolve = resolve_struct,
+		.visit_ids = visit_members,
+	},
+	[BTF_KIND_UNION] = {
+		.name = "UNION",
+		.layout = {0, sizeof(struct btf_member), 0},
+		.named_elems = true,
+		.check_meta = meta_struct,
+		.resolve = resolve_struct,
+		.visit_ids = visit_members,
+	},
+	[BTF_KIND_ENUM] = {
+		.name = "ENUM",
+		.layout = {0, sizeof(struct btf_enum), 0},
+		.named_elems = true,
+		.check_meta = meta_enum,
+		.resolve = resolve_sized,
+	},
+	[BTF_KIND_FWD] = {
+		.name = "FWD",
+		.check_meta = meta_fwd,
+	},
+	[BTF_KIND_TYPEDEF] = {
+		.name = "TYPEDEF",
+		.check_meta = meta_typedef,
+		.resolve = resolve_modifier,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_VOLATILE] = {
+		.name = "VOLATILE",
+		.check_meta = meta_modifier,
+		.resolve = resolve_modifier,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_CONST] = {
+		.name = "CONST",
+		.check_meta = meta_modifier,
+		.resolve = resolve_modifier,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_RESTRICT] = {
+		.name = "RESTRICT",
+		.check_meta = meta_modifier,
+		.resolve = resolve_modifier,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_FUNC] = {
+		.name = "FUNC",
+		.check_meta = meta_func,
+		.resolve = resolve_func,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_FUNC_PROTO] = {
+		.name = "FUNC_PROTO",
+		.layout = {0, sizeof(struct btf_param), 0},
+		.named_elems = true,
+		.check_meta = meta_func_proto,
+		.resolve = resolve_func_proto,
+		.visit_ids = visit_func_proto,
+	},
+	[BTF_KIND_VAR] = {
+		.name = "VAR",
+		.layout = {4, 0, 0},
+		.check_meta = meta_var,
+		.resolve = resolve_var,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_DATASEC] = {
+		.name = "DATASEC",
+		.layout = {0, sizeof(struct btf_var_secinfo), 0},
+		.check_meta = meta_datasec,
+		.resolve = resolve_datasec,
+		.visit_ids = visit_datasec,
+	},
+	[BTF_KIND_FLOAT] = {
+		.name = "FLOAT",
+		.check_meta = meta_float,
+		.resolve = resolve_sized,
+	},
+	[BTF_KIND_DECL_TAG] = {
+		.name = "DECL_TAG",
+		.layout = {4, 0, 0},
+		.check_meta = meta_decl_tag,
+		.resolve = resolve_decl_tag,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_TYPE_TAG] = {
+		.name = "TYPE_TAG",
+		.check_meta = meta_typedef,
+		.resolve = resolve_modifier,
+		.visit_ids = visit_type,
+	},
+	[BTF_KIND_ENUM64] = {
+		.name = "ENUM64",
+		.layout = {0, sizeof(struct btf_enum64), 0},
+		.named_elems = true,
+		.check_meta = meta_enum,
+		.resolve = resolve_sized,
+	},
+};
+/* clang-format on */
+
 /*
  * Resolves local type id: checks its references and records its size.
  * depth counts the types being resolved on the way here.
@@ -1092,7 +1631,8 @@ static int resolve_member(struct resolver *r, uint32_t id,
 static int resolve(struct resolver *r, uint32_t id, int depth)
 {
 	struct btf_raw *raw = r->raw;
-	uint32_t idx = id - raw->start_id, i, rid, rkind, size = 0;
+	uint32_t idx = id - raw->start_id, size = 0;
+	const struct kind_ops *ops;
 	const struct btf_type *t;
 	int err;
 
@@ -1112,277 +1652,13 @@ static int resolve(struct resolver *r, uint32_t id, int depth)
 	}
 	r->state[idx] = RES_BUSY;
 	t = btf_raw__type(raw, id);
-
-	switch (btf_type_kind(t)) {
-	case BTF_KIND_INT:
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64:
-	case BTF_KIND_FLOAT:
-		size = t->size;
-		break;
-	case BTF_KIND_FWD:
-		break;
-	case BTF_KIND_PTR:
-		size = raw->ptr_sz;
-		/* fallthrough */
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_TYPE_TAG: {
-		const struct btf_type *tt = btf_raw__type(raw, t->type);
-		uint32_t tk = tt ? btf_type_kind(tt) : BTF_KIND_UNKN;
-
-		if (tk == BTF_KIND_VAR || tk == BTF_KIND_DATASEC ||
-		    tk == BTF_KIND_DECL_TAG || tk == BTF_KIND_FUNC) {
-			diag_set(r->d,
-				 "type [%u] %s: refers to type [%u] of "
-				 "kind %s%s",
-				 id, btf_kind_name(btf_type_kind(t)), t->type,
-				 btf_kind_name(tk), mismatch(raw, t->type));
-			err = -EINVAL;
-			goto out;
-		}
-		/* a pointer's size does not depend on its target, so it
-		 * ends containment chains; pointer chains are checked by
-		 * check_ptr_chains() */
-		if (t->type >= raw->start_id &&
-		    btf_type_kind(t) != BTF_KIND_PTR) {
-			err = resolve(r, t->type, depth + 1);
-			if (err)
-				goto out;
-		}
-		if (btf_type_kind(t) != BTF_KIND_PTR)
-			size = btf_raw__size(raw, t->type);
-		break;
-	}
-	case BTF_KIND_ARRAY: {
-		const struct btf_array *a = (const void *)(t + 1);
-		uint32_t ik;
-		uint64_t total;
-
-		err = skip_mods(r, a->index_type, depth + 1, &rid, &ik);
+	/* a known kind: index_types refused the others */
+	ops = ops_of(t);
+	if (ops && ops->resolve) {
+		err = ops->resolve(r, id, t, depth, &size);
 		if (err)
-			goto out;
-		if (ik != BTF_KIND_INT) {
-			diag_set(r->d,
-				 "type [%u] ARRAY: index type [%u] is %s, "
-				 "not INT%s",
-				 id, rid, rid ? btf_kind_name(ik) : "void",
-				 mismatch(raw, rid));
-			err = -EINVAL;
-			goto out;
-		}
-		err = skip_mods(r, a->type, depth + 1, &rid, &rkind);
-		if (err)
-			goto out;
-		if (!is_data_kind(rkind)) {
-			diag_set(r->d,
-				 "type [%u] ARRAY: element type [%u] is "
-				 "%s, not a data type%s",
-				 id, rid, rid ? btf_kind_name(rkind) : "void",
-				 mismatch(raw, rid));
-			err = -EINVAL;
-			goto out;
-		}
-		if (rid >= raw->start_id) {
-			err = resolve(r, rid, depth + 1);
-			if (err)
-				goto out;
-		}
-		total = (uint64_t)btf_raw__size(raw, a->type) * a->nelems;
-		if (total > UINT32_MAX) {
-			diag_set(r->d,
-				 "type [%u] ARRAY: %u elements of %u bytes "
-				 "overflow 32 bits",
-				 id, a->nelems, btf_raw__size(raw, a->type));
-			err = -EINVAL;
-			goto out;
-		}
-		size = (uint32_t)total;
-		break;
+			return err;
 	}
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: {
-		const struct btf_member *m = (const void *)(t + 1);
-
-		for (i = 0; i < btf_type_vlen(t); i++, m++) {
-			err = resolve_member(r, id, t, i, m, depth);
-			if (err)
-				goto out;
-		}
-		size = t->size;
-		break;
-	}
-	case BTF_KIND_FUNC: {
-		const struct btf_type *pt = btf_raw__type(raw, t->type);
-
-		if (btf_type_kind(pt) != BTF_KIND_FUNC_PROTO) {
-			diag_set(r->d,
-				 "type [%u] FUNC '%s': type [%u] is %s, "
-				 "not FUNC_PROTO%s",
-				 id, type_name(raw, t), t->type,
-				 btf_kind_name(btf_type_kind(pt)),
-				 mismatch(raw, t->type));
-			err = -EINVAL;
-			goto out;
-		}
-		break;
-	}
-	case BTF_KIND_FUNC_PROTO: {
-		const struct btf_param *p = (const void *)(t + 1);
-
-		for (i = 0; i <= btf_type_vlen(t); i++) {
-			uint32_t ref = i ? p[i - 1].type : t->type;
-
-			if (!ref)
-				continue;
-			err = skip_mods(r, ref, depth + 1, &rid, &rkind);
-			if (err)
-				goto out;
-			if (rkind == BTF_KIND_FUNC || rkind == BTF_KIND_VAR ||
-			    rkind == BTF_KIND_DATASEC ||
-			    rkind == BTF_KIND_DECL_TAG ||
-			    rkind == BTF_KIND_FUNC_PROTO) {
-				if (i)
-					diag_set(r->d,
-						 "type [%u] FUNC_PROTO "
-						 "param #%u: type [%u] "
-						 "is %s%s",
-						 id, i - 1, rid,
-						 btf_kind_name(rkind),
-						 mismatch(raw, rid));
-				else
-					diag_set(r->d,
-						 "type [%u] FUNC_PROTO "
-						 "return: type [%u] is "
-						 "%s%s",
-						 id, rid, btf_kind_name(rkind),
-						 mismatch(raw, rid));
-				err = -EINVAL;
-				goto out;
-			}
-		}
-		break;
-	}
-	case BTF_KIND_VAR:
-		err = skip_mods(r, t->type, depth + 1, &rid, &rkind);
-		if (err)
-			goto out;
-		if (!is_data_kind(rkind)) {
-			diag_set(r->d,
-				 "type [%u] VAR '%s': type [%u] is %s, not "
-				 "a data type%s",
-				 id, type_name(raw, t), rid,
-				 rid ? btf_kind_name(rkind) : "void",
-				 mismatch(raw, rid));
-			err = -EINVAL;
-			goto out;
-		}
-		if (rid >= raw->start_id) {
-			err = resolve(r, rid, depth + 1);
-			if (err)
-				goto out;
-		}
-		size = btf_raw__size(raw, t->type);
-		break;
-	case BTF_KIND_DATASEC: {
-		const struct btf_var_secinfo *s = (const void *)(t + 1);
-		uint64_t end = 0;
-
-		for (i = 0; i < btf_type_vlen(t); i++, s++) {
-			const struct btf_type *vt = btf_raw__type(raw, s->type);
-			uint32_t vk = btf_type_kind(vt);
-
-			if (vk != BTF_KIND_VAR && vk != BTF_KIND_FUNC) {
-				diag_set(r->d,
-					 "type [%u] DATASEC '%s' entry "
-					 "#%u: type [%u] is %s, not VAR%s",
-					 id, type_name(raw, t), i, s->type,
-					 btf_kind_name(vk),
-					 mismatch(raw, s->type));
-				err = -EINVAL;
-				goto out;
-			}
-			if (s->offset < end) {
-				diag_set(r->d,
-					 "type [%u] DATASEC '%s' entry "
-					 "#%u: bytes [%u, +%u) overlap the "
-					 "previous entry (which ends at %llu)",
-					 id, type_name(raw, t), i, s->offset,
-					 s->size, (unsigned long long)end);
-				err = -EINVAL;
-				goto out;
-			}
-			if (t->size &&
-			    (uint64_t)s->offset + s->size > t->size) {
-				diag_set(r->d,
-					 "type [%u] DATASEC '%s' entry "
-					 "#%u: bytes [%u, +%u) exceed the "
-					 "section (%u bytes)",
-					 id, type_name(raw, t), i, s->offset,
-					 s->size, t->size);
-				err = -EINVAL;
-				goto out;
-			}
-			if (vk == BTF_KIND_VAR) {
-				if (s->type >= raw->start_id) {
-					err = resolve(r, s->type, depth + 1);
-					if (err)
-						goto out;
-				}
-				if (btf_raw__size(raw, s->type) > s->size) {
-					diag_set(r->d,
-						 "type [%u] DATASEC '%s' "
-						 "entry #%u: size %u is "
-						 "below its VAR's %u",
-						 id, type_name(raw, t), i,
-						 s->size,
-						 btf_raw__size(raw, s->type));
-					err = -EINVAL;
-					goto out;
-				}
-			}
-			end = (uint64_t)s->offset + s->size;
-		}
-		size = t->size;
-		break;
-	}
-	case BTF_KIND_DECL_TAG: {
-		const struct btf_type *tt = btf_raw__type(raw, t->type);
-		int32_t cidx = *(const int32_t *)(t + 1);
-		uint32_t tk = btf_type_kind(tt), n = 0;
-
-		if (tk == BTF_KIND_STRUCT || tk == BTF_KIND_UNION) {
-			n = btf_type_vlen(tt);
-		} else if (tk == BTF_KIND_FUNC) {
-			n = btf_type_vlen(btf_raw__type(raw, tt->type));
-			/* the FUNC may not be resolved yet: check its proto */
-			if (!btf_raw__type(raw, tt->type))
-				n = 0;
-		} else if (tk != BTF_KIND_VAR && tk != BTF_KIND_TYPEDEF) {
-			diag_set(r->d,
-				 "type [%u] DECL_TAG: target [%u] is %s%s", id,
-				 t->type, btf_kind_name(tk),
-				 mismatch(raw, t->type));
-			err = -EINVAL;
-			goto out;
-		}
-		if (cidx >= 0 && (uint32_t)cidx >= n) {
-			diag_set(r->d,
-				 "type [%u] DECL_TAG: component %d of "
-				 "type [%u] %s which has %u",
-				 id, cidx, t->type, btf_kind_name(tk), n);
-			err = -EINVAL;
-			goto out;
-		}
-		break;
-	}
-	}
-	err = 0;
-out:
-	if (err)
-		return err;
 	raw->sizes[idx] = size;
 	r->state[idx] = RES_DONE;
 	return 0;
@@ -1537,86 +1813,23 @@ void btf_raw__release(struct btf_raw *raw)
 
 int btf_type_visit_ids(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
 {
-	uint32_t i, vlen = btf_type_vlen(t);
-	int err;
+	const struct kind_ops *ops = ops_of(t);
 
-	switch (btf_type_kind(t)) {
-	case BTF_KIND_PTR:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-	case BTF_KIND_TYPE_TAG:
-		return fn(&t->type, ctx);
-	case BTF_KIND_ARRAY: {
-		struct btf_array *a = (void *)(t + 1);
-
-		if ((err = fn(&a->type, ctx)))
-			return err;
-		return fn(&a->index_type, ctx);
-	}
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: {
-		struct btf_member *m = (void *)(t + 1);
-
-		for (i = 0; i < vlen; i++)
-			if ((err = fn(&m[i].type, ctx)))
-				return err;
-		return 0;
-	}
-	case BTF_KIND_FUNC_PROTO: {
-		struct btf_param *p = (void *)(t + 1);
-
-		if ((err = fn(&t->type, ctx)))
-			return err;
-		for (i = 0; i < vlen; i++)
-			if ((err = fn(&p[i].type, ctx)))
-				return err;
-		return 0;
-	}
-	case BTF_KIND_DATASEC: {
-		struct btf_var_secinfo *s = (void *)(t + 1);
-
-		for (i = 0; i < vlen; i++)
-			if ((err = fn(&s[i].type, ctx)))
-				return err;
-		return 0;
-	}
-	default:
-		return 0;
-	}
+	return ops && ops->visit_ids ? ops->visit_ids(t, fn, ctx) : 0;
 }
 
 int btf_type_visit_strs(struct btf_type *t, btf_id_visit_fn fn, void *ctx)
 {
-	uint32_t i, vlen = btf_type_vlen(t), stride;
+	const struct kind_ops *ops = ops_of(t);
+	uint32_t i, vlen = btf_type_vlen(t);
 	uint8_t *rec = (uint8_t *)(t + 1);
 	int err;
 
 	if ((err = fn(&t->name_off, ctx)))
 		return err;
-	/* every per-member record of these kinds starts with its name_off */
-	switch (btf_type_kind(t)) {
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		stride = sizeof(struct btf_member);
-		break;
-	case BTF_KIND_ENUM:
-		stride = sizeof(struct btf_enum);
-		break;
-	case BTF_KIND_ENUM64:
-		stride = sizeof(struct btf_enum64);
-		break;
-	case BTF_KIND_FUNC_PROTO:
-		stride = sizeof(struct btf_param);
-		break;
-	default:
+	if (!ops || !ops->named_elems)
 		return 0;
-	}
-	for (i = 0; i < vlen; i++, rec += stride)
+	for (i = 0; i < vlen; i++, rec += ops->layout.elem_sz)
 		if ((err = fn((uint32_t *)rec, ctx)))
 			return err;
 	return 0;

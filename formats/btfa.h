@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 1).
+ * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 2; version
+ * 1 archives are read too).
  *
- * Bytes in, bytes out, no policy: the reader checks every offset and size
- * before use and exposes the index; the writer turns N blobs with their
- * metadata into an archive (one trained dictionary, one zstd frame per
- * blob), or appends blobs to an existing one without rewriting a live byte.
+ * Bytes in, bytes out: the reader (btfa_read.c) checks every offset and size
+ * before use and exposes the index; the writer (btfa_write.c) turns N blobs
+ * with their metadata into an archive (one zstd frame per blob, whole or as
+ * a delta on a whole blob of its series, a trained dictionary when it pays),
+ * or appends blobs to an existing one without rewriting a live byte.
  */
 #ifndef BTFAR_FORMATS_BTFA_H
 #define BTFAR_FORMATS_BTFA_H

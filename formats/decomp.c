@@ -51,6 +51,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "le.h"
+
 /* xz decoder memory (dictionary) limit; modules use 1 MiB dictionaries. */
 #define XZ_MEMLIMIT (256ULL << 20)
 /* Smallest first allocation, so tiny inputs do not realloc many times. */
@@ -78,19 +80,16 @@ static const uint8_t lzop_magic[9] = {0x89, 'L',  'Z',	'O', 0x00,
 static bool lzma_alone_header(const uint8_t *p, size_t n)
 {
 	uint32_t dict, rest;
-	uint64_t usize = 0;
-	int i;
+	uint64_t usize;
 
 	if (n < 13 || p[0] != 0x5d)
 		return false;
-	dict = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
-	       (uint32_t)p[4] << 24;
+	dict = le32_get(p + 1);
 	rest = dict & (dict - 1); /* dict without its lowest bit */
 	if (dict < 4096 ||
 	    (rest && (rest & (rest - 1) || dict - rest != rest / 2)))
 		return false;
-	for (i = 7; i >= 0; i--)
-		usize = usize << 8 | p[5 + i];
+	usize = le64_get(p + 5);
 	return usize == UINT64_MAX || usize < (1ULL << 48);
 }
 
@@ -237,12 +236,6 @@ static int obuf_grow(struct obuf *b, size_t want, struct diag *d)
 	return 0;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /* Adds a size guess, saturating; a guess only, never trusted. */
 static size_t guess_add(size_t a, uint64_t b)
 {
@@ -253,7 +246,7 @@ static size_t guess_add(size_t a, uint64_t b)
 static size_t default_guess_of(const struct obuf *b, const uint8_t *in)
 {
 	if (b->first && b->in_sz >= 8)
-		return guess_add(1, le32(in + b->in_sz - 4));
+		return guess_add(1, le32_get(in + b->in_sz - 4));
 	return b->in_sz > SIZE_MAX / 4 ? SIZE_MAX : b->in_sz * 4;
 }
 
@@ -441,11 +434,10 @@ static int lzma_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 {
 	uint64_t usize = 0;
 	size_t used;
-	int i, err;
+	int err;
 
 	if (in_sz >= 13)
-		for (i = 7; i >= 0; i--)
-			usize = usize << 8 | in[5 + i];
+		usize = le64_get(in + 5);
 	err = obuf_grow(b,
 			usize && usize != UINT64_MAX ? guess_add(1, usize)
 						     : default_guess_of(b, in),
@@ -474,8 +466,7 @@ static bool zstd_frame_magic(const uint8_t *p, size_t n)
 
 	if (n < 4)
 		return false;
-	m = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
+	m = le32_get(p);
 	return m == ZSTD_MAGICNUMBER ||
 	       (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
 }
@@ -628,7 +619,7 @@ static int gzip_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 
 	/* ISIZE of the last member: exact for one member under 4 GiB */
 	if (in_sz >= 18 && !b->first)
-		err = obuf_grow(b, guess_add(1, le32(in + in_sz - 4)), d);
+		err = obuf_grow(b, guess_add(1, le32_get(in + in_sz - 4)), d);
 	else
 		err = obuf_grow(b, default_guess_of(b, in), d);
 	if (err)
@@ -665,7 +656,7 @@ static int gzip_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 		b->len += before_out - zs.avail_out;
 		in_pos = (size_t)(zs.next_in - in);
 		if (ret == Z_STREAM_END) {
-			uint32_t isize = le32(in + in_pos - 4);
+			uint32_t isize = le32_get(in + in_pos - 4);
 
 			/* zlib checks it too; say so plainly if it did not */
 			if (isize != (uint32_t)(b->len - member_out)) {
@@ -709,7 +700,7 @@ static int gzip_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 				 "gzip: member at input byte %zu: ISIZE "
 				 "trailer says %u bytes, output has %zu "
 				 "(mod 2^32)",
-				 member_in, le32(in + in_pos - 4),
+				 member_in, le32_get(in + in_pos - 4),
 				 b->len - member_out);
 			err = -EINVAL;
 			goto out;
@@ -920,7 +911,7 @@ static int lz4_legacy_all(const uint8_t *in, size_t in_sz, struct obuf *b,
 				 pos);
 			return -EINVAL;
 		}
-		csz = le32(in + pos);
+		csz = le32_get(in + pos);
 		/*
 		 * After a whole block, decomp_first() ends the frame at what
 		 * cannot be a block: 0 (padding), over the bound, or the

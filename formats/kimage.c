@@ -42,6 +42,7 @@
 
 #include "btf_raw.h"
 #include "elf_btf.h"
+#include "le.h"
 
 /* bzImage setup header fields (Documentation/arch/x86/boot.rst) */
 #define BZ_SETUP_SECTS	  0x1f1
@@ -82,17 +83,6 @@ void kimage_release(struct kimage *k)
 		return;
 	free(k->btf);
 	memset(k, 0, sizeof(*k));
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
 }
 
 static void set_str(char *dst, size_t cap, const char *src)
@@ -272,13 +262,13 @@ static size_t btf_candidate_size(const uint8_t *p, size_t left)
 
 	if (left < 24)
 		return 0;
-	hdr_len = le32(p + 4);
+	hdr_len = le32_get(p + 4);
 	if ((hdr_len != 24 && hdr_len != 32) || left < hdr_len)
 		return 0;
-	type_end = (uint64_t)le32(p + 8) + le32(p + 12);
-	str_end = (uint64_t)le32(p + 16) + le32(p + 20);
+	type_end = (uint64_t)le32_get(p + 8) + le32_get(p + 12);
+	str_end = (uint64_t)le32_get(p + 16) + le32_get(p + 20);
 	if (hdr_len == 32)
-		layout_end = (uint64_t)le32(p + 24) + le32(p + 28);
+		layout_end = (uint64_t)le32_get(p + 24) + le32_get(p + 28);
 	end = type_end > str_end ? type_end : str_end;
 	end = hdr_len + (layout_end > end ? layout_end : end);
 	return end <= left ? (size_t)end : 0;
@@ -441,9 +431,9 @@ static int from_payload(enum decomp_kind kind, const uint8_t *in, size_t sz,
 /* The bzImage's own kernel_version string, if it has one. */
 static void bz_release(const uint8_t *img, size_t sz, struct kimage *out)
 {
-	size_t off = (size_t)le16(img + BZ_KERNEL_VERSION) + 0x200, n = 0;
+	size_t off = (size_t)le16_get(img + BZ_KERNEL_VERSION) + 0x200, n = 0;
 
-	if (le16(img + BZ_KERNEL_VERSION) == 0 || off >= sz)
+	if (le16_get(img + BZ_KERNEL_VERSION) == 0 || off >= sz)
 		return;
 	while (off + n < sz && n < sizeof(out->release) - 1 &&
 	       img[off + n] > ' ' && img[off + n] < 0x7f)
@@ -513,8 +503,8 @@ static int from_bzimage(const uint8_t *img, size_t sz,
 {
 	unsigned setup_sects = img[BZ_SETUP_SECTS] ? img[BZ_SETUP_SECTS] : 4;
 	size_t pm = ((size_t)setup_sects + 1) * 512;
-	uint64_t poff = le32(img + BZ_PAYLOAD_OFFSET);
-	uint64_t plen = le32(img + BZ_PAYLOAD_LENGTH);
+	uint64_t poff = le32_get(img + BZ_PAYLOAD_OFFSET);
+	uint64_t plen = le32_get(img + BZ_PAYLOAD_LENGTH);
 	enum decomp_kind kind = DECOMP_NONE;
 	int err;
 
@@ -527,7 +517,8 @@ static int from_bzimage(const uint8_t *img, size_t sz,
 			 setup_sects, pm, sz);
 		return -EINVAL;
 	}
-	if (le16(img + BZ_VERSION) >= 0x208 && plen && pm + poff + plen <= sz)
+	if (le16_get(img + BZ_VERSION) >= 0x208 && plen &&
+	    pm + poff + plen <= sz)
 		kind = decomp_detect(img + pm + poff, (size_t)plen);
 	if (kind != DECOMP_NONE) {
 		err = from_payload(kind, img + pm + poff, (size_t)plen, caps,
@@ -537,7 +528,7 @@ static int from_bzimage(const uint8_t *img, size_t sz,
 				    (unsigned long long)(pm + poff));
 	} else {
 		err = bz_search(img, sz, pm, caps, out, d);
-		if (err == -ENOENT && le16(img + BZ_VERSION) >= 0x208 &&
+		if (err == -ENOENT && le16_get(img + BZ_VERSION) >= 0x208 &&
 		    pm + poff + plen > sz)
 			diag_prefix(d,
 				    "payload of %llu bytes at byte %llu runs "
@@ -560,7 +551,7 @@ static int from_zboot(const uint8_t *img, size_t sz,
 		      const struct decomp_caps *caps, struct kimage *out,
 		      struct diag *d)
 {
-	uint64_t poff = le32(img + 8), plen = le32(img + 12);
+	uint64_t poff = le32_get(img + 8), plen = le32_get(img + 12);
 	enum decomp_kind kind;
 	int err;
 

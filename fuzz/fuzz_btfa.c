@@ -24,20 +24,8 @@
 
 #include "fuzz/fuzz.h"
 #include "formats/btfa.h"
+#include "formats/le.h"
 #include "formats/sha256.h"
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8); /* little-endian hosts only, as the tests */
-	return v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
 
 /* Form 1 -> an archive: the raw index at [off, off + size) compressed in
  * place of it (the bytes after it follow), header fixed. NULL if the header
@@ -51,8 +39,8 @@ static uint8_t *wrap_index(const uint8_t *in, size_t n, size_t *out_n)
 
 	if (n < BTFA_HDR_SIZE)
 		return NULL;
-	off = get64(in + 16);
-	len = get64(in + 24);
+	off = le64_get(in + 16);
+	len = le64_get(in + 24);
 	if (off < BTFA_HDR_SIZE || off > n || len > n - off)
 		return NULL;
 	bound = ZSTD_compressBound(len);
@@ -66,7 +54,7 @@ static uint8_t *wrap_index(const uint8_t *in, size_t n, size_t *out_n)
 		return NULL;
 	}
 	memcpy(out + off + z, in + off + len, n - off - len);
-	put64(out + 24, z);
+	le64_put(out + 24, z);
 	sha256_init(&sh);
 	sha256_update(&sh, out + off, z);
 	sha256_final(&sh, out + 32);
@@ -87,7 +75,7 @@ static void dump(const struct btfa_reader *r, const uint8_t *in, size_t n)
 	if (!dir)
 		return;
 	memcpy(hdr, in, sizeof(hdr));
-	put64(hdr + 24, r->index_len);
+	le64_put(hdr + 24, r->index_len);
 	snprintf(path, sizeof(path), "%s/index-raw-%u", dir, seq++);
 	f = fopen(path, "wb");
 	if (!f || fputc(1, f) == EOF ||

@@ -176,7 +176,7 @@ cp "$A/delta.btfa" "$A/appended.btfa"
 # stored decompressed, written by the target itself
 for f in delta whole appended; do seed "$out/btfa/$f" 0 "$A/$f.btfa"; done
 cc -O1 -I"$root" -D_GNU_SOURCE -o "$tmp/btfa" "$fuzz/fuzz_btfa.c" \
-	"$fuzz/replay.c" "$root"/formats/{btfa,btf_delta,btf_raw,btf_compat,strset,diag,mem,sha256,hex,file}.c \
+	"$fuzz/replay.c" "$root"/formats/{btfa_read,btfa_write,btf_delta,btf_raw,btf_compat,strset,diag,mem,sha256,hex,file}.c \
 	-lzstd
 mkdir -p "$tmp/raw"
 FUZZ_BTFA_DUMP=$tmp/raw "$tmp/btfa" "$out/btfa" >/dev/null

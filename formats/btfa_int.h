@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * btfa_int: what the .btfa reader (btfa_read.c) and writer (btfa_write.c)
+ * share; not part of btfa.h's interface.
+ */
+#ifndef BTFAR_FORMATS_BTFA_INT_H
+#define BTFAR_FORMATS_BTFA_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* off + size inside [0, limit], without overflow. */
+static inline bool btfa_in_bounds(uint64_t off, uint64_t size, uint64_t limit)
+{
+	return size <= limit && off <= limit - size;
+}
+
+/* Reads exactly size bytes at off: 0, -EIO when the file is shorter, or
+ * another negative errno. */
+int btfa_pread_full(int fd, void *buf, size_t size, uint64_t off);
+
+/* An entry's compat: 0 (not rewritten) or a level of btf_compat.h. */
+bool btfa_compat_ok(uint32_t compat);
+
+#endif /* BTFAR_FORMATS_BTFA_INT_H */

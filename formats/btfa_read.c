@@ -1,0 +1,971 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * btfa reader: the .btfa container, format version 2 (docs/FORMAT.md), and
+ * version 1 archives.
+ *
+ * An archive is a 64-byte header naming one live index, then dictionaries,
+ * frames and indexes in any order (an append leaves dead ones behind). The
+ * index lists dictionaries, entries (one per blob), modules and type id
+ * ranges, and a string table. An entry's frame holds its blob whole
+ * (encoding 0: zstd, with a trained dictionary or none) or a delta (encoding
+ * 1: btf_delta's payload, compressed with the blob of a whole entry of its
+ * series as zstd prefix, no dictionary). Version 2 writes a range's first id
+ * as the gap from the end of its module's previous range; version 1 wrote
+ * ids and had no deltas (entry bytes 140..151 reserved).
+ *
+ * Open: header (magic, version, flags) -> index bounds and SHA-256 -> index
+ * frame decompressed to exactly its content size (capped) -> every count,
+ * table, string, delta reference and range checked once (parse_index).
+ * Read: frames and dictionaries are checked (bounds, frame header, size,
+ * dictionary id) each time an entry is read, the blob against its SHA-256,
+ * so a bad frame fails that entry alone; a delta entry first reads its
+ * reference (kept for the next delta on it), then decodes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ZDICT_STATIC_LINKING_ONLY
+#include <zdict.h>
+#include <zstd.h>
+
+#include "btf_compat.h"
+#include "btf_delta.h"
+#include "btfa.h"
+#include "btfa_int.h"
+#include "hex.h"
+#include "le.h"
+#include "sha256.h"
+
+int btfa_pread_full(int fd, void *buf, size_t size, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (size) {
+		ssize_t n = pread(fd, p, size, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO; /* the file shrank under us */
+		p += n;
+		size -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+bool btfa_compat_ok(uint32_t compat)
+{
+	return !compat ||
+	       strcmp(btf_compat__level_name((enum btf_compat_level)compat),
+		      "?");
+}
+
+/* A string of the index: inside the table and NUL-terminated there. */
+static int get_str(const char *strtab, uint32_t strtab_size, uint32_t off,
+		   const char **out)
+{
+	if (off >= strtab_size || !memchr(strtab + off, 0, strtab_size - off))
+		return -EBADMSG;
+	*out = strtab + off;
+	return 0;
+}
+
+struct frame_ref {
+	uint64_t off;
+	uint32_t idx;
+};
+
+static int frame_ref_cmp(const void *a, const void *b)
+{
+	const struct frame_ref *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Each delta entry's reference: the plain entry whose frame it names. */
+static int resolve_refs(struct btfa_reader *r, struct diag *d)
+{
+	struct frame_ref *v;
+	uint32_t i, n = 0;
+	int err = 0;
+
+	for (i = 0; i < r->entry_cnt; i++)
+		if (r->entries[i].encoding == BTFA_ENC_DELTA)
+			break;
+	if (i == r->entry_cnt)
+		return 0;
+	v = malloc(((size_t)r->entry_cnt + 1) * sizeof(*v));
+	if (!v) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->entry_cnt; i++)
+		if (r->entries[i].encoding == BTFA_ENC_PLAIN)
+			v[n++] = (struct frame_ref){r->entries[i].frame_off, i};
+	qsort(v, n, sizeof(*v), frame_ref_cmp);
+	for (i = 0; i < r->entry_cnt && !err; i++) {
+		struct btfa_entry *e = &r->entries[i];
+		uint32_t lo = 0, hi = n;
+
+		if (e->encoding != BTFA_ENC_DELTA)
+			continue;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (v[mid].off < e->ref_frame_off)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == n || v[lo].off != e->ref_frame_off) {
+			diag_set(d,
+				 "index: entry %u (%s): its reference frame "
+				 "at %llu is not the frame of a plain entry",
+				 i, e->release,
+				 (unsigned long long)e->ref_frame_off);
+			err = -EBADMSG;
+			break;
+		}
+		e->ref_idx = v[lo].idx;
+	}
+	free(v);
+	return err;
+}
+
+/* Where each table of the decompressed index starts (parse_index). */
+struct index_view {
+	const uint8_t *dicts, *entries, *modules, *ranges;
+	const char *strtab;
+	uint32_t strtab_size;
+};
+
+/* The index header: magic, counts, and a size that is exactly their sum. */
+static int parse_index_hdr(struct btfa_reader *r, struct index_view *x,
+			   struct diag *d)
+{
+	const uint8_t *p = r->index;
+	uint64_t need;
+
+	if (r->index_len < BTFA_IDX_HDR_SIZE || memcmp(p, BTFA_IDX_MAGIC, 8)) {
+		diag_set(d, "index: bad magic (expected \"BTFAIDX\")");
+		return -EBADMSG;
+	}
+	r->dict_cnt = le32_get(p + 8);
+	r->entry_cnt = le32_get(p + 12);
+	r->module_cnt = le32_get(p + 16);
+	r->range_cnt = le32_get(p + 20);
+	x->strtab_size = le32_get(p + 24);
+	if (le32_get(p + 28)) {
+		diag_set(d, "index: reserved field is %u, expected 0",
+			 le32_get(p + 28));
+		return -EBADMSG;
+	}
+	/* every count is < 2^32, so this sum cannot overflow 64 bits */
+	need = BTFA_IDX_HDR_SIZE + (uint64_t)BTFA_DICT_SIZE * r->dict_cnt +
+	       (uint64_t)BTFA_ENTRY_SIZE * r->entry_cnt +
+	       (uint64_t)BTFA_MODULE_SIZE * r->module_cnt +
+	       (uint64_t)BTFA_RANGE_SIZE * r->range_cnt + x->strtab_size;
+	if (need != r->index_len) {
+		diag_set(d,
+			 "index: %zu bytes, its counts (%u dictionaries, %u "
+			 "entries, %u modules, %u ranges, %u bytes of "
+			 "strings) need %llu",
+			 r->index_len, r->dict_cnt, r->entry_cnt, r->module_cnt,
+			 r->range_cnt, x->strtab_size,
+			 (unsigned long long)need);
+		return -EBADMSG;
+	}
+	x->dicts = p + BTFA_IDX_HDR_SIZE;
+	x->entries = x->dicts + (size_t)BTFA_DICT_SIZE * r->dict_cnt;
+	x->modules = x->entries + (size_t)BTFA_ENTRY_SIZE * r->entry_cnt;
+	x->ranges = x->modules + (size_t)BTFA_MODULE_SIZE * r->module_cnt;
+	x->strtab = (const char *)p + r->index_len - x->strtab_size;
+	if (x->strtab_size == 0 || x->strtab[0]) {
+		diag_set(d, "index: string table does not start with the "
+			    "empty string");
+		return -EBADMSG;
+	}
+	r->dicts = calloc(r->dict_cnt + 1, sizeof(*r->dicts));
+	r->ddicts = calloc(r->dict_cnt + 1, sizeof(*r->ddicts));
+	r->entries = calloc(r->entry_cnt + 1, sizeof(*r->entries));
+	r->modules = calloc(r->module_cnt + 1, sizeof(*r->modules));
+	r->ranges = calloc(r->range_cnt + 1, sizeof(*r->ranges));
+	if (!r->dicts || !r->ddicts || !r->entries || !r->modules ||
+	    !r->ranges) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Dictionaries: non-zero unique ids, bytes inside the file. */
+static int parse_dicts(struct btfa_reader *r, const struct index_view *x,
+		       struct diag *d)
+{
+	const uint8_t *q = x->dicts;
+	uint32_t i, j;
+
+	for (i = 0; i < r->dict_cnt; i++, q += BTFA_DICT_SIZE) {
+		struct btfa_dict *di = &r->dicts[i];
+
+		di->dict_id = le32_get(q);
+		di->off = le64_get(q + 8);
+		di->size = le64_get(q + 16);
+		if (!di->dict_id || le32_get(q + 4)) {
+			diag_set(d,
+				 "index: dictionary %u: id %u, reserved %u "
+				 "(expected a non-zero id, reserved 0)",
+				 i, di->dict_id, le32_get(q + 4));
+			return -EBADMSG;
+		}
+		for (j = 0; j < i; j++)
+			if (r->dicts[j].dict_id == di->dict_id) {
+				diag_set(d,
+					 "index: dictionary id %u appears "
+					 "twice",
+					 di->dict_id);
+				return -EBADMSG;
+			}
+		if (di->off < BTFA_HDR_SIZE ||
+		    !btfa_in_bounds(di->off, di->size, r->file_size)) {
+			diag_set(d,
+				 "index: dictionary %u (id %u) at %llu, %llu "
+				 "bytes: outside the file (%llu bytes)",
+				 i, di->dict_id, (unsigned long long)di->off,
+				 (unsigned long long)di->size,
+				 (unsigned long long)r->file_size);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+/* The strings of entry i at q. */
+static int parse_entry_strs(const struct index_view *x, uint32_t i,
+			    const uint8_t *q, struct btfa_entry *e,
+			    struct diag *d)
+{
+	const char **strs[] = {&e->release,	   &e->arch,	&e->distro,
+			       &e->distro_version, &e->flavour, &e->build_id};
+	uint32_t k;
+
+	for (k = 0; k < 6; k++)
+		if (get_str(x->strtab, x->strtab_size, le32_get(q + 4 * k),
+			    strs[k])) {
+			diag_set(d,
+				 "index: entry %u: string offset %u "
+				 "outside the string table (%u bytes) "
+				 "or not NUL-terminated",
+				 i, le32_get(q + 4 * k), x->strtab_size);
+			return -EBADMSG;
+		}
+	if (get_str(x->strtab, x->strtab_size, le32_get(q + 132), &e->source)) {
+		diag_set(d,
+			 "index: entry %u: source string offset %u "
+			 "outside the string table",
+			 i, le32_get(q + 132));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The fields of entry i after its strings, and their consistency. */
+static int parse_entry_fields(struct btfa_reader *r, uint32_t i,
+			      const uint8_t *q, struct btfa_entry *e,
+			      struct diag *d)
+{
+	memcpy(e->base_sha256, q + 24, 32);
+	memcpy(e->blob_sha256, q + 56, 32);
+	e->frame_off = le64_get(q + 88);
+	e->frame_size = le64_get(q + 96);
+	e->blob_size = le64_get(q + 104);
+	e->dict_id = le32_get(q + 112);
+	e->base_types = le32_get(q + 116);
+	e->types = le32_get(q + 120);
+	e->module_first = le32_get(q + 124);
+	e->module_cnt = le32_get(q + 128);
+	e->compat = le32_get(q + 136);
+	/* version 1: bytes 140..151 are reserved and ignored */
+	if (r->version >= 2) {
+		e->encoding = le32_get(q + 140);
+		e->ref_frame_off = le64_get(q + 144);
+	}
+	if (e->encoding > BTFA_ENC_DELTA ||
+	    (e->encoding == BTFA_ENC_PLAIN && e->ref_frame_off) ||
+	    (e->encoding == BTFA_ENC_DELTA && e->dict_id)) {
+		diag_set(d,
+			 "index: entry %u (%s): encoding %u with "
+			 "reference %llu and dictionary %u is not "
+			 "valid",
+			 i, e->release, e->encoding,
+			 (unsigned long long)e->ref_frame_off, e->dict_id);
+		return -EBADMSG;
+	}
+	if (!btfa_compat_ok(e->compat)) {
+		diag_set(d,
+			 "index: entry %u (%s): compat %u is not a "
+			 "BTF level (0, 502, 513, 516, 517, 600)",
+			 i, e->release, e->compat);
+		return -EBADMSG;
+	}
+	if (e->dict_id && !btfa_reader__dict(r, e->dict_id)) {
+		diag_set(d,
+			 "index: entry %u (%s): dictionary id %u is "
+			 "not in the index",
+			 i, e->release, e->dict_id);
+		return -EBADMSG;
+	}
+	if (!btfa_in_bounds(e->module_first, e->module_cnt, r->module_cnt)) {
+		diag_set(d,
+			 "index: entry %u (%s): modules %u..+%u past "
+			 "the module table (%u)",
+			 i, e->release, e->module_first, e->module_cnt,
+			 r->module_cnt);
+		return -EBADMSG;
+	}
+	if (e->base_types > e->types) {
+		diag_set(d,
+			 "index: entry %u (%s): %u base types, more "
+			 "than its %u types",
+			 i, e->release, e->base_types, e->types);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int parse_entries(struct btfa_reader *r, const struct index_view *x,
+			 struct diag *d)
+{
+	const uint8_t *q = x->entries;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < r->entry_cnt; i++, q += BTFA_ENTRY_SIZE) {
+		err = parse_entry_strs(x, i, q, &r->entries[i], d);
+		if (!err)
+			err = parse_entry_fields(r, i, q, &r->entries[i], d);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Modules: names, and range slices inside the range table. */
+static int parse_modules(struct btfa_reader *r, const struct index_view *x,
+			 struct diag *d)
+{
+	const uint8_t *q = x->modules;
+	uint32_t i;
+
+	for (i = 0; i < r->module_cnt; i++, q += BTFA_MODULE_SIZE) {
+		struct btfa_module *m = &r->modules[i];
+
+		if (get_str(x->strtab, x->strtab_size, le32_get(q), &m->name)) {
+			diag_set(d,
+				 "index: module %u: name offset %u outside "
+				 "the string table",
+				 i, le32_get(q));
+			return -EBADMSG;
+		}
+		m->range_first = le32_get(q + 4);
+		m->range_cnt = le32_get(q + 8);
+		m->types = le32_get(q + 12);
+		if (!btfa_in_bounds(m->range_first, m->range_cnt,
+				    r->range_cnt)) {
+			diag_set(d,
+				 "index: module %u (%s): ranges %u..+%u past "
+				 "the range table (%u)",
+				 i, m->name, m->range_first, m->range_cnt,
+				 r->range_cnt);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Ranges as stored, then (version 2) their first ids: a range's first id is
+ * written as its distance from the end of its module's previous range (from
+ * id 1 for the first); each module's ranges follow the previous module's.
+ */
+static int parse_ranges(struct btfa_reader *r, const struct index_view *x,
+			struct diag *d)
+{
+	const uint8_t *q = x->ranges;
+	uint32_t i, j, k;
+
+	for (i = 0; i < r->range_cnt; i++, q += BTFA_RANGE_SIZE) {
+		r->ranges[i].first = le32_get(q);
+		r->ranges[i].count = le32_get(q + 4);
+	}
+	for (i = 0, k = 0; r->version >= 2 && i < r->module_cnt; i++) {
+		const struct btfa_module *m = &r->modules[i];
+		uint64_t next = 1;
+
+		if (m->range_first != k) {
+			diag_set(d,
+				 "index: module %u (%s): ranges start at %u, "
+				 "not after the previous module's (%u)",
+				 i, m->name, m->range_first, k);
+			return -EBADMSG;
+		}
+		for (j = 0; j < m->range_cnt; j++) {
+			struct btfa_range *rg = &r->ranges[k + j];
+			uint64_t first = next + rg->first;
+
+			if (first + rg->count > UINT32_MAX) {
+				diag_set(d,
+					 "index: module %u (%s): range %u past "
+					 "the id space",
+					 i, m->name, j);
+				return -EBADMSG;
+			}
+			rg->first = (uint32_t)first;
+			next = first + rg->count;
+		}
+		k += m->range_cnt;
+	}
+	return 0;
+}
+
+/* The ranges of each entry's modules: ids of the entry, sorted, disjoint. */
+static int check_entry_ranges(const struct btfa_reader *r, struct diag *d)
+{
+	uint32_t i, j, k;
+
+	for (i = 0; i < r->entry_cnt; i++) {
+		const struct btfa_entry *e = &r->entries[i];
+
+		for (j = 0; j < e->module_cnt; j++) {
+			const struct btfa_module *m =
+				&r->modules[e->module_first + j];
+			uint64_t next = 1;
+
+			for (k = 0; k < m->range_cnt; k++) {
+				const struct btfa_range *rg =
+					&r->ranges[m->range_first + k];
+
+				if (rg->first < next || !rg->count ||
+				    (uint64_t)rg->first + rg->count - 1 >
+					    e->types) {
+					diag_set(d,
+						 "index: entry %u (%s): module "
+						 "%s: range %u:%u not sorted, "
+						 "empty or past its %u types",
+						 i, e->release, m->name,
+						 rg->first, rg->count,
+						 e->types);
+					return -EBADMSG;
+				}
+				next = (uint64_t)rg->first + rg->count;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The decompressed index, table by table, in the order of the checks a
+ * corrupt index fails first: header and sizes, dictionaries, entries, delta
+ * references, modules, ranges.
+ */
+static int parse_index(struct btfa_reader *r, struct diag *d)
+{
+	struct index_view x;
+	int err;
+
+	if ((err = parse_index_hdr(r, &x, d)) ||
+	    (err = parse_dicts(r, &x, d)) || (err = parse_entries(r, &x, d)) ||
+	    (err = resolve_refs(r, d)) || (err = parse_modules(r, &x, d)) ||
+	    (err = parse_ranges(r, &x, d)))
+		return err;
+	return check_entry_ranges(r, d);
+}
+
+/* The 64-byte header: magic, version, flags, and where the index lies. */
+static int read_header(struct btfa_reader *r, struct diag *d)
+{
+	uint8_t hdr[BTFA_HDR_SIZE];
+	int err;
+
+	if (r->file_size < BTFA_HDR_SIZE) {
+		diag_set(d, "truncated: %llu bytes, the header needs %d",
+			 (unsigned long long)r->file_size, BTFA_HDR_SIZE);
+		return -EBADMSG;
+	}
+	err = btfa_pread_full(r->fd, hdr, sizeof(hdr), 0);
+	if (err) {
+		diag_set(d, "header: read error: %s", strerror(-err));
+		return err;
+	}
+	if (memcmp(hdr, BTFA_MAGIC, 8)) {
+		diag_set(d, "not a .btfa archive (bad magic)");
+		return -EBADMSG;
+	}
+	r->version = le32_get(hdr + 8);
+	if (r->version < 1 || r->version > BTFA_VERSION) {
+		diag_set(d,
+			 "unsupported format version %u (this reader: 1 to %d)",
+			 r->version, BTFA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (le32_get(hdr + 12)) {
+		diag_set(d, "unknown header flags 0x%x", le32_get(hdr + 12));
+		return -EPROTONOSUPPORT;
+	}
+	r->index_off = le64_get(hdr + 16);
+	r->index_size = le64_get(hdr + 24);
+	memcpy(r->index_sha256, hdr + 32, 32);
+	if (r->index_off < BTFA_HDR_SIZE || !r->index_size ||
+	    !btfa_in_bounds(r->index_off, r->index_size, r->file_size)) {
+		diag_set(d,
+			 "header: index at %llu, %llu bytes: outside the file "
+			 "(%llu bytes; truncated?)",
+			 (unsigned long long)r->index_off,
+			 (unsigned long long)r->index_size,
+			 (unsigned long long)r->file_size);
+		return -EBADMSG;
+	}
+	if (r->index_size > BTFA_MAX_INDEX) {
+		diag_set(d, "header: index of %llu bytes, cap is %u",
+			 (unsigned long long)r->index_size, BTFA_MAX_INDEX);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+/* The index frame the header names: its SHA-256 checked, decompressed to
+ * exactly its content size into r->index. */
+static int load_index(struct btfa_reader *r, struct diag *d)
+{
+	size_t n = (size_t)r->index_size;
+	unsigned long long content;
+	uint8_t sum[32];
+	struct sha256 sh;
+	void *comp;
+	int err;
+
+	comp = malloc(n);
+	if (!comp) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	err = btfa_pread_full(r->fd, comp, n, r->index_off);
+	if (err) {
+		diag_set(d, "index: read error: %s", strerror(-err));
+		goto out;
+	}
+	sha256_init(&sh);
+	sha256_update(&sh, comp, n);
+	sha256_final(&sh, sum);
+	if (memcmp(sum, r->index_sha256, 32)) {
+		diag_set(d, "index at %llu: SHA-256 mismatch (corrupt)",
+			 (unsigned long long)r->index_off);
+		err = -EBADMSG;
+		goto out;
+	}
+	content = ZSTD_getFrameContentSize(comp, n);
+	if (content == ZSTD_CONTENTSIZE_ERROR ||
+	    content == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    ZSTD_findFrameCompressedSize(comp, n) != n) {
+		diag_set(d, "index: not one zstd frame with its content size");
+		err = -EBADMSG;
+		goto out;
+	}
+	if (content > BTFA_MAX_INDEX || content < BTFA_IDX_HDR_SIZE) {
+		diag_set(d, "index: content size %llu outside [%d, %u]",
+			 content, BTFA_IDX_HDR_SIZE, BTFA_MAX_INDEX);
+		err = -EBADMSG;
+		goto out;
+	}
+	r->index = malloc((size_t)content);
+	if (!r->index) {
+		diag_set(d, "out of memory");
+		err = -ENOMEM;
+		goto out;
+	}
+	n = ZSTD_decompress(r->index, (size_t)content, comp, n);
+	if (ZSTD_isError(n) || n != content) {
+		diag_set(d, "index: zstd: %s",
+			 ZSTD_isError(n) ? ZSTD_getErrorName(n)
+					 : "short content");
+		err = -EBADMSG;
+		goto out;
+	}
+	r->index_len = n;
+out:
+	free(comp);
+	return err;
+}
+
+int btfa_reader__open(struct btfa_reader *r, const char *path, struct diag *d)
+{
+	struct stat st;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		err = -errno;
+		diag_set(d, "cannot open: %s", strerror(errno));
+		return err;
+	}
+	if (fstat(r->fd, &st) < 0) {
+		err = -errno;
+		diag_set(d, "cannot stat: %s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_set(d, "not a regular file");
+		err = -EINVAL;
+		goto fail;
+	}
+	r->file_size = (uint64_t)st.st_size;
+	err = read_header(r, d);
+	if (!err)
+		err = load_index(r, d);
+	if (!err)
+		err = parse_index(r, d);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	btfa_reader__close(r);
+	return err;
+}
+
+void btfa_reader__close(struct btfa_reader *r)
+{
+	uint32_t i;
+
+	if (!r)
+		return;
+	if (r->ddicts)
+		for (i = 0; i < r->dict_cnt; i++)
+			ZSTD_freeDDict(r->ddicts[i]);
+	if (r->fd > 0)
+		close(r->fd);
+	free(r->ddicts);
+	free(r->index);
+	free(r->dicts);
+	free(r->entries);
+	free(r->modules);
+	free(r->ranges);
+	free(r->ref_data);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+const struct btfa_dict *btfa_reader__dict(const struct btfa_reader *r,
+					  uint32_t dict_id)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->dict_cnt; i++)
+		if (r->dicts[i].dict_id == dict_id)
+			return &r->dicts[i];
+	return NULL;
+}
+
+static int load_ddict(struct btfa_reader *r, uint32_t dict_id, ZSTD_DDict **out,
+		      struct diag *d)
+{
+	const struct btfa_dict *di = btfa_reader__dict(r, dict_id);
+	uint32_t i;
+	void *buf;
+	int err;
+
+	if (!di) {
+		diag_set(d, "dictionary id %u is not in the index", dict_id);
+		return -EBADMSG;
+	}
+	i = (uint32_t)(di - r->dicts);
+	if (r->ddicts[i]) {
+		*out = r->ddicts[i];
+		return 0;
+	}
+	/* bounds were checked at open; the size is below the file size */
+	buf = malloc(di->size ? (size_t)di->size : 1);
+	if (!buf) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	err = btfa_pread_full(r->fd, buf, (size_t)di->size, di->off);
+	if (err) {
+		free(buf);
+		diag_set(d, "dictionary %u: read error: %s", dict_id,
+			 strerror(-err));
+		return err;
+	}
+	if (ZDICT_getDictID(buf, (size_t)di->size) != dict_id) {
+		free(buf);
+		diag_set(d,
+			 "dictionary at %llu: not a zstd dictionary of id %u",
+			 (unsigned long long)di->off, dict_id);
+		return -EBADMSG;
+	}
+	r->ddicts[i] = ZSTD_createDDict(buf, (size_t)di->size);
+	free(buf);
+	if (!r->ddicts[i]) {
+		diag_set(d, "dictionary %u: zstd cannot load it", dict_id);
+		return -EBADMSG;
+	}
+	*out = r->ddicts[i];
+	return 0;
+}
+
+/*
+ * Decompresses the frame of e into a new buffer of exactly its content size
+ * (want, or when want is 0 the size the frame header gives, up to max),
+ * with e's dictionary or with prefix.
+ */
+static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
+		      uint64_t want, uint64_t max, const void *prefix,
+		      size_t prefix_size, void **data, size_t *size,
+		      struct diag *d)
+{
+	ZSTD_DDict *ddict = NULL;
+	ZSTD_DCtx *dctx = NULL;
+	unsigned long long content;
+	void *comp = NULL, *out = NULL;
+	size_t n;
+	int err;
+
+	*data = NULL;
+	*size = 0;
+	if (e->frame_off < BTFA_HDR_SIZE || !e->frame_size ||
+	    !btfa_in_bounds(e->frame_off, e->frame_size, r->file_size)) {
+		diag_set(d,
+			 "frame at %llu, %llu bytes: outside the file (%llu "
+			 "bytes)",
+			 (unsigned long long)e->frame_off,
+			 (unsigned long long)e->frame_size,
+			 (unsigned long long)r->file_size);
+		return -EBADMSG;
+	}
+	if (e->frame_size > BTFA_MAX_BLOB) {
+		diag_set(d, "frame of %llu bytes: over the cap",
+			 (unsigned long long)e->frame_size);
+		return -EFBIG;
+	}
+	if (e->dict_id) {
+		err = load_ddict(r, e->dict_id, &ddict, d);
+		if (err)
+			return err;
+	}
+	comp = malloc((size_t)e->frame_size);
+	dctx = ZSTD_createDCtx();
+	if (!comp || !dctx) {
+		err = -ENOMEM;
+		goto nomem;
+	}
+	err = btfa_pread_full(r->fd, comp, (size_t)e->frame_size, e->frame_off);
+	if (err) {
+		diag_set(d, "frame at %llu: read error: %s",
+			 (unsigned long long)e->frame_off, strerror(-err));
+		goto out;
+	}
+	err = -EBADMSG;
+	content = ZSTD_getFrameContentSize(comp, (size_t)e->frame_size);
+	if (content == ZSTD_CONTENTSIZE_ERROR ||
+	    content == ZSTD_CONTENTSIZE_UNKNOWN || (want && content != want) ||
+	    ZSTD_findFrameCompressedSize(comp, (size_t)e->frame_size) !=
+		    e->frame_size) {
+		diag_set(d,
+			 "frame at %llu: not one zstd frame of %llu bytes "
+			 "holding %llu bytes",
+			 (unsigned long long)e->frame_off,
+			 (unsigned long long)e->frame_size,
+			 (unsigned long long)want);
+		goto out;
+	}
+	if (content > max || content > SIZE_MAX - 1) {
+		diag_set(d, "frame at %llu: %llu bytes, over the cap",
+			 (unsigned long long)e->frame_off, content);
+		err = -EFBIG;
+		goto out;
+	}
+	if (ZSTD_getDictID_fromFrame(comp, (size_t)e->frame_size) !=
+	    e->dict_id) {
+		diag_set(d, "frame at %llu: dictionary id %u, index says %u",
+			 (unsigned long long)e->frame_off,
+			 ZSTD_getDictID_fromFrame(comp, (size_t)e->frame_size),
+			 e->dict_id);
+		goto out;
+	}
+	out = malloc((size_t)content + 1);
+	if (!out) {
+		err = -ENOMEM;
+		goto nomem;
+	}
+	if (ddict) {
+		n = ZSTD_decompress_usingDDict(dctx, out, (size_t)content, comp,
+					       (size_t)e->frame_size, ddict);
+	} else {
+		/* a delta frame refers back into its reference: the window
+		 * covers both */
+		ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax,
+				       BTFA_DELTA_WLOG_MAX);
+		n = ZSTD_DCtx_refPrefix(dctx, prefix, prefix_size);
+		if (!ZSTD_isError(n))
+			n = ZSTD_decompressDCtx(dctx, out, (size_t)content,
+						comp, (size_t)e->frame_size);
+	}
+	if (ZSTD_isError(n) || n != content) {
+		diag_set(d, "frame at %llu: zstd: %s",
+			 (unsigned long long)e->frame_off,
+			 ZSTD_isError(n) ? ZSTD_getErrorName(n)
+					 : "short content");
+		goto out;
+	}
+	*data = out;
+	*size = n;
+	out = NULL;
+	err = 0;
+	goto out;
+nomem:
+	diag_set(d, "out of memory");
+out:
+	ZSTD_freeDCtx(dctx);
+	free(comp);
+	free(out);
+	return err;
+}
+
+static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
+		      void **data, size_t *size, struct diag *d);
+
+/*
+ * The plain blob entry idx refers to, decompressed once and kept. Its
+ * SHA-256 is not computed here: zstd checks the frame's own checksum, and
+ * the delta's SHA-256 covers every byte of the reference the result depends
+ * on (the prefix the frame copies from, the strings the decoder copies).
+ * Reading the reference's own entry checks its SHA-256 as always.
+ */
+static int ref_blob(struct btfa_reader *r, uint32_t idx, const void **data,
+		    size_t *size, struct diag *d)
+{
+	void *p;
+	size_t n;
+	int err;
+
+	if (r->ref_data && r->ref_idx == idx) {
+		*data = r->ref_data;
+		*size = r->ref_size;
+		return 0;
+	}
+	err = read_entry(r, idx, false, &p, &n, d);
+	if (err)
+		return err;
+	free(r->ref_data);
+	r->ref_data = p;
+	r->ref_size = n;
+	r->ref_idx = idx;
+	*data = p;
+	*size = n;
+	return 0;
+}
+
+int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
+		      size_t *size, struct diag *d)
+{
+	return read_entry(r, idx, true, data, size, d);
+}
+
+static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
+		      void **data, size_t *size, struct diag *d)
+{
+	const struct btfa_entry *e;
+	void *out = NULL;
+	uint8_t sum[32];
+	struct sha256 sh;
+	char want[65], got[65];
+	size_t n;
+	int err;
+
+	*data = NULL;
+	*size = 0;
+	if (idx >= r->entry_cnt) {
+		diag_set(d, "no entry %u (%u entries)", idx, r->entry_cnt);
+		return -ENOENT;
+	}
+	e = &r->entries[idx];
+	if (e->blob_size > BTFA_MAX_BLOB || e->blob_size > SIZE_MAX - 1) {
+		diag_set(d, "blob of %llu bytes: over the cap",
+			 (unsigned long long)e->blob_size);
+		return -EFBIG;
+	}
+	if (e->encoding == BTFA_ENC_DELTA) {
+		/* parse_index made ref_idx a plain entry */
+		const void *ref;
+		size_t ref_size;
+		void *enc;
+
+		err = ref_blob(r, e->ref_idx, &ref, &ref_size, d);
+		if (err) {
+			diag_prefix(d, "its reference %s: ",
+				    r->entries[e->ref_idx].release);
+			return err;
+		}
+		/* a payload holds the blob's parts and at most 4 bytes per
+		 * type and per string besides: under 5 times the blob */
+		err = read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref,
+				 ref_size, &enc, &n, d);
+		if (err)
+			return err;
+		err = btf_delta__decode(ref, ref_size, enc, n, &out, &n, d);
+		free(enc);
+		if (err)
+			return err == -ENOMEM ? err : -EBADMSG;
+		if (n != e->blob_size) {
+			diag_set(d,
+				 "delta decodes to %zu bytes, index says "
+				 "%llu",
+				 n, (unsigned long long)e->blob_size);
+			err = -EBADMSG;
+			goto out;
+		}
+	} else {
+		err = read_frame(r, e, e->blob_size, e->blob_size, NULL, 0,
+				 &out, &n, d);
+		if (err)
+			return err;
+	}
+	if (check) {
+		sha256_init(&sh);
+		sha256_update(&sh, out, n);
+		sha256_final(&sh, sum);
+	}
+	if (check && memcmp(sum, e->blob_sha256, 32)) {
+		hex_encode(sum, 32, got);
+		hex_encode(e->blob_sha256, 32, want);
+		if (e->encoding == BTFA_ENC_DELTA)
+			diag_set(d,
+				 "blob: SHA-256 %s, index says %s (the entry "
+				 "or its reference %s is corrupt)",
+				 got, want, r->entries[e->ref_idx].release);
+		else
+			diag_set(d, "blob: SHA-256 %s, index says %s", got,
+				 want);
+		err = -EBADMSG;
+		goto out;
+	}
+	*data = out;
+	*size = n;
+	out = NULL;
+	err = 0;
+out:
+	free(out);
+	return err;
+}

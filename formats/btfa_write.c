@@ -1,0 +1,1232 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * btfa writer: the .btfa container, format version 2 (docs/FORMAT.md;
+ * the choices below are explained in docs/ARCHIVE.md).
+ *
+ * Pack (btfa_write), in passes:
+ * 1. Entries: every blob's SHA-256, entries sorted by their key, exact
+ *    duplicates dropped (sort_unique).
+ * 2. Plan of deltas (plan_deltas): entries of one series (release up to
+ *    its second dot), arch, flavour and compat level form a group; its
+ *    middle new entry (or, when appending, its first whole entry already in
+ *    the archive) is stored whole, the others as btf_delta payloads on it.
+ *    A blob btf_delta cannot describe is stored whole.
+ * 3. Dictionary (choose_dict): trained (ZDICT_trainFromBuffer,
+ *    deterministic) on chunks of the blobs stored whole when there are at
+ *    least two, and kept only when the start of each of them compresses
+ *    smaller with it by more than its own size (BTFA_DICT_AUTO; ALWAYS and
+ *    NEVER force it).
+ * 4. Frames (compress_frames): one zstd frame per new blob, content size
+ *    and checksum in the frame, whole blobs with the dictionary, deltas
+ *    with their reference as prefix; frames are compressed on several
+ *    threads but placed in entry order.
+ * 5. Index (build_index): tables and string table, ranges written as gaps,
+ *    one zstd frame; header last, the file written atomically.
+ * The same inputs in any order, with any number of threads, give the same
+ * bytes.
+ *
+ * Append (btfa_append): under flock, the kept entries and the new blobs go
+ * through the same passes (kept entries keep their frames; deltas may refer
+ * to them); the tail (new dictionary, frames, index) is written after the
+ * end of the file and flushed, then the header is rewritten in one write
+ * and flushed again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define ZDICT_STATIC_LINKING_ONLY
+#include <zdict.h>
+#include <zstd.h>
+
+#include "btf_delta.h"
+#include "btfa.h"
+#include "btfa_int.h"
+#include "file.h"
+#include "le.h"
+#include "mem.h"
+#include "sha256.h"
+#include "strset.h"
+
+/* A growable byte buffer. */
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+	int err;
+};
+
+static uint8_t *buf_grow(struct buf *b, size_t n)
+{
+	if (b->err)
+		return NULL;
+	if (n > SIZE_MAX - b->len ||
+	    mem_ensure((void **)&b->p, &b->cap, 1, b->len + n)) {
+		b->err = -ENOMEM;
+		return NULL;
+	}
+	b->len += n;
+	return b->p + b->len - n;
+}
+
+static void buf_add(struct buf *b, const void *data, size_t n)
+{
+	uint8_t *p = buf_grow(b, n);
+
+	if (p && n)
+		memcpy(p, data, n);
+}
+
+/* One entry to write: new (data set) or kept from the archive. */
+struct wentry {
+	struct btfa_entry e;
+	const void *data; /* new blob, NULL for an entry kept as is */
+	size_t size;
+	const struct btfa_module_in *mods;
+	uint32_t mod_cnt;
+	/* a new delta entry: index of its reference in the entry array, and
+	 * that blob (the reference's data, or read from the archive) */
+	size_t ref;
+	const void *ref_data;
+	size_t ref_size;
+	void *ref_owned; /* ref_data when read from the archive */
+	/* the compressed frame, until it is placed in the file */
+	void *frame;
+	size_t frame_len;
+};
+
+static int strcmp0(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int entry_cmp(const struct btfa_entry *a, const struct btfa_entry *b)
+{
+	int c;
+
+	if ((c = strcmp0(a->release, b->release)) ||
+	    (c = strcmp0(a->arch, b->arch)) ||
+	    (c = strcmp0(a->build_id, b->build_id)) ||
+	    (c = memcmp(a->base_sha256, b->base_sha256, 32)) ||
+	    (c = memcmp(a->blob_sha256, b->blob_sha256, 32)) ||
+	    (c = strcmp0(a->distro, b->distro)) ||
+	    (c = strcmp0(a->distro_version, b->distro_version)) ||
+	    (c = strcmp0(a->flavour, b->flavour)) ||
+	    (c = strcmp0(a->source, b->source)))
+		return c;
+	return a->compat < b->compat ? -1 : a->compat > b->compat;
+}
+
+static int wentry_cmp(const void *a, const void *b)
+{
+	return entry_cmp(&((const struct wentry *)a)->e,
+			 &((const struct wentry *)b)->e);
+}
+
+static int str_off(struct strset *s, const char *str, uint32_t *off)
+{
+	int64_t o;
+
+	if (!str || !*str) {
+		*off = 0;
+		return 0;
+	}
+	o = strset__add(s, str, strlen(str));
+	if (o < 0 || o > UINT32_MAX)
+		return -ENOMEM;
+	*off = (uint32_t)o;
+	return 0;
+}
+
+/* Entry w's record at p (BTFA_ENTRY_SIZE bytes); its modules are the
+ * module table's from module_first. */
+static int put_entry(struct strset *ss, uint8_t *p, const struct wentry *w,
+		     uint64_t module_first)
+{
+	const struct btfa_entry *e = &w->e;
+	const char *strs[] = {e->release,	 e->arch,    e->distro,
+			      e->distro_version, e->flavour, e->build_id};
+	uint32_t k, o = 0;
+	int err = 0;
+
+	memset(p, 0, BTFA_ENTRY_SIZE);
+	for (k = 0; k < 6 && !err; k++) {
+		err = str_off(ss, strs[k], &o);
+		le32_put(p + 4 * k, o);
+	}
+	err = err ? err : str_off(ss, e->source, &o);
+	le32_put(p + 132, o);
+	memcpy(p + 24, e->base_sha256, 32);
+	memcpy(p + 56, e->blob_sha256, 32);
+	le64_put(p + 88, e->frame_off);
+	le64_put(p + 96, e->frame_size);
+	le64_put(p + 104, e->blob_size);
+	le32_put(p + 112, e->dict_id);
+	le32_put(p + 116, e->base_types);
+	le32_put(p + 120, e->types);
+	le32_put(p + 124, (uint32_t)module_first);
+	le32_put(p + 128, w->mod_cnt);
+	le32_put(p + 136, e->compat);
+	le32_put(p + 140, e->encoding);
+	le64_put(p + 144, e->ref_frame_off);
+	return err;
+}
+
+/* The records of w's modules into mods, their ranges (as gaps) into rngs;
+ * *rng_cnt counts the ranges written so far. */
+static int put_modules(struct strset *ss, struct buf *mods, struct buf *rngs,
+		       const struct wentry *w, uint64_t *rng_cnt,
+		       struct diag *d)
+{
+	uint32_t j, k, o = 0;
+	int err = 0;
+
+	for (j = 0; j < w->mod_cnt && !err; j++) {
+		const struct btfa_module_in *m = &w->mods[j];
+		uint8_t *mp = buf_grow(mods, BTFA_MODULE_SIZE);
+		uint32_t next = 1;
+
+		if (!mp)
+			break;
+		err = str_off(ss, m->name, &o);
+		le32_put(mp, o);
+		le32_put(mp + 4, (uint32_t)*rng_cnt);
+		le32_put(mp + 8, m->range_cnt);
+		le32_put(mp + 12, m->types);
+		for (k = 0; k < m->range_cnt; k++) {
+			uint8_t *rp = buf_grow(rngs, BTFA_RANGE_SIZE);
+			uint32_t first = m->ranges[2 * k];
+
+			if (!rp)
+				break;
+			if (first < next) {
+				diag_set(d,
+					 "%s: module %s: ranges not "
+					 "sorted and disjoint",
+					 w->e.release, m->name);
+				err = -EINVAL;
+				break;
+			}
+			/* distance from the previous range's end */
+			le32_put(rp, first - next);
+			le32_put(rp + 4, m->ranges[2 * k + 1]);
+			next = first + m->ranges[2 * k + 1];
+		}
+		*rng_cnt += m->range_cnt;
+	}
+	return err;
+}
+
+/* The index: header, dictionaries, then the tables built and strings. */
+static int put_index(struct buf *out, const struct btfa_dict *dicts,
+		     uint32_t dict_cnt, size_t n, uint64_t mod_cnt,
+		     uint64_t rng_cnt, const struct strset *ss,
+		     const struct buf *ents, const struct buf *mods,
+		     const struct buf *rngs)
+{
+	uint8_t *p = buf_grow(out, BTFA_IDX_HDR_SIZE);
+	uint32_t j;
+
+	if (p) {
+		memcpy(p, BTFA_IDX_MAGIC, 8);
+		le32_put(p + 8, dict_cnt);
+		le32_put(p + 12, (uint32_t)n);
+		le32_put(p + 16, (uint32_t)mod_cnt);
+		le32_put(p + 20, (uint32_t)rng_cnt);
+		le32_put(p + 24, (uint32_t)ss->len);
+		le32_put(p + 28, 0);
+	}
+	for (j = 0; j < dict_cnt; j++) {
+		p = buf_grow(out, BTFA_DICT_SIZE);
+		if (!p)
+			break;
+		memset(p, 0, BTFA_DICT_SIZE);
+		le32_put(p, dicts[j].dict_id);
+		le64_put(p + 8, dicts[j].off);
+		le64_put(p + 16, dicts[j].size);
+	}
+	buf_add(out, ents->p, ents->len);
+	buf_add(out, mods->p, mods->len);
+	buf_add(out, rngs->p, rngs->len);
+	buf_add(out, ss->data, ss->len);
+	return out->err;
+}
+
+/* Serializes the index of entries v[0..n) (offsets set) and dicts. */
+static int build_index(const struct wentry *v, size_t n,
+		       const struct btfa_dict *dicts, uint32_t dict_cnt,
+		       struct buf *out, struct diag *d)
+{
+	struct buf ents = {0}, mods = {0}, rngs = {0};
+	uint64_t mod_cnt = 0, rng_cnt = 0;
+	struct strset ss;
+	size_t i;
+	int err;
+
+	err = strset__init(&ss, 4096);
+	if (err) {
+		diag_set(d, "out of memory");
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		if (!btfa_compat_ok(v[i].e.compat)) {
+			diag_set(d, "%s: compat %u is not a BTF level",
+				 v[i].e.release, v[i].e.compat);
+			strset__release(&ss);
+			return -EINVAL;
+		}
+	for (i = 0; i < n && !err; i++) {
+		uint8_t *p = buf_grow(&ents, BTFA_ENTRY_SIZE);
+
+		if (!p)
+			break;
+		err = put_entry(&ss, p, &v[i], mod_cnt);
+		if (!err)
+			err = put_modules(&ss, &mods, &rngs, &v[i], &rng_cnt,
+					  d);
+		mod_cnt += v[i].mod_cnt;
+	}
+	if (!err && (ents.err || mods.err || rngs.err))
+		err = -ENOMEM;
+	if (!err && (n > UINT32_MAX || mod_cnt > UINT32_MAX ||
+		     rng_cnt > UINT32_MAX || ss.len > UINT32_MAX))
+		err = -E2BIG;
+	if (!err)
+		err = put_index(out, dicts, dict_cnt, n, mod_cnt, rng_cnt, &ss,
+				&ents, &mods, &rngs);
+	if (err)
+		diag_set(d, "index: %s", strerror(-err));
+	free(ents.p);
+	free(mods.p);
+	free(rngs.p);
+	strset__release(&ss);
+	return err;
+}
+
+/* zstd frame of the index (no dictionary, content size, checksum). */
+static int compress_index(const struct buf *idx, struct buf *out,
+			  struct diag *d)
+{
+	size_t bound = ZSTD_compressBound(idx->len), n;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	uint8_t *p = cctx ? buf_grow(out, bound) : NULL;
+
+	if (!p) {
+		ZSTD_freeCCtx(cctx);
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 19);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+	n = ZSTD_compress2(cctx, p, bound, idx->p, idx->len);
+	ZSTD_freeCCtx(cctx);
+	if (ZSTD_isError(n)) {
+		diag_set(d, "index: zstd: %s", ZSTD_getErrorName(n));
+		return -EIO;
+	}
+	out->len -= bound - n;
+	return 0;
+}
+
+#define BTFA_TRAIN_MAX (16u << 20)
+
+/*
+ * Trains one dictionary on chunks of the new blobs. The chunk size follows
+ * the data (total / 256, within [1 KiB, 128 KiB]) so that small inputs
+ * still give enough samples. *dict_len is 0 when there is too little data
+ * or zstd cannot train: the frames are then written without dictionary.
+ */
+static int train_dict(const struct wentry *v, size_t n, size_t dict_size,
+		      void **dict, size_t *dict_len)
+{
+	size_t total = 0, chunk, nsamp = 0, i, off, cap, len, stride, k = 0;
+	size_t *sizes = NULL;
+	uint8_t *samples = NULL, *p;
+	void *out = NULL;
+
+	*dict = NULL;
+	*dict_len = 0;
+	for (i = 0; i < n; i++)
+		if (v[i].data && v[i].e.encoding == BTFA_ENC_PLAIN)
+			total += v[i].size;
+	chunk = total / 256;
+	chunk = chunk < 1024 ? 1024 : chunk > (128 << 10) ? (128 << 10) : chunk;
+	cap = dict_size < total / 8 ? dict_size : total / 8;
+	if (cap < 1024)
+		return 0;
+	/* training time grows with the samples: past BTFA_TRAIN_MAX bytes,
+	 * one chunk in stride, spread over every blob */
+	stride = total > BTFA_TRAIN_MAX ? (total - 1) / BTFA_TRAIN_MAX + 1 : 1;
+	samples = malloc(total / stride + (n + 1) * chunk);
+	sizes = malloc(sizeof(*sizes) * (total / chunk + n + 1));
+	out = malloc(cap);
+	if (!samples || !sizes || !out)
+		goto nomem;
+	p = samples;
+	for (i = 0; i < n; i++) {
+		if (!v[i].data || v[i].e.encoding != BTFA_ENC_PLAIN)
+			continue;
+		for (off = 0; off < v[i].size; off += chunk) {
+			size_t c = v[i].size - off < chunk ? v[i].size - off
+							   : chunk;
+
+			if (k++ % stride)
+				continue;
+			memcpy(p, (const uint8_t *)v[i].data + off, c);
+			p += c;
+			sizes[nsamp++] = c;
+		}
+	}
+	if (nsamp > UINT32_MAX)
+		goto none;
+	len = ZDICT_trainFromBuffer(out, cap, samples, sizes, (unsigned)nsamp);
+	if (ZDICT_isError(len) || !ZDICT_getDictID(out, len))
+		goto none;
+	free(samples);
+	free(sizes);
+	*dict = out;
+	*dict_len = len;
+	return 0;
+none:
+	free(samples);
+	free(sizes);
+	free(out);
+	return 0;
+nomem:
+	free(samples);
+	free(sizes);
+	free(out);
+	return -ENOMEM;
+}
+
+/* --- delta planning ---------------------------------------------------- */
+
+/* Length of the series part of a release: up to its second dot ("6.1" of
+ * "6.1.0-47-amd64"), or all of it. */
+static size_t series_len(const char *rel)
+{
+	const char *p = rel ? strchr(rel, '.') : NULL;
+
+	if (!p)
+		return rel ? strlen(rel) : 0;
+	p = strchr(p + 1, '.');
+	return p ? (size_t)(p - rel) : strlen(rel);
+}
+
+/* Entries of one series, arch, flavour and compat level share most of
+ * their types: one of them is stored plain, the others as deltas on it. */
+static bool same_group(const struct btfa_entry *a, const struct btfa_entry *b)
+{
+	size_t la = series_len(a->release), lb = series_len(b->release);
+
+	return la == lb && !memcmp(a->release, b->release, la) &&
+	       !strcmp0(a->arch, b->arch) && !strcmp0(a->flavour, b->flavour) &&
+	       a->compat == b->compat;
+}
+
+/*
+ * Chooses the encoding of every new entry of v[0..n) (sorted): in each
+ * group, the reference is the group's first plain entry kept from the
+ * archive, else its middle new entry, which is stored plain; the group's
+ * other new entries become deltas on it. A group of one new entry and no
+ * kept one is stored plain.
+ */
+static bool deltable(const struct wentry *w)
+{
+	return !btf_delta__check(w->data, w->size, NULL);
+}
+
+static void plan_deltas(struct wentry *v, size_t n, bool no_delta)
+{
+	size_t i, j;
+	size_t *members;
+	bool *ok;
+
+	for (i = 0; i < n; i++)
+		if (v[i].data) {
+			v[i].e.encoding = BTFA_ENC_PLAIN;
+			v[i].e.ref_frame_off = 0;
+			v[i].ref = SIZE_MAX;
+		}
+	if (no_delta)
+		return;
+	members = malloc((n + 1) * sizeof(*members));
+	ok = calloc(n + 1, sizeof(*ok));
+	if (!members || !ok) {
+		free(members);
+		free(ok);
+		return; /* all plain: correct, only larger */
+	}
+	for (i = 0; i < n; i++)
+		ok[i] = v[i].data ? deltable(&v[i]) : true;
+	for (i = 0; i < n; i++) {
+		size_t cnt = 0, ref = SIZE_MAX, fresh = 0;
+
+		if (!v[i].data || !ok[i] || v[i].ref != SIZE_MAX)
+			continue;
+		/* a group is handled at its first new member */
+		for (j = 0; j < i; j++)
+			if (v[j].data && ok[j] && same_group(&v[j].e, &v[i].e))
+				break;
+		if (j < i)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (!ok[j] || !same_group(&v[j].e, &v[i].e))
+				continue;
+			if (!v[j].data) {
+				if (ref == SIZE_MAX &&
+				    v[j].e.encoding == BTFA_ENC_PLAIN)
+					ref = j;
+				continue;
+			}
+			members[cnt++] = j;
+			fresh++;
+		}
+		if (ref == SIZE_MAX) {
+			if (fresh < 2)
+				continue;
+			ref = members[cnt / 2];
+		}
+		for (j = 0; j < cnt; j++) {
+			struct wentry *w = &v[members[j]];
+
+			if (members[j] == ref)
+				continue;
+			w->e.encoding = BTFA_ENC_DELTA;
+			w->ref = ref;
+			w->ref_data = v[ref].data;
+			w->ref_size = v[ref].size;
+		}
+	}
+	free(members);
+	free(ok);
+}
+
+/* --- compression -------------------------------------------------------- */
+
+struct zjob {
+	struct wentry *v;
+	size_t n;
+	const ZSTD_CDict *cdict;
+	uint32_t dict_id;
+	int level;
+	pthread_mutex_t lock;
+	size_t next; /* next entry to take */
+	int err;
+	size_t err_idx;
+	struct diag d;
+};
+
+static int ceil_log2(uint64_t v)
+{
+	int l = 0;
+
+	while (l < 62 && ((uint64_t)1 << l) < v)
+		l++;
+	return l;
+}
+
+/* Compresses w into w->frame: plain with cdict, or as a delta. */
+static int compress_one(ZSTD_CCtx *cctx, struct wentry *w, const struct zjob *j,
+			struct diag *d)
+{
+	const void *src = w->data;
+	size_t src_len = w->size, bound, z;
+	void *enc = NULL;
+	int err;
+
+	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, j->level);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 0);
+	if (w->e.encoding == BTFA_ENC_DELTA) {
+		size_t enc_len;
+		int wlog;
+
+		err = btf_delta__encode(w->ref_data, w->ref_size, w->data,
+					w->size, &enc, &enc_len, NULL, d);
+		if (err == -EINVAL) {
+			/* a blob the delta cannot describe: plain */
+			w->e.encoding = BTFA_ENC_PLAIN;
+			w->ref = SIZE_MAX;
+			return compress_one(cctx, w, j, d);
+		}
+		if (err)
+			return err;
+		src = enc;
+		src_len = enc_len;
+		wlog = ceil_log2((uint64_t)w->ref_size + enc_len);
+		if (wlog < 10)
+			wlog = 10;
+		if (wlog > BTFA_DELTA_WLOG_MAX) {
+			free(enc);
+			w->e.encoding = BTFA_ENC_PLAIN;
+			w->ref = SIZE_MAX;
+			return compress_one(cctx, w, j, d);
+		}
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, wlog);
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching,
+				       1);
+		ZSTD_CCtx_refPrefix(cctx, w->ref_data, w->ref_size);
+	} else if (j->cdict) {
+		ZSTD_CCtx_refCDict(cctx, j->cdict);
+	}
+	bound = ZSTD_compressBound(src_len);
+	w->frame = malloc(bound);
+	if (!w->frame) {
+		free(enc);
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	z = ZSTD_compress2(cctx, w->frame, bound, src, src_len);
+	free(enc);
+	if (ZSTD_isError(z)) {
+		diag_set(d, "zstd: %s", ZSTD_getErrorName(z));
+		return -EIO;
+	}
+	w->frame_len = z;
+	w->e.frame_size = z;
+	w->e.blob_size = w->size;
+	w->e.dict_id =
+		w->e.encoding == BTFA_ENC_PLAIN && j->cdict ? j->dict_id : 0;
+	return 0;
+}
+
+static void *zworker(void *arg)
+{
+	struct zjob *j = arg;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+
+	for (;;) {
+		struct diag d = {{0}};
+		size_t i;
+		int err;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		if (!cctx && !j->err) {
+			j->err = -ENOMEM;
+			j->err_idx = i;
+			diag_set(&j->d, "out of memory");
+		}
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n || !cctx)
+			break;
+		if (!j->v[i].data)
+			continue;
+		err = compress_one(cctx, &j->v[i], j, &d);
+		if (err) {
+			pthread_mutex_lock(&j->lock);
+			/* the first failing entry in order, whatever the
+			 * threads' timing */
+			if (!j->err || i < j->err_idx) {
+				j->err = err;
+				j->err_idx = i;
+				j->d = d;
+			}
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+	ZSTD_freeCCtx(cctx);
+	return NULL;
+}
+
+/*
+ * Compresses every new blob of v (those with data) on up to threads
+ * threads, then places the frames in entry order in out, whose first byte
+ * will sit at file offset base; sets frame_off/size, blob_size, dict_id,
+ * and ref_frame_off of the deltas. blob_sha256 was set by wentries_new.
+ */
+static int compress_frames(struct wentry *v, size_t n, const void *dict,
+			   size_t dict_len, uint32_t dict_id, int level,
+			   int threads, uint64_t base, struct buf *out,
+			   struct diag *d)
+{
+	struct zjob j = {.v = v, .n = n, .dict_id = dict_id, .level = level};
+	pthread_t tid[64];
+	int i, started = 0;
+	size_t k;
+
+	if (threads < 1)
+		threads = 1;
+	if (threads > 64)
+		threads = 64;
+	pthread_mutex_init(&j.lock, NULL);
+	if (dict_len) {
+		j.cdict = ZSTD_createCDict(dict, dict_len, level);
+		if (!j.cdict) {
+			pthread_mutex_destroy(&j.lock);
+			diag_set(d, "zstd cannot load the dictionary");
+			return -EINVAL;
+		}
+	}
+	for (i = 1; i < threads; i++)
+		if (!pthread_create(&tid[started], NULL, zworker, &j))
+			started++;
+	zworker(&j);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	ZSTD_freeCDict((ZSTD_CDict *)j.cdict);
+	if (j.err) {
+		*d = j.d;
+		diag_prefix(d, "%s: ", v[j.err_idx].e.release);
+		return j.err;
+	}
+	for (k = 0; k < n; k++) {
+		struct wentry *w = &v[k];
+
+		if (!w->data)
+			continue;
+		w->e.frame_off = base + out->len;
+		buf_add(out, w->frame, w->frame_len);
+		free(w->frame);
+		w->frame = NULL;
+	}
+	for (k = 0; k < n; k++)
+		if (v[k].data && v[k].e.encoding == BTFA_ENC_DELTA)
+			v[k].e.ref_frame_off = v[v[k].ref].e.frame_off;
+	if (out->err) {
+		diag_set(d, "out of memory");
+		return out->err;
+	}
+	return 0;
+}
+
+static size_t plain_new(const struct wentry *v, size_t n);
+
+/*
+ * Whether a trained dictionary pays for its bytes: the first 2 MiB of every
+ * blob stored whole (all of a smaller one) compressed with and without it
+ * at the archive's level; the bytes saved must exceed the dictionary's
+ * size. A dictionary helps a frame while the frame has little history of
+ * its own, that is near its start: the saving on the first 2 MiB is about
+ * the saving on the whole frame. (Scaling the saving on slices by the blob
+ * size, the first way tried, kept a 512 KiB dictionary that saved 220 KB
+ * on ten 27 MB blobs.)
+ */
+static bool dict_pays(const struct wentry *v, size_t n, const void *dict,
+		      size_t dict_len, int level)
+{
+	size_t i, cap = 2 << 20, bound = ZSTD_compressBound(cap);
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	ZSTD_CDict *cd = ZSTD_createCDict(dict, dict_len, level);
+	uint64_t with = 0, without = 0;
+	void *out = malloc(bound);
+	bool ok = false;
+
+	if (!c || !cd || !out)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct wentry *w = &v[i];
+		size_t len, a, b;
+
+		if (!w->data || w->e.encoding != BTFA_ENC_PLAIN)
+			continue;
+		len = w->size < cap ? w->size : cap;
+		a = ZSTD_compressCCtx(c, out, bound, w->data, len, level);
+		b = ZSTD_compress_usingCDict(c, out, bound, w->data, len, cd);
+		if (ZSTD_isError(a) || ZSTD_isError(b))
+			goto out;
+		without += a;
+		with += b;
+	}
+	ok = with < without && without - with > dict_len;
+out:
+	ZSTD_freeCCtx(c);
+	ZSTD_freeCDict(cd);
+	free(out);
+	return ok;
+}
+
+/* Trains the dictionary of the blobs stored whole, per o's dict_mode; *len
+ * is 0 when there is none. */
+static int choose_dict(const struct wentry *v, size_t n,
+		       const struct btfa_write_opts *o, size_t dict_size,
+		       int level, void **dict, size_t *len)
+{
+	enum btfa_dict_mode mode = o ? o->dict_mode : BTFA_DICT_AUTO;
+	int err;
+
+	*dict = NULL;
+	*len = 0;
+	if (mode == BTFA_DICT_NEVER ||
+	    (mode == BTFA_DICT_AUTO && plain_new(v, n) < 2))
+		return 0;
+	err = train_dict(v, n, dict_size, dict, len);
+	if (err || !*len || mode == BTFA_DICT_ALWAYS)
+		return err;
+	if (!dict_pays(v, n, *dict, *len, level)) {
+		free(*dict);
+		*dict = NULL;
+		*len = 0;
+	}
+	return 0;
+}
+
+/* New entries to be stored plain. */
+static size_t plain_new(const struct wentry *v, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += v[i].data && v[i].e.encoding == BTFA_ENC_PLAIN;
+	return c;
+}
+
+static void phase(const struct btfa_write_opts *o, const char *name)
+{
+	if (o && o->phase)
+		o->phase(name, o->phase_ctx);
+}
+
+/* New blobs as wentry, their blob_sha256 computed (for sorting). */
+static struct wentry *wentries_new(const struct btfa_blob_in *blobs, size_t n,
+				   size_t extra)
+{
+	struct wentry *v;
+	size_t i;
+
+	if (n > SIZE_MAX / sizeof(*v) - extra - 1)
+		return NULL;
+	v = calloc(n + extra + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct sha256 sh;
+
+		v[extra + i].e = blobs[i].e;
+		v[extra + i].data = blobs[i].data;
+		v[extra + i].size = blobs[i].size;
+		v[extra + i].mods = blobs[i].modules;
+		v[extra + i].mod_cnt = blobs[i].module_cnt;
+		sha256_init(&sh);
+		sha256_update(&sh, blobs[i].data, blobs[i].size);
+		sha256_final(&sh, v[extra + i].e.blob_sha256);
+	}
+	return v;
+}
+
+/* Sorts v and drops exact duplicates; returns the new count. */
+static size_t sort_unique(struct wentry *v, size_t n)
+{
+	size_t i, k = 0;
+
+	qsort(v, n, sizeof(*v), wentry_cmp);
+	for (i = 0; i < n; i++) {
+		if (k && !entry_cmp(&v[k - 1].e, &v[i].e)) {
+			/* keep the kept entry's frame over a new copy */
+			if (v[k - 1].data && !v[i].data)
+				v[k - 1] = v[i];
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	return k;
+}
+
+static void put_header(uint8_t *h, uint64_t index_off, const void *index,
+		       size_t index_size)
+{
+	struct sha256 sh;
+
+	memset(h, 0, BTFA_HDR_SIZE);
+	memcpy(h, BTFA_MAGIC, 8);
+	le32_put(h + 8, BTFA_VERSION);
+	le32_put(h + 12, 0);
+	le64_put(h + 16, index_off);
+	le64_put(h + 24, index_size);
+	sha256_init(&sh);
+	sha256_update(&sh, index, index_size);
+	sha256_final(&sh, h + 32);
+}
+
+int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
+	       const struct btfa_write_opts *o, struct diag *d)
+{
+	size_t dict_size = o && o->dict_size ? o->dict_size : 512 << 10;
+	int level = o && o->level ? o->level : 19;
+	struct buf file = {0}, idx = {0};
+	struct btfa_dict dict = {0};
+	void *dict_data = NULL;
+	size_t dict_len = 0, idx_off, i;
+	struct wentry *v;
+	int err;
+
+	v = wentries_new(blobs, n, 0);
+	if (!v) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	n = sort_unique(v, n);
+	plan_deltas(v, n, o && o->no_delta);
+	phase(o, "train");
+	err = choose_dict(v, n, o, dict_size, level, &dict_data, &dict_len);
+	if (err) {
+		diag_set(d, "out of memory");
+		goto out;
+	}
+	buf_grow(&file, BTFA_HDR_SIZE);
+	if (dict_len) {
+		dict.dict_id = ZDICT_getDictID(dict_data, dict_len);
+		dict.off = file.len;
+		dict.size = dict_len;
+		buf_add(&file, dict_data, dict_len);
+	}
+	if (file.err) {
+		err = file.err;
+		diag_set(d, "out of memory");
+		goto out;
+	}
+	phase(o, "compress");
+	err = compress_frames(v, n, dict_data, dict_len, dict.dict_id, level,
+			      o ? o->threads : 1, 0, &file, d);
+	if (err)
+		goto out;
+	err = build_index(v, n, &dict, dict_len ? 1 : 0, &idx, d);
+	if (err)
+		goto out;
+	idx_off = file.len;
+	err = compress_index(&idx, &file, d);
+	if (err)
+		goto out;
+	put_header(file.p, idx_off, file.p + idx_off, file.len - idx_off);
+	phase(o, "commit");
+	err = file_write_atomic(path, file.p, file.len, d);
+	if (!err)
+		err = n > INT32_MAX ? INT32_MAX : (int)n;
+out:
+	for (i = 0; i < n; i++)
+		free(v[i].frame);
+	free(dict_data);
+	free(file.p);
+	free(idx.p);
+	free(v);
+	return err;
+}
+
+static int write_full(int fd, const void *data, size_t size, uint64_t off)
+{
+	const uint8_t *p = data;
+
+	while (size) {
+		ssize_t w = pwrite(fd, p, size, (off_t)off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0)
+			return -EIO;
+		p += w;
+		size -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* An append in progress: the archive as read, and what it gains. */
+struct append {
+	struct btfa_reader r;
+	uint64_t base;	  /* where the new bytes go: the file's end */
+	struct wentry *v; /* kept entries and new ones, sorted, unique */
+	size_t total;	  /* entries in v */
+	size_t fresh;	  /* new entries in v */
+	struct btfa_module_in *old_mods; /* the kept entries' modules */
+	uint32_t *old_ranges;		 /* and their ranges (first, count) */
+	struct btfa_dict *dicts;	 /* the archive's, and a new one */
+	uint32_t dict_cnt;
+	void *dict_data; /* the dictionary of the new whole frames, or NULL */
+	size_t dict_len;
+	uint32_t dict_id;
+	struct buf tail; /* dictionary, frames and index, written at base */
+};
+
+/* The archive's entries (with their modules and ranges) and the new blobs
+ * in one sorted array without duplicates. */
+static int append_entries(struct append *a, const struct btfa_blob_in *blobs,
+			  size_t n, struct diag *d)
+{
+	const struct btfa_reader *r = &a->r;
+	size_t i;
+
+	a->v = wentries_new(blobs, n, r->entry_cnt);
+	a->old_mods = calloc(r->module_cnt + 1, sizeof(*a->old_mods));
+	a->old_ranges =
+		calloc(2 * (size_t)r->range_cnt + 1, sizeof(*a->old_ranges));
+	a->dicts = calloc(r->dict_cnt + 2, sizeof(*a->dicts));
+	if (!a->v || !a->old_mods || !a->old_ranges || !a->dicts) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->range_cnt; i++) {
+		a->old_ranges[2 * i] = r->ranges[i].first;
+		a->old_ranges[2 * i + 1] = r->ranges[i].count;
+	}
+	for (i = 0; i < r->module_cnt; i++) {
+		a->old_mods[i].name = r->modules[i].name;
+		a->old_mods[i].types = r->modules[i].types;
+		a->old_mods[i].ranges =
+			a->old_ranges + 2 * r->modules[i].range_first;
+		a->old_mods[i].range_cnt = r->modules[i].range_cnt;
+	}
+	for (i = 0; i < r->entry_cnt; i++) {
+		a->v[i].e = r->entries[i];
+		a->v[i].mods = a->old_mods + r->entries[i].module_first;
+		a->v[i].mod_cnt = r->entries[i].module_cnt;
+	}
+	a->total = sort_unique(a->v, r->entry_cnt + n);
+	for (i = 0; i < a->total; i++)
+		a->fresh += a->v[i].data != NULL;
+	memcpy(a->dicts, r->dicts, sizeof(*a->dicts) * r->dict_cnt);
+	a->dict_cnt = r->dict_cnt;
+	return 0;
+}
+
+/* New deltas on entries kept from the archive need those blobs: read once
+ * per reference. */
+static int append_refs(struct append *a, struct diag *d)
+{
+	struct wentry *v = a->v;
+	size_t i, j;
+	int err;
+
+	for (i = 0; i < a->total; i++) {
+		struct wentry *w = &v[i];
+
+		if (!w->data || w->e.encoding != BTFA_ENC_DELTA ||
+		    v[w->ref].data)
+			continue;
+		for (j = 0; j < i; j++)
+			if (v[j].data && v[j].ref == w->ref)
+				break;
+		if (j < i) {
+			w->ref_data = v[j].ref_data;
+			w->ref_size = v[j].ref_size;
+			continue;
+		}
+		for (j = 0; j < a->r.entry_cnt; j++)
+			if (a->r.entries[j].frame_off ==
+				    v[w->ref].e.frame_off &&
+			    a->r.entries[j].encoding == BTFA_ENC_PLAIN)
+				break;
+		err = j < a->r.entry_cnt ? btfa_reader__read(&a->r, (uint32_t)j,
+							     &w->ref_owned,
+							     &w->ref_size, d)
+					 : -ENOENT;
+		if (err) {
+			diag_prefix(d, "reference %s: ", v[w->ref].e.release);
+			return err;
+		}
+		w->ref_data = w->ref_owned;
+	}
+	return 0;
+}
+
+/* The archive's most recently written dictionary (largest offset). */
+static const struct btfa_dict *latest_dict(const struct btfa_reader *r)
+{
+	const struct btfa_dict *best = NULL;
+	uint32_t i;
+
+	for (i = 0; i < r->dict_cnt; i++)
+		if (!best || r->dicts[i].off > best->off)
+			best = &r->dicts[i];
+	return best;
+}
+
+/* A new dictionary, trained on the new blobs stored whole and written first
+ * in the tail (new_dict, or an archive without one), when it pays. */
+static int append_new_dict(struct append *a, const struct btfa_write_opts *o,
+			   size_t dict_size, int level, struct diag *d)
+{
+	int err;
+
+	phase(o, "train");
+	err = choose_dict(a->v, a->total, o, dict_size, level, &a->dict_data,
+			  &a->dict_len);
+	if (err) {
+		diag_set(d, "out of memory");
+		return err;
+	}
+	if (!a->dict_len)
+		return 0;
+	a->dict_id = ZDICT_getDictID(a->dict_data, a->dict_len);
+	if (btfa_reader__dict(&a->r, a->dict_id)) {
+		diag_set(d,
+			 "the new dictionary's id %u is already in the archive",
+			 a->dict_id);
+		return -EEXIST;
+	}
+	a->dicts[a->dict_cnt].dict_id = a->dict_id;
+	a->dicts[a->dict_cnt].off = a->base;
+	a->dicts[a->dict_cnt].size = a->dict_len;
+	a->dict_cnt++;
+	buf_add(&a->tail, a->dict_data, a->dict_len);
+	return 0;
+}
+
+/* The archive's latest dictionary, for new blobs stored whole. */
+static int append_old_dict(struct append *a, struct diag *d)
+{
+	const struct btfa_dict *di = latest_dict(&a->r);
+	int err;
+
+	if (!di)
+		return 0;
+	a->dict_data = malloc(di->size ? (size_t)di->size : 1);
+	if (!a->dict_data) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	err = btfa_pread_full(a->r.fd, a->dict_data, (size_t)di->size, di->off);
+	if (err) {
+		diag_set(d, "dictionary: read error: %s", strerror(-err));
+		return err;
+	}
+	if (ZDICT_getDictID(a->dict_data, (size_t)di->size) != di->dict_id) {
+		diag_set(d,
+			 "dictionary at %llu: not a zstd "
+			 "dictionary of id %u",
+			 (unsigned long long)di->off, di->dict_id);
+		return -EBADMSG;
+	}
+	a->dict_len = (size_t)di->size;
+	a->dict_id = di->dict_id;
+	return 0;
+}
+
+/*
+ * Makes the archive at fd hold tail at base, then points its header (hdr)
+ * at the new index: tail written and flushed first, then the header in one
+ * write, flushed. A header write that fails puts the old header back.
+ */
+static int append_commit(int fd, const struct buf *tail, uint64_t base,
+			 const uint8_t *hdr, const struct btfa_write_opts *o,
+			 struct diag *d)
+{
+	uint8_t old_hdr[BTFA_HDR_SIZE];
+	int err;
+
+	err = write_full(fd, tail->p, tail->len, base);
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (err) {
+		diag_set(d, "write at %llu: %s", (unsigned long long)base,
+			 strerror(-err));
+		return err;
+	}
+	phase(o, "commit");
+	if (pread(fd, old_hdr, sizeof(old_hdr), 0) !=
+	    (ssize_t)sizeof(old_hdr)) {
+		err = errno ? -errno : -EIO;
+		diag_set(d, "header: cannot read it back: %s", strerror(-err));
+		return err;
+	}
+	err = write_full(fd, hdr, BTFA_HDR_SIZE, 0);
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (err) {
+		/* a write that failed part way may have torn the header: put
+		 * the old one back, so the archive reads as before the add */
+		int undo = write_full(fd, old_hdr, sizeof(old_hdr), 0);
+
+		if (!undo && fsync(fd) < 0)
+			undo = -errno;
+		diag_set(d, "header: %s%s", strerror(-err),
+			 undo ? "; the old header could not be restored either"
+			      : "; the archive is as it was");
+		return err;
+	}
+	return 0;
+}
+
+int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
+		const struct btfa_write_opts *o, size_t *added, struct diag *d)
+{
+	size_t dict_size = o && o->dict_size ? o->dict_size : 512 << 10;
+	int level = o && o->level ? o->level : 19;
+	struct append a = {.r = {.fd = -1}};
+	uint8_t hdr[BTFA_HDR_SIZE];
+	struct buf idx = {0};
+	uint64_t idx_off;
+	size_t i, k;
+	int fd, err;
+
+	if (added)
+		*added = 0;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		diag_set(d, "cannot open: %s", strerror(errno));
+		return err;
+	}
+	/* one writer at a time */
+	if (flock(fd, LOCK_EX) < 0) {
+		err = -errno;
+		diag_set(d, "cannot lock: %s", strerror(errno));
+		close(fd);
+		return err;
+	}
+	err = btfa_reader__open(&a.r, path, d);
+	if (err)
+		goto out;
+	a.base = a.r.file_size;
+	err = append_entries(&a, blobs, n, d);
+	if (err || !a.fresh)
+		goto out;
+	plan_deltas(a.v, a.total, o && o->no_delta);
+	err = append_refs(&a, d);
+	if (err)
+		goto out;
+	if ((o && o->new_dict) || !a.r.dict_cnt)
+		err = append_new_dict(&a, o, dict_size, level, d);
+	else if (plain_new(a.v, a.total))
+		err = append_old_dict(&a, d);
+	if (err)
+		goto out;
+	if (a.tail.err) {
+		err = a.tail.err;
+		diag_set(d, "out of memory");
+		goto out;
+	}
+	phase(o, "compress");
+	err = compress_frames(a.v, a.total, a.dict_data, a.dict_len, a.dict_id,
+			      level, o ? o->threads : 1, a.base, &a.tail, d);
+	if (err)
+		goto out;
+	err = build_index(a.v, a.total, a.dicts, a.dict_cnt, &idx, d);
+	if (err)
+		goto out;
+	idx_off = a.base + a.tail.len;
+	k = a.tail.len;
+	err = compress_index(&idx, &a.tail, d);
+	if (err)
+		goto out;
+	put_header(hdr, idx_off, a.tail.p + k, a.tail.len - k);
+	err = append_commit(fd, &a.tail, a.base, hdr, o, d);
+	if (!err && added)
+		*added = a.fresh;
+out:
+	btfa_reader__close(&a.r);
+	close(fd);
+	for (i = 0; a.v && i < a.total; i++) {
+		free(a.v[i].ref_owned);
+		free(a.v[i].frame);
+	}
+	free(a.v);
+	free(a.old_mods);
+	free(a.old_ranges);
+	free(a.dicts);
+	free(a.dict_data);
+	free(a.tail.p);
+	free(idx.p);
+	return err;
+}
