@@ -140,6 +140,8 @@ struct btfar_build {
 	atomic_size_t done; /* members processed */
 	atomic_uint_fast64_t bytes_in;
 	uint64_t bytes_in_done; /* of the inputs already walked */
+	uint64_t bytes_total;	/* sizes of the input files, for progress */
+	bool bytes_total_unknown; /* a directory among the inputs */
 	struct decomp_caps caps;
 	struct btfar_build_stats stats;
 	char err[DIAG_MAX];
@@ -184,6 +186,7 @@ static void progress(struct btfar_build *b, const char *phase, size_t done,
 		.done = done,
 		.total = total,
 		.bytes_in = atomic_load(&b->bytes_in),
+		.bytes_total = b->bytes_total_unknown ? 0 : b->bytes_total,
 	};
 
 	if (!b->opts.progress)
@@ -349,6 +352,10 @@ int btfar_build__add_input(struct btfar_build *b, const char *path)
 		return -ENOMEM;
 	}
 	b->inputs[b->input_cnt++] = p;
+	if (S_ISREG(st.st_mode))
+		b->bytes_total += (uint64_t)st.st_size;
+	else
+		b->bytes_total_unknown = true;
 	return 0;
 }
 

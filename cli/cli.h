@@ -28,6 +28,9 @@ struct term {
 	double last;	/* time of the last progress update */
 	double start;	/* time of the first one, for the rate */
 	int verbose;	/* -v count: INFO from 1, DEBUG from 2 */
+	int progress;	/* -1: when tty; 0: --no-progress; 1: --progress */
+	char phase[16]; /* phase of the line shown, for ... */
+	double phase_start; /* ... the time left at its rate */
 };
 
 extern struct term term;
@@ -39,6 +42,14 @@ void clear_bar(void);
 /* The library's log and progress callbacks, writing to stderr. */
 void on_log(enum btfar_log_level level, const char *msg, void *ctx);
 void on_progress(const struct btfar_progress *p, void *ctx);
+/* The progress line of p (what is done, of what, in unit: "modules",
+ * "entries"): phase, percentage and ETA where the total is known, rate;
+ * into buf (n bytes), returns its length. */
+int progress_format(char *buf, size_t n, const struct btfar_progress *p,
+		    const char *unit, double phase_elapsed, double elapsed);
+/* Shows p on stderr when progress is on (term.tty or --progress), at most
+ * ten times a second but always its last update. */
+void progress_show(const struct btfar_progress *p, const char *unit);
 /* s as a JSON string, quotes included; NULL as "". */
 void json_str(FILE *f, const char *s);
 /* SIGINT, SIGTERM: btfar_interrupt(); a second signal ends the process. */

@@ -109,7 +109,9 @@ void on_archive_progress(const struct btfar_progress *p, void *ctx)
 
 	if (kill_at && !strcmp(kill_at, p->phase))
 		raise(SIGKILL);
-	on_progress(p, ctx);
+	(void)ctx;
+	/* read: the inputs given; compress (export-btfhub): the entries */
+	progress_show(p, !strcmp(p->phase, "read") ? "inputs" : "entries");
 }
 
 /* pack, add and export-btfhub share their options. */
@@ -447,12 +449,18 @@ int archive_verify(const char *path)
 		char build[32];
 
 		build_label(e, build, sizeof(build));
+		progress_show(&(struct btfar_progress){.phase = "verify",
+						       .done = i,
+						       .total = n},
+			      "entries");
 		if (btfar_archive__verify(a, i) < 0) {
+			clear_bar();
 			bad++;
 			printf("FAIL %s %s %s: %s\n", e->release,
 			       e->arch[0] ? e->arch : "-", build,
 			       btfar_archive__errstr(a));
 		} else {
+			clear_bar();
 			printf("OK   %s %s %s\n", e->release,
 			       e->arch[0] ? e->arch : "-", build);
 		}

@@ -13,6 +13,9 @@
 #include "opts.h"
 
 #define OPTS_MAX 40
+/* getopt codes of --progress and --no-progress, past 256 + OPTS_MAX */
+#define OPT_PROGRESS	(256 + OPTS_MAX + 1)
+#define OPT_NO_PROGRESS (256 + OPTS_MAX + 2)
 
 static const char *opts_cmd = ""; /* "merge": the prefix of messages */
 
@@ -170,7 +173,7 @@ static int opt_set(const struct opt *o, const char *arg)
 int opts_parse(const char *cmd, const struct opt *opts, void (*usage)(FILE *),
 	       int argc, char **argv, int *first)
 {
-	struct option lopts[OPTS_MAX + 2];
+	struct option lopts[OPTS_MAX + 4];
 	char shorts[2 * OPTS_MAX + 2], *sp = shorts;
 	int i, n, c;
 
@@ -191,7 +194,11 @@ int opts_parse(const char *cmd, const struct opt *opts, void (*usage)(FILE *),
 		}
 	}
 	lopts[n] = (struct option){"help", no_argument, NULL, 'h'};
-	lopts[n + 1] = (struct option){0};
+	/* every command: --progress, --no-progress (term.c) */
+	lopts[n + 1] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
+	lopts[n + 2] = (struct option){"no-progress", no_argument, NULL,
+				       OPT_NO_PROGRESS};
+	lopts[n + 3] = (struct option){0};
 	*sp++ = 'h';
 	*sp = '\0';
 
@@ -200,6 +207,10 @@ int opts_parse(const char *cmd, const struct opt *opts, void (*usage)(FILE *),
 		if (c == 'h') {
 			usage(stdout);
 			return EXIT_DONE;
+		}
+		if (c == OPT_PROGRESS || c == OPT_NO_PROGRESS) {
+			term.progress = c == OPT_PROGRESS ? 1 : 0;
+			continue;
 		}
 		for (i = 0; i < n; i++)
 			if (c ==

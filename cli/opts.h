@@ -109,7 +109,8 @@ struct opt {
 /*
  * Parses the options of argv[1..] (argv[0] is the command's name, cmd)
  * by the table opts, operands and options in any order; *first is then
- * the index of the first operand. -h/--help prints usage to stdout and
+ * the index of the first operand. Every command also takes --progress
+ * and --no-progress (term.progress). -h/--help prints usage to stdout and
  * returns EXIT_DONE; an unknown option prints getopt's message and usage
  * to stderr, a bad value the error alone, and both return EXIT_USAGE.
  * Otherwise returns OPTS_OK.

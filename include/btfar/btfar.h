@@ -63,6 +63,11 @@ struct btfar_progress {
 	size_t done;	   /* units done in this phase */
 	size_t total;	   /* units in this phase, 0 if unknown */
 	uint64_t bytes_in; /* bytes read from disk so far */
+	/* bytes_in when every input has been read (btfar build: the sizes
+	 * of the package files given), 0 if unknown (a directory among the
+	 * inputs); a second pass over the inputs (BTF from DWARF) may read
+	 * past it */
+	uint64_t bytes_total;
 };
 
 typedef void (*btfar_progress_fn)(const struct btfar_progress *p, void *ctx);
