@@ -23,12 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "btfar/btfar.h"
 #include "builder/job.h"
+#include "builder/spawn.h"
 #include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
@@ -1013,8 +1015,10 @@ static void write_opts(const struct btfar_archive_opts *o,
 	w->phase_ctx = (void *)o;
 }
 
-int btfar_pack(const char *out, const char *const *inputs, size_t input_cnt,
-	       const struct btfar_archive_opts *opts, char *err, size_t err_sz)
+static int pack_unlocked(const char *out, const char *const *inputs,
+			 size_t input_cnt,
+			 const struct btfar_archive_opts *opts, char *err,
+			 size_t err_sz)
 {
 	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
 	struct btfa_write_opts wo;
@@ -1047,8 +1051,9 @@ out:
 	return ret;
 }
 
-int btfar_add(const char *archive, const char *const *inputs, size_t input_cnt,
-	      const struct btfar_archive_opts *opts, char *err, size_t err_sz)
+static int add_unlocked(const char *archive, const char *const *inputs,
+			size_t input_cnt, const struct btfar_archive_opts *opts,
+			char *err, size_t err_sz)
 {
 	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
 	struct btfa_write_opts wo;
@@ -1076,6 +1081,113 @@ int btfar_add(const char *archive, const char *const *inputs, size_t input_cnt,
 out:
 	free(v);
 	inset_release(&s);
+	return ret;
+}
+
+/*
+ * Writers of one archive take turns. add appends in place under an flock
+ * on the archive itself (btfa_append). A pack writes a new file and renames
+ * it, and before the first one there is no archive to lock: pack, and
+ * build -o X.btfa (exists-then-add, or pack), hold an exclusive flock(2) on
+ * PATH.lock from before they look at the archive to after it is written.
+ * Without it, builds started at once into a new archive each packed one
+ * and the last rename won (tests/cli/archive_concurrent.sh). The holder
+ * removes PATH.lock before it lets go; a waiter that wakes on a removed
+ * file (its inode no longer at PATH.lock) opens it again. So nothing is
+ * left beside the archive, but after a SIGKILL: a PATH.lock that the next
+ * writer takes and removes. Readers take no lock. A pack over an archive
+ * while an add to it runs is not serialized with it: the reduce runs when
+ * the adds are done. Returns the descriptor, for archive_unlock(), or a
+ * negative errno (err set).
+ */
+static int archive_lock(const char *path, char **lock_path, char *err,
+			size_t err_sz)
+{
+	struct stat fst, pst;
+	char *lock = NULL;
+	int fd, ret;
+
+	if (asprintf(&lock, "%s.lock", path) < 0) {
+		errf(err, err_sz, "out of memory");
+		return -ENOMEM;
+	}
+	for (;;) {
+		fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			ret = -errno;
+			errf(err, err_sz, "%s: cannot open the lock file: %s",
+			     lock, strerror(errno));
+			goto fail;
+		}
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno == EINTR && !spawn_interrupted())
+				continue;
+			ret = errno == EINTR ? -EINTR : -errno;
+			errf(err, err_sz, "%s: %s", lock,
+			     errno == EINTR
+				     ? "interrupted while waiting for the lock"
+				     : strerror(errno));
+			close(fd);
+			goto fail;
+		}
+		/* the file locked is still the one at that path */
+		if (fstat(fd, &fst) == 0 && stat(lock, &pst) == 0 &&
+		    fst.st_dev == pst.st_dev && fst.st_ino == pst.st_ino)
+			break;
+		close(fd);
+	}
+	*lock_path = lock;
+	return fd;
+fail:
+	free(lock);
+	return ret;
+}
+
+static void archive_unlock(int fd, char *lock_path)
+{
+	unlink(lock_path);
+	close(fd);
+	free(lock_path);
+}
+
+int btfar_pack(const char *out, const char *const *inputs, size_t input_cnt,
+	       const struct btfar_archive_opts *opts, char *err, size_t err_sz)
+{
+	char *lock = NULL;
+	int fd = archive_lock(out, &lock, err, err_sz), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = pack_unlocked(out, inputs, input_cnt, opts, err, err_sz);
+	archive_unlock(fd, lock);
+	return ret;
+}
+
+int btfar_add(const char *archive, const char *const *inputs, size_t input_cnt,
+	      const struct btfar_archive_opts *opts, char *err, size_t err_sz)
+{
+	/* btfa_append locks the archive */
+	return add_unlocked(archive, inputs, input_cnt, opts, err, err_sz);
+}
+
+int job_archive_add_or_pack(const char *archive, const char *const *inputs,
+			    size_t input_cnt,
+			    const struct btfar_archive_opts *opts, bool *added,
+			    char *err, size_t err_sz)
+{
+	char *lock = NULL;
+	int fd = archive_lock(archive, &lock, err, err_sz), ret;
+
+	if (fd < 0)
+		return fd;
+	*added = access(archive, F_OK) == 0;
+	if (*added)
+		ret = add_unlocked(archive, inputs, input_cnt, opts, err,
+				   err_sz);
+	else
+		ret = pack_unlocked(archive, inputs, input_cnt, opts, err,
+				    err_sz);
+	archive_unlock(fd, lock);
 	return ret;
 }
 

@@ -1954,11 +1954,10 @@ int btfar_build__write_archive(struct btfar_build *b, const char *archive,
 	if (r < 0)
 		goto out;
 	inputs[0] = tmp;
-	existed = access(archive, F_OK) == 0;
-	if (existed)
-		r = btfar_add(archive, inputs, 1, opts, err, sizeof(err));
-	else
-		r = btfar_pack(archive, inputs, 1, opts, err, sizeof(err));
+	/* exists-then-add and pack under one lock: concurrent builds into
+	 * one new archive do not pack over each other */
+	r = job_archive_add_or_pack(archive, inputs, 1, opts, &existed, err,
+				    sizeof(err));
 	if (r < 0)
 		set_err(b, "%s", err);
 	else if (added)

@@ -153,4 +153,11 @@ char *job_module_name(const char *path);
 /* A comma-separated list of module names holds name. */
 bool job_list_has(const char *list, const char *name);
 
+/* archive_job.c, for build -o X.btfa: under the archive's lock, add the
+ * inputs to it when it exists (*added true), else pack them into it. */
+int job_archive_add_or_pack(const char *archive, const char *const *inputs,
+			    size_t input_cnt,
+			    const struct btfar_archive_opts *opts, bool *added,
+			    char *err, size_t err_sz);
+
 #endif /* BTFAR_BUILDER_JOB_H */

@@ -10,7 +10,7 @@
 set -u
 btfar=${1:?usage: progress_tty.sh BTFAR WORK}
 work=${2:?}
-here=$(dirname "$0")
+here=$(cd "$(dirname "$0")" && pwd)
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 command -v script >/dev/null || { echo "SKIP: no script (util-linux)"; exit 77; }
