@@ -1,6 +1,7 @@
 # Installation: the btfar command, libbtfar (shared, SONAME libbtfar.so.0,
-# and static), its public header, libbtfar.pc for pkg-config and a CMake
-# package (find_package(btfar) -> btfar::btfar, the shared library).
+# and static), its public header, libbtfar.pc for pkg-config, a CMake
+# package (find_package(btfar) -> btfar::btfar, the shared library) and the
+# man pages (when built: cmake/man.cmake).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -46,3 +47,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/btfarConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/btfarConfig.cmake
   ${PROJECT_BINARY_DIR}/btfarConfigVersion.cmake
   DESTINATION ${BTFAR_CMAKE_DIR})
+
+# man pages (share/man/man1)
+if(BTFAR_MAN_BUILT)
+  install(FILES ${BTFAR_MAN_FILES} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endif()

@@ -23,10 +23,11 @@ group() {
 	build)
 		# compiler, build system, and every library CMakeLists.txt
 		# requires: libbpf libelf libzstd liblzma zlib libarchive (the
-		# core), liblz4 liblzo2 libbz2 (kernel image payloads)
+		# core), liblz4 liblzo2 libbz2 (kernel image payloads); scdoc
+		# for the man pages (man/*.scd)
 		echo build-essential cmake pkg-config \
 			libbpf-dev libelf-dev libzstd-dev liblzma-dev zlib1g-dev \
-			libarchive-dev liblz4-dev liblzo2-dev libbz2-dev
+			libarchive-dev liblz4-dev liblzo2-dev libbz2-dev scdoc
 		;;
 	run)
 		echo dwarves

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # deps_complete.sh ROOT: every library CMakeLists.txt asks for (pkg-config
-# modules of pkg_check_modules, names of find_library) comes from a Debian
+# modules of pkg_check_modules, names of find_library) and every program it
+# looks for (find_program: scdoc) comes from a Debian
 # package of the build group of scripts/deps.sh; the scripts that install
 # packages (.ci/run, the demo) take them from deps.sh. Exit 0 pass, 1 fail,
 # 77 skip (no dpkg: not a Debian system).
@@ -54,6 +55,13 @@ for l in $libs; do
 	f=$(gcc -print-file-name="lib$l.so")
 	[ "$f" = "lib$l.so" ] && f=
 	check "library $l" "$f"
+done
+# find_program(VAR NAMES name...): programs the build runs (scdoc)
+progs=$(grep -ho 'find_program([^)]*)' "$root/CMakeLists.txt" |
+	sed 's/.*NAMES //; s/)//')
+for p in $progs; do
+	n=$((n + 1))
+	check "program $p" "$(command -v "$p")"
 done
 [ "$n" -ge 8 ] || { echo "FAIL: only $n libraries found in CMakeLists.txt"; fail=1; }
 

@@ -25,6 +25,13 @@ for f in root/bin/btfar root/include/btfar/btfar.h "$libdir/libbtfar.so.0" \
 	[ -e "$f" ] || fail "$f not installed"
 done
 
+# man pages: built when scdoc is there (cmake/man.cmake)
+if [ -e "$build/man/btfar.1" ]; then
+	for p in btfar btfar-build btfar-archive btfar-pack; do
+		[ -e "root/share/man/man1/$p.1" ] || fail "man page $p.1 not installed"
+	done
+fi
+
 want=$(root/bin/btfar version | head -n1)
 cat >consumer.c <<'C'
 #include <btfar/btfar.h>
