@@ -1,7 +1,7 @@
 # Installation: the btfar command, libbtfar (shared, SONAME libbtfar.so.0,
 # and static), its public header, libbtfar.pc for pkg-config, a CMake
-# package (find_package(btfar) -> btfar::btfar, the shared library) and the
-# man pages (when built: cmake/man.cmake).
+# package (find_package(btfar) -> btfar::btfar, the shared library), the
+# man pages (when built: cmake/man.cmake) and the bash completion.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -48,7 +48,11 @@ install(FILES ${PROJECT_BINARY_DIR}/btfarConfig.cmake
   ${PROJECT_BINARY_DIR}/btfarConfigVersion.cmake
   DESTINATION ${BTFAR_CMAKE_DIR})
 
-# man pages (share/man/man1)
+# man pages (share/man/man1) and bash completion (loaded on demand by
+# bash-completion from share/bash-completion/completions/btfar)
 if(BTFAR_MAN_BUILT)
   install(FILES ${BTFAR_MAN_FILES} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
+install(FILES completion/btfar.bash
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+  RENAME btfar)

@@ -25,6 +25,8 @@ for f in root/bin/btfar root/include/btfar/btfar.h "$libdir/libbtfar.so.0" \
 	[ -e "$f" ] || fail "$f not installed"
 done
 
+[ -e root/share/bash-completion/completions/btfar ] ||
+	fail "bash completion not installed"
 # man pages: built when scdoc is there (cmake/man.cmake)
 if [ -e "$build/man/btfar.1" ]; then
 	for p in btfar btfar-build btfar-archive btfar-pack; do
