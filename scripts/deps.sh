@@ -15,6 +15,7 @@
 #   run     what btfar runs at run time (pahole for --from-dwarf)
 #   demo    the README's first command (download a kernel package, bpftool)
 #   test    the unit, fixture and end-to-end tests, and the benchmarks
+#   package build the Debian packages and run lintian (debian/)
 #   all     every group
 set -euo pipefail
 
@@ -45,14 +46,21 @@ group() {
 			ca-certificates dpkg clang llvm bpftool linux-libc-dev \
 			golang-go golang-github-cilium-ebpf-dev time
 		;;
+	package)
+		# the Debian packages (debian/): dpkg-buildpackage, dh with
+		# the cmake buildsystem, fakeroot, lintian; test
+		# repo_debian_package
+		echo dpkg-dev debhelper fakeroot lintian
+		;;
 	all)
 		group build
 		group run
 		group demo
 		group test
+		group package
 		;;
 	*)
-		echo "deps.sh: unknown group '$1' (build, run, demo, test, all)" >&2
+		echo "deps.sh: unknown group '$1' (build, run, demo, test, package, all)" >&2
 		exit 2
 		;;
 	esac

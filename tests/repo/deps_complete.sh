@@ -75,5 +75,20 @@ for s in .ci/run tests/e2e/demo.sh; do
 		fail=1
 	fi
 done
+# debian/control's Build-Depends: the build group, less build-essential
+# (implied by Debian policy; lintian refuses it), plus debhelper-compat
+if [ -e "$root/debian/control" ]; then
+	bd=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$root/debian/control" |
+		sed '1s/^Build-Depends://; /^[A-Z]/d' | tr ',' '\n' |
+		sed 's/([^)]*)//; s/^ *//; s/ *$//; /^$/d' | sort -u)
+	want=$(printf '%s\n' $build debhelper-compat | grep -vx build-essential | sort -u)
+	if [ "$bd" != "$want" ]; then
+		echo "FAIL: debian/control Build-Depends and scripts/deps.sh's build group differ:"
+		diff <(echo "$want") <(echo "$bd") | sed -n 's/^</  only in deps.sh:/p; s/^>/  only in debian\/control:/p'
+		fail=1
+	else
+		echo "ok: debian/control Build-Depends = the build group"
+	fi
+fi
 [ $fail = 0 ] && echo "PASS: $n libraries, all in the build group"
 exit $fail
