@@ -978,3 +978,195 @@ out:
 	free(aoff_boff);
 	return err;
 }
+
+void btf_delta__changes_release(struct btf_delta_changes *c)
+{
+	free(c->partner);
+	free(c->blob_of);
+	free(c->same);
+	free(c->name);
+	free(c->rec);
+	free(c->strs);
+	memset(c, 0, sizeof(*c));
+}
+
+int btf_delta__changes(const struct btf_raw *ref, const void *enc,
+		       size_t enc_size, struct btf_delta_changes *c,
+		       struct diag *d)
+{
+	const uint8_t *e = enc, *map, *smap, *t_in, *lit, *lit_end;
+	uint32_t hdr_len, types_len, str_len, nb, na, bcnt, lit_len;
+	uint32_t *astarts = NULL, acnt = 0, b, i, k, off, pos;
+	const char *astrs;
+	uint32_t astr_len;
+	uint64_t need;
+	int64_t last;
+	int err = -EBADMSG;
+
+	memset(c, 0, sizeof(*c));
+	if (enc_size < ENC_HDR_SIZE || memcmp(e, BTF_DELTA_MAGIC, 8)) {
+		diag_set(d, "delta: bad magic");
+		return -EBADMSG;
+	}
+	hdr_len = le32_get(e + 8);
+	types_len = le32_get(e + 12);
+	str_len = le32_get(e + 16);
+	nb = le32_get(e + 20);
+	na = le32_get(e + 24);
+	bcnt = le32_get(e + 28);
+	lit_len = le32_get(e + 32);
+	need = ENC_HDR_SIZE + (uint64_t)nb * 4 + (uint64_t)bcnt * 4 + hdr_len +
+	       types_len + lit_len;
+	if (le32_get(e + 36) || need != enc_size || hdr_len < 24 || hdr_len % 4 ||
+	    types_len % 4 || !str_len || str_len >= ID_LIMIT ||
+	    nb >= ID_LIMIT || bcnt > str_len) {
+		diag_set(d, "delta: header does not match its size");
+		return -EBADMSG;
+	}
+	if (ref->start_id != 1 || na != ref->type_cnt) {
+		diag_set(d, "delta: the reference is not the blob it was "
+			    "encoded against");
+		return -EBADMSG;
+	}
+	map = e + ENC_HDR_SIZE;
+	smap = map + (size_t)nb * 4;
+	t_in = smap + (size_t)bcnt * 4 + hdr_len;
+	lit = t_in + types_len;
+	lit_end = lit + lit_len;
+	astrs = ref->strs;
+	astr_len = ref->str_len;
+	c->nb = nb;
+	c->na = na;
+	c->partner = calloc((size_t)nb + 1, sizeof(*c->partner));
+	c->blob_of = calloc((size_t)na + 1, sizeof(*c->blob_of));
+	c->same = calloc((size_t)nb + 1, 1);
+	c->name = calloc((size_t)nb + 1, sizeof(*c->name));
+	c->rec = calloc((size_t)nb + 1, sizeof(*c->rec));
+	c->strs = malloc(str_len);
+	astarts = str_starts(astrs, astr_len, &acnt);
+	if (!c->partner || !c->blob_of || !c->same || !c->name || !c->rec ||
+	    !c->strs || !astarts)
+		goto nomem;
+	last = 0;
+	for (b = 1; b <= nb; b++) {
+		uint32_t v = le32_get(map + (size_t)(b - 1) * 4);
+		int64_t a;
+
+		if (!v)
+			continue;
+		a = last + 1 + unzigzag(v - 1);
+		if (a < 1 || a > na || c->blob_of[a - 1]) {
+			diag_set(d,
+				 "delta: type map entry %u is out of range "
+				 "or used twice",
+				 b);
+			goto out;
+		}
+		c->blob_of[a - 1] = b;
+		c->partner[b - 1] = (uint32_t)a;
+		last = a;
+	}
+	/* the blob's strings, as btf_delta__decode rebuilds them */
+	off = 0;
+	last = -1;
+	for (i = 0; i < bcnt; i++) {
+		uint32_t v = le32_get(smap + (size_t)i * 4);
+		const char *s;
+		size_t len;
+
+		if (!v) {
+			const uint8_t *end = memchr(lit, 0, lit_end - lit);
+
+			if (!end)
+				goto bad_strs;
+			s = (const char *)lit;
+			len = (size_t)(end - lit) + 1;
+			lit = end + 1;
+		} else {
+			int64_t a = last + 1 + unzigzag(v - 1);
+			const char *end;
+
+			if (a < 0 || a >= acnt)
+				goto bad_strs;
+			s = astrs + astarts[a];
+			end = memchr(s, 0, astr_len - astarts[a]);
+			len = (size_t)(end - s) + 1;
+			last = a;
+		}
+		if (len > str_len - off)
+			goto bad_strs;
+		memcpy(c->strs + off, s, len);
+		off += len;
+	}
+	if (off != str_len || lit != lit_end || c->strs[0])
+		goto bad_strs;
+	/* records: partnered ones in their partners' order, then the rest in
+	 * id order (the encoder's order) */
+	{
+		uint32_t ra = 1, rb = 1;
+
+		for (pos = 0, k = 0; pos < types_len; k++) {
+			uint32_t left = types_len - pos, rs, a = 0, v;
+			const struct btf_type *t = (const void *)(t_in + pos);
+
+			while (ra <= na && !c->blob_of[ra - 1])
+				ra++;
+			if (ra <= na) {
+				a = ra++;
+				b = c->blob_of[a - 1];
+			} else {
+				while (rb <= nb && c->partner[rb - 1])
+					rb++;
+				b = rb++;
+			}
+			if (b > nb || left < sizeof(*t) ||
+			    !(rs = btf_raw__rec_size(t, left))) {
+				diag_set(d,
+					 "delta: type record %u runs past the "
+					 "type section",
+					 k + 1);
+				goto out;
+			}
+			c->rec[b - 1] = t;
+			if (a) {
+				uint32_t ao = ref->type_offs[a - 1];
+				const void *rt = ref->types + ao;
+
+				c->same[b - 1] =
+					btf_raw__rec_size(rt, ref->types_len -
+								      ao) ==
+						rs &&
+					!memcmp(rt, t, rs);
+			}
+			if (!c->same[b - 1]) {
+				c->changed++;
+				v = le32_get((const uint8_t *)t);
+				if (v & ESC)
+					c->name[b - 1] =
+						(v & ~ESC) < str_len
+							? c->strs + (v & ~ESC)
+							: "";
+				else
+					c->name[b - 1] =
+						v < astr_len ? astrs + v : "";
+			}
+			pos += rs;
+		}
+	}
+	if (k != nb) {
+		diag_set(d, "delta: %u type records, the map has %u", k, nb);
+		goto out;
+	}
+	err = 0;
+	goto out;
+bad_strs:
+	diag_set(d, "delta: the string map does not rebuild the string "
+		    "section");
+	goto out;
+nomem:
+	err = -ENOMEM;
+	diag_set(d, "out of memory");
+out:
+	free(astarts);
+	return err;
+}

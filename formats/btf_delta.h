@@ -56,4 +56,39 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 		      size_t enc_size, void **out, size_t *out_size,
 		      struct diag *d);
 
+/*
+ * What a delta changed against its reference, read off the payload
+ * without rebuilding the blob (min-core's work per delta entry): each blob
+ * type's partner in the reference, and whether its record, with ids and
+ * names taken through the maps, is the partner's record byte for byte
+ * (then it is that type: same kind, name, size, members, and it refers to
+ * the partners of what the partner refers to). Types that are not get
+ * their name.
+ */
+struct btf_delta_changes {
+	uint32_t nb;	   /* types of the blob */
+	uint32_t na;	   /* types of the reference */
+	uint32_t *partner; /* [b - 1]: reference id of blob id b, 0: none */
+	uint32_t *blob_of; /* [a - 1]: blob id of reference id a, 0: none */
+	uint8_t *same;	   /* [b - 1]: 1 when the record is the partner's */
+	const char **name; /* [b - 1]: its name when not same ("" none) */
+	/* [b - 1]: its record in the payload (in enc, which must outlive
+	 * c): ids are reference ids, or blob ids | 0x80000000 */
+	const struct btf_type **rec;
+	uint32_t changed; /* blob types that are not same */
+	char *strs;	  /* the blob's string section, owned */
+};
+
+/*
+ * Reads enc (btf_delta__encode's output) against ref, parsed (the blob it
+ * was encoded against, standalone). Bounds-checked as btf_delta__decode;
+ * -EBADMSG with d set on a payload that does not fit, -ENOMEM. Release c
+ * with btf_delta__changes_release, also after a failure.
+ */
+struct btf_raw;
+int btf_delta__changes(const struct btf_raw *ref, const void *enc,
+		       size_t enc_size, struct btf_delta_changes *c,
+		       struct diag *d);
+void btf_delta__changes_release(struct btf_delta_changes *c);
+
 #endif /* BTFAR_FORMATS_BTF_DELTA_H */

@@ -109,6 +109,8 @@ const struct btf_type *btf_raw__type(const struct btf_raw *raw, uint32_t id)
 		raw = raw->base;
 	if (!raw || id == 0 || id >= raw->start_id + raw->type_cnt)
 		return NULL;
+	if (raw->touched)
+		raw->touched[id - raw->start_id] = 1;
 	return (const struct btf_type *)(raw->types +
 					 raw->type_offs[id - raw->start_id]);
 }
@@ -119,6 +121,8 @@ uint32_t btf_raw__size(const struct btf_raw *raw, uint32_t id)
 		raw = raw->base;
 	if (!raw || id == 0 || id >= raw->start_id + raw->type_cnt)
 		return 0;
+	if (raw->touched)
+		raw->touched[id - raw->start_id] = 1;
 	return raw->sizes[id - raw->start_id];
 }
 

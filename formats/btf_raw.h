@@ -62,6 +62,10 @@ struct btf_raw {
 	uint32_t *type_offs;	/* offset of each type in types, owned */
 	uint32_t *sizes;	/* resolved byte size of each type, owned */
 	uint32_t ptr_sz;	/* pointer size: 8 or 4 */
+	/* optional, caller's: btf_raw__type and btf_raw__size set
+	 * touched[id - start_id] = 1 for every id of this blob they return
+	 * (min-core's record of what a resolution read); NULL: not tracked */
+	uint8_t *touched;
 };
 
 /*

@@ -89,6 +89,7 @@ enum {
 
 struct btfa_reader {
 	int fd;
+	const uint8_t *mem; /* btfa_reader__open_mem: the archive's bytes */
 	uint64_t file_size;
 	uint64_t index_off;
 	uint64_t index_size;
@@ -114,6 +115,9 @@ struct btfa_reader {
  * negative errno with d set.
  */
 int btfa_reader__open(struct btfa_reader *r, const char *path, struct diag *d);
+/* The same on an archive in memory (data borrowed: it must outlive r). */
+int btfa_reader__open_mem(struct btfa_reader *r, const void *data, size_t size,
+			  struct diag *d);
 void btfa_reader__close(struct btfa_reader *r);
 /* The dictionary of that id, or NULL. */
 const struct btfa_dict *btfa_reader__dict(const struct btfa_reader *r,
@@ -125,6 +129,17 @@ const struct btfa_dict *btfa_reader__dict(const struct btfa_reader *r,
  */
 int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 		      size_t *size, struct diag *d);
+
+/*
+ * The payload of delta entry idx (docs/FORMAT.md "Delta payload"),
+ * decompressed with ref (the blob of its reference entry, ref_idx, as the
+ * caller read it) as prefix and not decoded: what btf_delta__changes
+ * reads. zstd checks the frame's checksum; the blob's SHA-256 is checked
+ * only by btfa_reader__read. *enc is malloc()ed, the caller's.
+ */
+int btfa_reader__read_payload(struct btfa_reader *r, uint32_t idx,
+			      const void *ref, size_t ref_size, void **enc,
+			      size_t *enc_size, struct diag *d);
 
 /* A blob to write, with its metadata. */
 struct btfa_module_in {

@@ -70,6 +70,18 @@ bool btfa_compat_ok(uint32_t compat)
 }
 
 /* A string of the index: inside the table and NUL-terminated there. */
+/* size bytes at off of the archive, from its file or its memory. */
+static int read_at(const struct btfa_reader *r, void *buf, size_t size,
+		   uint64_t off)
+{
+	if (!r->mem)
+		return btfa_pread_full(r->fd, buf, size, off);
+	if (!btfa_in_bounds(off, size, r->file_size))
+		return -EIO;
+	memcpy(buf, r->mem + off, size);
+	return 0;
+}
+
 static int get_str(const char *strtab, uint32_t strtab_size, uint32_t off,
 		   const char **out)
 {
@@ -504,7 +516,7 @@ static int read_header(struct btfa_reader *r, struct diag *d)
 			 (unsigned long long)r->file_size, BTFA_HDR_SIZE);
 		return -EBADMSG;
 	}
-	err = btfa_pread_full(r->fd, hdr, sizeof(hdr), 0);
+	err = read_at(r, hdr, sizeof(hdr), 0);
 	if (err) {
 		diag_set(d, "header: read error: %s", strerror(-err));
 		return err;
@@ -561,7 +573,7 @@ static int load_index(struct btfa_reader *r, struct diag *d)
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	err = btfa_pread_full(r->fd, comp, n, r->index_off);
+	err = read_at(r, comp, n, r->index_off);
 	if (err) {
 		diag_set(d, "index: read error: %s", strerror(-err));
 		goto out;
@@ -645,6 +657,25 @@ fail:
 	return err;
 }
 
+int btfa_reader__open_mem(struct btfa_reader *r, const void *data, size_t size,
+			  struct diag *d)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->mem = data;
+	r->file_size = size;
+	err = read_header(r, d);
+	if (!err)
+		err = load_index(r, d);
+	if (!err)
+		err = parse_index(r, d);
+	if (err)
+		btfa_reader__close(r);
+	return err;
+}
+
 void btfa_reader__close(struct btfa_reader *r)
 {
 	uint32_t i;
@@ -654,7 +685,7 @@ void btfa_reader__close(struct btfa_reader *r)
 	if (r->ddicts)
 		for (i = 0; i < r->dict_cnt; i++)
 			ZSTD_freeDDict(r->ddicts[i]);
-	if (r->fd > 0)
+	if (r->fd > 0 && !r->mem)
 		close(r->fd);
 	free(r->ddicts);
 	free(r->index);
@@ -701,7 +732,7 @@ static int load_ddict(struct btfa_reader *r, uint32_t dict_id, ZSTD_DDict **out,
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	err = btfa_pread_full(r->fd, buf, (size_t)di->size, di->off);
+	err = read_at(r, buf, (size_t)di->size, di->off);
 	if (err) {
 		free(buf);
 		diag_set(d, "dictionary %u: read error: %s", dict_id,
@@ -770,7 +801,7 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 		err = -ENOMEM;
 		goto nomem;
 	}
-	err = btfa_pread_full(r->fd, comp, (size_t)e->frame_size, e->frame_off);
+	err = read_at(r, comp, (size_t)e->frame_size, e->frame_off);
 	if (err) {
 		diag_set(d, "frame at %llu: read error: %s",
 			 (unsigned long long)e->frame_off, strerror(-err));
@@ -875,6 +906,28 @@ static int ref_blob(struct btfa_reader *r, uint32_t idx, const void **data,
 	*data = p;
 	*size = n;
 	return 0;
+}
+
+int btfa_reader__read_payload(struct btfa_reader *r, uint32_t idx,
+			      const void *ref, size_t ref_size, void **enc,
+			      size_t *enc_size, struct diag *d)
+{
+	const struct btfa_entry *e;
+
+	*enc = NULL;
+	*enc_size = 0;
+	if (idx >= r->entry_cnt || r->entries[idx].encoding != BTFA_ENC_DELTA) {
+		diag_set(d, "entry %u is not a delta entry", idx);
+		return -EINVAL;
+	}
+	e = &r->entries[idx];
+	if (e->blob_size > BTFA_MAX_BLOB) {
+		diag_set(d, "blob of %llu bytes: over the cap",
+			 (unsigned long long)e->blob_size);
+		return -EFBIG;
+	}
+	return read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref, ref_size,
+			  enc, enc_size, d);
 }
 
 int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,

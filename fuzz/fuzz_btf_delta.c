@@ -5,7 +5,8 @@
  * $BTFAR_FUZZ_REF overrides it). Byte 0 of the input picks the mode:
  *   0: the rest is a blob: btf_delta__encode against the reference, then
  *      btf_delta__decode, which must give the blob back byte for byte;
- *   1: the rest is a delta payload: btf_delta__decode.
+ *   1: the rest is a delta payload: btf_delta__decode and
+ *      btf_delta__changes (what min-core reads of it).
  * $FUZZ_DELTA_DUMP=DIR: mode 0 writes each payload it encodes to DIR as a
  * mode 1 input (fuzz/make-corpus.sh makes the seeds that way).
  */
@@ -15,12 +16,15 @@
 
 #include "fuzz/fuzz.h"
 #include "formats/btf_delta.h"
+#include "formats/btf_raw.h"
 
 static void *ref;
 static size_t ref_size;
+static struct btf_raw ref_raw;
 
 static void ref_load(void)
 {
+	struct diag d;
 	const char *path = getenv("BTFAR_FUZZ_REF");
 	long sz;
 	FILE *f;
@@ -36,6 +40,10 @@ static void ref_load(void)
 	}
 	fclose(f);
 	ref_size = (size_t)sz;
+	if (btf_raw__parse(&ref_raw, ref, ref_size, NULL, &d)) {
+		fprintf(stderr, "fuzz_btf_delta: %s is not raw BTF\n", path);
+		abort();
+	}
 }
 
 static void dump(const void *enc, size_t n)
@@ -73,9 +81,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(blob, data + 1, size - 1);
 	if (data[0] == 1) {
+		struct btf_delta_changes c;
+		uint32_t b;
+
 		if (!btf_delta__decode(ref, ref_size, blob, size - 1, &dec,
 				       &dec_n, &d))
 			free(dec);
+		if (!btf_delta__changes(&ref_raw, blob, size - 1, &c, &d))
+			for (b = 1; b <= c.nb; b++)
+				if ((c.partner[b - 1] &&
+				     c.blob_of[c.partner[b - 1] - 1] != b) ||
+				    !c.rec[b - 1] ||
+				    (!c.same[b - 1] && !c.name[b - 1]))
+					abort();
+		btf_delta__changes_release(&c);
 	} else if (data[0] == 0 &&
 		   !btf_delta__encode(ref, ref_size, blob, size - 1, &enc,
 				      &enc_n, NULL, &d)) {

@@ -30,7 +30,7 @@ done
 F=$tmp/fix K=$tmp/kim
 
 # fresh seeds, regression cases kept
-for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta knotes; do
+for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta knotes bpf_obj; do
 	mkdir -p "$out/$t"
 	find "$out/$t" -maxdepth 1 -type f ! -name 'crash-*' ! -name 'leak-*' \
 		! -name 'timeout-*' ! -name 'regress-*' -delete
@@ -181,6 +181,22 @@ cc -O1 -I"$root" -D_GNU_SOURCE -o "$tmp/btfa" "$fuzz/fuzz_btfa.c" \
 mkdir -p "$tmp/raw"
 FUZZ_BTFA_DUMP=$tmp/raw "$tmp/btfa" "$out/btfa" >/dev/null
 cp "$tmp/raw"/index-raw-* "$out/btfa/"
+
+# bpf_obj: BPF objects (clang -target bpf): with CO-RE relocations, without
+# .BTF, without CO-RE relocations, one record's kind set to 13, cut short
+o=$out/bpf_obj
+clang -target bpf -O2 -g -c "$root/tests/fixtures/src/core_a.bpf.c" -o "$o/core_a.o"
+echo 'int f(void) { return 1; }' >"$tmp/plain.c"
+clang -target bpf -O2 -c "$tmp/plain.c" -o "$o/no-btf.o"
+printf 'struct s { int a; };\nint g(struct s *p) { return p->a; }\n' >"$tmp/noco.c"
+clang -target bpf -O2 -g -c "$tmp/noco.c" -o "$o/no-core.o"
+llvm-objcopy --dump-section .BTF.ext="$tmp/ext.bin" "$o/core_a.o"
+hdr=$(od -An -tu4 -j 4 -N 4 "$tmp/ext.bin" | tr -d ' ')
+off=$(od -An -tu4 -j 24 -N 4 "$tmp/ext.bin" | tr -d ' ')
+printf '\015\000\000\000' |
+	dd of="$tmp/ext.bin" bs=1 seek=$((hdr + off + 4 + 8 + 12)) conv=notrunc status=none
+llvm-objcopy --update-section .BTF.ext="$tmp/ext.bin" "$o/core_a.o" "$o/kind-13.o"
+head -c 600 "$o/core_a.o" >"$o/cut.o"
 
 big=$(find "$out" -type f -size +64k)
 if [ -n "$big" ]; then

@@ -288,8 +288,13 @@ static int find_cands(struct core_target *tg, const struct btf_type *local_t,
 		      const char *local_name, struct cand_list *cl)
 {
 	uint32_t id = tg->head[hash_ess(local_name) & tg->mask];
+	struct btf_raw *btf = (struct btf_raw *)tg->btf;
+	uint8_t *touched = btf->touched;
 	size_t cap = 0;
 
+	/* the other names of the bucket are no part of the result: not
+	 * recorded as read (btf_raw.touched), the candidates are */
+	btf->touched = NULL;
 	for (; id; id = tg->next[id]) {
 		const struct btf_type *t = btf_raw__type(tg->btf, id);
 
@@ -297,10 +302,15 @@ static int find_cands(struct core_target *tg, const struct btf_type *local_t,
 		    !ess_eq(local_name, str(tg->btf, t->name_off)))
 			continue;
 		if (mem_ensure((void **)&cl->ids, &cap, sizeof(*cl->ids),
-			       cl->n + 1))
+			       cl->n + 1)) {
+			btf->touched = touched;
 			return -ENOMEM;
+		}
 		cl->ids[cl->n++] = id;
+		if (touched)
+			touched[id - btf->start_id] = 1;
 	}
+	btf->touched = touched;
 	cl->init = true;
 	return 0;
 }

@@ -370,13 +370,15 @@ int min_core__write(struct min_core *mc, void **out, size_t *out_sz,
 		if (mc->mark[id] & MK_KEEP)
 			new_id[id] = next++;
 	for (id = 1; id < mc->cnt; id++) {
-		const struct btf_type *t = btf_raw__type(mc->btf, id);
-		uint32_t k = btf_type_kind(t), rs, vlen, i, n = 0, esz;
+		const struct btf_type *t;
+		uint32_t k, rs, vlen, i, n = 0, esz;
 		struct btf_type *o;
 		bool filter;
 
 		if (!(mc->mark[id] & MK_KEEP))
 			continue;
+		t = btf_raw__type(mc->btf, id);
+		k = btf_type_kind(t);
 		rs = btf_raw__rec_size(t, UINT32_MAX);
 		vlen = btf_type_vlen(t);
 		filter = k == BTF_KIND_STRUCT || k == BTF_KIND_UNION ||
