@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -83,35 +84,14 @@ int btfar_archive__probe(const char *path)
 	       !memcmp(magic, BTFA_MAGIC, sizeof(magic));
 }
 
-struct btfar_archive *btfar_archive__open(const char *path,
-					  const struct btfar_archive_opts *opts,
-					  char *err, size_t err_sz)
+/* The public entries of a->r, once it is open. */
+static int fill_entries(struct btfar_archive *a)
 {
-	struct btfar_archive *a = calloc(1, sizeof(*a));
-	struct diag d = {""};
 	uint32_t i;
-	int e;
 
-	(void)opts;
-	if (!a) {
-		errf(err, err_sz, "out of memory");
-		errno = ENOMEM;
-		return NULL;
-	}
-	e = btfa_reader__open(&a->r, path, &d);
-	if (e) {
-		errf(err, err_sz, "%s: %s", path, d.msg);
-		free(a);
-		errno = -e;
-		return NULL;
-	}
 	a->ents = calloc(a->r.entry_cnt + 1, sizeof(*a->ents));
-	if (!a->ents) {
-		errf(err, err_sz, "out of memory");
-		btfar_archive__free(a);
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!a->ents)
+		return -ENOMEM;
 	for (i = 0; i < a->r.entry_cnt; i++) {
 		const struct btfa_entry *s = &a->r.entries[i];
 		struct btfar_archive_entry *o = &a->ents[i];
@@ -136,7 +116,119 @@ struct btfar_archive *btfar_archive__open(const char *path,
 		o->delta_of =
 			s->encoding == BTFA_ENC_DELTA ? s->ref_idx : SIZE_MAX;
 	}
+	return 0;
+}
+
+/* path, or data/size when path is NULL. */
+static struct btfar_archive *archive_open(const char *path, const void *data,
+					  size_t size, char *err, size_t err_sz)
+{
+	struct btfar_archive *a = calloc(1, sizeof(*a));
+	struct diag d = {""};
+	int e;
+
+	if (!a) {
+		errf(err, err_sz, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	e = path ? btfa_reader__open(&a->r, path, &d)
+		 : btfa_reader__open_mem(&a->r, data, size, &d);
+	if (e) {
+		errf(err, err_sz, "%s: %s", path ? path : "archive in memory",
+		     d.msg);
+		free(a);
+		errno = -e;
+		return NULL;
+	}
+	if (fill_entries(a)) {
+		errf(err, err_sz, "out of memory");
+		btfar_archive__free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return a;
+}
+
+struct btfar_archive *btfar_archive__open(const char *path,
+					  const struct btfar_archive_opts *opts,
+					  char *err, size_t err_sz)
+{
+	(void)opts;
+	return archive_open(path, NULL, 0, err, err_sz);
+}
+
+struct btfar_archive *btfar_archive__open_mem(const void *data, size_t size,
+					      char *err, size_t err_sz)
+{
+	return archive_open(NULL, data, size, err, err_sz);
+}
+
+int btfar_archive__find_running(struct btfar_archive *a, const char *root)
+{
+	struct btfar_running k;
+	char why[512];
+	int idx;
+
+	if (btfar_running_kernel(root, &k, why, sizeof(why))) {
+		snprintf(a->err, sizeof(a->err), "running kernel: %s", why);
+		return -ENOENT;
+	}
+	idx = btfar_archive__find(a, k.release,
+				  k.build_id[0] ? k.build_id : NULL, k.arch);
+	if (idx == -ENOENT && k.build_id[0]) {
+		/* entries without a build-id (raw blobs) are found by
+		 * release and arch, as get --running does */
+		int any = btfar_archive__find(a, k.release, NULL, k.arch);
+
+		if (any >= 0 && !a->ents[any].build_id[0])
+			idx = any;
+		else if (any != -ENOENT)
+			btfar_archive__find(a, k.release, k.build_id, k.arch);
+	}
+	return idx;
+}
+
+int btfar_archive__memfd(struct btfar_archive *a, size_t idx, char *path,
+			 size_t path_sz)
+{
+	void *data = NULL;
+	size_t size, off = 0;
+	int fd, err;
+
+	err = btfar_archive__read(a, idx, &data, &size);
+	if (err)
+		return err;
+	fd = memfd_create("btfar-btf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(a->err, sizeof(a->err), "memfd_create: %s",
+			 strerror(errno));
+		free(data);
+		return err;
+	}
+	while (off < size) {
+		ssize_t n = write(fd, (const char *)data + off, size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			snprintf(a->err, sizeof(a->err), "memfd: write: %s",
+				 strerror(-err));
+			free(data);
+			close(fd);
+			return err;
+		}
+		off += (size_t)n;
+	}
+	free(data);
+	/* libbpf opens the path: nothing may change it meanwhile */
+	fcntl(fd, F_ADD_SEALS,
+	      F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	if (path)
+		snprintf(path, path_sz, "/proc/self/fd/%d", fd);
+	return fd;
 }
 
 void btfar_archive__free(struct btfar_archive *a)
@@ -995,8 +1087,56 @@ static struct btfa_blob_in *blob_list(const struct inset *s)
 	return v;
 }
 
-static void write_opts(const struct btfar_archive_opts *o,
-		       struct btfa_write_opts *w)
+/* --- for other pipelines (min-core): the inputs of pack as blobs --- */
+
+struct job_blobs {
+	struct inset s;
+};
+
+int job_blobs_collect(const char *const *inputs, size_t n,
+		      const struct btfar_archive_opts *o,
+		      struct job_blobs **out, char *err, size_t err_sz)
+{
+	struct job_blobs *jb = calloc(1, sizeof(*jb));
+	int ret;
+
+	*out = NULL;
+	if (!jb) {
+		errf(err, err_sz, "out of memory");
+		return -ENOMEM;
+	}
+	jb->s.o = o;
+	jb->s.err = err;
+	jb->s.err_sz = err_sz;
+	ret = collect_all(&jb->s, inputs, n);
+	if (ret) {
+		job_blobs_free(jb);
+		return ret;
+	}
+	*out = jb;
+	return 0;
+}
+
+size_t job_blobs_cnt(const struct job_blobs *jb)
+{
+	return jb ? jb->s.cnt : 0;
+}
+
+const struct btfa_blob_in *job_blobs_get(const struct job_blobs *jb, size_t i)
+{
+	return &jb->s.v[i].b;
+}
+
+void job_blobs_free(struct job_blobs *jb)
+{
+	if (!jb)
+		return;
+	inset_release(&jb->s);
+	free(jb);
+}
+
+void job_archive_write_opts(const struct btfar_archive_opts *o,
+			    struct btfa_write_opts *w)
 {
 	memset(w, 0, sizeof(*w));
 	if (o) {
@@ -1041,7 +1181,7 @@ static int pack_unlocked(const char *out, const char *const *inputs,
 		ret = -ENOMEM;
 		goto out;
 	}
-	write_opts(opts, &wo);
+	job_archive_write_opts(opts, &wo);
 	ret = btfa_write(out, v, s.cnt, &wo, &d);
 	if (ret < 0)
 		errf(err, err_sz, "%s: %s", out, d.msg);
@@ -1072,7 +1212,7 @@ static int add_unlocked(const char *archive, const char *const *inputs,
 		ret = -ENOMEM;
 		goto out;
 	}
-	write_opts(opts, &wo);
+	job_archive_write_opts(opts, &wo);
 	ret = btfa_append(archive, v, s.cnt, &wo, &added, &d);
 	if (ret < 0)
 		errf(err, err_sz, "%s: %s", archive, d.msg);

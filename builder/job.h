@@ -148,6 +148,24 @@ int job_no_module_error(const char *const *inputs, size_t n,
 			const struct job_inputs *in, struct diag *d);
 void job_free_paths(char **paths, size_t cnt);
 
+/*
+ * archive_job.c, for pipelines that read what pack reads (min-core): every
+ * blob of the inputs (build output, raw .btf, the running kernel's BTF,
+ * archives), with its labels; the message in err on failure.
+ */
+struct job_blobs;
+struct btfa_blob_in;
+struct btfa_write_opts;
+int job_blobs_collect(const char *const *inputs, size_t n,
+		      const struct btfar_archive_opts *o, struct job_blobs **out,
+		      char *err, size_t err_sz);
+size_t job_blobs_cnt(const struct job_blobs *jb);
+const struct btfa_blob_in *job_blobs_get(const struct job_blobs *jb, size_t i);
+void job_blobs_free(struct job_blobs *jb);
+/* The btfa writer's options from the archive options (as pack uses). */
+void job_archive_write_opts(const struct btfar_archive_opts *o,
+			    struct btfa_write_opts *w);
+
 /* Module name from a path: file name without suffix, '-' as '_'. */
 char *job_module_name(const char *path);
 /* A comma-separated list of module names holds name. */

@@ -520,6 +520,11 @@ struct btfar_archive;
 BTFAR_API struct btfar_archive *
 btfar_archive__open(const char *path, const struct btfar_archive_opts *opts,
 		    char *err, size_t err_sz);
+/* The same on an archive in memory (one embedded in a program): data is
+ * borrowed and must outlive the archive object. */
+BTFAR_API struct btfar_archive *btfar_archive__open_mem(const void *data,
+							size_t size, char *err,
+							size_t err_sz);
 BTFAR_API void btfar_archive__free(struct btfar_archive *a);
 BTFAR_API size_t btfar_archive__entry_cnt(const struct btfar_archive *a);
 BTFAR_API const struct btfar_archive_entry *
@@ -589,6 +594,24 @@ BTFAR_API int btfar_running_kernel(const char *root, struct btfar_running *k,
 				   char *err, size_t err_sz);
 
 /*
+ * The entry of the running kernel (root as above; NULL: "/"), looked up
+ * as `get --running` does: release and arch, and the build-id when the
+ * kernel's notes give one; entries without a build-id match by release
+ * and arch. Returns its index, -ENOENT, -EEXIST (several) or another
+ * -errno, the reason in __errstr.
+ */
+BTFAR_API int btfar_archive__find_running(struct btfar_archive *a,
+					  const char *root);
+/*
+ * Entry idx's blob in a sealed memfd, for libbpf's btf_custom_path: path
+ * gets "/proc/self/fd/N" (path_sz bytes, 32 are enough). Returns the file
+ * descriptor (the caller closes it once libbpf has read the file) or
+ * -errno, the reason in __errstr.
+ */
+BTFAR_API int btfar_archive__memfd(struct btfar_archive *a, size_t idx,
+				   char *path, size_t path_sz);
+
+/*
  * Inputs of pack, add and export: a `btfar build` output directory (every
  * RELEASE.meta with its RELEASE.btf), one RELEASE.meta or RELEASE.btf of
  * such a pair, a raw .btf (release: its file name without .btf; labels
@@ -652,6 +675,9 @@ struct btfar_min_core_opts {
 	 * ambiguous ones at WARN */
 	btfar_log_fn log;
 	void *log_ctx;
+	/* __write_archive: resolve every entry on its whole blob, never
+	 * through the delta on its reference's result (for comparison) */
+	bool no_reuse;
 };
 
 /* A relocation that does not resolve on the blob, or resolves ambiguously.
@@ -706,6 +732,74 @@ BTFAR_API int btfar_min_core__run(struct btfar_min_core *m, const void *blob,
 				  const struct btfar_min_core_report **report);
 /* The last error message, "" if none. Owned by m. */
 BTFAR_API const char *btfar_min_core__errstr(const struct btfar_min_core *m);
+
+/*
+ * Min-core archives (docs/ARCHIVE.md, "min-core"): every entry of the
+ * inputs (as btfar_pack reads them: build output directories, raw blobs,
+ * the running kernel's BTF, .btfa archives) minimised for the objects
+ * added, written as
+ *  - a .btfa archive when out ends in ".btfa": one entry per input entry
+ *    with its labels, release, arch and build identity, packed by the
+ *    archive writer (deltas, dictionary; aopts: its settings), and an
+ *    entry "btfar-min-core" recording the objects and every relocation's
+ *    result per entry (docs/FORMAT.md, "Min-core archives") for
+ *    btfar_min_core__check;
+ *  - else a directory: out/RELEASE.btf per entry (two builds of one
+ *    release are refused).
+ * Each minimised blob is checked: the relocations resolve on it as on the
+ * whole blob (an error otherwise). A delta entry of an archive input is
+ * resolved through its delta: when nothing its reference's resolution read
+ * changed, that result is its result (reused), without rebuilding its
+ * blob. fn (may be NULL) is called once per entry, in the archive's order.
+ * Nothing is written on failure. Returns the number of entries with
+ * unresolved or ambiguous relocations (written all the same), or -errno
+ * (__errstr says why).
+ */
+struct btfar_min_core_entry {
+	const char *release;
+	const char *arch;
+	const char *build_id; /* "" if unknown */
+	size_t blob_size;     /* bytes of the whole blob */
+	size_t size;	      /* bytes of the minimised blob */
+	bool reused;	      /* resolved through its delta */
+	/* the resolution on this entry, valid during the call */
+	const struct btfar_min_core_report *report;
+};
+
+typedef void (*btfar_min_core_fn)(const struct btfar_min_core_entry *e,
+				  void *ctx);
+
+BTFAR_API int
+btfar_min_core__write_archive(struct btfar_min_core *m, const char *out,
+			      const char *const *inputs, size_t input_cnt,
+			      const struct btfar_archive_opts *aopts,
+			      btfar_min_core_fn fn, void *ctx);
+
+/*
+ * Stale check of a min-core archive against the objects added: every
+ * relocation of theirs must resolve on each entry as the archive recorded
+ * it did on the whole blob (same outcome, same value). A relocation the
+ * archive has no record of (the objects changed) or that resolves
+ * otherwise is a mismatch, reported through fn. Returns 0 when all match,
+ * the number of mismatches, or -errno (not a min-core archive: -EINVAL;
+ * __errstr says why).
+ */
+struct btfar_min_core_mismatch {
+	const char *release;
+	const char *arch;
+	const char *object;  /* path as given to __add_object */
+	const char *section; /* program section */
+	const char *kind;    /* "byte_off" */
+	const char *field;   /* "struct task_struct.pid" */
+	const char *what;    /* "recorded resolved 1234, now unresolved" */
+};
+
+typedef void (*btfar_min_core_check_fn)(
+	const struct btfar_min_core_mismatch *mm, void *ctx);
+
+BTFAR_API int btfar_min_core__check(struct btfar_min_core *m,
+				    const char *archive,
+				    btfar_min_core_check_fn fn, void *ctx);
 #ifdef __cplusplus
 }
 #endif
