@@ -66,6 +66,7 @@ int cmd_add(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_export_btfhub(int argc, char **argv);
+int cmd_min_core(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* cmd_archive.c, for verify: every entry of an archive. */

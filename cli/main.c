@@ -32,6 +32,8 @@ static const struct cmd cmds[] = {
 	{"get", cmd_get, "one release's blob out of an archive"},
 	{"export-btfhub", cmd_export_btfhub,
 	 "a btfhub tree (.btf.tar.xz) and catalog.json"},
+	{"min-core", cmd_min_core,
+	 "BTF minimised for CO-RE objects, per entry, into a .btfa"},
 	{"check", cmd_check,
 	 "does each module's BTF fit a base (base mismatch)"},
 	{"rebase", cmd_rebase,

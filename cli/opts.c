@@ -127,6 +127,33 @@ int opt_engine(const char *name, const char *text, enum btfar_dedup_engine *out)
 	return 0;
 }
 
+void opt_strings_free(struct opt_strings *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* One more value of a repeatable option; -1 when out of memory. */
+static int opt_strings_add(const char *name, struct opt_strings *s,
+			   const char *arg)
+{
+	if (s->cnt + 1 >= s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 8;
+		const char **v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v) {
+			fprintf(stderr, "btfar %s: %s: out of memory\n",
+				opts_cmd, name);
+			return -1;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->cnt++] = arg;
+	s->v[s->cnt] = NULL;
+	return 0;
+}
+
 /* One value into its place; 0 or -1 (printed). */
 static int opt_set(const struct opt *o, const char *arg)
 {
@@ -164,6 +191,8 @@ static int opt_set(const struct opt *o, const char *arg)
 		return opt_datasec(name, arg, o->value);
 	case OPTION_ENGINE:
 		return opt_engine(name, arg, o->value);
+	case OPTION_STRINGS:
+		return opt_strings_add(name, o->value, arg);
 	case OPTION_END:
 		break;
 	}

@@ -30,7 +30,17 @@ enum opt_type {
 	OPTION_SIZE,	/* size_t *: bytes, K or M suffix, min to max */
 	OPTION_DATASEC, /* enum btfar_datasec_policy *: keep or drop */
 	OPTION_ENGINE,	/* enum btfar_dedup_engine *: refine or libbpf */
+	OPTION_STRINGS, /* struct opt_strings *: every value, in order */
 };
+
+/* The values of a repeatable option (--object A --object B), in order;
+ * v (not the strings: argv's) freed with opt_strings_free. */
+struct opt_strings {
+	const char **v;
+	size_t cnt, cap;
+};
+
+void opt_strings_free(struct opt_strings *s);
 
 struct opt {
 	enum opt_type type;
@@ -51,6 +61,10 @@ struct opt {
 #define OPT_STRING(name, v)                                                    \
 	{                                                                      \
 		OPTION_STRING, (name), 0, (v)                                  \
+	}
+#define OPT_STRINGS(name, v)                                                   \
+	{                                                                      \
+		OPTION_STRINGS, (name), 0, (v)                                 \
 	}
 #define OPT_UINT(name, v, lo, hi)                                              \
 	{                                                                      \
