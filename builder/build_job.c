@@ -1268,19 +1268,21 @@ static const char *split_half(const char *pkg, const char **tail)
 
 /*
  * A release holding one half of a split kernel only (see the head of this
- * file): the error naming the package to add, malloc()ed; NULL when the
- * release is whole, or holds nothing that names itself a half. The
+ * file): *msg the error naming the package to add, malloc()ed; NULL when
+ * the release is whole, or holds nothing that names itself a half. The
  * modules half with --base is whole (the base stands for the image).
+ * Returns 0 or -ENOMEM.
  */
-static char *split_missing(struct btfar_build *b, struct member **mbs,
-			   size_t cnt)
+static int split_missing(struct btfar_build *b, struct member **mbs, size_t cnt,
+			 char **msg)
 {
 	const struct member *img = NULL, *img_half = NULL, *mod_half = NULL;
 	const char *tail = NULL, *half;
 	bool any_module = false;
-	char *msg = NULL;
 	size_t i;
+	int n;
 
+	*msg = NULL;
 	for (i = 0; i < cnt; i++) {
 		const struct member *mb = mbs[i];
 		const char *t;
@@ -1302,27 +1304,26 @@ static char *split_missing(struct btfar_build *b, struct member **mbs,
 			}
 		}
 	}
-	if (img_half && !any_module) {
-		if (asprintf(&msg,
+	if (img_half && !any_module)
+		n = asprintf(msg,
 			     "%s: kernel image of %s but no module in the "
 			     "inputs: add linux-modules-%s (a linux-binary "
 			     "package holds the image only)",
 			     b->inputs[img_half->input_idx], img_half->release,
-			     tail) < 0)
-			msg = NULL;
-	} else if (mod_half && !img && !b->opts.base) {
-		if (asprintf(&msg,
+			     tail);
+	else if (mod_half && !img && !b->opts.base)
+		n = asprintf(msg,
 			     "%s: modules of %s but no kernel image (vmlinuz) "
 			     "in the inputs: add linux-binary-%s",
 			     b->inputs[mod_half->input_idx], mod_half->release,
-			     tail) < 0)
-			msg = NULL;
-	} else {
-		return NULL;
+			     tail);
+	else
+		return 0;
+	if (n < 0) {
+		*msg = NULL;
+		return -ENOMEM;
 	}
-	if (!msg)
-		errno = ENOMEM;
-	return msg;
+	return 0;
 }
 
 static int run_releases(struct btfar_build *b)
@@ -1361,12 +1362,15 @@ static int run_releases(struct btfar_build *b)
 			any_module |=
 				b->members[j]->kind == MEMBER_MODULE ||
 				b->members[j]->kind == MEMBER_DEBUG_MODULE;
-		errno = 0;
-		r->error = split_missing(b, &b->members[i], j - i);
-		if (r->error || errno == ENOMEM) {
+		err = split_missing(b, &b->members[i], j - i, &r->error);
+		if (err) {
+			set_err(b, "out of memory");
+			return err;
+		}
+		if (r->error) {
 			/* half of a split kernel: that release fails */
 			r->release = xstrdup(b->members[i]->release);
-			if (!r->error || !r->release) {
+			if (!r->release) {
 				set_err(b, "out of memory");
 				return -ENOMEM;
 			}
