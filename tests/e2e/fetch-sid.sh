@@ -12,13 +12,14 @@
 #   DIR      cache (default ${BTFAR_CACHE:-$HOME/.cache/btfar}); all goes
 #            under DIR/sid/
 #
-# Private apt configuration (DIR/sid/apt/): a sources list of its own, with
-# the Debian archive URI the machine already uses (read from
-# /etc/apt/sources.list and /etc/apt/sources.list.d/*.list, one-line format,
-# and *.sources, deb822) and suite sid; its own Dir::State::Lists and
-# Dir::Cache; Dir::Etc::sourceparts and Dir::Etc::preferencesparts on empty
-# folders; APT::Architectures listing ARCH, so a foreign architecture needs
-# no `dpkg --add-architecture`. BTFAR_SID_URI overrides the URI.
+# Private apt configuration (DIR/sid/apt/ARCH/, one per architecture, so
+# that amd64 and arm64 runs do not drop each other's lists): a sources list
+# of its own, with the Debian archive URI the machine already uses (read
+# from /etc/apt/sources.list and /etc/apt/sources.list.d/*.list, one-line
+# format, and *.sources, deb822) and suite sid; its own Dir::State::Lists
+# and Dir::Cache; Dir::Etc::sourceparts and Dir::Etc::preferencesparts on
+# empty folders; APT::Architectures listing ARCH, so a foreign architecture
+# needs no `dpkg --add-architecture`. BTFAR_SID_URI overrides the URI.
 #
 # Sid moves: the version is never pinned. After `apt-get update` (with the
 # options above), the newest linux-binary-VER-FLAVOUR by
@@ -59,7 +60,7 @@ esac
 
 mkdir -p "$DIR/sid"
 SID=$(cd "$DIR/sid" && pwd)
-APT=$SID/apt
+APT=$SID/apt/$ARCH
 
 # The machine's Debian archive: "URI SIGNED-BY" of the first deb source
 # that is not a security or updates suite. One-line entries

@@ -97,6 +97,10 @@ case_fetch() {
 	cat "$log" "$ENVF"
 	if [ $rc != 0 ]; then
 		rm -f "$ENVF"
+		# packages of this flavour in the cache: fetch-sid.sh would
+		# have used them offline, so it is broken, not the network
+		compgen -G "$CACHE/sid/*-$FLAVOUR/linux-modules-*_$ARCH.deb" >/dev/null &&
+			fail "fetch-sid.sh exited $rc with packages of $FLAVOUR in $CACHE/sid"
 		# nothing to build on: no verdict on btfar, every case of
 		# this flavour skips with the reason
 		echo "cannot download sid's linux-binary/linux-modules-*-$FLAVOUR ($ARCH) into $CACHE: $(grep 'error:' "$log" | tail -n 1)" >"$SKIPF"
