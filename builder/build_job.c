@@ -16,6 +16,14 @@
  * 3. per release, in release order: the image's BTF (or --base) is the
  *    base; the modules, sorted by path, go through the merge pipeline
  *    (validate, renumber, dedup, self-contained blob).
+ *
+ * A kernel split over two packages that name themselves (split_missing):
+ * Debian (sid, 7.x) ships linux-binary-REL (or linux-binary-unsigned-REL),
+ * only usr/lib/modules/REL/vmlinuz, and linux-modules-REL, only the
+ * modules. The .deb's own Package field says which half an input is, so
+ * a release that holds one half only fails, naming the package to add:
+ * an image-only package alone is a kernel whose modules are missing, not
+ * a kernel without modules.
  * The output depends only on the set of package members: neither the order
  * of the inputs nor the number of workers changes a byte.
  *
@@ -105,6 +113,7 @@ struct member {
 	bool img_ok;
 	struct debug_file dbg; /* MEMBER_DEBUG_*: the debug file */
 	char *reason;	       /* why it could not be used, NULL if fine */
+	size_t input_idx;      /* the input it was read from */
 };
 
 /* A file of a release's module tree, seen in the first walk. */
@@ -153,7 +162,8 @@ struct btfar_build {
 	size_t dbg_rel_cnt, dbg_rel_cap;
 	char **dwarf_rels; /* releases to build from DWARF */
 	size_t dwarf_rel_cnt, dwarf_rel_cap;
-	bool *dbg_input;	  /* per input: it holds debug modules */
+	bool *dbg_input; /* per input: it holds debug modules */
+	char **packages; /* per input: a .deb's Package, NULL if none */
 	struct member **dbg_imgs; /* debug vmlinux members, for their base */
 	size_t dbg_img_cnt, dbg_img_cap;
 	char pahole_ver[64];	   /* "v1.24", "" until asked */
@@ -322,6 +332,8 @@ void btfar_build__free(struct btfar_build *b)
 	strs_free(b->dbg_rels, b->dbg_rel_cnt);
 	strs_free(b->dwarf_rels, b->dwarf_rel_cnt);
 	free(b->dbg_input);
+	if (b->packages)
+		strs_free(b->packages, b->input_cnt);
 	free(b->dbg_imgs);
 	dwarf_workdir_remove(b->workdir);
 	pthread_mutex_destroy(&b->lock);
@@ -557,6 +569,7 @@ static int data(const struct pkg_entry *e, void *bytes, size_t size, void *c)
 	}
 	mb->file = bytes;
 	mb->file_sz = size;
+	mb->input_idx = w->input_idx;
 	mb->member = strdup(e->path);
 	len = strlen(w->input) + strlen(e->path) + 3;
 	mb->path = malloc(len);
@@ -1401,6 +1414,93 @@ static int build_release(struct btfar_build *b, struct release *r,
 	return err;
 }
 
+/*
+ * Which half of a split kernel a package is, by its name: "linux-binary-"
+ * or "linux-binary-unsigned-" (the image alone) or "linux-modules-" (the
+ * modules alone), *tail what follows (the release, for Debian); NULL for
+ * any other package (or none: a directory, a tar, an rpm).
+ */
+static const char *split_half(const char *pkg, const char **tail)
+{
+	static const struct {
+		const char *prefix, *half;
+	} names[] = {
+		{"linux-binary-unsigned-", "image"},
+		{"linux-binary-", "image"},
+		{"linux-modules-", "modules"},
+	};
+	size_t i, n;
+
+	for (i = 0; pkg && i < sizeof(names) / sizeof(names[0]); i++) {
+		n = strlen(names[i].prefix);
+		if (!strncmp(pkg, names[i].prefix, n) && pkg[n]) {
+			*tail = pkg + n;
+			return names[i].half;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A release holding one half of a split kernel only (see the head of this
+ * file): *msg the error naming the package to add, malloc()ed; NULL when
+ * the release is whole, or holds nothing that names itself a half. The
+ * modules half with --base is whole (the base stands for the image).
+ * Returns 0 or -ENOMEM.
+ */
+static int split_missing(struct btfar_build *b, struct member **mbs, size_t cnt,
+			 char **msg)
+{
+	const struct member *img = NULL, *img_half = NULL, *mod_half = NULL;
+	const char *tail = NULL, *half;
+	bool any_module = false;
+	size_t i;
+	int n;
+
+	*msg = NULL;
+	for (i = 0; i < cnt; i++) {
+		const struct member *mb = mbs[i];
+		const char *t;
+
+		half = split_half(b->packages[mb->input_idx], &t);
+		if (mb->kind == MEMBER_IMAGE) {
+			img = img ? img : mb;
+			if (half && !strcmp(half, "image") && !img_half) {
+				img_half = mb;
+				if (!mod_half)
+					tail = t;
+			}
+		} else if (mb->kind == MEMBER_MODULE ||
+			   mb->kind == MEMBER_DEBUG_MODULE) {
+			any_module = true;
+			if (half && !strcmp(half, "modules") && !mod_half) {
+				mod_half = mb;
+				tail = t;
+			}
+		}
+	}
+	if (img_half && !any_module)
+		n = asprintf(msg,
+			     "%s: kernel image of %s but no module in the "
+			     "inputs: add linux-modules-%s (a linux-binary "
+			     "package holds the image only)",
+			     b->inputs[img_half->input_idx], img_half->release,
+			     tail);
+	else if (mod_half && !img && !b->opts.base)
+		n = asprintf(msg,
+			     "%s: modules of %s but no kernel image (vmlinuz) "
+			     "in the inputs: add linux-binary-%s",
+			     b->inputs[mod_half->input_idx], mod_half->release,
+			     tail);
+	else
+		return 0;
+	if (n < 0) {
+		*msg = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int run_releases(struct btfar_build *b)
 {
 	size_t i = 0, j, built = 0;
@@ -1443,6 +1543,23 @@ static int run_releases(struct btfar_build *b)
 			any_module |=
 				b->members[j]->kind == MEMBER_MODULE ||
 				b->members[j]->kind == MEMBER_DEBUG_MODULE;
+		err = split_missing(b, &b->members[i], j - i, &r->error);
+		if (err) {
+			set_err(b, "out of memory");
+			return err;
+		}
+		if (r->error) {
+			/* half of a split kernel: that release fails */
+			r->release = xstrdup(b->members[i]->release);
+			if (!r->release) {
+				set_err(b, "out of memory");
+				return -ENOMEM;
+			}
+			skipped++;
+			blog(b, BTFAR_LOG_WARN, "release %s failed: %s",
+			     r->release, r->error);
+			continue;
+		}
 		/* an image without module: a kernel without modules, or
 		 * modules left out (the rules above release_has_module_tree) */
 		tree = any_module ? NULL : release_has_module_tree(b, rel);
@@ -1537,6 +1654,13 @@ static int walk_inputs(struct btfar_build *b, struct walk_ctx *w,
 		err = pkg_walk(b->inputs[i], o, &st, &d);
 		b->bytes_in_done += st.bytes_in;
 		atomic_store(&b->bytes_in, b->bytes_in_done);
+		if (!err && b->pass == 1 && st.package[0]) {
+			b->packages[i] = strdup(st.package);
+			if (!b->packages[i]) {
+				set_err(b, "out of memory");
+				err = -ENOMEM;
+			}
+		}
 		if (err) {
 			if (!b->err[0])
 				set_err(b, "%s", d.msg);
@@ -1652,7 +1776,8 @@ int btfar_build__run(struct btfar_build *b)
 		return -EINVAL;
 	}
 	b->dbg_input = calloc(b->input_cnt, sizeof(*b->dbg_input));
-	if (!b->dbg_input) {
+	b->packages = calloc(b->input_cnt, sizeof(*b->packages));
+	if (!b->dbg_input || !b->packages) {
 		set_err(b, "out of memory");
 		return -ENOMEM;
 	}

@@ -15,7 +15,9 @@
  * An ar archive is a .deb: its data.tar* member is read as a nested archive
  * by a second struct archive whose read callback hands over the outer
  * archive's data blocks as they are (archive_read_data_block, no copy and no
- * temporary file). Other members (debian-binary, control.tar.*) are ignored.
+ * temporary file). Of its control.tar* member only the Package field of
+ * the control file is read (pkg_stats.package: a caller can tell a split
+ * kernel's image-only package by its name); other members are ignored.
  *
  * Each regular-file entry: the path is normalized (a ".." component skips
  * it), its declared size is checked against the caps, want() decides, and a
@@ -34,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "file.h"
@@ -399,6 +402,110 @@ out:
 	return err;
 }
 
+/*
+ * The Package field of a .deb's control file (deb822: "Field: value" lines,
+ * field names case-insensitive, continuation lines start with a blank)
+ * into out, "" when there is none or it is not a valid package name
+ * (Debian policy 5.6.1: [a-z0-9][a-z0-9+.-]+).
+ */
+void pkg_control_package(const char *text, size_t len, char *out, size_t out_sz)
+{
+	const char *p = text, *end = text + len;
+
+	if (!out_sz)
+		return;
+	out[0] = '\0';
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p + 8, *v;
+		size_t n;
+
+		if (!eol)
+			eol = end;
+		if (eol - p < 8 || strncasecmp(p, "package:", 8)) {
+			p = eol + 1;
+			continue;
+		}
+		while (q < eol && (*q == ' ' || *q == '\t'))
+			q++;
+		v = q;
+		while (q < eol &&
+		       ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+			*q == '+' || *q == '.' || *q == '-'))
+			q++;
+		n = (size_t)(q - v);
+		/* what follows the name can only be blanks (or a CR) */
+		while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q != eol || n < 2 || n >= out_sz || *v == '+' ||
+		    *v == '.' || *v == '-')
+			return;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return;
+	}
+}
+
+#define PKG_CONTROL_MAX                                                        \
+	(64 << 10)	       /* most bytes of a control file read,           \
+				  and passed over before it */
+#define PKG_CONTROL_ENTRIES 64 /* most control.tar entries looked at */
+
+/*
+ * A .deb's control.tar* member: its "control" file's Package field into
+ * st->package. Best effort: the control member is not needed to read the
+ * kernel, so what cannot be read leaves the name empty (an error of the ar
+ * archive itself shows at its next header).
+ */
+static void walk_deb_control(struct walker *w, struct archive *outer)
+{
+	struct nest n = {w, outer, 0};
+	struct archive *inner = archive_read_new();
+	struct archive_entry *ae;
+	char *buf = NULL;
+	uint64_t skipped = 0; /* declared bytes passed over */
+	int entries = 0;
+
+	if (!inner)
+		return;
+	archive_read_support_filter_all(inner);
+	archive_read_support_format_tar(inner);
+	if (archive_read_open(inner, &n, NULL, nest_read, NULL) != ARCHIVE_OK)
+		goto out;
+	while (archive_read_next_header(inner, &ae) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ae);
+		size_t len = 0;
+		la_ssize_t got = 0;
+
+		if (!name || archive_entry_filetype(ae) != AE_IFREG ||
+		    (strcmp(name, "./control") && strcmp(name, "control"))) {
+			/* a control.tar holds a few small files: stop
+			 * before decompressing anything larger to skip it */
+			if (archive_entry_size(ae) > 0)
+				skipped += (uint64_t)archive_entry_size(ae);
+			if (++entries >= PKG_CONTROL_ENTRIES ||
+			    skipped > PKG_CONTROL_MAX)
+				break;
+			continue;
+		}
+		buf = malloc(PKG_CONTROL_MAX);
+		if (!buf)
+			break;
+		while (len < PKG_CONTROL_MAX &&
+		       (got = archive_read_data(inner, buf + len,
+						PKG_CONTROL_MAX - len)) > 0)
+			len += (size_t)got;
+		/* a read error: a name cut short is no name */
+		if (got >= 0)
+			pkg_control_package(buf, len, w->st->package,
+					    sizeof(w->st->package));
+		break;
+	}
+out:
+	free(buf);
+	archive_read_free(inner);
+}
+
 /* One member of a .deb's ar archive. */
 static int walk_deb_member(struct walker *w, struct archive *a,
 			   struct archive_entry *ae, struct diag *d)
@@ -407,9 +514,15 @@ static int walk_deb_member(struct walker *w, struct archive *a,
 	size_t len;
 	int err;
 
+	if (name && !strncmp(name, "control.tar", 11) &&
+	    (!name[11] || name[11] == '.') && !w->data_tar_seen &&
+	    !w->st->package[0]) {
+		walk_deb_control(w, a);
+		return 0;
+	}
 	if (!name || strncmp(name, "data.tar", 8) ||
 	    (name[8] && name[8] != '.'))
-		return 0; /* debian-binary, control.tar.*, signatures */
+		return 0; /* debian-binary, signatures */
 	if (w->data_tar_seen) {
 		diag_set(d, "%s: a second data.tar member", name);
 		return -EINVAL;

@@ -50,6 +50,9 @@ struct pkg_stats {
 	uint32_t skipped;   /* links, devices, dirs, ".." paths ignored */
 	char format[64];    /* e.g. "deb (ar) + data.tar.xz", "rpm (xz)",
 			       "tar.zst", "cpio", "directory" */
+	char package[128];  /* a .deb: the Package field of its control file
+			       ("linux-binary-7.2.13+deb14-amd64"); "" for
+			       other formats, or when unreadable */
 };
 
 /* Whether the bytes of this regular-file entry are wanted. */
@@ -87,5 +90,12 @@ struct pkg_walk_opts {
  */
 int pkg_walk(const char *path, const struct pkg_walk_opts *o,
 	     struct pkg_stats *st, struct diag *d);
+
+/*
+ * The Package field of a .deb control file's text into out (NUL-terminated),
+ * or "" when it has none or the name is not a valid Debian package name.
+ */
+void pkg_control_package(const char *text, size_t len, char *out,
+			 size_t out_sz);
 
 #endif /* BTFAR_FORMATS_PKG_H */

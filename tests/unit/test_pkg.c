@@ -430,6 +430,8 @@ static int deb(int filter, const char *data_name)
 	CHECK(!strcmp(st.format, want_format), "format \"%s\"", st.format);
 	CHECK(!strcmp(s.outer, data_name), "outer %s", s.outer);
 	CHECK(st.bytes_in > 0, "bytes_in 0");
+	/* the control file's Package field; its entries are not delivered */
+	CHECK(!strcmp(st.package, "linux-image"), "package \"%s\"", st.package);
 	seen_free(&s);
 	return 0;
 }
@@ -467,6 +469,102 @@ static int t_deb_no_data(const char *dir)
 
 	CHECK(err == -EINVAL, "err %d: %s", err, d.msg);
 	CHECK_MSG(d.msg, "nodata.deb: ar archive without a data.tar member");
+	return 0;
+}
+
+/* pkg_control_package on control texts: the name, or "" */
+static int t_deb_control_field(const char *dir)
+{
+	static const struct {
+		const char *text, *want;
+	} c[] = {
+		{"Package: linux-binary-7.2.13+deb14-amd64\nVersion: 1\n",
+		 "linux-binary-7.2.13+deb14-amd64"},
+		/* field names are case-insensitive; any field before */
+		{"Source: linux\npackage:\tlinux-modules-7.2.13+deb14-amd64 "
+		 "\r\n",
+		 "linux-modules-7.2.13+deb14-amd64"},
+		/* a continuation line of another field is not a field */
+		{"Description: x\n Package: fake\nPackage: real\n", "real"},
+		{"Version: 1\n", ""},
+		{"Package:\n", ""},
+		{"Package: a\n", ""},		/* too short */
+		{"Package: Linux-Image\n", ""}, /* upper case */
+		{"Package: -linux\n", ""},	/* starts with a sign */
+		{"Package: linux image\n", ""}, /* two words */
+		{"Package: linux_image\n", ""},
+		{"Packages: linux\n", ""},
+		{"", ""},
+	};
+	char longname[300], out[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		pkg_control_package(c[i].text, strlen(c[i].text), out,
+				    sizeof(out));
+		CHECK(!strcmp(out, c[i].want), "%zu: \"%s\", want \"%s\"", i,
+		      out, c[i].want);
+	}
+	/* only len bytes are read: the text need not be NUL-terminated */
+	pkg_control_package("Package: linux-imageXYZ", 20, out, sizeof(out));
+	CHECK(!strcmp(out, "linux-image"), "len: \"%s\"", out);
+	/* a name longer than out: no name, not a cut one */
+	memcpy(longname, "Package: ", 9);
+	memset(longname + 9, 'a', 200);
+	pkg_control_package(longname, 209, out, sizeof(out));
+	CHECK(!strcmp(out, ""), "long name: \"%s\"", out);
+	return 0;
+}
+
+/* A .deb whose control member cannot be read (garbage, a large member
+ * first): the walk goes on, the name stays empty; no Package for a tar. */
+static int t_deb_control_bad(const char *dir)
+{
+	static struct tent control[] = {
+		{"./md5sums", 0, big, sizeof(big)},
+		{"./control", 0, "Package: linux-image\n", 21},
+	};
+	size_t csize, dsize;
+	void *cbuf = write_mem(TAR, ARCHIVE_FILTER_XZ, control, 2, &csize);
+	void *dbuf = write_mem(TAR, ARCHIVE_FILTER_XZ, tree, TREE_N, &dsize);
+	struct tent members[] = {
+		{"debian-binary", 0, "2.0\n", 4},
+		{"control.tar.xz", 0, cbuf, csize},
+		{"data.tar.xz", 0, dbuf, dsize},
+	};
+	struct pkg_stats st;
+	struct diag d;
+	struct seen s = {0};
+	const char *path;
+	int err;
+
+	/* 300,000 bytes before the control file: not decompressed to skip */
+	path = write_archive("bigctl.deb", AR, ARCHIVE_FILTER_NONE, members, 3);
+	err = walk(path, NULL, &s, &st, &d);
+	CHECK(err == 0, "err %d: %s", err, d.msg);
+	check_tree("bigctl.deb", &s, &st);
+	CHECK(!strcmp(st.package, ""), "package \"%s\"", st.package);
+	seen_free(&s);
+
+	/* control.tar.xz of garbage */
+	members[1].data = "not a tar at all";
+	members[1].size = 16;
+	path = write_archive("junkctl.deb", AR, ARCHIVE_FILTER_NONE, members,
+			     3);
+	err = walk(path, NULL, &s, &st, &d);
+	CHECK(err == 0, "err %d: %s", err, d.msg);
+	check_tree("junkctl.deb", &s, &st);
+	CHECK(!strcmp(st.package, ""), "package \"%s\"", st.package);
+	seen_free(&s);
+
+	path = write_archive("p.tar", TAR, ARCHIVE_FILTER_NONE, tree, TREE_N);
+	err = walk(path, NULL, &s, &st, &d);
+	CHECK(err == 0, "err %d: %s", err, d.msg);
+	CHECK(!strcmp(st.package, ""), "tar: package \"%s\"", st.package);
+	seen_free(&s);
+	free(cbuf);
+	free(dbuf);
 	return 0;
 }
 
@@ -980,6 +1078,8 @@ static const struct unit_case cases[] = {
 	{"deb_bz2", t_deb_bz2},
 	{"deb_plain", t_deb_plain},
 	{"deb_no_data", t_deb_no_data},
+	{"deb_control_field", t_deb_control_field},
+	{"deb_control_bad", t_deb_control_bad},
 	{"rpm_xz", t_rpm_xz},
 	{"rpm_zstd", t_rpm_zstd},
 	{"rpm_gzip", t_rpm_gzip},
