@@ -32,6 +32,8 @@
 #define BTFA_MAX_BLOB  (UINT64_C(4) << 30)
 /* Largest zstd window of a delta frame (reference + encoded blob): 1 GiB. */
 #define BTFA_DELTA_WLOG_MAX 30
+/* Longest label (release, arch, distro, ...) a reader or writer accepts. */
+#define BTFA_LABEL_MAX 255
 
 struct btfa_dict {
 	uint32_t dict_id;

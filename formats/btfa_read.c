@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,6 +68,67 @@ bool btfa_compat_ok(uint32_t compat)
 	return !compat ||
 	       strcmp(btf_compat__level_name((enum btf_compat_level)compat),
 		      "?");
+}
+
+/* s for a message: at most 64 bytes, bytes outside printable ASCII as
+ * \xNN. */
+static void label_escape(const char *s, char *out, size_t out_sz)
+{
+	size_t n = 0, i;
+
+	for (i = 0; s[i] && i < 64 && n + 5 < out_sz; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			n += (size_t)snprintf(out + n, out_sz - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	if (s[i] && n + 4 < out_sz)
+		n += (size_t)snprintf(out + n, out_sz - n, "...");
+	out[n] = '\0';
+}
+
+static int check_label(const char *field, const char *s, bool path_ok,
+		       struct diag *d)
+{
+	const char *why = NULL;
+	char esc[400];
+	size_t i, n = strlen(s);
+
+	if (n > BTFA_LABEL_MAX)
+		why = "longer than 255 bytes";
+	for (i = 0; !why && i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			why = "holds a control character";
+	if (!why && !path_ok && strchr(s, '/'))
+		why = "holds a '/'";
+	if (!why && !path_ok && strstr(s, ".."))
+		why = "holds \"..\"";
+	if (!why)
+		return 0;
+	label_escape(s, esc, sizeof(esc));
+	diag_set(d, "%s \"%s\" %s (labels are file name components)", field,
+		 esc, why);
+	return -EINVAL;
+}
+
+int btfa_check_strs(const struct btfa_entry *e, struct diag *d)
+{
+	const char *names[] = {"release", "arch",    "distro", "distro_version",
+			       "flavour", "build_id", "source"};
+	const char *vals[] = {e->release, e->arch,     e->distro,
+			      e->distro_version, e->flavour, e->build_id,
+			      e->source};
+	uint32_t k;
+	int err;
+
+	for (k = 0; k < 7; k++) {
+		err = check_label(names[k], vals[k] ? vals[k] : "", k == 6, d);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* A string of the index: inside the table and NUL-terminated there. */
@@ -275,6 +337,10 @@ static int parse_entry_strs(const struct index_view *x, uint32_t i,
 			 "index: entry %u: source string offset %u "
 			 "outside the string table",
 			 i, le32_get(q + 132));
+		return -EBADMSG;
+	}
+	if (btfa_check_strs(e, d)) {
+		diag_prefix(d, "index: entry %u: ", i);
 		return -EBADMSG;
 	}
 	return 0;

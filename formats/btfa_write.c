@@ -298,7 +298,7 @@ static int build_index(const struct wentry *v, size_t n,
 	if (!err)
 		err = put_index(out, dicts, dict_cnt, n, mod_cnt, rng_cnt, &ss,
 				&ents, &mods, &rngs);
-	if (err)
+	if (err == -ENOMEM || err == -E2BIG)
 		diag_set(d, "index: %s", strerror(-err));
 	free(ents.p);
 	free(mods.p);
@@ -831,6 +831,45 @@ static size_t sort_unique(struct wentry *v, size_t n)
 	return k;
 }
 
+static bool zero32(const uint8_t *p)
+{
+	static const uint8_t z[32];
+
+	return !memcmp(p, z, 32);
+}
+
+/*
+ * Entries a reader can use and tell apart (v sorted by sort_unique):
+ * labels pass btfa_check_strs, and two entries of one release and arch
+ * without any build identity (no build-id, no base sha256) hold the same
+ * blob; otherwise get could not choose between them.
+ */
+static int check_entries(const struct wentry *v, size_t n, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct btfa_entry *e = &v[i].e, *p = &v[i ? i - 1 : 0].e;
+
+		if (btfa_check_strs(e, d))
+			return -EINVAL;
+		if (!i || strcmp0(e->release, p->release) ||
+		    strcmp0(e->arch, p->arch) || strcmp0(e->build_id, "") ||
+		    strcmp0(p->build_id, "") || !zero32(e->base_sha256) ||
+		    !zero32(p->base_sha256) ||
+		    !memcmp(e->blob_sha256, p->blob_sha256, 32))
+			continue;
+		diag_set(d,
+			 "two blobs of release %s, arch %s, without build-id "
+			 "or base sha256: they cannot be told apart (give "
+			 "them different releases or arches, or build them "
+			 "with btfar build)",
+			 e->release, e->arch && *e->arch ? e->arch : "-");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void put_header(uint8_t *h, uint64_t index_off, const void *index,
 		       size_t index_size)
 {
@@ -865,6 +904,9 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 		return -ENOMEM;
 	}
 	n = sort_unique(v, n);
+	err = check_entries(v, n, d);
+	if (err)
+		goto out;
 	plan_deltas(v, n, o && o->no_delta);
 	phase(o, "train");
 	err = choose_dict(v, n, o, dict_size, level, &dict_data, &dict_len);
@@ -983,6 +1025,8 @@ static int append_entries(struct append *a, const struct btfa_blob_in *blobs,
 		a->v[i].mod_cnt = r->entries[i].module_cnt;
 	}
 	a->total = sort_unique(a->v, r->entry_cnt + n);
+	if (check_entries(a->v, a->total, d))
+		return -EINVAL;
 	for (i = 0; i < a->total; i++)
 		a->fresh += a->v[i].data != NULL;
 	memcpy(a->dicts, r->dicts, sizeof(*a->dicts) * r->dict_cnt);
