@@ -162,7 +162,14 @@ btfar_archive__entry(const struct btfar_archive *a, size_t idx)
 const char *btfar_archive__module_name(const struct btfar_archive *a,
 				       size_t idx, size_t k)
 {
+	struct diag d;
+
 	if (idx >= a->r.entry_cnt || k >= a->r.entries[idx].module_cnt)
+		return NULL;
+	/* version 3: the entry's module block, read on first use (the
+	 * archive object is logically const: it caches what it read) */
+	if (btfa_reader__load_modules((struct btfa_reader *)&a->r,
+				      (uint32_t)idx, &d))
 		return NULL;
 	return a->r.modules[a->r.entries[idx].module_first + k].name;
 }
@@ -276,6 +283,13 @@ int btfar_archive__verify(struct btfar_archive *a, size_t idx)
 	if (err)
 		return err;
 	e = &a->ents[idx];
+	/* version 3: its module block too */
+	err = btfa_reader__load_modules(&a->r, (uint32_t)idx, &d);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "%s", d.msg);
+		free(data);
+		return err;
+	}
 	err = btf_raw__parse(&raw, data, size, NULL, &d);
 	if (err) {
 		snprintf(a->err, sizeof(a->err), "entry %zu (%s): BTF: %s", idx,
@@ -690,6 +704,11 @@ static int read_archive(struct inset *s, const char *path)
 		err = set_strs(ib, strs, s->o);
 		if (err)
 			break;
+		err = btfa_reader__load_modules(&r, i, &d);
+		if (err) {
+			errf(s->err, s->err_sz, "%s: %s", path, d.msg);
+			break;
+		}
 		for (k = 0; k < e->module_cnt; k++)
 			nr += r.modules[e->module_first + k].range_cnt;
 		ib->mods = calloc(e->module_cnt + 1, sizeof(*ib->mods));
@@ -1607,10 +1626,19 @@ int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
 	size_t size, out_size, base_size;
 	int err;
 
-	err = btfar_archive__read(a, idx, &data, &size);
-	if (err)
-		return err;
+	if (idx >= a->r.entry_cnt) {
+		snprintf(a->err, sizeof(a->err), "no entry %zu", idx);
+		return -ENOENT;
+	}
 	e = &a->r.entries[idx];
+	/* the module first: a remote archive reads the frames only when
+	 * the module is there */
+	err = btfa_reader__load_modules(&a->r, (uint32_t)idx, &d);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "entry %zu (%s): %s", idx,
+			 e->release, d.msg);
+		return err;
+	}
 	for (k = 0; k < e->module_cnt && !m; k++)
 		if (!strcmp(a->r.modules[e->module_first + k].name, module))
 			m = &a->r.modules[e->module_first + k];
@@ -1624,6 +1652,9 @@ int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
 		err = -ENOENT;
 		goto out;
 	}
+	err = btfar_archive__read(a, idx, &data, &size);
+	if (err)
+		goto out;
 	ids = malloc(((size_t)m->types + 1) * sizeof(*ids));
 	for (k = 0; ids && k < m->range_cnt; k++) {
 		const struct btfa_range *rg = &a->r.ranges[m->range_first + k];
