@@ -36,6 +36,7 @@
 #include "formats/btfa.h"
 #include "formats/file.h"
 #include "formats/hex.h"
+#include "formats/http_src.h"
 #include "formats/knotes.h"
 #include "formats/mem.h"
 #include "formats/sha256.h"
@@ -45,6 +46,7 @@
 
 struct btfar_archive {
 	struct btfa_reader r;
+	bool remote; /* r reads through http_src */
 	struct btfar_archive_entry *ents;
 	char err[DIAG_MAX + 512];
 };
@@ -68,7 +70,12 @@ int btfar_archive__probe(const char *path)
 {
 	char magic[sizeof(BTFA_MAGIC)];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
+
+	/* a URL names an archive: only archives are read remotely */
+	if (http_src__is_url(path))
+		return 1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -83,22 +90,81 @@ int btfar_archive__probe(const char *path)
 	       !memcmp(magic, BTFA_MAGIC, sizeof(magic));
 }
 
+/* opts has field f (callers built against an older header pass a
+ * smaller sz). */
+#define OPTS_HAS(o, f)                                                         \
+	((o) && (o)->sz >= offsetof(struct btfar_archive_opts, f) +            \
+				   sizeof((o)->f))
+
+/* The cache of remote reads: the option, $XDG_CACHE_HOME/btfar/remote,
+ * ~/.cache/btfar/remote; NULL: none. *owned is what to free. */
+static const char *cache_dir(const struct btfar_archive_opts *o, char **owned)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	*owned = NULL;
+	if (OPTS_HAS(o, no_cache) && o->no_cache)
+		return NULL;
+	if (OPTS_HAS(o, cache_dir) && o->cache_dir)
+		return o->cache_dir;
+	if (x && *x == '/' && asprintf(owned, "%s/btfar/remote", x) > 0)
+		return *owned;
+	if (home && *home == '/' &&
+	    asprintf(owned, "%s/.cache/btfar/remote", home) > 0)
+		return *owned;
+	*owned = NULL;
+	return NULL;
+}
+
+/* The source of path: HTTP range requests for a URL, else the file. */
+static struct btfa_src *open_src(const char *path,
+				 const struct btfar_archive_opts *o,
+				 struct diag *d)
+{
+	struct http_src_opts ho = {0};
+	struct btfa_src *src;
+	char *owned;
+
+	if (!http_src__is_url(path))
+		return btfa_src__file(path, d);
+	if (OPTS_HAS(o, timeout))
+		ho.timeout = o->timeout;
+	if (OPTS_HAS(o, retries))
+		ho.retries = o->retries;
+	if (OPTS_HAS(o, allow_full_download))
+		ho.allow_full = o->allow_full_download;
+	ho.cache_dir = cache_dir(o, &owned);
+	src = http_src__open(path, &ho, d);
+	free(owned);
+	return src;
+}
+
 struct btfar_archive *btfar_archive__open(const char *path,
 					  const struct btfar_archive_opts *opts,
 					  char *err, size_t err_sz)
 {
 	struct btfar_archive *a = calloc(1, sizeof(*a));
+	struct btfa_src *src;
 	struct diag d = {""};
 	uint32_t i;
 	int e;
 
-	(void)opts;
 	if (!a) {
 		errf(err, err_sz, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
-	e = btfa_reader__open(&a->r, path, &d);
+	a->remote = http_src__is_url(path);
+	src = open_src(path, opts, &d);
+	if (!src) {
+		e = errno;
+		errf(err, err_sz, a->remote ? "%s" : "%s: %s",
+		     a->remote ? d.msg : path, d.msg);
+		free(a);
+		errno = e;
+		return NULL;
+	}
+	e = btfa_reader__open_src(&a->r, src, &d);
 	if (e) {
 		errf(err, err_sz, "%s: %s", path, d.msg);
 		free(a);
@@ -177,6 +243,27 @@ const char *btfar_archive__module_name(const struct btfar_archive *a,
 uint64_t btfar_archive__file_size(const struct btfar_archive *a)
 {
 	return a->r.file_size;
+}
+
+void btfar_archive__fetch_stats(const struct btfar_archive *a,
+				struct btfar_fetch_stats *st)
+{
+	struct http_src_stats hs;
+
+	memset(st, 0, sizeof(*st));
+	if (!a->remote) {
+		st->fetched = a->r.bytes_read;
+		return;
+	}
+	http_src__stats(a->r.src, &hs);
+	st->fetched = hs.fetched;
+	st->requests = hs.requests;
+	st->cached = hs.cache_bytes;
+}
+
+int btfar_archive__signed(const struct btfar_archive *a)
+{
+	return a->r.sig != NULL;
 }
 
 const char *btfar_archive__errstr(const struct btfar_archive *a)

@@ -130,6 +130,7 @@ struct btfa_src *btfa_src__mem(const void *data, size_t size);
 
 struct btfa_reader {
 	struct btfa_src *src;
+	uint64_t bytes_read; /* through btfa_reader__pread */
 	uint64_t file_size;
 	uint64_t index_off;
 	uint64_t index_size;

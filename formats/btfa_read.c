@@ -165,6 +165,7 @@ struct btfa_src *btfa_src__mem(const void *data, size_t size)
 int btfa_reader__pread(struct btfa_reader *r, void *buf, size_t size,
 		       uint64_t off, struct diag *d)
 {
+	r->bytes_read += size;
 	return r->src->pread(r->src, buf, size, off, d);
 }
 
