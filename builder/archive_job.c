@@ -34,6 +34,7 @@
 #include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
+#include "formats/btfa_sig.h"
 #include "formats/file.h"
 #include "formats/hex.h"
 #include "formats/http_src.h"
@@ -62,6 +63,16 @@ static void errf(char *err, size_t err_sz, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, err_sz, fmt, ap);
 	va_end(ap);
+}
+
+/* A secret key's bytes gone from memory (volatile: not optimised out). */
+static void sodium_memzero_key(struct btfa_seckey *k)
+{
+	volatile uint8_t *p = (volatile uint8_t *)k;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		p[i] = 0;
 }
 
 /* --- reading an archive ------------------------------------------------ */
@@ -139,6 +150,29 @@ static struct btfa_src *open_src(const char *path,
 	return src;
 }
 
+/* The index of r signed by the key in pubkey_path (btfa_sig). */
+static int check_sig(struct btfa_reader *r, const char *pubkey_path,
+		     struct diag *d)
+{
+	struct btfa_pubkey k;
+	int err;
+
+	err = btfa_sig__read_pubkey(pubkey_path, &k, d);
+	if (err)
+		return err;
+	if (!r->sig) {
+		diag_set(d, "the archive is not signed (--pubkey %s asks for "
+			    "a signature)",
+			 pubkey_path);
+		return -EKEYREJECTED;
+	}
+	err = btfa_sig__verify(&k, r->index_area, r->index_frame_size, r->sig,
+			       r->sig_size, d);
+	if (err)
+		diag_prefix(d, "signature: ");
+	return err;
+}
+
 struct btfar_archive *btfar_archive__open(const char *path,
 					  const struct btfar_archive_opts *opts,
 					  char *err, size_t err_sz)
@@ -165,8 +199,11 @@ struct btfar_archive *btfar_archive__open(const char *path,
 		return NULL;
 	}
 	e = btfa_reader__open_src(&a->r, src, &d);
+	if (!e && OPTS_HAS(opts, pubkey) && opts->pubkey)
+		e = check_sig(&a->r, opts->pubkey, &d);
 	if (e) {
 		errf(err, err_sz, "%s: %s", path, d.msg);
+		btfa_reader__close(&a->r);
 		free(a);
 		errno = -e;
 		return NULL;
@@ -1101,6 +1138,25 @@ static struct btfa_blob_in *blob_list(const struct inset *s)
 	return v;
 }
 
+/* The secret key of o->seckey into k (w->key set), if given. */
+static int write_key(const struct btfar_archive_opts *o,
+		     struct btfa_write_opts *w, struct btfa_seckey *k,
+		     char *err, size_t err_sz)
+{
+	struct diag d = {""};
+	int ret;
+
+	if (!OPTS_HAS(o, seckey) || !o->seckey)
+		return 0;
+	ret = btfa_sig__read_seckey(o->seckey, k, &d);
+	if (ret) {
+		errf(err, err_sz, "%s", d.msg);
+		return ret;
+	}
+	w->key = k;
+	return 0;
+}
+
 static void write_opts(const struct btfar_archive_opts *o,
 		       struct btfa_write_opts *w)
 {
@@ -1127,6 +1183,7 @@ static int pack_unlocked(const char *out, const char *const *inputs,
 			 size_t err_sz)
 {
 	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
+	struct btfa_seckey key;
 	struct btfa_write_opts wo;
 	struct btfa_blob_in *v = NULL;
 	struct diag d = {""};
@@ -1148,10 +1205,13 @@ static int pack_unlocked(const char *out, const char *const *inputs,
 		goto out;
 	}
 	write_opts(opts, &wo);
-	ret = btfa_write(out, v, s.cnt, &wo, &d);
-	if (ret < 0)
+	ret = write_key(opts, &wo, &key, err, err_sz);
+	if (!ret)
+		ret = btfa_write(out, v, s.cnt, &wo, &d);
+	if (ret < 0 && d.msg[0])
 		errf(err, err_sz, "%s: %s", out, d.msg);
 out:
+	sodium_memzero_key(&key);
 	free(v);
 	inset_release(&s);
 	return ret;
@@ -1162,6 +1222,7 @@ static int add_unlocked(const char *archive, const char *const *inputs,
 			char *err, size_t err_sz)
 {
 	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
+	struct btfa_seckey key;
 	struct btfa_write_opts wo;
 	struct btfa_blob_in *v = NULL;
 	struct diag d = {""};
@@ -1179,12 +1240,16 @@ static int add_unlocked(const char *archive, const char *const *inputs,
 		goto out;
 	}
 	write_opts(opts, &wo);
+	ret = write_key(opts, &wo, &key, err, err_sz);
+	if (ret < 0)
+		goto out;
 	ret = btfa_append(archive, v, s.cnt, &wo, &added, &d);
 	if (ret < 0)
 		errf(err, err_sz, "%s: %s", archive, d.msg);
 	else
 		ret = (int)added;
 out:
+	sodium_memzero_key(&key);
 	free(v);
 	inset_release(&s);
 	return ret;
@@ -1294,6 +1359,34 @@ int job_archive_add_or_pack(const char *archive, const char *const *inputs,
 		ret = pack_unlocked(archive, inputs, input_cnt, opts, err,
 				    err_sz);
 	archive_unlock(fd, lock);
+	return ret;
+}
+
+int btfar_sign(const char *archive, const char *seckey, char *err,
+	       size_t err_sz)
+{
+	struct btfa_seckey k;
+	struct diag d = {""};
+	int ret;
+
+	errf(err, err_sz, "%s", "");
+	ret = btfa_sig__read_seckey(seckey, &k, &d);
+	if (!ret)
+		ret = btfa_sign(archive, &k, &d);
+	sodium_memzero_key(&k);
+	if (ret < 0)
+		errf(err, err_sz, "%s: %s", ret == -EINVAL ? seckey : archive,
+		     d.msg);
+	return ret;
+}
+
+int btfar_keygen(const char *path_prefix, char *err, size_t err_sz)
+{
+	struct diag d = {""};
+	int ret = btfa_sig__keygen(path_prefix, &d);
+
+	if (ret < 0)
+		errf(err, err_sz, "%s", d.msg);
 	return ret;
 }
 

@@ -67,6 +67,10 @@ int cmd_list(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_export_btfhub(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+/* cmd_sign.c: the usage text of keygen and sign. */
+void usage_sign(FILE *f);
 
 /* cmd_archive.c, for verify: every entry of an archive (ao: its public
  * key, remote options; may be NULL). */

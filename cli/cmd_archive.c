@@ -61,6 +61,9 @@ void usage_archive(FILE *f)
 		"  --dict-size N   dictionary size in bytes (K, M suffixes; "
 		"default 512K)\n"
 		"  --level L       zstd level, 1-22 (default 19)\n"
+		"  --key NAME.key  pack, add: sign the index (btfar keygen, "
+		"btfar sign);\n"
+		"                  add without it drops an old signature\n"
 		"  --new-dict      add: train a dictionary on the new blobs "
 		"(default: reuse\n"
 		"                  the archive's)\n"
@@ -161,11 +164,13 @@ static int archive_write(const char *cmd, int argc, char **argv)
 		OPT_JOBS(&ao.jobs),
 		OPT_COMPAT(&ao.compat),
 		OPT_VERBOSE(&term.verbose),
+		OPT_STRING("key", &ao.seckey),
 		OPT_END(),
 	};
 	char err[2048] = "";
 	double t0 = now();
 	int ret, first;
+	bool was_signed = false;
 
 	ret = opts_parse(cmd, opts, usage_archive, argc, argv, &first);
 	if (ret != OPTS_OK)
@@ -193,6 +198,16 @@ static int archive_write(const char *cmd, int argc, char **argv)
 	ao.progress = on_archive_progress;
 	/* test hook (archive_pack_running_kernel_btf): a fake / */
 	ao.root = getenv("BTFAR_TEST_ROOT");
+	if (exp && ao.seckey) {
+		fprintf(stderr, "btfar %s: --key is for pack and add\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (add && !ao.seckey) {
+		struct btfar_archive *a = btfar_archive__open(out, NULL, NULL, 0);
+
+		was_signed = a && btfar_archive__signed(a);
+		btfar_archive__free(a);
+	}
 	if (add)
 		ret = btfar_add(out, (const char *const *)argv + first,
 				(size_t)(argc - first), &ao, err, sizeof(err));
@@ -208,11 +223,17 @@ static int archive_write(const char *cmd, int argc, char **argv)
 		fprintf(stderr, "btfar: error: %s\n", err);
 		return EXIT_FAILED;
 	}
-	fprintf(stderr, "%s: %s: %d %s in %.2fs\n", cmd, out, ret,
+	fprintf(stderr, "%s: %s: %d %s in %.2fs%s\n", cmd, out, ret,
 		exp   ? "file(s) written"
 		: add ? "entries added"
 		      : "entries",
-		now() - t0);
+		now() - t0, ao.seckey ? ", index signed" : "");
+	if (was_signed && ret > 0)
+		fprintf(stderr,
+			"add: %s was signed: the new index is not (the "
+			"signature is dropped; give --key to sign it, or "
+			"btfar sign)\n",
+			out);
 	return EXIT_DONE;
 }
 

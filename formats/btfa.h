@@ -258,4 +258,11 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 		const struct btfa_write_opts *o, size_t *added, struct diag *d);
 
+/*
+ * Signs the archive at path with k: a new index (the same entries; version
+ * 3) with its signature block is appended and the header pointed at it,
+ * as btfa_append does.
+ */
+int btfa_sign(const char *path, const struct btfa_seckey *k, struct diag *d);
+
 #endif /* BTFAR_FORMATS_BTFA_H */

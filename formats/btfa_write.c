@@ -49,6 +49,7 @@
 
 #include "btf_delta.h"
 #include "btfa.h"
+#include "btfa_sig.h"
 #include "btfa_int.h"
 #include "file.h"
 #include "le.h"
@@ -931,16 +932,25 @@ static size_t sort_unique(struct wentry *v, size_t n)
 	return k;
 }
 
-/* The signature block after the index frame (btfa_sig), when o has a key. */
-static int put_sig(const struct btfa_write_opts *o, const uint8_t *frame,
-		   size_t frame_size, struct buf *out, struct diag *d)
+/* The signature block of the index frame at out[at..] appended to out,
+ * when o has a key (btfa_sig). */
+static int put_sig(const struct btfa_write_opts *o, struct buf *out, size_t at,
+		   struct diag *d)
 {
-	(void)frame;
-	(void)frame_size;
-	(void)out;
-	if (o && o->key) {
-		diag_set(d, "signing is not supported");
-		return -ENOTSUP;
+	uint8_t *blk;
+	size_t n;
+	int err;
+
+	if (!o || !o->key)
+		return 0;
+	err = btfa_sig__sign(o->key, out->p + at, out->len - at, &blk, &n, d);
+	if (err)
+		return err;
+	buf_add(out, blk, n);
+	free(blk);
+	if (out->err) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -1057,7 +1067,7 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	idx_off = file.len;
 	err = compress_index(&idx, &file, d);
 	if (!err)
-		err = put_sig(o, file.p + idx_off, file.len - idx_off, &file, d);
+		err = put_sig(o, &file, idx_off, d);
 	if (err)
 		goto out;
 	put_header(file.p, version, idx_off, file.p + idx_off,
@@ -1352,7 +1362,8 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 		goto out;
 	a.base = a.r.file_size;
 	err = append_entries(&a, blobs, n, d);
-	if (err || !a.fresh)
+	/* nothing new: the archive stays, unless a new signature is asked */
+	if (err || (!a.fresh && !(o && o->key)))
 		goto out;
 	plan_deltas(a.v, a.total, o && o->no_delta);
 	err = append_refs(&a, d);
@@ -1382,7 +1393,7 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	k = a.tail.len;
 	err = compress_index(&idx, &a.tail, d);
 	if (!err)
-		err = put_sig(o, a.tail.p + k, a.tail.len - k, &a.tail, d);
+		err = put_sig(o, &a.tail, k, d);
 	if (err)
 		goto out;
 	put_header(hdr, BTFA_VERSION, idx_off, a.tail.p + k, a.tail.len - k);
@@ -1404,4 +1415,11 @@ out:
 	free(a.tail.p);
 	free(idx.p);
 	return err;
+}
+
+int btfa_sign(const char *path, const struct btfa_seckey *k, struct diag *d)
+{
+	struct btfa_write_opts o = {.key = k};
+
+	return btfa_append(path, NULL, 0, &o, NULL, d);
 }

@@ -668,6 +668,17 @@ BTFAR_API int btfar_build__write_archive(struct btfar_build *b,
 					 const char *archive,
 					 const struct btfar_archive_opts *opts,
 					 bool *added);
+/*
+ * Signatures (docs/FORMAT.md "Signature", minisign's key formats):
+ * btfar_keygen writes a new Ed25519 key pair as PREFIX.key (secret,
+ * unencrypted, mode 0600) and PREFIX.pub; btfar_sign signs the archive's
+ * index with the secret key file (a new index appended, as btfar_add
+ * does). Readers check with btfar_archive_opts.pubkey. 0 or -errno, the
+ * message in err.
+ */
+BTFAR_API int btfar_keygen(const char *path_prefix, char *err, size_t err_sz);
+BTFAR_API int btfar_sign(const char *archive, const char *seckey, char *err,
+			 size_t err_sz);
 /* 1 when the file at path starts with the .btfa magic (docs/FORMAT.md),
  * 0 when it does not (or is shorter), -errno when it cannot be read. */
 BTFAR_API int btfar_archive__probe(const char *path);
