@@ -49,6 +49,7 @@ struct xfer {
 	uint8_t *buf;
 	size_t want; /* bytes asked for in this request */
 	size_t got;  /* of them received */
+	size_t at;   /* got when this request was made: where it starts */
 	uint64_t off;
 	/* a 200 (no ranges) read whole into h->full: growing buffer */
 	bool full;
@@ -138,7 +139,7 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ctx)
 	}
 	if (x->status != 206)
 		return len; /* an error page: the status says it */
-	if (!x->cr_seen || x->cr_first != x->off + x->got) {
+	if (!x->cr_seen || x->cr_first != x->off + x->at) {
 		x->fault = "the server answered another range than asked";
 		return 0;
 	}
@@ -198,6 +199,7 @@ static int get_range(struct http_src *h, uint8_t *buf, size_t size,
 		x.status = 0;
 		x.fault = NULL;
 		x.cr_seen = false;
+		x.at = x.got;
 		snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64,
 			 off + x.got, off + size - 1);
 		ebuf[0] = '\0';
