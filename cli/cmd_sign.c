@@ -10,12 +10,10 @@
 #include "cli.h"
 #include "opts.h"
 
-void usage_sign(FILE *f)
+/* What keygen and sign share of their usage texts. */
+static void usage_sign_text(FILE *f)
 {
 	fprintf(f,
-		"usage: btfar keygen -o NAME\n"
-		"       btfar sign ARCHIVE.btfa --key NAME.key\n"
-		"\n"
 		"keygen: a new Ed25519 key pair, NAME.key (secret, "
 		"unencrypted, mode 0600)\n"
 		"and NAME.pub, in minisign's formats (minisign reads them; "
@@ -31,10 +29,22 @@ void usage_sign(FILE *f)
 		"Readers: btfar get|list|verify --pubkey NAME.pub refuse an "
 		"archive that is\n"
 		"unsigned, signed by another key, or changed.\n"
-		"\n"
-		"  -o, --output NAME  keygen: where the keys go (NAME.key, "
-		"NAME.pub)\n"
-		"  --key NAME.key     sign: the secret key\n");
+		"\n");
+}
+
+static void usage_keygen(FILE *f)
+{
+	fprintf(f, "usage: btfar keygen -o NAME\n\n");
+	usage_sign_text(f);
+	fprintf(f, "  -o, --output NAME  where the keys go (NAME.key, "
+		   "NAME.pub)\n");
+}
+
+void usage_sign(FILE *f)
+{
+	fprintf(f, "usage: btfar sign ARCHIVE.btfa --key NAME.key\n\n");
+	usage_sign_text(f);
+	fprintf(f, "  --key NAME.key     the secret key\n");
 }
 
 int cmd_keygen(int argc, char **argv)
@@ -47,13 +57,13 @@ int cmd_keygen(int argc, char **argv)
 	char err[1024] = "";
 	int first, ret;
 
-	ret = opts_parse("keygen", opts, usage_sign, argc, argv, &first);
+	ret = opts_parse("keygen", opts, usage_keygen, argc, argv, &first);
 	if (ret != OPTS_OK)
 		return ret;
 	if (!out || first != argc) {
 		fprintf(stderr, "btfar keygen: %s\n",
 			!out ? "-o NAME is required" : "no operand expected");
-		usage_sign(stderr);
+		usage_keygen(stderr);
 		return EXIT_USAGE;
 	}
 	if (btfar_keygen(out, err, sizeof(err)) < 0) {
