@@ -35,8 +35,10 @@
 #include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
+#include "formats/btfa_sig.h"
 #include "formats/file.h"
 #include "formats/hex.h"
+#include "formats/http_src.h"
 #include "formats/knotes.h"
 #include "formats/mem.h"
 #include "formats/sha256.h"
@@ -46,6 +48,7 @@
 
 struct btfar_archive {
 	struct btfa_reader r;
+	bool remote; /* r reads through http_src */
 	struct btfar_archive_entry *ents;
 	char err[DIAG_MAX + 512];
 };
@@ -63,13 +66,28 @@ static void errf(char *err, size_t err_sz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A secret key's bytes gone from memory (volatile: not optimised out). */
+static void sodium_memzero_key(struct btfa_seckey *k)
+{
+	volatile uint8_t *p = (volatile uint8_t *)k;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		p[i] = 0;
+}
+
 /* --- reading an archive ------------------------------------------------ */
 
 int btfar_archive__probe(const char *path)
 {
 	char magic[sizeof(BTFA_MAGIC)];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
+
+	/* a URL names an archive: only archives are read remotely */
+	if (http_src__is_url(path))
+		return 1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -82,6 +100,78 @@ int btfar_archive__probe(const char *path)
 	close(fd);
 	return n == (ssize_t)sizeof(magic) &&
 	       !memcmp(magic, BTFA_MAGIC, sizeof(magic));
+}
+
+/* opts has field f (callers built against an older header pass a
+ * smaller sz). */
+#define OPTS_HAS(o, f)                                                         \
+	((o) && (o)->sz >= offsetof(struct btfar_archive_opts, f) +            \
+				   sizeof((o)->f))
+
+/* The cache of remote reads: the option, $XDG_CACHE_HOME/btfar/remote,
+ * ~/.cache/btfar/remote; NULL: none. *owned is what to free. */
+static const char *cache_dir(const struct btfar_archive_opts *o, char **owned)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	*owned = NULL;
+	if (OPTS_HAS(o, no_cache) && o->no_cache)
+		return NULL;
+	if (OPTS_HAS(o, cache_dir) && o->cache_dir)
+		return o->cache_dir;
+	if (x && *x == '/' && asprintf(owned, "%s/btfar/remote", x) > 0)
+		return *owned;
+	if (home && *home == '/' &&
+	    asprintf(owned, "%s/.cache/btfar/remote", home) > 0)
+		return *owned;
+	*owned = NULL;
+	return NULL;
+}
+
+/* The source of path: HTTP range requests for a URL, else the file. */
+static struct btfa_src *open_src(const char *path,
+				 const struct btfar_archive_opts *o,
+				 struct diag *d)
+{
+	struct http_src_opts ho = {0};
+	struct btfa_src *src;
+	char *owned;
+
+	if (!http_src__is_url(path))
+		return btfa_src__file(path, d);
+	if (OPTS_HAS(o, timeout))
+		ho.timeout = o->timeout;
+	if (OPTS_HAS(o, retries))
+		ho.retries = o->retries;
+	if (OPTS_HAS(o, allow_full_download))
+		ho.allow_full = o->allow_full_download;
+	ho.cache_dir = cache_dir(o, &owned);
+	src = http_src__open(path, &ho, d);
+	free(owned);
+	return src;
+}
+
+/* The index of r signed by the key in pubkey_path (btfa_sig). */
+static int check_sig(struct btfa_reader *r, const char *pubkey_path,
+		     struct diag *d)
+{
+	struct btfa_pubkey k;
+	int err;
+
+	err = btfa_sig__read_pubkey(pubkey_path, &k, d);
+	if (err)
+		return err;
+	if (!r->sig) {
+		diag_set(d, "the archive is not signed (--pubkey %s asks for "
+			    "a signature)",
+			 pubkey_path);
+		return -EKEYREJECTED;
+	}
+	err = btfa_sig__verify(&k, r->index_area, r->index_frame_size, r->sig,
+			       r->sig_size, d);
+	if (err)
+		diag_prefix(d, "signature: ");
+	return err;
 }
 
 /* The public entries of a->r, once it is open. */
@@ -119,11 +209,15 @@ static int fill_entries(struct btfar_archive *a)
 	return 0;
 }
 
-/* path, or data/size when path is NULL. */
+/* path (a file or a URL), or data/size when path is NULL. */
 static struct btfar_archive *archive_open(const char *path, const void *data,
-					  size_t size, char *err, size_t err_sz)
+					  size_t size,
+					  const struct btfar_archive_opts *opts,
+					  char *err, size_t err_sz)
 {
 	struct btfar_archive *a = calloc(1, sizeof(*a));
+	const char *name = path ? path : "archive in memory";
+	struct btfa_src *src;
 	struct diag d = {""};
 	int e;
 
@@ -132,11 +226,24 @@ static struct btfar_archive *archive_open(const char *path, const void *data,
 		errno = ENOMEM;
 		return NULL;
 	}
-	e = path ? btfa_reader__open(&a->r, path, &d)
-		 : btfa_reader__open_mem(&a->r, data, size, &d);
+	a->remote = path && http_src__is_url(path);
+	src = path ? open_src(path, opts, &d) : btfa_src__mem(data, size);
+	if (!src) {
+		e = path ? errno : ENOMEM;
+		if (!path)
+			diag_set(&d, "out of memory");
+		errf(err, err_sz, a->remote ? "%s" : "%s: %s",
+		     a->remote ? d.msg : name, d.msg);
+		free(a);
+		errno = e;
+		return NULL;
+	}
+	e = btfa_reader__open_src(&a->r, src, &d);
+	if (!e && OPTS_HAS(opts, pubkey) && opts->pubkey)
+		e = check_sig(&a->r, opts->pubkey, &d);
 	if (e) {
-		errf(err, err_sz, "%s: %s", path ? path : "archive in memory",
-		     d.msg);
+		errf(err, err_sz, "%s: %s", name, d.msg);
+		btfa_reader__close(&a->r);
 		free(a);
 		errno = -e;
 		return NULL;
@@ -154,14 +261,13 @@ struct btfar_archive *btfar_archive__open(const char *path,
 					  const struct btfar_archive_opts *opts,
 					  char *err, size_t err_sz)
 {
-	(void)opts;
-	return archive_open(path, NULL, 0, err, err_sz);
+	return archive_open(path, NULL, 0, opts, err, err_sz);
 }
 
 struct btfar_archive *btfar_archive__open_mem(const void *data, size_t size,
 					      char *err, size_t err_sz)
 {
-	return archive_open(NULL, data, size, err, err_sz);
+	return archive_open(NULL, data, size, NULL, err, err_sz);
 }
 
 int btfar_archive__find_running(struct btfar_archive *a, const char *root)
@@ -254,7 +360,14 @@ btfar_archive__entry(const struct btfar_archive *a, size_t idx)
 const char *btfar_archive__module_name(const struct btfar_archive *a,
 				       size_t idx, size_t k)
 {
+	struct diag d;
+
 	if (idx >= a->r.entry_cnt || k >= a->r.entries[idx].module_cnt)
+		return NULL;
+	/* version 3: the entry's module block, read on first use (the
+	 * archive object is logically const: it caches what it read) */
+	if (btfa_reader__load_modules((struct btfa_reader *)&a->r,
+				      (uint32_t)idx, &d))
 		return NULL;
 	return a->r.modules[a->r.entries[idx].module_first + k].name;
 }
@@ -262,6 +375,27 @@ const char *btfar_archive__module_name(const struct btfar_archive *a,
 uint64_t btfar_archive__file_size(const struct btfar_archive *a)
 {
 	return a->r.file_size;
+}
+
+void btfar_archive__fetch_stats(const struct btfar_archive *a,
+				struct btfar_fetch_stats *st)
+{
+	struct http_src_stats hs;
+
+	memset(st, 0, sizeof(*st));
+	if (!a->remote) {
+		st->fetched = a->r.bytes_read;
+		return;
+	}
+	http_src__stats(a->r.src, &hs);
+	st->fetched = hs.fetched;
+	st->requests = hs.requests;
+	st->cached = hs.cache_bytes;
+}
+
+int btfar_archive__signed(const struct btfar_archive *a)
+{
+	return a->r.sig != NULL;
 }
 
 const char *btfar_archive__errstr(const struct btfar_archive *a)
@@ -368,6 +502,13 @@ int btfar_archive__verify(struct btfar_archive *a, size_t idx)
 	if (err)
 		return err;
 	e = &a->ents[idx];
+	/* version 3: its module block too */
+	err = btfa_reader__load_modules(&a->r, (uint32_t)idx, &d);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "%s", d.msg);
+		free(data);
+		return err;
+	}
 	err = btf_raw__parse(&raw, data, size, NULL, &d);
 	if (err) {
 		snprintf(a->err, sizeof(a->err), "entry %zu (%s): BTF: %s", idx,
@@ -782,6 +923,11 @@ static int read_archive(struct inset *s, const char *path)
 		err = set_strs(ib, strs, s->o);
 		if (err)
 			break;
+		err = btfa_reader__load_modules(&r, i, &d);
+		if (err) {
+			errf(s->err, s->err_sz, "%s: %s", path, d.msg);
+			break;
+		}
 		for (k = 0; k < e->module_cnt; k++)
 			nr += r.modules[e->module_first + k].range_cnt;
 		ib->mods = calloc(e->module_cnt + 1, sizeof(*ib->mods));
@@ -1087,6 +1233,25 @@ static struct btfa_blob_in *blob_list(const struct inset *s)
 	return v;
 }
 
+/* The secret key of o->seckey into k (w->key set), if given. */
+static int write_key(const struct btfar_archive_opts *o,
+		     struct btfa_write_opts *w, struct btfa_seckey *k,
+		     char *err, size_t err_sz)
+{
+	struct diag d = {""};
+	int ret;
+
+	if (!OPTS_HAS(o, seckey) || !o->seckey)
+		return 0;
+	ret = btfa_sig__read_seckey(o->seckey, k, &d);
+	if (ret) {
+		errf(err, err_sz, "%s", d.msg);
+		return ret;
+	}
+	w->key = k;
+	return 0;
+}
+
 /* --- for other pipelines (min-core): the inputs of pack as blobs --- */
 
 struct job_blobs {
@@ -1135,6 +1300,7 @@ void job_blobs_free(struct job_blobs *jb)
 	free(jb);
 }
 
+
 void job_archive_write_opts(const struct btfar_archive_opts *o,
 			    struct btfa_write_opts *w)
 {
@@ -1161,6 +1327,7 @@ static int pack_unlocked(const char *out, const char *const *inputs,
 			 size_t err_sz)
 {
 	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
+	struct btfa_seckey key;
 	struct btfa_write_opts wo;
 	struct btfa_blob_in *v = NULL;
 	struct diag d = {""};
@@ -1182,10 +1349,13 @@ static int pack_unlocked(const char *out, const char *const *inputs,
 		goto out;
 	}
 	job_archive_write_opts(opts, &wo);
-	ret = btfa_write(out, v, s.cnt, &wo, &d);
-	if (ret < 0)
+	ret = write_key(opts, &wo, &key, err, err_sz);
+	if (!ret)
+		ret = btfa_write(out, v, s.cnt, &wo, &d);
+	if (ret < 0 && d.msg[0])
 		errf(err, err_sz, "%s: %s", out, d.msg);
 out:
+	sodium_memzero_key(&key);
 	free(v);
 	inset_release(&s);
 	return ret;
@@ -1196,6 +1366,7 @@ static int add_unlocked(const char *archive, const char *const *inputs,
 			char *err, size_t err_sz)
 {
 	struct inset s = {.o = opts, .err = err, .err_sz = err_sz};
+	struct btfa_seckey key;
 	struct btfa_write_opts wo;
 	struct btfa_blob_in *v = NULL;
 	struct diag d = {""};
@@ -1213,12 +1384,16 @@ static int add_unlocked(const char *archive, const char *const *inputs,
 		goto out;
 	}
 	job_archive_write_opts(opts, &wo);
+	ret = write_key(opts, &wo, &key, err, err_sz);
+	if (ret < 0)
+		goto out;
 	ret = btfa_append(archive, v, s.cnt, &wo, &added, &d);
 	if (ret < 0)
 		errf(err, err_sz, "%s: %s", archive, d.msg);
 	else
 		ret = (int)added;
 out:
+	sodium_memzero_key(&key);
 	free(v);
 	inset_release(&s);
 	return ret;
@@ -1328,6 +1503,34 @@ int job_archive_add_or_pack(const char *archive, const char *const *inputs,
 		ret = pack_unlocked(archive, inputs, input_cnt, opts, err,
 				    err_sz);
 	archive_unlock(fd, lock);
+	return ret;
+}
+
+int btfar_sign(const char *archive, const char *seckey, char *err,
+	       size_t err_sz)
+{
+	struct btfa_seckey k;
+	struct diag d = {""};
+	int ret;
+
+	errf(err, err_sz, "%s", "");
+	ret = btfa_sig__read_seckey(seckey, &k, &d);
+	if (!ret)
+		ret = btfa_sign(archive, &k, &d);
+	sodium_memzero_key(&k);
+	if (ret < 0)
+		errf(err, err_sz, "%s: %s", ret == -EINVAL ? seckey : archive,
+		     d.msg);
+	return ret;
+}
+
+int btfar_keygen(const char *path_prefix, char *err, size_t err_sz)
+{
+	struct diag d = {""};
+	int ret = btfa_sig__keygen(path_prefix, &d);
+
+	if (ret < 0)
+		errf(err, err_sz, "%s", d.msg);
 	return ret;
 }
 
@@ -1747,10 +1950,19 @@ int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
 	size_t size, out_size, base_size;
 	int err;
 
-	err = btfar_archive__read(a, idx, &data, &size);
-	if (err)
-		return err;
+	if (idx >= a->r.entry_cnt) {
+		snprintf(a->err, sizeof(a->err), "no entry %zu", idx);
+		return -ENOENT;
+	}
 	e = &a->r.entries[idx];
+	/* the module first: a remote archive reads the frames only when
+	 * the module is there */
+	err = btfa_reader__load_modules(&a->r, (uint32_t)idx, &d);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "entry %zu (%s): %s", idx,
+			 e->release, d.msg);
+		return err;
+	}
 	for (k = 0; k < e->module_cnt && !m; k++)
 		if (!strcmp(a->r.modules[e->module_first + k].name, module))
 			m = &a->r.modules[e->module_first + k];
@@ -1764,6 +1976,9 @@ int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
 		err = -ENOENT;
 		goto out;
 	}
+	err = btfar_archive__read(a, idx, &data, &size);
+	if (err)
+		goto out;
 	ids = malloc(((size_t)m->types + 1) * sizeof(*ids));
 	for (k = 0; ids && k < m->range_cnt; k++) {
 		const struct btfa_range *rg = &a->r.ranges[m->range_first + k];

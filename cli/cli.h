@@ -68,9 +68,14 @@ int cmd_get(int argc, char **argv);
 int cmd_export_btfhub(int argc, char **argv);
 int cmd_min_core(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+/* cmd_sign.c: the usage text of keygen and sign. */
+void usage_sign(FILE *f);
 
-/* cmd_archive.c, for verify: every entry of an archive. */
-int archive_verify(const char *path);
+/* cmd_archive.c, for verify: every entry of an archive (ao: its public
+ * key, remote options; may be NULL). */
+int archive_verify(const char *path, const struct btfar_archive_opts *ao);
 /* cmd_archive.c, for build: the archive commands' usage text. */
 void usage_archive(FILE *f);
 /* cmd_archive.c, for build -o X.btfa: the progress callback of pack and

@@ -24,14 +24,16 @@ void usage_archive(FILE *f)
 		"       btfar add ARCHIVE.btfa [LABELS] [--new-dict] "
 		"[--no-delta] "
 		"[-j N] INPUT...\n"
-		"       btfar list ARCHIVE.btfa [--json]\n"
-		"       btfar get ARCHIVE.btfa RELEASE [--build ID] [--arch A] "
+		"       btfar list ARCHIVE.btfa|URL [--json] [REMOTE OPTIONS]\n"
+		"       btfar get ARCHIVE.btfa|URL RELEASE [--build ID] "
+		"[--arch A] "
 		"[--compat V] -o OUT\n"
-		"       btfar get ARCHIVE.btfa RELEASE --module NAME [--split] "
+		"       btfar get ARCHIVE.btfa|URL RELEASE --module NAME "
+		"[--split] "
 		"-o OUT\n"
-		"       btfar get ARCHIVE.btfa --running [--module NAME "
+		"       btfar get ARCHIVE.btfa|URL --running [--module NAME "
 		"[--split]] -o OUT\n"
-		"       btfar verify ARCHIVE.btfa\n"
+		"       btfar verify ARCHIVE.btfa|URL [REMOTE OPTIONS]\n"
 		"       btfar export-btfhub -o DIR --distro NAME "
 		"--distro-version V [--compat VERSION] INPUT...\n"
 		"       btfar build [LABELS] -o ARCHIVE.btfa PACKAGE...  "
@@ -59,6 +61,9 @@ void usage_archive(FILE *f)
 		"  --dict-size N   dictionary size in bytes (K, M suffixes; "
 		"default 512K)\n"
 		"  --level L       zstd level, 1-22 (default 19)\n"
+		"  --key NAME.key  pack, add: sign the index (btfar keygen, "
+		"btfar sign);\n"
+		"                  add without it drops an old signature\n"
 		"  --new-dict      add: train a dictionary on the new blobs "
 		"(default: reuse\n"
 		"                  the archive's)\n"
@@ -87,6 +92,34 @@ void usage_archive(FILE *f)
 		"(osrelease, uname\n"
 		"                  machine, build-id from /sys/kernel/notes "
 		"when readable)\n"
+		"  --json          get: a JSON summary on stdout (entry, bytes "
+		"fetched)\n"
+		"\n"
+		"URL: http:// or https://; the archive is read with HTTP range "
+		"requests\n"
+		"(the header, the index, the frames of the entry; with "
+		"--module its\n"
+		"module block), never whole. REMOTE OPTIONS (list, get, "
+		"verify):\n"
+		"  --pubkey KEY.pub  refuse the archive unless its index is "
+		"signed by that\n"
+		"                  key (minisign format; btfar keygen, btfar "
+		"sign); local\n"
+		"                  archives too\n"
+		"  --timeout S     URL: give up a transfer after S seconds "
+		"without a byte\n"
+		"                  (1-3600, default 30)\n"
+		"  --retries N     URL: retries of a cut or failed transfer, "
+		"resumed where\n"
+		"                  it stopped (0-100, default 3)\n"
+		"  --allow-full-download  URL: a server that ignores range "
+		"requests: read\n"
+		"                  the whole file (default: refuse)\n"
+		"  --no-cache      URL: neither use nor fill the cache "
+		"($XDG_CACHE_HOME/btfar/\n"
+		"                  remote, ~/.cache/btfar/remote; by URL and "
+		"index sha256)\n"
+		"  -v, --verbose   list, get: the bytes fetched, on stderr\n"
 		"  --compat VERSION  get: rewrite BTF kinds newer than kernel "
 		"VERSION (e.g.\n"
 		"                  5.15) for older readers, ids kept "
@@ -131,11 +164,13 @@ static int archive_write(const char *cmd, int argc, char **argv)
 		OPT_JOBS(&ao.jobs),
 		OPT_COMPAT(&ao.compat),
 		OPT_VERBOSE(&term.verbose),
+		OPT_STRING("key", &ao.seckey),
 		OPT_END(),
 	};
 	char err[2048] = "";
 	double t0 = now();
 	int ret, first;
+	bool was_signed = false;
 
 	ret = opts_parse(cmd, opts, usage_archive, argc, argv, &first);
 	if (ret != OPTS_OK)
@@ -163,6 +198,16 @@ static int archive_write(const char *cmd, int argc, char **argv)
 	ao.progress = on_archive_progress;
 	/* test hook (archive_pack_running_kernel_btf): a fake / */
 	ao.root = getenv("BTFAR_TEST_ROOT");
+	if (exp && ao.seckey) {
+		fprintf(stderr, "btfar %s: --key is for pack and add\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (add && !ao.seckey) {
+		struct btfar_archive *a = btfar_archive__open(out, NULL, NULL, 0);
+
+		was_signed = a && btfar_archive__signed(a);
+		btfar_archive__free(a);
+	}
 	if (add)
 		ret = btfar_add(out, (const char *const *)argv + first,
 				(size_t)(argc - first), &ao, err, sizeof(err));
@@ -178,11 +223,17 @@ static int archive_write(const char *cmd, int argc, char **argv)
 		fprintf(stderr, "btfar: error: %s\n", err);
 		return EXIT_FAILED;
 	}
-	fprintf(stderr, "%s: %s: %d %s in %.2fs\n", cmd, out, ret,
+	fprintf(stderr, "%s: %s: %d %s in %.2fs%s\n", cmd, out, ret,
 		exp   ? "file(s) written"
 		: add ? "entries added"
 		      : "entries",
-		now() - t0);
+		now() - t0, ao.seckey ? ", index signed" : "");
+	if (was_signed && ret > 0)
+		fprintf(stderr,
+			"add: %s was signed: the new index is not (the "
+			"signature is dropped; give --key to sign it, or "
+			"btfar sign)\n",
+			out);
 	return EXIT_DONE;
 }
 
@@ -201,15 +252,33 @@ int cmd_export_btfhub(int argc, char **argv)
 	return archive_write("export-btfhub", argc, argv);
 }
 
-static struct btfar_archive *archive_open(const char *path)
+static struct btfar_archive *archive_open(const char *path,
+					  const struct btfar_archive_opts *ao)
 {
 	char err[2048] = "";
 	struct btfar_archive *a =
-		btfar_archive__open(path, NULL, err, sizeof(err));
+		btfar_archive__open(path, ao, err, sizeof(err));
 
 	if (!a)
 		fprintf(stderr, "btfar: error: %s\n", err);
 	return a;
+}
+
+/* -v: what reading took ("fetched 5123 bytes in 3 requests"). */
+static void print_fetched(const char *cmd, struct btfar_archive *a,
+			  const char *path)
+{
+	struct btfar_fetch_stats st;
+
+	btfar_archive__fetch_stats(a, &st);
+	if (st.requests || st.cached)
+		fprintf(stderr,
+			"btfar %s: %s: fetched %" PRIu64 " bytes in %" PRIu64
+			" requests, %" PRIu64 " bytes from the cache\n",
+			cmd, path, st.fetched, st.requests, st.cached);
+	else
+		fprintf(stderr, "btfar %s: %s: read %" PRIu64 " bytes\n", cmd,
+			path, st.fetched);
 }
 
 /* What names the build of an entry: its build-id, else its base sha256. */
@@ -224,10 +293,14 @@ static void build_label(const struct btfar_archive_entry *e, char *out,
 
 int cmd_list(int argc, char **argv)
 {
+	struct btfar_archive_opts ao = {.sz = sizeof(ao)};
 	struct btfar_archive *a;
 	bool json = false;
+	int retries = -1;
 	const struct opt opts[] = {
 		OPT_JSON(&json),
+		OPT_REMOTE(&ao, &retries),
+		OPT_VERBOSE(&term.verbose),
 		OPT_END(),
 	};
 	uint64_t csum = 0, usum = 0;
@@ -241,7 +314,8 @@ int cmd_list(int argc, char **argv)
 		usage_archive(stderr);
 		return EXIT_USAGE;
 	}
-	a = archive_open(argv[first]);
+	ao.retries = REMOTE_RETRIES(retries);
+	a = archive_open(argv[first], &ao);
 	if (!a)
 		return EXIT_FAILED;
 	n = btfar_archive__entry_cnt(a);
@@ -311,8 +385,11 @@ int cmd_list(int argc, char **argv)
 		printf("]\n");
 	else
 		printf("%zu entries, %" PRIu64 " bytes compressed, %" PRIu64
-		       " uncompressed, file %" PRIu64 " bytes\n",
-		       n, csum, usum, btfar_archive__file_size(a));
+		       " uncompressed, file %" PRIu64 " bytes%s\n",
+		       n, csum, usum, btfar_archive__file_size(a),
+		       btfar_archive__signed(a) ? ", signed" : "");
+	if (term.verbose)
+		print_fetched("list", a, argv[first]);
 	btfar_archive__free(a);
 	return EXIT_DONE;
 }
@@ -321,9 +398,14 @@ int cmd_get(int argc, char **argv)
 {
 	const char *out = NULL, *build = NULL, *arch = NULL, *compat = NULL;
 	const char *module = NULL, *release;
-	bool split = false, running = false;
+	struct btfar_archive_opts ao = {.sz = sizeof(ao)};
+	bool split = false, running = false, json = false;
+	int retries = -1;
 	const struct opt opts[] = {
 		OPT_OUTPUT(&out),
+		OPT_REMOTE(&ao, &retries),
+		OPT_VERBOSE(&term.verbose),
+		OPT_JSON(&json),
 		OPT_STRING("build", &build),
 		OPT_STRING("arch", &arch),
 		OPT_COMPAT(&compat),
@@ -374,7 +456,8 @@ int cmd_get(int argc, char **argv)
 	} else {
 		release = argv[first + 1];
 	}
-	a = archive_open(argv[first]);
+	ao.retries = REMOTE_RETRIES(retries);
+	a = archive_open(argv[first], &ao);
 	if (!a)
 		return EXIT_FAILED;
 	idx = btfar_archive__find(a, release, build, arch);
@@ -432,13 +515,32 @@ int cmd_get(int argc, char **argv)
 				"stored\n",
 				e->release, btfar_compat_level_name(e->compat));
 	}
+	if (term.verbose)
+		print_fetched("get", a, argv[first]);
+	if (json) {
+		struct btfar_fetch_stats st;
+
+		btfar_archive__fetch_stats(a, &st);
+		printf("{\"ok\":%s,\"release\":", ret == EXIT_DONE ? "true"
+								   : "false");
+		json_str(stdout, e ? e->release : "");
+		printf(",\"frame_size\":%" PRIu64 ",\"ref_frame_size\":%" PRIu64
+		       ",\"fetched\":%" PRIu64 ",\"requests\":%" PRIu64
+		       ",\"cached\":%" PRIu64 ",\"signed\":%s}\n",
+		       e ? e->frame_size : 0,
+		       e && e->delta_of != SIZE_MAX
+			       ? btfar_archive__entry(a, e->delta_of)->frame_size
+			       : 0,
+		       st.fetched, st.requests, st.cached,
+		       btfar_archive__signed(a) ? "true" : "false");
+	}
 	btfar_archive__free(a);
 	return ret;
 }
 
-int archive_verify(const char *path)
+int archive_verify(const char *path, const struct btfar_archive_opts *ao)
 {
-	struct btfar_archive *a = archive_open(path);
+	struct btfar_archive *a = archive_open(path, ao);
 	size_t i, n, bad = 0;
 
 	if (!a)

@@ -15,7 +15,8 @@ static void usage_verify(FILE *f)
 		"usage: btfar verify --base VMLINUX [-j N] [--json] "
 		"[--datasec keep|drop]\n"
 		"                    [--module-base OLD] MERGED MODULE|DIR...\n"
-		"       btfar verify ARCHIVE.btfa\n"
+		"       btfar verify ARCHIVE.btfa|URL [--pubkey KEY.pub] "
+		"[REMOTE OPTIONS]\n"
 		"\n"
 		"Checks that every named type, function and enumerator of "
 		"each module has\n"
@@ -47,10 +48,13 @@ static void usage_verify(FILE *f)
 int cmd_verify(int argc, char **argv)
 {
 	struct btfar_verify_opts vo = {.sz = sizeof(vo)};
+	struct btfar_archive_opts ao = {.sz = sizeof(ao)};
 	enum btfar_datasec_policy policy = BTFAR_DATASEC_KEEP;
 	const char *base = NULL;
 	bool json = false;
+	int retries = -1;
 	const struct opt opts[] = {
+		OPT_REMOTE(&ao, &retries),
 		OPT_BASE(&base),
 		OPT_JOBS(&vo.jobs),
 		OPT_JSON(&json),
@@ -78,9 +82,17 @@ int cmd_verify(int argc, char **argv)
 			usage_verify(stderr);
 			return EXIT_USAGE;
 		}
-		return archive_verify(argv[first]);
+		ao.retries = REMOTE_RETRIES(retries);
+		return archive_verify(argv[first], &ao);
 	}
 	vo.ignore_datasec = policy == BTFAR_DATASEC_DROP;
+	if (ao.pubkey || ao.timeout || retries >= 0 || ao.no_cache ||
+	    ao.allow_full_download) {
+		fprintf(stderr, "btfar verify: --pubkey, --timeout, --retries, "
+				"--no-cache and --allow-full-download are for "
+				"archives\n");
+		return EXIT_USAGE;
+	}
 	if (!base || argc - first < 2) {
 		fprintf(stderr, "btfar verify: %s\n",
 			!base ? "--base VMLINUX is required"

@@ -30,6 +30,8 @@ static const struct cmd cmds[] = {
 	{"add", cmd_add, "append blobs to a .btfa archive"},
 	{"list", cmd_list, "the entries of an archive"},
 	{"get", cmd_get, "one release's blob out of an archive"},
+	{"keygen", cmd_keygen, "a key pair to sign archives with"},
+	{"sign", cmd_sign, "sign an archive's index (every blob's sha256)"},
 	{"export-btfhub", cmd_export_btfhub,
 	 "a btfhub tree (.btf.tar.xz) and catalog.json"},
 	{"min-core", cmd_min_core,

@@ -117,6 +117,18 @@ struct opt {
 		OPT_STRING("flavour", &(ao)->flavour),                         \
 		OPT_STRING("arch", &(ao)->arch)
 
+/* reading an archive (a file or an http(s):// URL), into a struct
+ * btfar_archive_opts; --retries into an int (see remote_retries) */
+#define OPT_REMOTE(ao, retries)                                                \
+	{OPTION_INT, "timeout", 0, &(ao)->timeout, 1, 3600},                   \
+		{OPTION_INT, "retries", 0, (retries), 0, 100},                 \
+		OPT_BOOL("allow-full-download", &(ao)->allow_full_download),  \
+		OPT_BOOL("no-cache", &(ao)->no_cache),                         \
+		OPT_STRING("pubkey", &(ao)->pubkey)
+/* --retries as given (-1 when not given) into btfar_archive_opts.retries
+ * (0: the default, -1: none) */
+#define REMOTE_RETRIES(r) ((r) < 0 ? 0 : (r) == 0 ? -1 : (r))
+
 /* opts_parse() found no --help and no error: go on. */
 #define OPTS_OK (-1)
 

@@ -18,7 +18,7 @@ install(FILES include/btfar/btfar.h
 
 # pkg-config: the static link needs the libraries libbtfar uses
 set(BTFAR_PC_REQUIRES_PRIVATE
-  "libbpf libelf libzstd liblzma zlib libarchive liblz4")
+  "libbpf libelf libzstd liblzma zlib libarchive liblz4 libcurl libsodium")
 if(LZO2_FOUND)
   string(APPEND BTFAR_PC_REQUIRES_PRIVATE " lzo2")
   set(BTFAR_PC_LIBS_PRIVATE "-lbz2 -lpthread")

@@ -9,7 +9,8 @@ set(BTFAR_MAN AUTO CACHE STRING "Build the man pages with scdoc (AUTO, ON, OFF)"
 set_property(CACHE BTFAR_MAN PROPERTY STRINGS AUTO ON OFF)
 
 set(BTFAR_MAN_PAGES btfar btfar-build btfar-merge btfar-verify btfar-check
-  btfar-rebase btfar-distill btfar-archive btfar-min-core)
+  btfar-rebase btfar-distill btfar-archive btfar-min-core btfar-keygen
+  btfar-sign)
 # commands documented in btfar-archive(1)
 set(BTFAR_MAN_ALIASES btfar-pack btfar-add btfar-list btfar-get
   btfar-export-btfhub)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 2; version
- * 1 archives are read too).
+ * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 3;
+ * versions 1 and 2 are read too).
  *
  * Bytes in, bytes out: the reader (btfa_read.c) checks every offset and size
  * before use and exposes the index; the writer (btfa_write.c) turns N blobs
@@ -18,20 +18,33 @@
 
 #include "diag.h"
 
+struct btfa_seckey;
+
 #define BTFA_MAGIC	  "BTFARCH" /* 8 bytes with its NUL */
 #define BTFA_IDX_MAGIC	  "BTFAIDX" /* 8 bytes with its NUL */
-#define BTFA_VERSION	  2
+#define BTFA_MODS_MAGIC	  "BTFAMOD" /* 8 bytes with its NUL */
+#define BTFA_SIG_MAGIC	  "BTFASIG" /* 8 bytes with its NUL */
+#define BTFA_VERSION	  3
 #define BTFA_HDR_SIZE	  64
 #define BTFA_IDX_HDR_SIZE 32
 #define BTFA_DICT_SIZE	  24
-#define BTFA_ENTRY_SIZE	  152
+#define BTFA_ENTRY_SIZE_V2 152 /* versions 1 and 2 */
+#define BTFA_ENTRY_SIZE	  200
+#define BTFA_MODS_HDR_SIZE 24
 #define BTFA_MODULE_SIZE  16
 #define BTFA_RANGE_SIZE	  8
+/* Version 3: a signature block after the index frame (docs/FORMAT.md). */
+#define BTFA_SIG_MAX 4096
 /* Caps a reader applies: the decompressed index, one blob. */
 #define BTFA_MAX_INDEX (256u << 20)
 #define BTFA_MAX_BLOB  (UINT64_C(4) << 30)
+/* Caps on the modules and ranges of all entries (version 3). */
+#define BTFA_MAX_MODULES (1u << 24)
+#define BTFA_MAX_RANGES  (1u << 26)
 /* Largest zstd window of a delta frame (reference + encoded blob): 1 GiB. */
 #define BTFA_DELTA_WLOG_MAX 30
+/* Longest label (release, arch, distro, ...) a reader or writer accepts. */
+#define BTFA_LABEL_MAX 255
 
 struct btfa_dict {
 	uint32_t dict_id;
@@ -80,6 +93,13 @@ struct btfa_entry {
 	uint32_t encoding;
 	uint64_t ref_frame_off;
 	uint32_t ref_idx; /* reader: index of that entry */
+	/* version 3: the entry's module block (its modules and their ranges,
+	 * one zstd frame read only for module lookups); mods_size 0: none */
+	uint64_t mods_off;
+	uint64_t mods_size;
+	uint8_t mods_sha256[32];
+	uint32_t range_first; /* reader: index into the range table */
+	uint32_t range_cnt;   /* ranges of all its modules */
 };
 
 enum {
@@ -87,9 +107,30 @@ enum {
 	BTFA_ENC_DELTA = 1,
 };
 
+/*
+ * Where a reader's bytes come from: a file (btfa_src__file), HTTP range
+ * requests (http_src.h) or memory. The reader owns it once opened.
+ */
+struct btfa_src {
+	uint64_t size; /* bytes of the archive */
+	/* exactly size bytes at off into buf: 0, or a negative errno with d
+	 * set (-EIO: the source is shorter) */
+	int (*pread)(struct btfa_src *s, void *buf, size_t size, uint64_t off,
+		     struct diag *d);
+	/* the archive is known by its index's SHA-256 (read from the
+	 * header): a cache may key later reads on it; may be NULL */
+	void (*bind)(struct btfa_src *s, const uint8_t index_sha256[32]);
+	void (*free)(struct btfa_src *s);
+};
+
+/* A file as a source: NULL and errno on failure, the reason in d. */
+struct btfa_src *btfa_src__file(const char *path, struct diag *d);
+/* size bytes at data (not copied: they must outlive the source). */
+struct btfa_src *btfa_src__mem(const void *data, size_t size);
+
 struct btfa_reader {
-	int fd;
-	const uint8_t *mem; /* btfa_reader__open_mem: the archive's bytes */
+	struct btfa_src *src;
+	uint64_t bytes_read; /* through btfa_reader__pread */
 	uint64_t file_size;
 	uint64_t index_off;
 	uint64_t index_size;
@@ -103,6 +144,15 @@ struct btfa_reader {
 	struct btfa_range *ranges;
 	void **ddicts; /* ZSTD_DDict per dictionary, loaded on first use */
 	uint32_t version;
+	/* version 3: the index frame as stored (what a signature covers) and
+	 * the signature block after it, if any (both inside index_area) */
+	uint8_t *index_area;
+	size_t index_frame_size;
+	const uint8_t *sig;
+	size_t sig_size;
+	/* version 3: the decompressed module block of each entry, NULL until
+	 * btfa_reader__load_modules */
+	void **mods_blocks;
 	/* the last reference blob a delta entry was read against */
 	void *ref_data;
 	size_t ref_size;
@@ -118,6 +168,22 @@ int btfa_reader__open(struct btfa_reader *r, const char *path, struct diag *d);
 /* The same on an archive in memory (data borrowed: it must outlive r). */
 int btfa_reader__open_mem(struct btfa_reader *r, const void *data, size_t size,
 			  struct diag *d);
+/* The same on a source, which the reader owns from then on (freed on
+ * failure too). */
+int btfa_reader__open_src(struct btfa_reader *r, struct btfa_src *src,
+			  struct diag *d);
+/*
+ * Makes the modules and ranges of entry idx available in r->modules and
+ * r->ranges (from module_first, range_first). Version 3 keeps them in one
+ * module block per entry, read, checked (bounds, SHA-256, sorted disjoint
+ * ranges inside the entry's ids) and kept on first use; earlier versions
+ * have them in the index. 0 or a negative errno with d set.
+ */
+int btfa_reader__load_modules(struct btfa_reader *r, uint32_t idx,
+			      struct diag *d);
+/* Bytes read from the source at off, size. */
+int btfa_reader__pread(struct btfa_reader *r, void *buf, size_t size,
+		       uint64_t off, struct diag *d);
 void btfa_reader__close(struct btfa_reader *r);
 /* The dictionary of that id, or NULL. */
 const struct btfa_dict *btfa_reader__dict(const struct btfa_reader *r,
@@ -180,6 +246,12 @@ struct btfa_write_opts {
 	bool no_delta;
 	int threads; /* compression threads; 0: 1 */
 	enum btfa_dict_mode dict_mode;
+	/* format version to write: 0 the current one (3); 2 writes version 2
+	 * (the module tables in the index; for tests of older readers) */
+	uint32_t version;
+	/* sign the new index (btfa_sig.h); NULL: the archive is unsigned
+	 * (an append drops an old signature) */
+	const struct btfa_seckey *key;
 };
 
 /*
@@ -199,5 +271,12 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
  */
 int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 		const struct btfa_write_opts *o, size_t *added, struct diag *d);
+
+/*
+ * Signs the archive at path with k: a new index (the same entries; version
+ * 3) with its signature block is appended and the header pointed at it,
+ * as btfa_append does.
+ */
+int btfa_sign(const char *path, const struct btfa_seckey *k, struct diag *d);
 
 #endif /* BTFAR_FORMATS_BTFA_H */

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "btfa.h"
+
 /* off + size inside [0, limit], without overflow. */
 static inline bool btfa_in_bounds(uint64_t off, uint64_t size, uint64_t limit)
 {
@@ -22,5 +24,16 @@ int btfa_pread_full(int fd, void *buf, size_t size, uint64_t off);
 
 /* An entry's compat: 0 (not rewritten) or a level of btf_compat.h. */
 bool btfa_compat_ok(uint32_t compat);
+
+/*
+ * The strings of an entry are untrusted: they reach file names (export,
+ * a user's -o built from them) and terminals. Labels (release, arch,
+ * distro, distro_version, flavour) and the build-id: at most
+ * BTFA_LABEL_MAX bytes, no '/', no "..", no control character (bytes
+ * below 0x20 and 0x7f); source: the same but '/' and ".." allowed.
+ * Returns 0, or -EINVAL with d naming the field and the fault (the value
+ * itself escaped).
+ */
+int btfa_check_strs(const struct btfa_entry *e, struct diag *d);
 
 #endif /* BTFAR_FORMATS_BTFA_INT_H */

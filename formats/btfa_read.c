@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * btfa reader: the .btfa container, format version 2 (docs/FORMAT.md), and
- * version 1 archives.
+ * btfa reader: the .btfa container, format version 3 (docs/FORMAT.md), and
+ * version 1 and 2 archives, over a source (a file, memory, HTTP ranges).
  *
  * An archive is a 64-byte header naming one live index, then dictionaries,
  * frames and indexes in any order (an append leaves dead ones behind). The
@@ -11,7 +11,10 @@
  * 1: btf_delta's payload, compressed with the blob of a whole entry of its
  * series as zstd prefix, no dictionary). Version 2 writes a range's first id
  * as the gap from the end of its module's previous range; version 1 wrote
- * ids and had no deltas (entry bytes 140..151 reserved).
+ * ids and had no deltas (entry bytes 140..151 reserved). Version 3 moves
+ * the module and range tables into one module block per entry (read by
+ * btfa_reader__load_modules) and may follow the index frame with a
+ * signature block.
  *
  * Open: header (magic, version, flags) -> index bounds and SHA-256 -> index
  * frame decompressed to exactly its content size (capped) -> every count,
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,6 +66,109 @@ int btfa_pread_full(int fd, void *buf, size_t size, uint64_t off)
 	return 0;
 }
 
+struct file_src {
+	struct btfa_src s;
+	int fd;
+};
+
+static int file_pread(struct btfa_src *s, void *buf, size_t size,
+		      uint64_t off, struct diag *d)
+{
+	int err = btfa_pread_full(((struct file_src *)s)->fd, buf, size, off);
+
+	if (err)
+		diag_set(d, "read error at %llu: %s", (unsigned long long)off,
+			 err == -EIO ? "the file is shorter" : strerror(-err));
+	return err;
+}
+
+static void file_free(struct btfa_src *s)
+{
+	close(((struct file_src *)s)->fd);
+	free(s);
+}
+
+struct btfa_src *btfa_src__file(const char *path, struct diag *d)
+{
+	struct file_src *f = calloc(1, sizeof(*f));
+	struct stat st;
+	int err;
+
+	if (!f) {
+		diag_set(d, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0) {
+		err = errno;
+		diag_set(d, "cannot open: %s", strerror(err));
+		goto fail;
+	}
+	if (fstat(f->fd, &st) < 0) {
+		err = errno;
+		diag_set(d, "cannot stat: %s", strerror(err));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_set(d, "not a regular file");
+		err = EINVAL;
+		goto fail;
+	}
+	f->s.size = (uint64_t)st.st_size;
+	f->s.pread = file_pread;
+	f->s.free = file_free;
+	return &f->s;
+fail:
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f);
+	errno = err;
+	return NULL;
+}
+
+struct mem_src {
+	struct btfa_src s;
+	const uint8_t *p;
+};
+
+static int mem_pread(struct btfa_src *s, void *buf, size_t size, uint64_t off,
+		     struct diag *d)
+{
+	if (!btfa_in_bounds(off, size, s->size)) {
+		diag_set(d, "read at %llu past the end",
+			 (unsigned long long)off);
+		return -EIO;
+	}
+	memcpy(buf, ((struct mem_src *)s)->p + off, size);
+	return 0;
+}
+
+static void mem_free(struct btfa_src *s)
+{
+	free(s);
+}
+
+struct btfa_src *btfa_src__mem(const void *data, size_t size)
+{
+	struct mem_src *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->p = data;
+	m->s.size = size;
+	m->s.pread = mem_pread;
+	m->s.free = mem_free;
+	return &m->s;
+}
+
+int btfa_reader__pread(struct btfa_reader *r, void *buf, size_t size,
+		       uint64_t off, struct diag *d)
+{
+	r->bytes_read += size;
+	return r->src->pread(r->src, buf, size, off, d);
+}
+
 bool btfa_compat_ok(uint32_t compat)
 {
 	return !compat ||
@@ -69,19 +176,68 @@ bool btfa_compat_ok(uint32_t compat)
 		      "?");
 }
 
-/* A string of the index: inside the table and NUL-terminated there. */
-/* size bytes at off of the archive, from its file or its memory. */
-static int read_at(const struct btfa_reader *r, void *buf, size_t size,
-		   uint64_t off)
+/* s for a message: at most 64 bytes, bytes outside printable ASCII as
+ * \xNN. */
+static void label_escape(const char *s, char *out, size_t out_sz)
 {
-	if (!r->mem)
-		return btfa_pread_full(r->fd, buf, size, off);
-	if (!btfa_in_bounds(off, size, r->file_size))
-		return -EIO;
-	memcpy(buf, r->mem + off, size);
+	size_t n = 0, i;
+
+	for (i = 0; s[i] && i < 64 && n + 5 < out_sz; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			n += (size_t)snprintf(out + n, out_sz - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	if (s[i] && n + 4 < out_sz)
+		n += (size_t)snprintf(out + n, out_sz - n, "...");
+	out[n] = '\0';
+}
+
+static int check_label(const char *field, const char *s, bool path_ok,
+		       struct diag *d)
+{
+	const char *why = NULL;
+	char esc[400];
+	size_t i, n = strlen(s);
+
+	if (n > BTFA_LABEL_MAX)
+		why = "longer than 255 bytes";
+	for (i = 0; !why && i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			why = "holds a control character";
+	if (!why && !path_ok && strchr(s, '/'))
+		why = "holds a '/'";
+	if (!why && !path_ok && strstr(s, ".."))
+		why = "holds \"..\"";
+	if (!why)
+		return 0;
+	label_escape(s, esc, sizeof(esc));
+	diag_set(d, "%s \"%s\" %s (labels are file name components)", field,
+		 esc, why);
+	return -EINVAL;
+}
+
+int btfa_check_strs(const struct btfa_entry *e, struct diag *d)
+{
+	const char *names[] = {"release", "arch",    "distro", "distro_version",
+			       "flavour", "build_id", "source"};
+	const char *vals[] = {e->release, e->arch,     e->distro,
+			      e->distro_version, e->flavour, e->build_id,
+			      e->source};
+	uint32_t k;
+	int err;
+
+	for (k = 0; k < 7; k++) {
+		err = check_label(names[k], vals[k] ? vals[k] : "", k == 6, d);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
+/* A string of the index: inside the table and NUL-terminated there. */
 static int get_str(const char *strtab, uint32_t strtab_size, uint32_t off,
 		   const char **out)
 {
@@ -162,6 +318,11 @@ struct index_view {
 	uint32_t strtab_size;
 };
 
+static size_t entry_size(const struct btfa_reader *r)
+{
+	return r->version >= 3 ? BTFA_ENTRY_SIZE : BTFA_ENTRY_SIZE_V2;
+}
+
 /* The index header: magic, counts, and a size that is exactly their sum. */
 static int parse_index_hdr(struct btfa_reader *r, struct index_view *x,
 			   struct diag *d)
@@ -183,11 +344,13 @@ static int parse_index_hdr(struct btfa_reader *r, struct index_view *x,
 			 le32_get(p + 28));
 		return -EBADMSG;
 	}
-	/* every count is < 2^32, so this sum cannot overflow 64 bits */
+	/* every count is < 2^32, so this sum cannot overflow 64 bits;
+	 * version 3 keeps modules and ranges in blocks outside the index */
 	need = BTFA_IDX_HDR_SIZE + (uint64_t)BTFA_DICT_SIZE * r->dict_cnt +
-	       (uint64_t)BTFA_ENTRY_SIZE * r->entry_cnt +
-	       (uint64_t)BTFA_MODULE_SIZE * r->module_cnt +
-	       (uint64_t)BTFA_RANGE_SIZE * r->range_cnt + x->strtab_size;
+	       (uint64_t)entry_size(r) * r->entry_cnt + x->strtab_size;
+	if (r->version < 3)
+		need += (uint64_t)BTFA_MODULE_SIZE * r->module_cnt +
+			(uint64_t)BTFA_RANGE_SIZE * r->range_cnt;
 	if (need != r->index_len) {
 		diag_set(d,
 			 "index: %zu bytes, its counts (%u dictionaries, %u "
@@ -200,21 +363,37 @@ static int parse_index_hdr(struct btfa_reader *r, struct index_view *x,
 	}
 	x->dicts = p + BTFA_IDX_HDR_SIZE;
 	x->entries = x->dicts + (size_t)BTFA_DICT_SIZE * r->dict_cnt;
-	x->modules = x->entries + (size_t)BTFA_ENTRY_SIZE * r->entry_cnt;
-	x->ranges = x->modules + (size_t)BTFA_MODULE_SIZE * r->module_cnt;
+	x->modules = x->entries + (size_t)entry_size(r) * r->entry_cnt;
+	x->ranges = r->version < 3 ? x->modules + (size_t)BTFA_MODULE_SIZE *
+							  r->module_cnt
+				   : x->modules;
 	x->strtab = (const char *)p + r->index_len - x->strtab_size;
 	if (x->strtab_size == 0 || x->strtab[0]) {
 		diag_set(d, "index: string table does not start with the "
 			    "empty string");
 		return -EBADMSG;
 	}
+	if (r->version >= 3 && (r->module_cnt > BTFA_MAX_MODULES ||
+				r->range_cnt > BTFA_MAX_RANGES)) {
+		diag_set(d, "index: %u modules, %u ranges: over the caps (%u, %u)",
+			 r->module_cnt, r->range_cnt, BTFA_MAX_MODULES,
+			 BTFA_MAX_RANGES);
+		return -EFBIG;
+	}
 	r->dicts = calloc(r->dict_cnt + 1, sizeof(*r->dicts));
 	r->ddicts = calloc(r->dict_cnt + 1, sizeof(*r->ddicts));
 	r->entries = calloc(r->entry_cnt + 1, sizeof(*r->entries));
-	r->modules = calloc(r->module_cnt + 1, sizeof(*r->modules));
-	r->ranges = calloc(r->range_cnt + 1, sizeof(*r->ranges));
-	if (!r->dicts || !r->ddicts || !r->entries || !r->modules ||
-	    !r->ranges) {
+	/* version 3: the tables are filled per entry, allocated on the
+	 * first module lookup */
+	if (r->version < 3) {
+		r->modules = calloc(r->module_cnt + 1, sizeof(*r->modules));
+		r->ranges = calloc(r->range_cnt + 1, sizeof(*r->ranges));
+	} else {
+		r->mods_blocks = calloc(r->entry_cnt + 1, sizeof(void *));
+	}
+	if (!r->dicts || !r->ddicts || !r->entries ||
+	    (r->version < 3 && (!r->modules || !r->ranges)) ||
+	    (r->version >= 3 && !r->mods_blocks)) {
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
@@ -289,6 +468,10 @@ static int parse_entry_strs(const struct index_view *x, uint32_t i,
 			 i, le32_get(q + 132));
 		return -EBADMSG;
 	}
+	if (btfa_check_strs(e, d)) {
+		diag_prefix(d, "index: entry %u: ", i);
+		return -EBADMSG;
+	}
 	return 0;
 }
 
@@ -305,8 +488,15 @@ static int parse_entry_fields(struct btfa_reader *r, uint32_t i,
 	e->dict_id = le32_get(q + 112);
 	e->base_types = le32_get(q + 116);
 	e->types = le32_get(q + 120);
-	e->module_first = le32_get(q + 124);
 	e->module_cnt = le32_get(q + 128);
+	if (r->version < 3) {
+		e->module_first = le32_get(q + 124);
+	} else {
+		e->range_cnt = le32_get(q + 124);
+		e->mods_off = le64_get(q + 152);
+		e->mods_size = le64_get(q + 160);
+		memcpy(e->mods_sha256, q + 168, 32);
+	}
 	e->compat = le32_get(q + 136);
 	/* version 1: bytes 140..151 are reserved and ignored */
 	if (r->version >= 2) {
@@ -356,19 +546,69 @@ static int parse_entry_fields(struct btfa_reader *r, uint32_t i,
 	return 0;
 }
 
+/*
+ * Version 3: each entry's modules take the next module_cnt places of the
+ * module table and its ranges the next range_cnt of the range table; the
+ * counts add up to the index header's, and the module block lies in the
+ * file (none for an entry without modules).
+ */
+static int place_modules(struct btfa_reader *r, uint32_t i, uint64_t *mods,
+			 uint64_t *rngs, struct diag *d)
+{
+	struct btfa_entry *e = &r->entries[i];
+
+	e->module_first = (uint32_t)*mods;
+	e->range_first = (uint32_t)*rngs;
+	*mods += e->module_cnt;
+	*rngs += e->range_cnt;
+	if (*mods > r->module_cnt || *rngs > r->range_cnt) {
+		diag_set(d,
+			 "index: entry %u (%s): modules or ranges past the "
+			 "totals (%u modules, %u ranges)",
+			 i, e->release, r->module_cnt, r->range_cnt);
+		return -EBADMSG;
+	}
+	if (!e->module_cnt != !e->mods_size || (!e->module_cnt && (e->mods_off || e->range_cnt)) ||
+	    (e->mods_size &&
+	     (e->mods_off < BTFA_HDR_SIZE ||
+	      !btfa_in_bounds(e->mods_off, e->mods_size, r->file_size) ||
+	      e->mods_size > BTFA_MAX_INDEX))) {
+		diag_set(d,
+			 "index: entry %u (%s): module block at %llu, %llu "
+			 "bytes, for %u modules: outside the file (%llu bytes) "
+			 "or not matching",
+			 i, e->release, (unsigned long long)e->mods_off,
+			 (unsigned long long)e->mods_size, e->module_cnt,
+			 (unsigned long long)r->file_size);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 static int parse_entries(struct btfa_reader *r, const struct index_view *x,
 			 struct diag *d)
 {
 	const uint8_t *q = x->entries;
+	uint64_t mods = 0, rngs = 0;
 	uint32_t i;
 	int err;
 
-	for (i = 0; i < r->entry_cnt; i++, q += BTFA_ENTRY_SIZE) {
+	for (i = 0; i < r->entry_cnt; i++, q += entry_size(r)) {
 		err = parse_entry_strs(x, i, q, &r->entries[i], d);
 		if (!err)
 			err = parse_entry_fields(r, i, q, &r->entries[i], d);
+		if (!err && r->version >= 3)
+			err = place_modules(r, i, &mods, &rngs, d);
 		if (err)
 			return err;
+	}
+	if (r->version >= 3 && (mods != r->module_cnt || rngs != r->range_cnt)) {
+		diag_set(d,
+			 "index: the entries have %llu modules and %llu "
+			 "ranges, the header says %u and %u",
+			 (unsigned long long)mods, (unsigned long long)rngs,
+			 r->module_cnt, r->range_cnt);
+		return -EBADMSG;
 	}
 	return 0;
 }
@@ -451,39 +691,45 @@ static int parse_ranges(struct btfa_reader *r, const struct index_view *x,
 	return 0;
 }
 
-/* The ranges of each entry's modules: ids of the entry, sorted, disjoint. */
-static int check_entry_ranges(const struct btfa_reader *r, struct diag *d)
+/* The ranges of entry i's modules: ids of the entry, sorted, disjoint. */
+static int check_ranges(const struct btfa_reader *r, uint32_t i,
+			struct diag *d)
 {
-	uint32_t i, j, k;
+	const struct btfa_entry *e = &r->entries[i];
+	uint32_t j, k;
 
-	for (i = 0; i < r->entry_cnt; i++) {
-		const struct btfa_entry *e = &r->entries[i];
+	for (j = 0; j < e->module_cnt; j++) {
+		const struct btfa_module *m = &r->modules[e->module_first + j];
+		uint64_t next = 1;
 
-		for (j = 0; j < e->module_cnt; j++) {
-			const struct btfa_module *m =
-				&r->modules[e->module_first + j];
-			uint64_t next = 1;
+		for (k = 0; k < m->range_cnt; k++) {
+			const struct btfa_range *rg =
+				&r->ranges[m->range_first + k];
 
-			for (k = 0; k < m->range_cnt; k++) {
-				const struct btfa_range *rg =
-					&r->ranges[m->range_first + k];
-
-				if (rg->first < next || !rg->count ||
-				    (uint64_t)rg->first + rg->count - 1 >
-					    e->types) {
-					diag_set(d,
-						 "index: entry %u (%s): module "
-						 "%s: range %u:%u not sorted, "
-						 "empty or past its %u types",
-						 i, e->release, m->name,
-						 rg->first, rg->count,
-						 e->types);
-					return -EBADMSG;
-				}
-				next = (uint64_t)rg->first + rg->count;
+			if (rg->first < next || !rg->count ||
+			    (uint64_t)rg->first + rg->count - 1 > e->types) {
+				diag_set(d,
+					 "index: entry %u (%s): module %s: "
+					 "range %u:%u not sorted, empty or "
+					 "past its %u types",
+					 i, e->release, m->name, rg->first,
+					 rg->count, e->types);
+				return -EBADMSG;
 			}
+			next = (uint64_t)rg->first + rg->count;
 		}
 	}
+	return 0;
+}
+
+static int check_entry_ranges(const struct btfa_reader *r, struct diag *d)
+{
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < r->entry_cnt; i++)
+		if ((err = check_ranges(r, i, d)))
+			return err;
 	return 0;
 }
 
@@ -499,8 +745,11 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 
 	if ((err = parse_index_hdr(r, &x, d)) ||
 	    (err = parse_dicts(r, &x, d)) || (err = parse_entries(r, &x, d)) ||
-	    (err = resolve_refs(r, d)) || (err = parse_modules(r, &x, d)) ||
-	    (err = parse_ranges(r, &x, d)))
+	    (err = resolve_refs(r, d)))
+		return err;
+	if (r->version >= 3) /* modules: btfa_reader__load_modules */
+		return 0;
+	if ((err = parse_modules(r, &x, d)) || (err = parse_ranges(r, &x, d)))
 		return err;
 	return check_entry_ranges(r, d);
 }
@@ -516,9 +765,9 @@ static int read_header(struct btfa_reader *r, struct diag *d)
 			 (unsigned long long)r->file_size, BTFA_HDR_SIZE);
 		return -EBADMSG;
 	}
-	err = read_at(r, hdr, sizeof(hdr), 0);
+	err = btfa_reader__pread(r, hdr, sizeof(hdr), 0, d);
 	if (err) {
-		diag_set(d, "header: read error: %s", strerror(-err));
+		diag_prefix(d, "header: ");
 		return err;
 	}
 	if (memcmp(hdr, BTFA_MAGIC, 8)) {
@@ -557,15 +806,18 @@ static int read_header(struct btfa_reader *r, struct diag *d)
 	return 0;
 }
 
-/* The index frame the header names: its SHA-256 checked, decompressed to
- * exactly its content size into r->index. */
+/*
+ * The index area the header names: its SHA-256 checked; one zstd frame
+ * decompressed to exactly its content size into r->index, then (version 3)
+ * an optional signature block, kept for btfa_sig.
+ */
 static int load_index(struct btfa_reader *r, struct diag *d)
 {
-	size_t n = (size_t)r->index_size;
+	size_t n = (size_t)r->index_size, fsz;
 	unsigned long long content;
 	uint8_t sum[32];
 	struct sha256 sh;
-	void *comp;
+	uint8_t *comp;
 	int err;
 
 	comp = malloc(n);
@@ -573,10 +825,11 @@ static int load_index(struct btfa_reader *r, struct diag *d)
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	err = read_at(r, comp, n, r->index_off);
+	r->index_area = comp;
+	err = btfa_reader__pread(r, comp, n, r->index_off, d);
 	if (err) {
-		diag_set(d, "index: read error: %s", strerror(-err));
-		goto out;
+		diag_prefix(d, "index: ");
+		return err;
 	}
 	sha256_init(&sh);
 	sha256_update(&sh, comp, n);
@@ -584,67 +837,77 @@ static int load_index(struct btfa_reader *r, struct diag *d)
 	if (memcmp(sum, r->index_sha256, 32)) {
 		diag_set(d, "index at %llu: SHA-256 mismatch (corrupt)",
 			 (unsigned long long)r->index_off);
-		err = -EBADMSG;
-		goto out;
+		return -EBADMSG;
 	}
 	content = ZSTD_getFrameContentSize(comp, n);
+	fsz = ZSTD_findFrameCompressedSize(comp, n);
 	if (content == ZSTD_CONTENTSIZE_ERROR ||
-	    content == ZSTD_CONTENTSIZE_UNKNOWN ||
-	    ZSTD_findFrameCompressedSize(comp, n) != n) {
+	    content == ZSTD_CONTENTSIZE_UNKNOWN || ZSTD_isError(fsz) ||
+	    (fsz != n && r->version < 3)) {
 		diag_set(d, "index: not one zstd frame with its content size");
-		err = -EBADMSG;
-		goto out;
+		return -EBADMSG;
+	}
+	r->index_frame_size = fsz;
+	if (fsz != n) {
+		/* version 3: what follows the frame is a signature block */
+		if (n - fsz < 8 || n - fsz > BTFA_SIG_MAX ||
+		    memcmp(comp + fsz, BTFA_SIG_MAGIC, 8)) {
+			diag_set(d,
+				 "index: %zu bytes after its frame are not a "
+				 "signature block",
+				 n - fsz);
+			return -EBADMSG;
+		}
+		r->sig = comp + fsz;
+		r->sig_size = n - fsz;
 	}
 	if (content > BTFA_MAX_INDEX || content < BTFA_IDX_HDR_SIZE) {
 		diag_set(d, "index: content size %llu outside [%d, %u]",
 			 content, BTFA_IDX_HDR_SIZE, BTFA_MAX_INDEX);
-		err = -EBADMSG;
-		goto out;
+		return -EBADMSG;
 	}
 	r->index = malloc((size_t)content);
 	if (!r->index) {
 		diag_set(d, "out of memory");
-		err = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
-	n = ZSTD_decompress(r->index, (size_t)content, comp, n);
+	n = ZSTD_decompress(r->index, (size_t)content, comp, fsz);
 	if (ZSTD_isError(n) || n != content) {
 		diag_set(d, "index: zstd: %s",
 			 ZSTD_isError(n) ? ZSTD_getErrorName(n)
 					 : "short content");
-		err = -EBADMSG;
-		goto out;
+		return -EBADMSG;
 	}
 	r->index_len = n;
-out:
-	free(comp);
-	return err;
+	return 0;
 }
 
 int btfa_reader__open(struct btfa_reader *r, const char *path, struct diag *d)
 {
-	struct stat st;
+	struct btfa_src *src = btfa_src__file(path, d);
+
+	if (!src) {
+		memset(r, 0, sizeof(*r));
+		return -errno;
+	}
+	return btfa_reader__open_src(r, src, d);
+}
+
+int btfa_reader__open_src(struct btfa_reader *r, struct btfa_src *src,
+			  struct diag *d)
+{
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		err = -errno;
-		diag_set(d, "cannot open: %s", strerror(errno));
-		return err;
+	if (!src) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
 	}
-	if (fstat(r->fd, &st) < 0) {
-		err = -errno;
-		diag_set(d, "cannot stat: %s", strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		diag_set(d, "not a regular file");
-		err = -EINVAL;
-		goto fail;
-	}
-	r->file_size = (uint64_t)st.st_size;
+	r->src = src;
+	r->file_size = src->size;
 	err = read_header(r, d);
+	if (!err && src->bind)
+		src->bind(src, r->index_sha256);
 	if (!err)
 		err = load_index(r, d);
 	if (!err)
@@ -660,20 +923,14 @@ fail:
 int btfa_reader__open_mem(struct btfa_reader *r, const void *data, size_t size,
 			  struct diag *d)
 {
-	int err;
+	struct btfa_src *src = btfa_src__mem(data, size);
 
 	memset(r, 0, sizeof(*r));
-	r->fd = -1;
-	r->mem = data;
-	r->file_size = size;
-	err = read_header(r, d);
-	if (!err)
-		err = load_index(r, d);
-	if (!err)
-		err = parse_index(r, d);
-	if (err)
-		btfa_reader__close(r);
-	return err;
+	if (!src) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	return btfa_reader__open_src(r, src, d);
 }
 
 void btfa_reader__close(struct btfa_reader *r)
@@ -685,8 +942,13 @@ void btfa_reader__close(struct btfa_reader *r)
 	if (r->ddicts)
 		for (i = 0; i < r->dict_cnt; i++)
 			ZSTD_freeDDict(r->ddicts[i]);
-	if (r->fd > 0 && !r->mem)
-		close(r->fd);
+	if (r->mods_blocks)
+		for (i = 0; i < r->entry_cnt; i++)
+			free(r->mods_blocks[i]);
+	if (r->src)
+		r->src->free(r->src);
+	free(r->mods_blocks);
+	free(r->index_area);
 	free(r->ddicts);
 	free(r->index);
 	free(r->dicts);
@@ -695,7 +957,6 @@ void btfa_reader__close(struct btfa_reader *r)
 	free(r->ranges);
 	free(r->ref_data);
 	memset(r, 0, sizeof(*r));
-	r->fd = -1;
 }
 
 const struct btfa_dict *btfa_reader__dict(const struct btfa_reader *r,
@@ -732,11 +993,10 @@ static int load_ddict(struct btfa_reader *r, uint32_t dict_id, ZSTD_DDict **out,
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	err = read_at(r, buf, (size_t)di->size, di->off);
+	err = btfa_reader__pread(r, buf, (size_t)di->size, di->off, d);
 	if (err) {
 		free(buf);
-		diag_set(d, "dictionary %u: read error: %s", dict_id,
-			 strerror(-err));
+		diag_prefix(d, "dictionary %u: ", dict_id);
 		return err;
 	}
 	if (ZDICT_getDictID(buf, (size_t)di->size) != dict_id) {
@@ -801,10 +1061,11 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 		err = -ENOMEM;
 		goto nomem;
 	}
-	err = read_at(r, comp, (size_t)e->frame_size, e->frame_off);
+	err = btfa_reader__pread(r, comp, (size_t)e->frame_size, e->frame_off,
+				 d);
 	if (err) {
-		diag_set(d, "frame at %llu: read error: %s",
-			 (unsigned long long)e->frame_off, strerror(-err));
+		diag_prefix(d, "frame at %llu: ",
+			    (unsigned long long)e->frame_off);
 		goto out;
 	}
 	err = -EBADMSG;
@@ -1020,5 +1281,165 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 	err = 0;
 out:
 	free(out);
+	return err;
+}
+
+/*
+ * Version 3: the module block of entry idx (docs/FORMAT.md, "Module
+ * block"): read, SHA-256 against the entry, decompressed to exactly its
+ * content size, then its modules and ranges into their places of the
+ * tables (module_first, range_first), ranges from gaps to ids and checked
+ * like version 2's. The block is kept: module names point into it.
+ */
+static int load_mods_block(struct btfa_reader *r, uint32_t idx,
+			   struct diag *d)
+{
+	struct btfa_entry *e = &r->entries[idx];
+	unsigned long long content;
+	uint8_t *comp = NULL, *blk = NULL, sum[32];
+	const uint8_t *q, *rq;
+	const char *strtab;
+	uint32_t j, k, mcnt, rcnt, ssz, next_rng = 0;
+	struct sha256 sh;
+	size_t n;
+	int err = -EBADMSG;
+
+	comp = malloc((size_t)e->mods_size);
+	if (!comp)
+		goto nomem;
+	err = btfa_reader__pread(r, comp, (size_t)e->mods_size, e->mods_off, d);
+	if (err)
+		goto out;
+	err = -EBADMSG;
+	sha256_init(&sh);
+	sha256_update(&sh, comp, (size_t)e->mods_size);
+	sha256_final(&sh, sum);
+	if (memcmp(sum, e->mods_sha256, 32)) {
+		diag_set(d, "SHA-256 mismatch (corrupt)");
+		goto out;
+	}
+	content = ZSTD_getFrameContentSize(comp, (size_t)e->mods_size);
+	if (content == ZSTD_CONTENTSIZE_ERROR ||
+	    content == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    ZSTD_findFrameCompressedSize(comp, (size_t)e->mods_size) !=
+		    e->mods_size ||
+	    content > BTFA_MAX_INDEX || content < BTFA_MODS_HDR_SIZE) {
+		diag_set(d, "not one zstd frame with its content size (at "
+			    "most 256 MiB)");
+		goto out;
+	}
+	blk = malloc((size_t)content);
+	if (!blk)
+		goto nomem;
+	n = ZSTD_decompress(blk, (size_t)content, comp, (size_t)e->mods_size);
+	if (ZSTD_isError(n) || n != content) {
+		diag_set(d, "zstd: %s",
+			 ZSTD_isError(n) ? ZSTD_getErrorName(n)
+					 : "short content");
+		goto out;
+	}
+	mcnt = le32_get(blk + 8);
+	rcnt = le32_get(blk + 12);
+	ssz = le32_get(blk + 16);
+	if (memcmp(blk, BTFA_MODS_MAGIC, 8) || le32_get(blk + 20) ||
+	    mcnt != e->module_cnt || rcnt != e->range_cnt ||
+	    BTFA_MODS_HDR_SIZE + (uint64_t)BTFA_MODULE_SIZE * mcnt +
+			    (uint64_t)BTFA_RANGE_SIZE * rcnt + ssz !=
+		    n ||
+	    !ssz || blk[n - ssz]) {
+		diag_set(d,
+			 "header: magic, %u modules, %u ranges, %u bytes of "
+			 "strings in %zu bytes; the entry has %u modules, %u "
+			 "ranges",
+			 mcnt, rcnt, ssz, n, e->module_cnt, e->range_cnt);
+		goto out;
+	}
+	strtab = (const char *)blk + n - ssz;
+	q = blk + BTFA_MODS_HDR_SIZE;
+	rq = q + (size_t)BTFA_MODULE_SIZE * mcnt;
+	for (j = 0; j < mcnt; j++, q += BTFA_MODULE_SIZE) {
+		struct btfa_module *m = &r->modules[e->module_first + j];
+		uint64_t next = 1;
+
+		if (get_str(strtab, ssz, le32_get(q), &m->name)) {
+			diag_set(d, "module %u: name offset %u outside the "
+				    "string table", j, le32_get(q));
+			goto out;
+		}
+		m->range_cnt = le32_get(q + 8);
+		m->types = le32_get(q + 12);
+		if (le32_get(q + 4) != next_rng ||
+		    !btfa_in_bounds(next_rng, m->range_cnt, rcnt)) {
+			diag_set(d,
+				 "module %u (%s): ranges %u..+%u, not after "
+				 "the previous module's (%u) inside the %u "
+				 "ranges",
+				 j, m->name, le32_get(q + 4), m->range_cnt,
+				 next_rng, rcnt);
+			goto out;
+		}
+		m->range_first = e->range_first + next_rng;
+		for (k = 0; k < m->range_cnt; k++) {
+			const uint8_t *p = rq + BTFA_RANGE_SIZE *
+							(size_t)(next_rng + k);
+			struct btfa_range *rg = &r->ranges[m->range_first + k];
+			uint64_t first = next + le32_get(p);
+
+			rg->count = le32_get(p + 4);
+			if (first + rg->count > UINT32_MAX) {
+				diag_set(d,
+					 "module %u (%s): range %u past the id "
+					 "space",
+					 j, m->name, k);
+				goto out;
+			}
+			rg->first = (uint32_t)first;
+			next = first + rg->count;
+		}
+		next_rng += m->range_cnt;
+	}
+	err = check_ranges(r, idx, d);
+	if (err) {
+		err = -EBADMSG;
+		goto out;
+	}
+	r->mods_blocks[idx] = blk;
+	blk = NULL;
+	err = 0;
+	goto out;
+nomem:
+	diag_set(d, "out of memory");
+	err = -ENOMEM;
+out:
+	free(comp);
+	free(blk);
+	return err;
+}
+
+int btfa_reader__load_modules(struct btfa_reader *r, uint32_t idx,
+			      struct diag *d)
+{
+	const struct btfa_entry *e;
+	int err;
+
+	if (idx >= r->entry_cnt) {
+		diag_set(d, "no entry %u (%u entries)", idx, r->entry_cnt);
+		return -ENOENT;
+	}
+	e = &r->entries[idx];
+	if (r->version < 3 || !e->module_cnt || r->mods_blocks[idx])
+		return 0;
+	if (!r->modules) {
+		r->modules = calloc(r->module_cnt + 1, sizeof(*r->modules));
+		r->ranges = calloc(r->range_cnt + 1, sizeof(*r->ranges));
+		if (!r->modules || !r->ranges) {
+			diag_set(d, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	err = load_mods_block(r, idx, d);
+	if (err)
+		diag_prefix(d, "entry %u (%s): module block at %llu: ", idx,
+			    e->release, (unsigned long long)e->mods_off);
 	return err;
 }

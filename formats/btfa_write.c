@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * btfa writer: the .btfa container, format version 2 (docs/FORMAT.md;
+ * btfa writer: the .btfa container, format version 3 (docs/FORMAT.md;
  * the choices below are explained in docs/ARCHIVE.md).
  *
  * Pack (btfa_write), in passes:
@@ -20,8 +20,11 @@
  *    and checksum in the frame, whole blobs with the dictionary, deltas
  *    with their reference as prefix; frames are compressed on several
  *    threads but placed in entry order.
- * 5. Index (build_index): tables and string table, ranges written as gaps,
- *    one zstd frame; header last, the file written atomically.
+ * 5. Index (build_index): one module block per entry (modules, ranges
+ *    written as gaps, names; kept entries of a version 3 archive keep
+ *    theirs), then the entry table and string table as one zstd frame,
+ *    a signature block when asked; header last, the file written
+ *    atomically.
  * The same inputs in any order, with any number of threads, give the same
  * bytes.
  *
@@ -46,6 +49,7 @@
 
 #include "btf_delta.h"
 #include "btfa.h"
+#include "btfa_sig.h"
 #include "btfa_int.h"
 #include "file.h"
 #include "le.h"
@@ -145,7 +149,7 @@ static int str_off(struct strset *s, const char *str, uint32_t *off)
 /* Entry w's record at p (BTFA_ENTRY_SIZE bytes); its modules are the
  * module table's from module_first. */
 static int put_entry(struct strset *ss, uint8_t *p, const struct wentry *w,
-		     uint64_t module_first)
+		     uint64_t module_first, uint32_t version)
 {
 	const struct btfa_entry *e = &w->e;
 	const char *strs[] = {e->release,	 e->arch,    e->distro,
@@ -153,7 +157,7 @@ static int put_entry(struct strset *ss, uint8_t *p, const struct wentry *w,
 	uint32_t k, o = 0;
 	int err = 0;
 
-	memset(p, 0, BTFA_ENTRY_SIZE);
+	memset(p, 0, version >= 3 ? BTFA_ENTRY_SIZE : BTFA_ENTRY_SIZE_V2);
 	for (k = 0; k < 6 && !err; k++) {
 		err = str_off(ss, strs[k], &o);
 		le32_put(p + 4 * k, o);
@@ -168,11 +172,17 @@ static int put_entry(struct strset *ss, uint8_t *p, const struct wentry *w,
 	le32_put(p + 112, e->dict_id);
 	le32_put(p + 116, e->base_types);
 	le32_put(p + 120, e->types);
-	le32_put(p + 124, (uint32_t)module_first);
+	/* version 3: the modules are in the entry's module block */
+	le32_put(p + 124, version >= 3 ? e->range_cnt : (uint32_t)module_first);
 	le32_put(p + 128, w->mod_cnt);
 	le32_put(p + 136, e->compat);
 	le32_put(p + 140, e->encoding);
 	le64_put(p + 144, e->ref_frame_off);
+	if (version >= 3) {
+		le64_put(p + 152, e->mods_off);
+		le64_put(p + 160, e->mods_size);
+		memcpy(p + 168, e->mods_sha256, 32);
+	}
 	return err;
 }
 
@@ -256,9 +266,89 @@ static int put_index(struct buf *out, const struct btfa_dict *dicts,
 	return out->err;
 }
 
-/* Serializes the index of entries v[0..n) (offsets set) and dicts. */
-static int build_index(const struct wentry *v, size_t n,
+static int compress_index(const struct buf *idx, struct buf *out,
+			  struct diag *d);
+
+/*
+ * Version 3: entry w's module block (docs/FORMAT.md) compressed at the end
+ * of file (which starts at base in the archive); mods_off, mods_size,
+ * mods_sha256 and range_cnt set. An entry kept from a version 3 archive
+ * keeps its block.
+ */
+static int put_mods_block(struct wentry *w, struct buf *file, uint64_t base,
+			  struct diag *d)
+{
+	struct buf mods = {0}, rngs = {0}, blk = {0};
+	uint64_t rng_cnt = 0;
+	struct strset ss;
+	struct sha256 sh;
+	uint8_t *h;
+	size_t at;
+	int err;
+
+	if (!w->data && w->e.mods_size)
+		return 0;
+	w->e.mods_off = w->e.mods_size = 0;
+	w->e.range_cnt = 0;
+	memset(w->e.mods_sha256, 0, 32);
+	if (!w->mod_cnt)
+		return 0;
+	err = strset__init(&ss, 4096);
+	if (err) {
+		diag_set(d, "out of memory");
+		return err;
+	}
+	err = put_modules(&ss, &mods, &rngs, w, &rng_cnt, d);
+	if (err)
+		goto out;
+	h = buf_grow(&blk, BTFA_MODS_HDR_SIZE);
+	if (h) {
+		memcpy(h, BTFA_MODS_MAGIC, 8);
+		le32_put(h + 8, w->mod_cnt);
+		le32_put(h + 12, (uint32_t)rng_cnt);
+		le32_put(h + 16, (uint32_t)ss.len);
+		le32_put(h + 20, 0);
+	}
+	buf_add(&blk, mods.p, mods.len);
+	buf_add(&blk, rngs.p, rngs.len);
+	buf_add(&blk, ss.data, ss.len);
+	if (blk.err || mods.err || rngs.err) {
+		err = -ENOMEM;
+		diag_set(d, "out of memory");
+		goto out;
+	}
+	if (rng_cnt > UINT32_MAX || blk.len > BTFA_MAX_INDEX) {
+		err = -E2BIG;
+		diag_set(d, "%s: module block of %zu bytes, over the cap",
+			 w->e.release, blk.len);
+		goto out;
+	}
+	at = file->len;
+	err = compress_index(&blk, file, d);
+	if (err)
+		goto out;
+	w->e.mods_off = base + at;
+	w->e.mods_size = file->len - at;
+	w->e.range_cnt = (uint32_t)rng_cnt;
+	sha256_init(&sh);
+	sha256_update(&sh, file->p + at, file->len - at);
+	sha256_final(&sh, w->e.mods_sha256);
+out:
+	free(mods.p);
+	free(rngs.p);
+	free(blk.p);
+	strset__release(&ss);
+	return err;
+}
+
+/*
+ * Serializes the index of entries v[0..n) (offsets set) and dicts. Version
+ * 3 writes each entry's module block at the end of file (at base in the
+ * archive) first; version 2 puts the module and range tables in the index.
+ */
+static int build_index(struct wentry *v, size_t n,
 		       const struct btfa_dict *dicts, uint32_t dict_cnt,
+		       uint32_t version, struct buf *file, uint64_t base,
 		       struct buf *out, struct diag *d)
 {
 	struct buf ents = {0}, mods = {0}, rngs = {0};
@@ -279,26 +369,37 @@ static int build_index(const struct wentry *v, size_t n,
 			strset__release(&ss);
 			return -EINVAL;
 		}
+	for (i = 0; i < n && !err && version >= 3; i++) {
+		err = put_mods_block(&v[i], file, base, d);
+		rng_cnt += v[i].e.range_cnt;
+	}
+	if (err) {
+		strset__release(&ss);
+		return err;
+	}
 	for (i = 0; i < n && !err; i++) {
-		uint8_t *p = buf_grow(&ents, BTFA_ENTRY_SIZE);
+		uint8_t *p = buf_grow(&ents, version >= 3 ? BTFA_ENTRY_SIZE
+							  : BTFA_ENTRY_SIZE_V2);
 
 		if (!p)
 			break;
-		err = put_entry(&ss, p, &v[i], mod_cnt);
-		if (!err)
+		err = put_entry(&ss, p, &v[i], mod_cnt, version);
+		if (!err && version < 3)
 			err = put_modules(&ss, &mods, &rngs, &v[i], &rng_cnt,
 					  d);
 		mod_cnt += v[i].mod_cnt;
 	}
-	if (!err && (ents.err || mods.err || rngs.err))
+	if (!err && (ents.err || mods.err || rngs.err || file->err))
 		err = -ENOMEM;
 	if (!err && (n > UINT32_MAX || mod_cnt > UINT32_MAX ||
-		     rng_cnt > UINT32_MAX || ss.len > UINT32_MAX))
+		     rng_cnt > UINT32_MAX || ss.len > UINT32_MAX ||
+		     (version >= 3 && (mod_cnt > BTFA_MAX_MODULES ||
+				       rng_cnt > BTFA_MAX_RANGES))))
 		err = -E2BIG;
 	if (!err)
 		err = put_index(out, dicts, dict_cnt, n, mod_cnt, rng_cnt, &ss,
 				&ents, &mods, &rngs);
-	if (err)
+	if (err == -ENOMEM || err == -E2BIG)
 		diag_set(d, "index: %s", strerror(-err));
 	free(ents.p);
 	free(mods.p);
@@ -831,14 +932,76 @@ static size_t sort_unique(struct wentry *v, size_t n)
 	return k;
 }
 
-static void put_header(uint8_t *h, uint64_t index_off, const void *index,
-		       size_t index_size)
+/* The signature block of the index frame at out[at..] appended to out,
+ * when o has a key (btfa_sig). */
+static int put_sig(const struct btfa_write_opts *o, struct buf *out, size_t at,
+		   struct diag *d)
+{
+	uint8_t *blk;
+	size_t n;
+	int err;
+
+	if (!o || !o->key)
+		return 0;
+	err = btfa_sig__sign(o->key, out->p + at, out->len - at, &blk, &n, d);
+	if (err)
+		return err;
+	buf_add(out, blk, n);
+	free(blk);
+	if (out->err) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool zero32(const uint8_t *p)
+{
+	static const uint8_t z[32];
+
+	return !memcmp(p, z, 32);
+}
+
+/*
+ * Entries a reader can use and tell apart (v sorted by sort_unique):
+ * labels pass btfa_check_strs, and two entries of one release and arch
+ * without any build identity (no build-id, no base sha256) hold the same
+ * blob; otherwise get could not choose between them.
+ */
+static int check_entries(const struct wentry *v, size_t n, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct btfa_entry *e = &v[i].e, *p = &v[i ? i - 1 : 0].e;
+
+		if (btfa_check_strs(e, d))
+			return -EINVAL;
+		if (!i || strcmp0(e->release, p->release) ||
+		    strcmp0(e->arch, p->arch) || strcmp0(e->build_id, "") ||
+		    strcmp0(p->build_id, "") || !zero32(e->base_sha256) ||
+		    !zero32(p->base_sha256) ||
+		    !memcmp(e->blob_sha256, p->blob_sha256, 32))
+			continue;
+		diag_set(d,
+			 "two blobs of release %s, arch %s, without build-id "
+			 "or base sha256: they cannot be told apart (give "
+			 "them different releases or arches, or build them "
+			 "with btfar build)",
+			 e->release, e->arch && *e->arch ? e->arch : "-");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void put_header(uint8_t *h, uint32_t version, uint64_t index_off,
+		       const void *index, size_t index_size)
 {
 	struct sha256 sh;
 
 	memset(h, 0, BTFA_HDR_SIZE);
 	memcpy(h, BTFA_MAGIC, 8);
-	le32_put(h + 8, BTFA_VERSION);
+	le32_put(h + 8, version);
 	le32_put(h + 12, 0);
 	le64_put(h + 16, index_off);
 	le64_put(h + 24, index_size);
@@ -856,15 +1019,23 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	struct btfa_dict dict = {0};
 	void *dict_data = NULL;
 	size_t dict_len = 0, idx_off, i;
+	uint32_t version = o && o->version ? o->version : BTFA_VERSION;
 	struct wentry *v;
 	int err;
 
+	if (version != 2 && version != BTFA_VERSION) {
+		diag_set(d, "cannot write format version %u", version);
+		return -EINVAL;
+	}
 	v = wentries_new(blobs, n, 0);
 	if (!v) {
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
 	n = sort_unique(v, n);
+	err = check_entries(v, n, d);
+	if (err)
+		goto out;
 	plan_deltas(v, n, o && o->no_delta);
 	phase(o, "train");
 	err = choose_dict(v, n, o, dict_size, level, &dict_data, &dict_len);
@@ -889,14 +1060,18 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 			      o ? o->threads : 1, 0, &file, d);
 	if (err)
 		goto out;
-	err = build_index(v, n, &dict, dict_len ? 1 : 0, &idx, d);
+	err = build_index(v, n, &dict, dict_len ? 1 : 0, version, &file, 0,
+			  &idx, d);
 	if (err)
 		goto out;
 	idx_off = file.len;
 	err = compress_index(&idx, &file, d);
+	if (!err)
+		err = put_sig(o, &file, idx_off, d);
 	if (err)
 		goto out;
-	put_header(file.p, idx_off, file.p + idx_off, file.len - idx_off);
+	put_header(file.p, version, idx_off, file.p + idx_off,
+		   file.len - idx_off);
 	phase(o, "commit");
 	err = file_write_atomic(path, file.p, file.len, d);
 	if (!err)
@@ -966,11 +1141,13 @@ static int append_entries(struct append *a, const struct btfa_blob_in *blobs,
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < r->range_cnt; i++) {
+	/* version 3: kept entries keep their module blocks, and r has not
+	 * loaded their modules */
+	for (i = 0; r->version < 3 && i < r->range_cnt; i++) {
 		a->old_ranges[2 * i] = r->ranges[i].first;
 		a->old_ranges[2 * i + 1] = r->ranges[i].count;
 	}
-	for (i = 0; i < r->module_cnt; i++) {
+	for (i = 0; r->version < 3 && i < r->module_cnt; i++) {
 		a->old_mods[i].name = r->modules[i].name;
 		a->old_mods[i].types = r->modules[i].types;
 		a->old_mods[i].ranges =
@@ -979,10 +1156,14 @@ static int append_entries(struct append *a, const struct btfa_blob_in *blobs,
 	}
 	for (i = 0; i < r->entry_cnt; i++) {
 		a->v[i].e = r->entries[i];
-		a->v[i].mods = a->old_mods + r->entries[i].module_first;
+		a->v[i].mods = r->version < 3 ? a->old_mods +
+							r->entries[i].module_first
+					      : NULL;
 		a->v[i].mod_cnt = r->entries[i].module_cnt;
 	}
 	a->total = sort_unique(a->v, r->entry_cnt + n);
+	if (check_entries(a->v, a->total, d))
+		return -EINVAL;
 	for (i = 0; i < a->total; i++)
 		a->fresh += a->v[i].data != NULL;
 	memcpy(a->dicts, r->dicts, sizeof(*a->dicts) * r->dict_cnt);
@@ -1086,9 +1267,10 @@ static int append_old_dict(struct append *a, struct diag *d)
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	err = btfa_pread_full(a->r.fd, a->dict_data, (size_t)di->size, di->off);
+	err = btfa_reader__pread(&a->r, a->dict_data, (size_t)di->size, di->off,
+				 d);
 	if (err) {
-		diag_set(d, "dictionary: read error: %s", strerror(-err));
+		diag_prefix(d, "dictionary: ");
 		return err;
 	}
 	if (ZDICT_getDictID(a->dict_data, (size_t)di->size) != di->dict_id) {
@@ -1153,7 +1335,7 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 {
 	size_t dict_size = o && o->dict_size ? o->dict_size : 512 << 10;
 	int level = o && o->level ? o->level : 19;
-	struct append a = {.r = {.fd = -1}};
+	struct append a = {0};
 	uint8_t hdr[BTFA_HDR_SIZE];
 	struct buf idx = {0};
 	uint64_t idx_off;
@@ -1180,7 +1362,8 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 		goto out;
 	a.base = a.r.file_size;
 	err = append_entries(&a, blobs, n, d);
-	if (err || !a.fresh)
+	/* nothing new: the archive stays, unless a new signature is asked */
+	if (err || (!a.fresh && !(o && o->key)))
 		goto out;
 	plan_deltas(a.v, a.total, o && o->no_delta);
 	err = append_refs(&a, d);
@@ -1202,15 +1385,18 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 			      level, o ? o->threads : 1, a.base, &a.tail, d);
 	if (err)
 		goto out;
-	err = build_index(a.v, a.total, a.dicts, a.dict_cnt, &idx, d);
+	err = build_index(a.v, a.total, a.dicts, a.dict_cnt, BTFA_VERSION,
+			  &a.tail, a.base, &idx, d);
 	if (err)
 		goto out;
 	idx_off = a.base + a.tail.len;
 	k = a.tail.len;
 	err = compress_index(&idx, &a.tail, d);
+	if (!err)
+		err = put_sig(o, &a.tail, k, d);
 	if (err)
 		goto out;
-	put_header(hdr, idx_off, a.tail.p + k, a.tail.len - k);
+	put_header(hdr, BTFA_VERSION, idx_off, a.tail.p + k, a.tail.len - k);
 	err = append_commit(fd, &a.tail, a.base, hdr, o, d);
 	if (!err && added)
 		*added = a.fresh;
@@ -1229,4 +1415,11 @@ out:
 	free(a.tail.p);
 	free(idx.p);
 	return err;
+}
+
+int btfa_sign(const char *path, const struct btfa_seckey *k, struct diag *d)
+{
+	struct btfa_write_opts o = {.key = k};
+
+	return btfa_append(path, NULL, 0, &o, NULL, d);
 }

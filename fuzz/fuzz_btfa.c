@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * fuzz_btfa: the .btfa reader. btfa_reader__open takes a path: the archive
- * goes to a memfd (made once, rewritten per input) opened as
- * /proc/self/fd/N. Then every entry is read (frames, dictionaries, delta
- * entries with their reference), skipping entries that claim more than the
- * fuzzing cap, which the reader would allocate (its own cap is 4 GiB).
+ * fuzz_btfa: the .btfa reader on a memory source (btfa_src__mem). Every
+ * entry is read (frames, dictionaries, delta entries with their
+ * reference), skipping entries that claim more than the fuzzing cap, which
+ * the reader would allocate (its own cap is 4 GiB), and its modules are
+ * looked up (version 3: its module block read and checked).
  *
  * Byte 0 of the input picks the form of the rest:
  *   0: an archive, as is;
@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		a = wrapped;
 	}
-	if (btfa_reader__open(&r, fuzz_memfd("fuzz_btfa", a, n), &d)) {
+	if (btfa_reader__open_src(&r, btfa_src__mem(a, n), &d)) {
 		free(wrapped);
 		return 0;
 	}
@@ -120,6 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		void *blob;
 		size_t bn;
 
+		if (!btfa_reader__load_modules(&r, i, &d) && e->module_cnt)
+			(void)r.modules[e->module_first].name[0];
 		if (e->blob_size > FUZZ_MAX_OUT ||
 		    (e->encoding == BTFA_ENC_DELTA &&
 		     r.entries[e->ref_idx].blob_size > FUZZ_MAX_OUT))

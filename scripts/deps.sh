@@ -24,11 +24,13 @@ group() {
 	build)
 		# compiler, build system, and every library CMakeLists.txt
 		# requires: libbpf libelf libzstd liblzma zlib libarchive (the
-		# core), liblz4 liblzo2 libbz2 (kernel image payloads); scdoc
-		# for the man pages (man/*.scd)
+		# core), liblz4 liblzo2 libbz2 (kernel image payloads), libcurl
+		# (remote archives over HTTP), libsodium (archive signatures);
+		# scdoc for the man pages (man/*.scd)
 		echo build-essential cmake pkg-config \
 			libbpf-dev libelf-dev libzstd-dev liblzma-dev zlib1g-dev \
-			libarchive-dev liblz4-dev liblzo2-dev libbz2-dev scdoc
+			libarchive-dev liblz4-dev liblzo2-dev libbz2-dev scdoc \
+			libcurl4-openssl-dev libsodium-dev
 		;;
 	run)
 		echo dwarves
@@ -41,8 +43,10 @@ group() {
 		# compression tool; kimage: bzImage payloads; e2e: apt-get
 		# download, clang -target bpf, bpftool, libbpf headers, the
 		# kernel's asm headers; --compat e2e: Debian's cilium/ebpf;
-		# benchmarks and resource tests: GNU time
-		echo binutils dwarves xz-utils zstd gzip bzip2 cpio rpm lz4 lzop \
+		# benchmarks and resource tests: GNU time; remote archives: a
+		# real HTTP server (lighttpd) on 127.0.0.1, python3 for the
+		# faulty proxy in front of it
+		echo lighttpd python3 binutils dwarves xz-utils zstd gzip bzip2 cpio rpm lz4 lzop \
 			ca-certificates dpkg clang llvm bpftool linux-libc-dev \
 			golang-go golang-github-cilium-ebpf-dev time
 		;;

@@ -484,6 +484,26 @@ struct btfar_archive_opts {
 	 * btfar_running_kernel() reads them.
 	 */
 	const char *root;
+	/*
+	 * Reading an archive at an http:// or https:// URL (HTTP range
+	 * requests: the header, the index, then only the frames read):
+	 */
+	int timeout;		  /* seconds without a byte; 0: 30 */
+	int retries;		  /* per read, resuming; 0: 3, -1: none */
+	bool allow_full_download; /* a server that ignores ranges: read the
+				     whole file instead of failing */
+	bool no_cache;		  /* do not read or write the cache */
+	/* what was read, kept by URL and index SHA-256; NULL:
+	 * $XDG_CACHE_HOME/btfar/remote, else ~/.cache/btfar/remote */
+	const char *cache_dir;
+	/*
+	 * open: a minisign public key file: refuse the archive unless its
+	 * index is signed by that key (every blob's SHA-256 is in the index,
+	 * so every read is covered). add: a minisign secret key file to sign
+	 * the new index with; without it, an add drops the signature.
+	 */
+	const char *pubkey;
+	const char *seckey;
 };
 
 /* One entry of an archive. Strings are owned by the archive object. */
@@ -534,6 +554,19 @@ BTFAR_API const char *btfar_archive__module_name(const struct btfar_archive *a,
 						 size_t idx, size_t k);
 /* Bytes of the archive file. */
 BTFAR_API uint64_t btfar_archive__file_size(const struct btfar_archive *a);
+/* What reading the archive took so far: bytes fetched from the server
+ * (a local archive: bytes read), requests made (0 for a local archive),
+ * bytes served from the cache. */
+struct btfar_fetch_stats {
+	uint64_t fetched;
+	uint64_t requests;
+	uint64_t cached;
+};
+BTFAR_API void btfar_archive__fetch_stats(const struct btfar_archive *a,
+					  struct btfar_fetch_stats *st);
+/* 1 when the index carries a signature (checked at open when a public
+ * key was given), else 0. */
+BTFAR_API int btfar_archive__signed(const struct btfar_archive *a);
 /* The blob of entry idx, decompressed and checked against its sha256.
  * *data is malloc()ed: the caller frees it. */
 BTFAR_API int btfar_archive__read(struct btfar_archive *a, size_t idx,
@@ -658,6 +691,17 @@ BTFAR_API int btfar_build__write_archive(struct btfar_build *b,
 					 const char *archive,
 					 const struct btfar_archive_opts *opts,
 					 bool *added);
+/*
+ * Signatures (docs/FORMAT.md "Signature", minisign's key formats):
+ * btfar_keygen writes a new Ed25519 key pair as PREFIX.key (secret,
+ * unencrypted, mode 0600) and PREFIX.pub; btfar_sign signs the archive's
+ * index with the secret key file (a new index appended, as btfar_add
+ * does). Readers check with btfar_archive_opts.pubkey. 0 or -errno, the
+ * message in err.
+ */
+BTFAR_API int btfar_keygen(const char *path_prefix, char *err, size_t err_sz);
+BTFAR_API int btfar_sign(const char *archive, const char *seckey, char *err,
+			 size_t err_sz);
 /* 1 when the file at path starts with the .btfa magic (docs/FORMAT.md),
  * 0 when it does not (or is shorter), -errno when it cannot be read. */
 BTFAR_API int btfar_archive__probe(const char *path);

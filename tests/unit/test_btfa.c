@@ -78,7 +78,7 @@ static void blob_in(struct btfa_blob_in *b, size_t i)
 }
 
 /* the blobs here are not BTF (stored whole) and few: force a dictionary */
-static const struct btfa_write_opts always = {.dict_mode = BTFA_DICT_ALWAYS};
+static struct btfa_write_opts always = {.dict_mode = BTFA_DICT_ALWAYS};
 
 static int write_n(const char *path, size_t from, size_t n, bool reverse)
 {
@@ -134,8 +134,15 @@ static int test_dict_round_trip(const char *dir)
 		      d.msg);
 		CHECK(size == BLOB_SZ && !memcmp(data, blobs[i], size),
 		      "entry %u differs", i);
+		CHECK(!btfa_reader__load_modules(&r, i, &d), "modules: %s",
+		      d.msg);
 		CHECK(!strcmp(r.modules[e->module_first].name, "mod_a"), "%s",
 		      r.modules[e->module_first].name);
+		CHECK(r.ranges[r.modules[e->module_first].range_first + 1]
+				      .first == 30,
+		      "range 1 of mod_a starts at %u",
+		      r.ranges[r.modules[e->module_first].range_first + 1]
+			      .first);
 		free(data);
 	}
 	printf("%u blobs of %d bytes: %llu bytes (dictionary %llu)\n", NBLOB,
@@ -235,9 +242,13 @@ static int load_valid(void)
 	struct diag d = {""};
 	char p[128];
 
+	/* version 2: the module tables are in the index (the crafted cases
+	 * edit them there); version 3's module blocks: test_mods_block */
 	path_of(p, sizeof(p), "v.btfa");
+	always.version = 2;
 	if (write_n(p, 0, 2, false))
 		return 1;
+	always.version = 0;
 	if (btfa_reader__open(&r, p, &d)) {
 		CHECK(0, "open: %s", d.msg);
 		return 1;
@@ -454,6 +465,84 @@ static int crafted(const char *what)
 	return 0;
 }
 
+/* Version 3: a corrupt module block fails module lookups of its entry
+ * alone; totals in the index header that the entries do not add up to are
+ * refused at open. */
+static int test_mods_block(const char *dir)
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+	uint64_t off, total;
+	uint8_t *ix;
+	size_t n;
+	char p[128];
+	FILE *f;
+
+	(void)dir;
+	path_of(p, sizeof(p), "m.btfa");
+	if (write_n(p, 0, 2, false))
+		return 1;
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	CHECK(r.version == 3 && !r.modules, "version %u, modules loaded",
+	      r.version);
+	off = r.entries[0].mods_off;
+	CHECK(r.entries[0].mods_size && r.entries[0].range_cnt == 2,
+	      "entry 0: module block of %llu bytes, %u ranges",
+	      (unsigned long long)r.entries[0].mods_size,
+	      r.entries[0].range_cnt);
+	btfa_reader__close(&r);
+	ix = unit_slurp("/", p, &n);
+	ix[off + 12] ^= 1;
+	f = fopen(p, "wb");
+	fwrite(ix, 1, n, f);
+	fclose(f);
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	CHECK(btfa_reader__load_modules(&r, 0, &d) == -EBADMSG, "accepted");
+	CHECK_MSG(d.msg, "entry 0 (6.1.0-1): module block at ");
+	CHECK_MSG(d.msg, "SHA-256 mismatch");
+	CHECK(!btfa_reader__load_modules(&r, 1, &d), "entry 1: %s", d.msg);
+	CHECK(!strcmp(r.modules[r.entries[1].module_first].name, "mod_a"),
+	      "entry 1: module 0 is %s",
+	      r.modules[r.entries[1].module_first].name);
+	btfa_reader__close(&r);
+	free(ix);
+
+	/* the header's module total one more than the entries have */
+	if (write_n(p, 0, 2, false))
+		return 1;
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	total = r.module_cnt;
+	n = r.index_len;
+	ix = malloc(n);
+	memcpy(ix, r.index, n);
+	btfa_reader__close(&r);
+	put32(ix + 16, (uint32_t)total + 1);
+	{
+		size_t flen, bound = ZSTD_compressBound(n), z;
+		uint8_t *file3 = unit_slurp("/", p, &flen), *out;
+		uint64_t ioff = get64(file3 + 16);
+		struct sha256 sh;
+
+		out = malloc(ioff + bound);
+		memcpy(out, file3, ioff);
+		z = ZSTD_compress(out + ioff, bound, ix, n, 3);
+		put64(out + 24, z);
+		sha256_init(&sh);
+		sha256_update(&sh, out + ioff, z);
+		sha256_final(&sh, out + 32);
+		f = fopen(p, "wb");
+		fwrite(out, 1, ioff + z, f);
+		fclose(f);
+		free(out);
+		free(file3);
+	}
+	CHECK(btfa_reader__open(&r, p, &d) == -EBADMSG, "accepted");
+	CHECK_MSG(d.msg, "the entries have 4 modules and 4 ranges, the "
+			 "header says 5 and 4");
+	free(ix);
+	return 0;
+}
+
 #define CRAFTED(name)                                                          \
 	static int test_##name(const char *dir)                                \
 	{                                                                      \
@@ -495,6 +584,7 @@ static const struct unit_case cases[] = {
 	{"magic", test_magic},
 	{"frame_past", test_frame_past},
 	{"index_sha", test_index_sha},
+	{"mods_block", test_mods_block},
 };
 
 int main(int argc, char **argv)
