@@ -20,8 +20,8 @@
 #   NMODULES= regular files named *.ko, *.ko.xz, *.ko.zst, *.ko.gz in the
 #             package, counted in `dpkg-deb -c` (not in the unpacked tree)
 #
-# A foreign ARCH (arm64 on amd64) needs `dpkg --add-architecture ARCH` and
-# `apt-get update`: done here when missing and run as root. Errors are lines
+# A foreign ARCH (arm64 on amd64) is downloaded through private apt lists
+# (ensure_arch): the machine's apt and dpkg setup is not changed. Errors are lines
 # "fetch-pkg: error: ..." on stderr, exit 1.
 set -euo pipefail
 
@@ -46,17 +46,25 @@ find_deb() {
 	return 1
 }
 
-# A foreign architecture must be known to dpkg and apt before apt-get
-# download can see its packages.
+# A foreign architecture (arm64 on amd64) is read through a private apt
+# configuration: the machine's sources, but its own lists and cache under
+# $DIR/apt-ARCH/ and APT::Architectures naming ARCH, so neither dpkg's
+# architectures nor the machine's lists change (no dpkg --add-architecture).
+APT_OPTS=()
 ensure_arch() {
+	local native priv
 	[ -n "$ARCH" ] || return 0
-	[ "$ARCH" = "$(dpkg --print-architecture)" ] && return 0
+	native=$(dpkg --print-architecture)
+	[ "$ARCH" = "$native" ] && return 0
 	dpkg --print-foreign-architectures | grep -qx "$ARCH" && return 0
-	[ "$(id -u)" = 0 ] ||
-		die "architecture $ARCH not configured (run as root: dpkg --add-architecture $ARCH && apt-get update)"
-	log "dpkg --add-architecture $ARCH && apt-get update"
-	dpkg --add-architecture "$ARCH" || die "dpkg --add-architecture $ARCH failed"
-	apt-get update -q >&2 || die "apt-get update failed after adding $ARCH"
+	priv=$DIR/apt-$ARCH
+	mkdir -p "$priv/lists/partial" "$priv/cache/archives/partial"
+	APT_OPTS=(-o "Dir::State::Lists=$priv/lists" -o "Dir::Cache=$priv/cache"
+		-o "APT::Architectures=$native,$ARCH" -o "Acquire::Languages=none")
+	[ "$(id -u)" = 0 ] && APT_OPTS+=(-o "APT::Sandbox::User=root")
+	log "private apt lists for $ARCH in $priv"
+	apt-get "${APT_OPTS[@]}" update -q >&2 ||
+		die "apt-get update (private lists for $ARCH) failed"
 }
 
 download() {
@@ -64,9 +72,9 @@ download() {
 	deb=$(find_deb) && { echo "$deb"; return 0; }
 	ensure_arch
 	log "downloading $SPEC"
-	(cd "$OUT" && apt-get download "$SPEC" >&2) ||
-		{ [ "$(id -u)" = 0 ] && apt-get update -q >&2 &&
-		  (cd "$OUT" && apt-get download "$SPEC" >&2); } ||
+	(cd "$OUT" && apt-get "${APT_OPTS[@]}" download "$SPEC" >&2) ||
+		{ [ "$(id -u)" = 0 ] && apt-get "${APT_OPTS[@]}" update -q >&2 &&
+		  (cd "$OUT" && apt-get "${APT_OPTS[@]}" download "$SPEC" >&2); } ||
 		die "apt-get download $SPEC failed"
 	find_deb || die "$SPEC: no .deb in $OUT after download"
 }
