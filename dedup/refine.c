@@ -2,35 +2,42 @@
 /*
  * Deduplication of a merged split BTF by partition refinement.
  *
- * Two split types are duplicates when they are bisimilar: same local shape
- * (kind, name, size, member names and offsets, enumerators, ...) and
- * pairwise duplicate referenced types, where a reference into the base must
- * be the same base id. The coarsest such partition is what is computed.
+ * The graph is base + split: every type id is a node. Two types are
+ * equivalent when they are bisimilar: same local shape (kind, name, size,
+ * member names and offsets, enumerators, ...) and pairwise equivalent
+ * referenced types. The coarsest such partition is computed; a class that
+ * holds a base type stands for the lowest base id in it, so a split type
+ * equal to a base type becomes that base id, and the base's own types and
+ * ids never change.
  *
  * Algorithm summary:
  * 0. Declarations first: a FWD stands for the first struct (or union) of
  *    its name, the base's if there is one; an ENUM without enumerators for
- *    the first enum of its name and size. References to declarations (in
- *    the split part, or in the base when only the split part defines the
- *    name, including base pointer/modifier chains ending in one) are
- *    redirected there, as libbpf resolves FWD against STRUCT when it
- *    compares two graphs (it too keeps the first candidate).
- * 1. Local hash C0 of every split type (string offsets are canonical: the
- *    merge interned every string once, base strings at their base offsets).
+ *    the first enum of its name and size. In the base, only declarations
+ *    of names the base does not define are resolved (to the split part's
+ *    first definition). Every reference to a resolved declaration, in the
+ *    base or the split part, is redirected to its definition: this is
+ *    libbpf's FWD <-> STRUCT rule (a base PTR -> FWD X is equivalent to a
+ *    split PTR -> STRUCT X), with one definition per name where libbpf
+ *    keeps whichever struct the graph it compares holds.
+ * 1. Local hash C0 of every type (string offsets are canonical: the merge
+ *    interned every string once, base strings at their base offsets).
  *    VAR and DATASEC are never merged (as libbpf): their C0 is unique.
- * 2. R rounds of C_{k+1}(t) = H(C0(t), C_k(r) for each reference r) (a
- *    base reference contributes its id). After R rounds, types with equal
- *    colors have equal unrollings to depth R: a partition at least as
- *    coarse as the bisimulation.
+ * 2. R rounds of C_{k+1}(t) = H(C0(t), C_k(r) for each reference r). After
+ *    R rounds, types with equal colors have equal unrollings to depth R: a
+ *    partition at least as coarse as the bisimulation.
  * 3. Grouping by color with an exact local-shape check, then refinement
  *    with a worklist: a class whose members reference different classes is
  *    split, and the classes of the types referring to the movers are
  *    looked at again, until nothing moves. The result is stable, so every
  *    merged pair is truly equivalent whatever the hashes did; it is the
  *    coarsest stable partition below step 2's, hence the bisimulation.
- * 4. Emit the first type of every class, in id order; every reference is
- *    rewritten to its class's representative; only the strings still
- *    referenced are kept, in order of first use.
+ *    Cycles through base and split types need nothing special: a class is
+ *    kept until a difference is found, the greatest fixed point.
+ * 4. Every class is represented by its lowest id. Emit the split
+ *    representatives in id order; every reference is rewritten to its
+ *    class's representative (a base id, or the new id of a split one);
+ *    only the strings still referenced are kept, in order of first use.
  * Invariant: the output depends only on the input bytes and order.
  */
 #include "refine.h"
@@ -49,17 +56,19 @@
  */
 #define REFINE_ROUNDS 4
 
+/* All arrays by type id, 0 (void) to nn - 1: base ids, then split ids. */
 struct refine {
 	const struct refine_input *in;
 	uint32_t n;  /* split types */
 	uint32_t s0; /* first split id */
-	const struct btf_type **recs;
+	uint32_t nn; /* ids: s0 + n */
+	const struct btf_type **recs; /* [0]: NULL */
 	uint32_t *ref_start; /* CSR: refs of type i are refs[ref_start[i]..] */
 	uint32_t *refs;	     /* referenced ids, rewritten by declarations */
 	uint64_t *c0, *cur, *next; /* colors */
-	uint32_t *cls;		   /* class: index of its representative */
+	uint32_t *cls;		   /* class: its lowest id */
 	uint32_t *alias; /* declaration -> id it stands for, 0: none */
-	/* hash table for grouping: slot -> type index + 1 */
+	/* hash table for grouping: slot -> type id + 1 */
 	uint32_t *slots;
 	uint64_t *slot_keys;
 	size_t slot_cnt;
@@ -216,47 +225,43 @@ static int build_refs(struct refine *r)
 	uint32_t i;
 	uint64_t total;
 
-	for (i = 0; i < r->n; i++) {
+	r->ref_start[0] = 0;
+	for (i = 1; i < r->nn; i++) {
 		r->ref_start[i] = c.cnt;
 		btf_type_visit_ids((struct btf_type *)r->recs[i], count_ref,
 				   &c);
 	}
-	r->ref_start[r->n] = c.cnt;
+	r->ref_start[r->nn] = c.cnt;
 	total = c.cnt;
 	r->refs = malloc((total ? total : 1) * sizeof(*r->refs));
 	if (!r->refs)
 		return -ENOMEM;
 	c.out = r->refs;
 	c.cnt = 0;
-	for (i = 0; i < r->n; i++)
+	for (i = 1; i < r->nn; i++)
 		btf_type_visit_ids((struct btf_type *)r->recs[i], store_ref,
 				   &c);
 	return 0;
 }
 
-/* A reference as a class: base ids are their own class. */
 static inline uint32_t canon(const struct refine *r, uint32_t id)
 {
-	return id < r->s0 ? id : r->s0 + r->cls[id - r->s0];
+	return r->cls[id];
 }
 
 static void color_rounds(struct refine *r)
 {
 	uint32_t i, j, k;
 
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->nn; i++)
 		r->cur[i] = r->c0[i];
 	for (k = 0; k < REFINE_ROUNDS; k++) {
-		for (i = 0; i < r->n; i++) {
+		r->next[0] = r->c0[0];
+		for (i = 1; i < r->nn; i++) {
 			uint64_t h = r->c0[i];
 
-			for (j = r->ref_start[i]; j < r->ref_start[i + 1];
-			     j++) {
-				uint32_t id = r->refs[j];
-
-				h = mix(h,
-					id < r->s0 ? id : r->cur[id - r->s0]);
-			}
+			for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
+				h = mix(h, r->cur[r->refs[j]]);
 			r->next[i] = h;
 		}
 		uint64_t *t = r->cur;
@@ -279,10 +284,11 @@ static bool refs_eq(const struct refine *r, uint32_t a, uint32_t b)
 }
 
 /*
- * Groups types by key[] (their colors) into classes: cls[i] = the first
- * index of its class. Equal keys share a class only when the local shapes
+ * Groups types by key[] (their colors) into classes: cls[i] = the lowest
+ * id of its class. Equal keys share a class only when the local shapes
  * are equal too, so a hash collision never merges two types; the
- * refinement then splits what the references tell apart.
+ * refinement then splits what the references tell apart. Void and
+ * resolved declarations (referenced by no one) stay alone.
  */
 static void group(struct refine *r, const uint64_t *key, uint32_t *out)
 {
@@ -290,10 +296,15 @@ static void group(struct refine *r, const uint64_t *key, uint32_t *out)
 	uint32_t i;
 
 	memset(r->slots, 0, r->slot_cnt * sizeof(*r->slots));
-	for (i = 0; i < r->n; i++) {
+	out[0] = 0;
+	for (i = 1; i < r->nn; i++) {
 		uint64_t h = key[i];
 		size_t s = (size_t)(h * 0x9e3779b97f4a7c15ull >> 17) & mask;
 
+		if (r->alias[i]) {
+			out[i] = i;
+			continue;
+		}
 		for (;; s = (s + 1) & mask) {
 			uint32_t j = r->slots[s];
 
@@ -318,11 +329,11 @@ static void group(struct refine *r, const uint64_t *key, uint32_t *out)
  * Splits classes until every class is stable: all its members reference
  * the same classes. A class is looked at again only when a type it
  * references moved to a new class (worklist), so deep distinctions cost
- * only what they touch. Class ids stay "lowest member index".
+ * only what they touch. Class ids stay "lowest member id".
  */
 static int refine_classes(struct refine *r)
 {
-	uint32_t n = r->n, i, j, k, c, top = 0, total = r->ref_start[n];
+	uint32_t n = r->nn, i, j, k, c, top = 0, total = r->ref_start[n];
 	uint32_t *head = NULL, *nxt = NULL, *pstart = NULL, *preds = NULL;
 	uint32_t *stack = NULL, *mem = NULL, *grp = NULL, *treps = NULL;
 	uint64_t *sig = NULL, *tkeys = NULL;
@@ -345,28 +356,26 @@ static int refine_classes(struct refine *r)
 	    !sig || !treps || !tkeys || !queued)
 		goto out;
 
-	/* members of each class, in increasing index order */
+	/* members of each class, in increasing id order */
 	memset(head, 0xff, (size_t)n * sizeof(*head));
 	for (i = n; i-- > 0;) {
 		nxt[i] = head[r->cls[i]];
 		head[r->cls[i]] = i;
 	}
-	/* predecessors: who refers to split type i */
+	/* predecessors: who refers to type i */
 	for (j = 0; j < total; j++)
-		if (r->refs[j] >= r->s0)
-			pstart[r->refs[j] - r->s0 + 1]++;
+		pstart[r->refs[j] + 1]++;
 	for (i = 0; i < n; i++)
 		pstart[i + 1] += pstart[i];
 	for (i = 0; i < n; i++)
 		for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
-			if (r->refs[j] >= r->s0)
-				preds[pstart[r->refs[j] - r->s0]++] = i;
+			preds[pstart[r->refs[j]]++] = i;
 	for (i = n; i > 0; i--)
 		pstart[i] = pstart[i - 1];
 	pstart[0] = 0;
 
 	for (i = n; i-- > 0;)
-		if (r->cls[i] == i) {
+		if (r->cls[i] == i && nxt[i] != UINT32_MAX) {
 			stack[top++] = i;
 			queued[i] = 1;
 		}
@@ -404,7 +413,7 @@ static int refine_classes(struct refine *r)
 			i = mem[k];
 			for (;; s = (s + 1) & mask) {
 				if (treps[s] == UINT32_MAX) {
-					treps[s] = i; /* lowest index: first */
+					treps[s] = i; /* lowest id: first */
 					tkeys[s] = sig[k];
 					grp[k] = i;
 					groups++;
@@ -464,7 +473,8 @@ static int partition(struct refine *r)
 {
 	uint32_t i;
 
-	for (i = 0; i < r->n; i++)
+	r->c0[0] = 0x766f6964ull; /* void */
+	for (i = 1; i < r->nn; i++)
 		r->c0[i] = local_hash(r->recs[i], i);
 	color_rounds(r);
 	group(r, r->cur, r->cls);
@@ -522,151 +532,29 @@ static bool decl_of(const struct btf_type *t, bool *is_decl, uint64_t *key)
 	}
 }
 
-static bool chain_kind(uint32_t kind)
-{
-	return kind == BTF_KIND_PTR || kind == BTF_KIND_CONST ||
-	       kind == BTF_KIND_VOLATILE || kind == BTF_KIND_RESTRICT ||
-	       kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_TYPE_TAG;
-}
-
-struct chain_index {
-	uint64_t *keys; /* 0: empty */
-	uint32_t *ids;	/* split id */
-	size_t mask;
-};
-
-static uint64_t chain_key(const struct btf_type *t, uint32_t target)
-{
-	return mix(mix(t->info, t->name_off), target) | 1;
-}
-
-static uint32_t chain_find(const struct chain_index *x, uint64_t key)
-{
-	size_t s = (size_t)(key >> 11) & x->mask;
-
-	for (; x->keys[s]; s = (s + 1) & x->mask)
-		if (x->keys[s] == key)
-			return x->ids[s];
-	return 0;
-}
-
-/* What a base chain type stands for in the split part, 0 if nothing. */
-static uint32_t base_chain_alias(const struct refine *r,
-				 const struct chain_index *x,
-				 uint32_t *base_alias, uint8_t *done,
-				 uint32_t id, int depth)
-{
-	const struct btf_type *t = btf_raw__type(r->in->base, id);
-	uint32_t target;
-
-	if (done[id] || depth > BTF_RAW_MAX_DEPTH)
-		return base_alias[id];
-	done[id] = 1;
-	if (!chain_kind(btf_type_kind(t)) || !t->type)
-		return 0;
-	target = t->type;
-	if (target < r->s0 && !base_alias[target])
-		target = base_chain_alias(r, x, base_alias, done, target,
-					  depth + 1);
-	else if (target < r->s0)
-		target = base_alias[target];
-	if (target >= r->s0)
-		base_alias[id] = chain_find(x, chain_key(t, target));
-	return base_alias[id];
-}
-
-/*
- * libbpf, comparing two graphs, lets a base PTR -> FWD X (or a longer
- * chain of modifiers) match a split PTR -> STRUCT X. Here: a base chain
- * that ends in a base declaration the split part defines stands for the
- * split chain of the same shape that ends in that definition, when one
- * exists; references to it are redirected. Returns the number redirected.
- */
-static int resolve_base_chains(struct refine *r, uint32_t *base_alias)
-{
-	struct chain_index x = {0};
-	uint8_t *done = calloc(r->s0, 1);
-	size_t cap = 1024;
-	uint32_t i, j, id, moved = 0;
-
-	while (cap < 2 * (size_t)r->n)
-		cap <<= 1;
-	x.keys = calloc(cap, sizeof(*x.keys));
-	x.ids = malloc(cap * sizeof(*x.ids));
-	x.mask = cap - 1;
-	if (!done || !x.keys || !x.ids)
-		goto out;
-	/* split chain types by (shape, target): the first of each */
-	for (i = 0; i < r->n; i++) {
-		const struct btf_type *t = r->recs[i];
-		uint64_t key;
-		size_t sl;
-
-		if (!chain_kind(btf_type_kind(t)) ||
-		    r->ref_start[i + 1] != r->ref_start[i] + 1 || r->alias[i])
-			continue;
-		key = chain_key(t, r->refs[r->ref_start[i]]);
-		for (sl = (size_t)(key >> 11) & x.mask; x.keys[sl];
-		     sl = (sl + 1) & x.mask)
-			if (x.keys[sl] == key)
-				break;
-		if (!x.keys[sl]) {
-			x.keys[sl] = key;
-			x.ids[sl] = r->s0 + i;
-		}
-	}
-	for (j = 0; j < r->ref_start[r->n]; j++) {
-		id = r->refs[j];
-		if (id >= r->s0 || !id)
-			continue;
-		if (!done[id])
-			base_chain_alias(r, &x, base_alias, done, id, 0);
-		if (base_alias[id] >= r->s0) {
-			r->refs[j] = base_alias[id];
-			moved++;
-		}
-	}
-out:
-	free(done);
-	free(x.keys);
-	free(x.ids);
-	return (int)moved;
-}
-
 /*
  * Points every reference to a declaration (FWD, or ENUM without
  * enumerators) at the first definition of its name: the base's if the base
  * has one, else the split type with the lowest id (for an enum: of the same
- * size). The declarations are then unreferenced and are not emitted.
- * Returns how many declarations were resolved.
+ * size). Declarations in the base are resolved only to split definitions.
+ * The resolved declarations are then unreferenced; split ones are not
+ * emitted. Returns how many declarations were resolved.
  */
 static int resolve_decls(struct refine *r)
 {
-	const struct btf_raw *base = r->in->base;
-	uint32_t i, id, resolved = 0, j, *base_alias;
+	uint32_t i, resolved = 0, j;
 	size_t cnt = 1024;
 	struct decl_slot *t;
 	uint64_t key;
 	bool is_decl;
 
-	while (cnt < 2 * ((size_t)r->n + base->type_cnt))
+	while (cnt < 2 * (size_t)r->nn)
 		cnt <<= 1;
 	t = calloc(cnt, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	for (id = 1; id < r->s0; id++) {
-		const struct btf_type *bt = btf_raw__type(base, id);
-		struct decl_slot *s;
-
-		if (!decl_of(bt, &is_decl, &key) || is_decl)
-			continue;
-		s = decl_find(t, cnt, key);
-		if (!s->key) {
-			s->key = key;
-			s->id = id;
-		}
-	}
-	for (i = 0; i < r->n; i++) {
+	/* definitions in id order: base first, then split */
+	for (i = 1; i < r->nn; i++) {
 		struct decl_slot *s;
 
 		if (!decl_of(r->recs[i], &is_decl, &key) || is_decl)
@@ -674,59 +562,34 @@ static int resolve_decls(struct refine *r)
 		s = decl_find(t, cnt, key);
 		if (!s->key) {
 			s->key = key;
-			s->id = r->s0 + i;
+			s->id = i;
 		}
 	}
-	for (i = 0; i < r->n; i++) {
+	for (i = 1; i < r->nn; i++) {
 		struct decl_slot *s;
 
 		r->alias[i] = 0;
 		if (!decl_of(r->recs[i], &is_decl, &key) || !is_decl)
 			continue;
 		s = decl_find(t, cnt, key);
-		if (s->key) {
+		if (s->key && (i >= r->s0 || s->id >= r->s0)) {
 			r->alias[i] = s->id;
 			resolved++;
 		}
 	}
-	/* declarations in the base that only the split part defines */
-	base_alias = calloc(r->s0, sizeof(*base_alias));
-	if (!base_alias) {
-		free(t);
-		return -ENOMEM;
-	}
-	for (id = 1; id < r->s0; id++) {
-		const struct btf_type *bt = btf_raw__type(base, id);
-		struct decl_slot *s;
-
-		if (!decl_of(bt, &is_decl, &key) || !is_decl)
-			continue;
-		s = decl_find(t, cnt, key);
-		if (s->key && s->id >= r->s0) {
-			base_alias[id] = s->id;
-			resolved++;
-		}
-	}
 	free(t);
-	for (j = 0; resolved && j < r->ref_start[r->n]; j++) {
-		id = r->refs[j];
-		if (id >= r->s0 && r->alias[id - r->s0])
-			r->refs[j] = r->alias[id - r->s0];
-		else if (id < r->s0 && base_alias[id])
-			r->refs[j] = base_alias[id];
-	}
-	if (resolved)
-		resolved += resolve_base_chains(r, base_alias);
-	free(base_alias);
+	for (j = 0; resolved && j < r->ref_start[r->nn]; j++)
+		if (r->alias[r->refs[j]])
+			r->refs[j] = r->alias[r->refs[j]];
 	return (int)resolved;
 }
 
 struct emit_ctx {
 	const struct refine *r;
-	const uint32_t *new_id; /* split index -> output id */
-	uint32_t base_str;	/* base string length */
-	uint32_t *str_map;	/* split string offset -> new, or UINT32_MAX */
-	char *strs;		/* output split strings */
+	const uint32_t *final; /* any id -> output id */
+	uint32_t base_str;     /* base string length */
+	uint32_t *str_map;     /* split string offset -> new, or UINT32_MAX */
+	char *strs;	       /* output split strings */
 	uint32_t str_len;
 };
 
@@ -734,8 +597,7 @@ static int emit_id(uint32_t *id, void *c)
 {
 	struct emit_ctx *e = c;
 
-	if (*id >= e->r->s0)
-		*id = e->new_id[*id - e->r->s0];
+	*id = e->final[*id];
 	return 0;
 }
 
@@ -757,11 +619,92 @@ static int emit_str(uint32_t *off, void *c)
 	return 0;
 }
 
+static bool modifier_kind(uint32_t kind)
+{
+	return kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_VOLATILE ||
+	       kind == BTF_KIND_CONST || kind == BTF_KIND_RESTRICT ||
+	       kind == BTF_KIND_TYPE_TAG;
+}
+
+/*
+ * Marks the types that can stand where a size is needed (member, array
+ * element, variable): not a declaration, nor a modifier chain ending in
+ * one or in void, as the output will read them. A base type keeps its own
+ * references in the output, so its chain is followed there; a split type
+ * through the references rewritten by declarations.
+ */
+static void mark_sized(const struct refine *r, uint8_t *sized)
+{
+	uint32_t i, id, k;
+
+	memset(sized, 0, r->nn);
+	for (i = 1; i < r->nn; i++) {
+		uint8_t v;
+
+		if (sized[i])
+			continue;
+		/* walk the chain to its first known or non-modifier type */
+		for (id = i, k = 0;; k++) {
+			const struct btf_type *t = r->recs[id];
+			uint32_t kind;
+
+			if (!id || sized[id]) {
+				v = id ? sized[id] : 2;
+				break;
+			}
+			kind = btf_type_kind(t);
+			if (!modifier_kind(kind) || k > BTF_RAW_MAX_DEPTH) {
+				v = kind == BTF_KIND_FWD ? 2 : 1;
+				break;
+			}
+			id = id < r->s0 ? t->type : r->refs[r->ref_start[id]];
+		}
+		for (id = i; id && !sized[id];) {
+			const struct btf_type *t = r->recs[id];
+
+			sized[id] = v;
+			if (!modifier_kind(btf_type_kind(t)))
+				break;
+			id = id < r->s0 ? t->type : r->refs[r->ref_start[id]];
+		}
+	}
+}
+
+/*
+ * The representative of each class: its lowest id that can stand where a
+ * size is needed if any member can (a base PTR -> FWD X equals a split
+ * PTR -> STRUCT X, but a base CONST -> FWD X must not replace a split
+ * CONST -> STRUCT X that an array or a member holds), else its lowest id.
+ * rep[] is by class id (the class's lowest id).
+ */
+static int choose_reps(const struct refine *r, uint32_t *rep)
+{
+	uint8_t *sized = malloc((size_t)r->nn + 1);
+	uint32_t i, c;
+
+	if (!sized)
+		return -ENOMEM;
+	mark_sized(r, sized);
+	for (i = 1; i < r->nn; i++) {
+		if (r->alias[i])
+			continue;
+		c = r->cls[i];
+		if (c == i)
+			rep[c] = i;
+		else if (sized[i] == 1 && sized[rep[c]] != 1)
+			rep[c] = i;
+	}
+	free(sized);
+	return 0;
+}
+
 static int emit(struct refine *r, struct dedup_result *res)
 {
 	const struct refine_input *in = r->in;
-	uint32_t *new_id = malloc(((size_t)r->n + 1) * sizeof(*new_id));
-	struct emit_ctx e = {.r = r, .new_id = new_id};
+	uint32_t *final = malloc(((size_t)r->nn + 1) * sizeof(*final));
+	uint32_t *rep = malloc(((size_t)r->nn + 1) * sizeof(*rep));
+	uint32_t *id_map = malloc(((size_t)r->n + 1) * sizeof(*id_map));
+	struct emit_ctx e = {.r = r, .final = final};
 	uint32_t i, next = r->s0, out_len = 0, kept = 0;
 	uint8_t *types = NULL;
 	size_t raw_sz;
@@ -771,30 +714,30 @@ static int emit(struct refine *r, struct dedup_result *res)
 	e.str_map = malloc(((size_t)in->str_len + 1) * sizeof(*e.str_map));
 	e.strs = malloc((size_t)in->str_len + 1);
 	types = malloc((size_t)in->types_len + 1);
-	if (!new_id || !e.str_map || !e.strs || !types)
+	if (!final || !rep || !id_map || !e.str_map || !e.strs || !types ||
+	    choose_reps(r, rep))
 		goto out;
 	memset(e.str_map, 0xff, ((size_t)in->str_len + 1) * sizeof(*e.str_map));
 
-	/* ids: representatives in order; the rest follow their class */
-	for (i = 0; i < r->n; i++) {
-		if (r->alias[i])
-			continue;
-		if (r->cls[i] == i)
-			new_id[i] = next++;
-		else
-			new_id[i] = new_id[r->cls[i]];
-	}
-	for (i = 0; i < r->n; i++) {
-		uint32_t a = r->alias[i];
+	/* split representatives get new ids in id order; base ones keep
+	 * theirs; every other id follows its class, a declaration its
+	 * definition */
+	final[0] = 0;
+	for (i = 1; i < r->nn; i++)
+		if (!r->alias[i] && rep[r->cls[i]] == i)
+			final[i] = i < r->s0 ? i : next++;
+	for (i = 1; i < r->nn; i++) {
+		uint32_t id = r->alias[i] ? r->alias[i] : i;
 
-		if (a)
-			new_id[i] = a < r->s0 ? a : new_id[r->cls[a - r->s0]];
+		final[i] = final[rep[r->cls[id]]];
 	}
-	for (i = 0; i < r->n; i++) {
+	for (i = 0; i < r->n; i++)
+		id_map[i] = final[r->s0 + i];
+	for (i = r->s0; i < r->nn; i++) {
 		const struct btf_type *t = r->recs[i];
 		uint32_t rec_sz;
 
-		if (r->alias[i] || r->cls[i] != i)
+		if (r->alias[i] || rep[r->cls[i]] != i)
 			continue;
 		rec_sz = btf_raw__rec_size(t, UINT32_MAX);
 		memcpy(types + out_len, t, rec_sz);
@@ -810,11 +753,13 @@ static int emit(struct refine *r, struct dedup_result *res)
 		goto out;
 	res->size = raw_sz;
 	res->type_cnt = kept;
-	res->id_map = new_id;
-	new_id = NULL;
+	res->id_map = id_map;
+	id_map = NULL;
 	err = 0;
 out:
-	free(new_id);
+	free(final);
+	free(rep);
+	free(id_map);
 	free(e.str_map);
 	free(e.strs);
 	free(types);
@@ -826,27 +771,34 @@ int dedup_refine(const struct refine_input *in, struct dedup_result *res,
 {
 	struct refine r = {.in = in, .n = in->type_cnt};
 	uint32_t i;
+	size_t nn;
 	int err = -ENOMEM, resolved;
 
 	memset(res, 0, sizeof(*res));
 	r.s0 = btf_raw__type_cnt(in->base);
-	r.recs = malloc(((size_t)r.n + 1) * sizeof(*r.recs));
-	r.ref_start = malloc(((size_t)r.n + 1) * sizeof(*r.ref_start));
-	r.c0 = malloc(((size_t)r.n + 1) * sizeof(*r.c0));
-	r.cur = malloc(((size_t)r.n + 1) * sizeof(*r.cur));
-	r.next = malloc(((size_t)r.n + 1) * sizeof(*r.next));
-	r.cls = malloc(((size_t)r.n + 1) * sizeof(*r.cls));
-	r.alias = calloc((size_t)r.n + 1, sizeof(*r.alias));
+	r.nn = r.s0 + r.n;
+	nn = (size_t)r.nn + 1;
+	r.recs = malloc(nn * sizeof(*r.recs));
+	r.ref_start = malloc(nn * sizeof(*r.ref_start));
+	r.c0 = malloc(nn * sizeof(*r.c0));
+	r.cur = malloc(nn * sizeof(*r.cur));
+	r.next = malloc(nn * sizeof(*r.next));
+	r.cls = malloc(nn * sizeof(*r.cls));
+	r.alias = calloc(nn, sizeof(*r.alias));
 	r.slot_cnt = 1024;
-	while (r.slot_cnt < 2 * (size_t)r.n)
+	while (r.slot_cnt < 2 * (size_t)r.nn)
 		r.slot_cnt <<= 1;
 	r.slots = malloc(r.slot_cnt * sizeof(*r.slots));
 	r.slot_keys = malloc(r.slot_cnt * sizeof(*r.slot_keys));
 	if (!r.recs || !r.ref_start || !r.c0 || !r.cur || !r.next || !r.cls ||
 	    !r.alias || !r.slots || !r.slot_keys)
 		goto out;
+	r.recs[0] = NULL;
+	for (i = 1; i < r.s0; i++)
+		r.recs[i] = btf_raw__type(in->base, i);
 	for (i = 0; i < r.n; i++)
-		r.recs[i] = (const void *)(in->types + in->type_offs[i]);
+		r.recs[r.s0 + i] =
+			(const void *)(in->types + in->type_offs[i]);
 	if (build_refs(&r))
 		goto out;
 

@@ -280,14 +280,14 @@ static const struct btf_src mod_fwd = {
 
 /*
  * A FWD of a name the base defines stands for the base's struct: the FWD
- * is gone, the module's pointer to it points at the base's struct
- * list_head ([3]), and the merged FWD maps to that base id.
+ * is gone and maps to the base's struct list_head ([3]); the module's
+ * pointer to it is then the base's pointer [4], and only user is left.
  */
 static int t_fwd_resolved_to_base(const char *dir)
 {
 	const struct btf_src *srcs[] = {&mod_fwd};
 	/* merged [7] FWD [8] ptr [9] user */
-	static const uint32_t want_map[] = {3, 7, 8};
+	static const uint32_t want_map[] = {3, 4, 7};
 	struct dedup_result res;
 	struct btf_raw out;
 	char *text;
@@ -295,9 +295,8 @@ static int t_fwd_resolved_to_base(const char *dir)
 	(void)dir;
 	text = refine_dump(srcs, 1, &res, &out);
 	check_text("refined dump", text,
-		   "[7] PTR '(anon)' type_id=3\n"
-		   "[8] STRUCT 'user' size=8 vlen=1\n"
-		   "\t'h' type_id=7 bits_offset=0\n");
+		   "[7] STRUCT 'user' size=8 vlen=1\n"
+		   "\t'h' type_id=4 bits_offset=0\n");
 	check_id_map(&res, want_map, 3);
 	free(text);
 	btf_raw__release(&out);
