@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "formats/btf_raw.h"
+#include "formats/mem.h"
 
 /*
  * Rounds of color propagation before grouping. The result does not depend
@@ -68,6 +69,11 @@ struct refine {
 	uint64_t *c0, *cur, *next; /* colors */
 	uint32_t *cls;		   /* class: its lowest id */
 	uint32_t *alias; /* declaration -> id it stands for, 0: none */
+	uint8_t *amb;	 /* FWD of a name with several struct layouts */
+	uint32_t amb_cnt;
+	/* classes' members (head/nxt lists) and predecessors (CSR) */
+	uint32_t *head, *nxt, *tail;
+	uint32_t *pstart, *preds;
 	/* hash table for grouping: slot -> type id + 1 */
 	uint32_t *slots;
 	uint64_t *slot_keys;
@@ -325,26 +331,63 @@ static void group(struct refine *r, const uint64_t *key, uint32_t *out)
 	}
 }
 
+/* Predecessors: who refers to type i, preds[pstart[i]..pstart[i + 1]). */
+static int build_preds(struct refine *r)
+{
+	uint32_t n = r->nn, i, j, total = r->ref_start[n];
+
+	r->pstart = calloc((size_t)n + 1, sizeof(*r->pstart));
+	r->preds = malloc(((size_t)total + 1) * sizeof(*r->preds));
+	if (!r->pstart || !r->preds)
+		return -ENOMEM;
+	for (j = 0; j < total; j++)
+		r->pstart[r->refs[j] + 1]++;
+	for (i = 0; i < n; i++)
+		r->pstart[i + 1] += r->pstart[i];
+	for (i = 0; i < n; i++)
+		for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
+			r->preds[r->pstart[r->refs[j]]++] = i;
+	for (i = n; i > 0; i--)
+		r->pstart[i] = r->pstart[i - 1];
+	r->pstart[0] = 0;
+	return 0;
+}
+
+/* Members of each class from cls[], in increasing id order. */
+static void build_lists(struct refine *r)
+{
+	uint32_t i;
+
+	memset(r->head, 0xff, (size_t)r->nn * sizeof(*r->head));
+	for (i = r->nn; i-- > 0;) {
+		uint32_t c = r->cls[i];
+
+		if (r->head[c] == UINT32_MAX)
+			r->tail[c] = i;
+		r->nxt[i] = r->head[c];
+		r->head[c] = i;
+	}
+}
+
 /*
  * Splits classes until every class is stable: all its members reference
  * the same classes. A class is looked at again only when a type it
  * references moved to a new class (worklist), so deep distinctions cost
- * only what they touch. Class ids stay "lowest member id".
+ * only what they touch. Starts from the classes seeds[0..nseeds), or from
+ * every class when seeds is NULL. Class ids stay "lowest member id".
  */
-static int refine_classes(struct refine *r)
+static int refine_classes(struct refine *r, const uint32_t *seeds,
+			  uint32_t nseeds)
 {
-	uint32_t n = r->nn, i, j, k, c, top = 0, total = r->ref_start[n];
-	uint32_t *head = NULL, *nxt = NULL, *pstart = NULL, *preds = NULL;
+	uint32_t n = r->nn, i, j, k, c, top = 0;
+	uint32_t *head = r->head, *nxt = r->nxt, *pstart = r->pstart,
+		 *preds = r->preds;
 	uint32_t *stack = NULL, *mem = NULL, *grp = NULL, *treps = NULL;
 	uint64_t *sig = NULL, *tkeys = NULL;
 	uint8_t *queued = NULL;
 	size_t tcap = r->slot_cnt;
 	int err = -ENOMEM;
 
-	head = malloc((size_t)n * sizeof(*head));
-	nxt = malloc((size_t)n * sizeof(*nxt));
-	pstart = calloc((size_t)n + 1, sizeof(*pstart));
-	preds = malloc(((size_t)total + 1) * sizeof(*preds));
 	stack = malloc((size_t)n * sizeof(*stack));
 	mem = malloc((size_t)n * sizeof(*mem));
 	grp = malloc((size_t)n * sizeof(*grp));
@@ -352,33 +395,24 @@ static int refine_classes(struct refine *r)
 	treps = malloc(tcap * sizeof(*treps));
 	tkeys = malloc(tcap * sizeof(*tkeys));
 	queued = calloc((size_t)n, 1);
-	if (!head || !nxt || !pstart || !preds || !stack || !mem || !grp ||
-	    !sig || !treps || !tkeys || !queued)
+	if (!stack || !mem || !grp || !sig || !treps || !tkeys || !queued)
 		goto out;
 
-	/* members of each class, in increasing id order */
-	memset(head, 0xff, (size_t)n * sizeof(*head));
-	for (i = n; i-- > 0;) {
-		nxt[i] = head[r->cls[i]];
-		head[r->cls[i]] = i;
-	}
-	/* predecessors: who refers to type i */
-	for (j = 0; j < total; j++)
-		pstart[r->refs[j] + 1]++;
-	for (i = 0; i < n; i++)
-		pstart[i + 1] += pstart[i];
-	for (i = 0; i < n; i++)
-		for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
-			preds[pstart[r->refs[j]]++] = i;
-	for (i = n; i > 0; i--)
-		pstart[i] = pstart[i - 1];
-	pstart[0] = 0;
-
-	for (i = n; i-- > 0;)
-		if (r->cls[i] == i && nxt[i] != UINT32_MAX) {
-			stack[top++] = i;
-			queued[i] = 1;
+	if (seeds) {
+		for (k = nseeds; k-- > 0;) {
+			c = r->cls[seeds[k]];
+			if (!queued[c]) {
+				stack[top++] = c;
+				queued[c] = 1;
+			}
 		}
+	} else {
+		for (i = n; i-- > 0;)
+			if (r->cls[i] == i && nxt[i] != UINT32_MAX) {
+				stack[top++] = i;
+				queued[i] = 1;
+			}
+	}
 	while (top) {
 		uint32_t cnt = 0, groups = 0;
 		size_t tsz = 16, mask;
@@ -438,6 +472,8 @@ static int refine_classes(struct refine *r)
 			uint32_t g = grp[k];
 
 			i = mem[k];
+			if (head[g] == UINT32_MAX)
+				r->tail[g] = i;
 			nxt[i] = head[g];
 			head[g] = i;
 			if (g == c)
@@ -455,10 +491,6 @@ static int refine_classes(struct refine *r)
 	}
 	err = 0;
 out:
-	free(head);
-	free(nxt);
-	free(pstart);
-	free(preds);
 	free(stack);
 	free(mem);
 	free(grp);
@@ -472,19 +504,30 @@ out:
 static int partition(struct refine *r)
 {
 	uint32_t i;
+	int err;
 
 	r->c0[0] = 0x766f6964ull; /* void */
 	for (i = 1; i < r->nn; i++)
 		r->c0[i] = local_hash(r->recs[i], i);
+	/* a declaration of a name with several layouts: alone until its
+	 * context resolves it */
+	for (i = 1; r->amb_cnt && i < r->nn; i++)
+		if (r->amb[i])
+			r->c0[i] = mix(r->c0[i], 0xa3b0000000ull + i);
 	color_rounds(r);
 	group(r, r->cur, r->cls);
-	return refine_classes(r);
+	err = build_preds(r);
+	if (err)
+		return err;
+	build_lists(r);
+	return refine_classes(r, NULL, 0);
 }
 
 /* Name table for declarations: (name_off, kind, size) -> unique id. */
 struct decl_slot {
 	uint64_t key; /* 0: empty */
 	uint32_t id;  /* the first definition */
+	bool layouts; /* definitions of several local shapes */
 };
 
 static uint64_t decl_key(uint32_t name_off, uint32_t tag, uint32_t size)
@@ -537,8 +580,10 @@ static bool decl_of(const struct btf_type *t, bool *is_decl, uint64_t *key)
  * enumerators) at the first definition of its name: the base's if the base
  * has one, else the split type with the lowest id (for an enum: of the same
  * size). Declarations in the base are resolved only to split definitions.
- * The resolved declarations are then unreferenced; split ones are not
- * emitted. Returns how many declarations were resolved.
+ * A FWD whose name only the split part defines, with several layouts, is
+ * left to resolve_in_context (amb[]). The resolved declarations are then
+ * unreferenced; split ones are not emitted. Returns how many declarations
+ * were resolved.
  */
 static int resolve_decls(struct refine *r)
 {
@@ -563,6 +608,11 @@ static int resolve_decls(struct refine *r)
 		if (!s->key) {
 			s->key = key;
 			s->id = i;
+		} else if (!s->layouts && s->id >= r->s0 &&
+			   btf_type_kind(r->recs[i]) != BTF_KIND_ENUM &&
+			   btf_type_kind(r->recs[i]) != BTF_KIND_ENUM64 &&
+			   !local_eq(r->recs[s->id], r->recs[i])) {
+			s->layouts = true;
 		}
 	}
 	for (i = 1; i < r->nn; i++) {
@@ -572,16 +622,449 @@ static int resolve_decls(struct refine *r)
 		if (!decl_of(r->recs[i], &is_decl, &key) || !is_decl)
 			continue;
 		s = decl_find(t, cnt, key);
-		if (s->key && (i >= r->s0 || s->id >= r->s0)) {
-			r->alias[i] = s->id;
-			resolved++;
+		if (!s->key || (i < r->s0 && s->id < r->s0))
+			continue;
+		if (s->layouts) {
+			r->amb[i] = 1;
+			r->amb_cnt++;
+			continue;
 		}
+		r->alias[i] = s->id;
+		resolved++;
 	}
 	free(t);
 	for (j = 0; resolved && j < r->ref_start[r->nn]; j++)
 		if (r->alias[r->refs[j]])
 			r->refs[j] = r->alias[r->refs[j]];
 	return (int)resolved;
+}
+
+/*
+ * FWDs resolved by their context (resolve_in_context).
+ *
+ * A FWD X whose name the split part defines with several layouts (two
+ * modules with different struct X) is left alone by resolve_decls: which
+ * X it stands for depends on where it is used. After the partition, two
+ * classes of one local shape, one of which reaches such a FWD, are
+ * compared side by side (libbpf's btf_dedup_is_equiv on classes): a
+ * hypothetical one-to-one map between the classes of the two graphs, where
+ * the FWD may meet a struct X. When the whole graphs agree, the pairs are
+ * merged and the FWD stands for that struct from then on; the types
+ * referring to what merged are merged when they now agree (congruence
+ * closure over a signature table). What no context resolves stays a FWD,
+ * one per name. Last, the classes that changed are refined again, so the
+ * partition is stable whatever was merged.
+ */
+struct ctx {
+	struct refine *r;
+	uint32_t *map_ab, *map_ba; /* hypothetical class maps, 0: none */
+	uint32_t *pairs;	   /* the a side of each hypothetical pair */
+	size_t pair_cnt, pair_cap;
+	uint32_t *stack; /* (a, b) pairs to compare */
+	size_t stack_cnt, stack_cap;
+	uint32_t *work; /* types whose class is to be signed again */
+	size_t work_cnt, work_cap;
+	uint32_t *seeds; /* classes that merged */
+	size_t seed_cnt, seed_cap;
+	uint32_t fwds;	 /* FWD classes resolved */
+	uint64_t *skeys; /* signature table: key -> class */
+	uint32_t *sids;
+	size_t scap, sused;
+};
+
+static uint32_t uf_find(uint32_t *cls, uint32_t x)
+{
+	uint32_t root = x, t;
+
+	while (cls[root] != root)
+		root = cls[root];
+	while (cls[x] != root) {
+		t = cls[x];
+		cls[x] = root;
+		x = t;
+	}
+	return root;
+}
+
+/* The class a reference stands for now. */
+static inline uint32_t canon_now(struct refine *r, uint32_t id)
+{
+	return uf_find(r->cls, r->alias[id] ? r->alias[id] : id);
+}
+
+static int push(uint32_t **v, size_t *cnt, size_t *cap, uint32_t x)
+{
+	if (mem_ensure((void **)v, cap, sizeof(**v), *cnt + 1))
+		return -ENOMEM;
+	(*v)[(*cnt)++] = x;
+	return 0;
+}
+
+/* Queues the types referring to any member of class c. */
+static int push_preds(struct ctx *x, uint32_t c)
+{
+	struct refine *r = x->r;
+	uint32_t i, j;
+
+	for (i = r->head[c]; i != UINT32_MAX; i = r->nxt[i])
+		for (j = r->pstart[i]; j < r->pstart[i + 1]; j++)
+			if (push(&x->work, &x->work_cnt, &x->work_cap,
+				 r->preds[j]))
+				return -ENOMEM;
+	return 0;
+}
+
+/* Merges classes a and b (roots); the lower id stays the root. */
+static int unite(struct ctx *x, uint32_t a, uint32_t b)
+{
+	struct refine *r = x->r;
+	uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (a == b)
+		return 0;
+	if (push_preds(x, lo) || push_preds(x, hi) ||
+	    push(&x->seeds, &x->seed_cnt, &x->seed_cap, lo))
+		return -ENOMEM;
+	r->cls[hi] = lo;
+	r->nxt[r->tail[lo]] = r->head[hi];
+	r->tail[lo] = r->tail[hi];
+	r->head[hi] = UINT32_MAX;
+	return 0;
+}
+
+/* FWD class f (all its members) now stands for struct class s. */
+static int resolve_fwd(struct ctx *x, uint32_t f, uint32_t s)
+{
+	struct refine *r = x->r;
+	uint32_t i;
+
+	if (push_preds(x, f) || push_preds(x, s))
+		return -ENOMEM;
+	for (i = r->head[f]; i != UINT32_MAX; i = r->nxt[i])
+		r->alias[i] = s;
+	x->fwds++;
+	return 0;
+}
+
+static bool fwd_meets(const struct btf_type *fwd, const struct btf_type *t)
+{
+	uint32_t k = btf_type_kind(t);
+
+	return fwd->name_off == t->name_off &&
+	       (k == (btf_type_kflag(fwd) ? BTF_KIND_UNION : BTF_KIND_STRUCT));
+}
+
+static void hypot_clear(struct ctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->pair_cnt; i++) {
+		x->map_ba[x->map_ab[x->pairs[i]]] = 0;
+		x->map_ab[x->pairs[i]] = 0;
+	}
+	x->pair_cnt = 0;
+	x->stack_cnt = 0;
+}
+
+/*
+ * Compares the graphs of classes a and b side by side. Returns 1 when they
+ * agree (the pairs are left in the hypothetical map), 0 when not, or
+ * -ENOMEM.
+ */
+static int graphs_agree(struct ctx *x, uint32_t a, uint32_t b)
+{
+	struct refine *r = x->r;
+
+	if (push(&x->stack, &x->stack_cnt, &x->stack_cap, a) ||
+	    push(&x->stack, &x->stack_cnt, &x->stack_cap, b))
+		return -ENOMEM;
+	while (x->stack_cnt) {
+		uint32_t rb = canon_now(r, x->stack[--x->stack_cnt]);
+		uint32_t ra = canon_now(r, x->stack[--x->stack_cnt]);
+		const struct btf_type *ta, *tb;
+		uint32_t i, j, n;
+
+		if (ra == rb)
+			continue;
+		if (!ra || !rb)
+			return 0;
+		if (x->map_ab[ra] || x->map_ba[rb]) {
+			if (x->map_ab[ra] == rb)
+				continue;
+			return 0;
+		}
+		if (push(&x->pairs, &x->pair_cnt, &x->pair_cap, ra))
+			return -ENOMEM;
+		x->map_ab[ra] = rb;
+		x->map_ba[rb] = ra;
+		ta = r->recs[ra];
+		tb = r->recs[rb];
+		if (r->amb[ra] && btf_type_kind(tb) != BTF_KIND_FWD) {
+			if (!fwd_meets(ta, tb))
+				return 0;
+			continue;
+		}
+		if (r->amb[rb] && btf_type_kind(ta) != BTF_KIND_FWD) {
+			if (!fwd_meets(tb, ta))
+				return 0;
+			continue;
+		}
+		if (!local_eq(ta, tb))
+			return 0;
+		i = r->ref_start[ra];
+		j = r->ref_start[rb];
+		n = r->ref_start[ra + 1] - i;
+		if (n != r->ref_start[rb + 1] - j)
+			return 0;
+		for (; n; n--, i++, j++)
+			if (push(&x->stack, &x->stack_cnt, &x->stack_cap,
+				 r->refs[i]) ||
+			    push(&x->stack, &x->stack_cnt, &x->stack_cap,
+				 r->refs[j]))
+				return -ENOMEM;
+	}
+	return 1;
+}
+
+/* Makes the hypothetical pairs real: FWDs resolved, classes merged. */
+static int merge_pairs(struct ctx *x)
+{
+	struct refine *r = x->r;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < x->pair_cnt; i++) {
+		uint32_t a = x->pairs[i], b = x->map_ab[a];
+		bool fa = r->amb[a] && btf_type_kind(r->recs[b]) !=
+						BTF_KIND_FWD,
+		     fb = r->amb[b] && btf_type_kind(r->recs[a]) !=
+						BTF_KIND_FWD;
+
+		if (fa || fb) {
+			/* a FWD class met a struct: unless an earlier pair
+			 * of this map resolved it already */
+			uint32_t f = fa ? a : b, s = fa ? b : a;
+
+			if (!r->alias[r->head[f]])
+				err = resolve_fwd(x, f, uf_find(r->cls, s));
+			continue;
+		}
+		err = unite(x, uf_find(r->cls, a), uf_find(r->cls, b));
+	}
+	return err;
+}
+
+static uint64_t class_sig(struct refine *r, uint32_t c)
+{
+	uint64_t h = local_hash(r->recs[c], c);
+	uint32_t j;
+
+	for (j = r->ref_start[c]; j < r->ref_start[c + 1]; j++)
+		h = mix(h, canon_now(r, r->refs[j]));
+	return h | 1;
+}
+
+static bool class_eq(struct refine *r, uint32_t a, uint32_t b)
+{
+	uint32_t i = r->ref_start[a], j = r->ref_start[b];
+	uint32_t n = r->ref_start[a + 1] - i;
+
+	if (!local_eq(r->recs[a], r->recs[b]) ||
+	    n != r->ref_start[b + 1] - j)
+		return false;
+	for (; n; n--, i++, j++)
+		if (canon_now(r, r->refs[i]) != canon_now(r, r->refs[j]))
+			return false;
+	return true;
+}
+
+/*
+ * Congruence closure: the class of every queued type is signed (local
+ * shape, classes referenced now) and merged with an equal class of the
+ * same signature; a merge queues the referrers of both.
+ */
+static int close_work(struct ctx *x)
+{
+	struct refine *r = x->r;
+	int err;
+
+	while (x->work_cnt) {
+		uint32_t c = uf_find(r->cls, x->work[--x->work_cnt]);
+		uint64_t key;
+		size_t s;
+
+		if (r->alias[c] || !r->recs[c])
+			continue;
+		if ((x->sused + 1) * 2 > x->scap) {
+			size_t ncap = x->scap ? x->scap * 2 : 4096, i, k;
+			uint64_t *nk = calloc(ncap, sizeof(*nk));
+			uint32_t *ni = malloc(ncap * sizeof(*ni));
+
+			if (!nk || !ni) {
+				free(nk);
+				free(ni);
+				return -ENOMEM;
+			}
+			for (i = 0; i < x->scap; i++) {
+				if (!x->skeys[i])
+					continue;
+				for (k = (size_t)(x->skeys[i] >> 7) &
+					 (ncap - 1);
+				     nk[k]; k = (k + 1) & (ncap - 1))
+					;
+				nk[k] = x->skeys[i];
+				ni[k] = x->sids[i];
+			}
+			free(x->skeys);
+			free(x->sids);
+			x->skeys = nk;
+			x->sids = ni;
+			x->scap = ncap;
+		}
+		key = class_sig(r, c);
+		for (s = (size_t)(key >> 7) & (x->scap - 1); x->skeys[s];
+		     s = (s + 1) & (x->scap - 1)) {
+			uint32_t d;
+
+			if (x->skeys[s] != key)
+				continue;
+			d = uf_find(r->cls, x->sids[s]);
+			if (d == c)
+				break;
+			if (!r->alias[d] && class_eq(r, c, d)) {
+				err = unite(x, c, d);
+				if (err)
+					return err;
+				break;
+			}
+		}
+		if (!x->skeys[s]) {
+			x->skeys[s] = key;
+			x->sids[s] = c;
+			x->sused++;
+		}
+	}
+	return 0;
+}
+
+struct cand {
+	uint64_t key; /* local hash */
+	uint32_t id;  /* class */
+};
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int resolve_in_context(struct refine *r)
+{
+	struct ctx x = {.r = r};
+	struct cand *cands = NULL;
+	uint8_t *reach = NULL;
+	uint32_t *queue = NULL, qn = 0, i, j, cn = 0;
+	int err = -ENOMEM;
+
+	x.map_ab = calloc(r->nn, sizeof(*x.map_ab));
+	x.map_ba = calloc(r->nn, sizeof(*x.map_ba));
+	reach = calloc(r->nn, 1);
+	queue = malloc((size_t)r->nn * sizeof(*queue));
+	if (!x.map_ab || !x.map_ba || !reach || !queue)
+		goto out;
+
+	/* the types from which an unresolved FWD can be reached */
+	for (i = 1; i < r->nn; i++)
+		if (r->amb[i]) {
+			reach[i] = 1;
+			queue[qn++] = i;
+		}
+	for (j = 0; j < qn; j++)
+		for (i = r->pstart[queue[j]]; i < r->pstart[queue[j] + 1];
+		     i++)
+			if (!reach[r->preds[i]]) {
+				reach[r->preds[i]] = 1;
+				queue[qn++] = r->preds[i];
+			}
+
+	/* struct and union classes by local shape */
+	cands = malloc(((size_t)r->nn + 1) * sizeof(*cands));
+	if (!cands)
+		goto out;
+	for (i = 1; i < r->nn; i++) {
+		uint32_t k = btf_type_kind(r->recs[i]);
+
+		if (r->cls[i] == i && !r->alias[i] &&
+		    (k == BTF_KIND_STRUCT || k == BTF_KIND_UNION))
+			cands[cn++] = (struct cand){r->c0[i], i};
+	}
+	qsort(cands, cn, sizeof(*cands), cmp_cand);
+
+	for (i = 0; i < cn; i++) {
+		uint32_t a = cands[i].id, lo = i, k;
+
+		if (!reach[a])
+			continue;
+		while (lo > 0 && cands[lo - 1].key == cands[i].key)
+			lo--;
+		for (k = lo; k < cn && cands[k].key == cands[i].key; k++) {
+			uint32_t b = cands[k].id;
+			int eq;
+
+			if (uf_find(r->cls, a) == uf_find(r->cls, b) ||
+			    !local_eq(r->recs[a], r->recs[b]))
+				continue;
+			eq = graphs_agree(&x, a, b);
+			if (eq > 0)
+				eq = merge_pairs(&x) ? -ENOMEM : 1;
+			hypot_clear(&x);
+			if (eq < 0 || (eq > 0 && close_work(&x)))
+				goto out;
+			if (eq > 0)
+				break;
+		}
+	}
+	/* the FWDs no context resolved: one per name */
+	for (i = 1; i < r->nn; i++)
+		if (r->amb[i] && !r->alias[i] &&
+		    push(&x.work, &x.work_cnt, &x.work_cap, i))
+			goto out;
+	if (close_work(&x))
+		goto out;
+
+	/* flatten the classes, point the references at what the FWDs now
+	 * stand for, then refine what merged */
+	for (i = 0; i < r->nn; i++)
+		r->cls[i] = uf_find(r->cls, i);
+	if (x.fwds) {
+		for (j = 0; j < r->ref_start[r->nn]; j++)
+			if (r->alias[r->refs[j]])
+				r->refs[j] = r->alias[r->refs[j]];
+		free(r->pstart);
+		free(r->preds);
+		r->preds = NULL;
+		if (build_preds(r))
+			goto out;
+	}
+	build_lists(r);
+	err = x.seed_cnt ? refine_classes(r, x.seeds, (uint32_t)x.seed_cnt)
+			 : 0;
+out:
+	free(x.map_ab);
+	free(x.map_ba);
+	free(x.pairs);
+	free(x.stack);
+	free(x.work);
+	free(x.seeds);
+	free(x.skeys);
+	free(x.sids);
+	free(cands);
+	free(reach);
+	free(queue);
+	return err;
 }
 
 struct emit_ctx {
@@ -785,13 +1268,18 @@ int dedup_refine(const struct refine_input *in, struct dedup_result *res,
 	r.next = malloc(nn * sizeof(*r.next));
 	r.cls = malloc(nn * sizeof(*r.cls));
 	r.alias = calloc(nn, sizeof(*r.alias));
+	r.amb = calloc(nn, sizeof(*r.amb));
+	r.head = malloc(nn * sizeof(*r.head));
+	r.nxt = malloc(nn * sizeof(*r.nxt));
+	r.tail = malloc(nn * sizeof(*r.tail));
 	r.slot_cnt = 1024;
 	while (r.slot_cnt < 2 * (size_t)r.nn)
 		r.slot_cnt <<= 1;
 	r.slots = malloc(r.slot_cnt * sizeof(*r.slots));
 	r.slot_keys = malloc(r.slot_cnt * sizeof(*r.slot_keys));
 	if (!r.recs || !r.ref_start || !r.c0 || !r.cur || !r.next || !r.cls ||
-	    !r.alias || !r.slots || !r.slot_keys)
+	    !r.alias || !r.amb || !r.head || !r.nxt || !r.tail || !r.slots ||
+	    !r.slot_keys)
 		goto out;
 	r.recs[0] = NULL;
 	for (i = 1; i < r.s0; i++)
@@ -803,7 +1291,8 @@ int dedup_refine(const struct refine_input *in, struct dedup_result *res,
 		goto out;
 
 	resolved = resolve_decls(&r);
-	if (resolved < 0 || partition(&r))
+	if (resolved < 0 || partition(&r) ||
+	    (r.amb_cnt && resolve_in_context(&r)))
 		goto out;
 	err = emit(&r, res);
 out:
@@ -817,6 +1306,12 @@ out:
 	free(r.next);
 	free(r.cls);
 	free(r.alias);
+	free(r.amb);
+	free(r.head);
+	free(r.nxt);
+	free(r.tail);
+	free(r.pstart);
+	free(r.preds);
 	free(r.slots);
 	free(r.slot_keys);
 	return err;
