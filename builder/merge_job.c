@@ -1092,6 +1092,7 @@ int btfar_merge__run(struct btfar_merge *m)
 				.type_cnt = rr.type_cnt,
 				.strs = rr.strs,
 				.str_len = rr.str_len,
+				.jobs = m->opts.jobs,
 			};
 
 			err = dedup_refine(&in, &dr, &d);

@@ -18,11 +18,13 @@
  *    first definition). Every reference to a resolved declaration, in the
  *    base or the split part, is redirected to its definition: this is
  *    libbpf's FWD <-> STRUCT rule (a base PTR -> FWD X is equivalent to a
- *    split PTR -> STRUCT X), with one definition per name where libbpf
- *    keeps whichever struct the graph it compares holds.
+ *    split PTR -> STRUCT X). A FWD of a name that only the split part
+ *    defines, with several layouts (two modules' struct X), is left for
+ *    step 4: which X it means depends on where it is used.
  * 1. Local hash C0 of every type (string offsets are canonical: the merge
  *    interned every string once, base strings at their base offsets).
- *    VAR and DATASEC are never merged (as libbpf): their C0 is unique.
+ *    VAR and DATASEC are never merged (as libbpf): their C0 is unique, and
+ *    so is that of a FWD left for step 4.
  * 2. R rounds of C_{k+1}(t) = H(C0(t), C_k(r) for each reference r). After
  *    R rounds, types with equal colors have equal unrollings to depth R: a
  *    partition at least as coarse as the bisimulation.
@@ -34,15 +36,25 @@
  *    coarsest stable partition below step 2's, hence the bisimulation.
  *    Cycles through base and split types need nothing special: a class is
  *    kept until a difference is found, the greatest fixed point.
- * 4. Every class is represented by its lowest id. Emit the split
- *    representatives in id order; every reference is rewritten to its
- *    class's representative (a base id, or the new id of a split one);
- *    only the strings still referenced are kept, in order of first use.
+ * 4. FWDs by context (resolve_in_context): struct classes of one shape, one
+ *    reaching a FWD of step 0's kind, are compared side by side as libbpf
+ *    compares two graphs; when they agree, the FWD stands for the struct it
+ *    met, the pairs merge and so do the types referring to them (congruence
+ *    closure). What no context resolves stays one FWD per name.
+ * 5. Every class is represented by its lowest id (a split one when the
+ *    lowest is a base modifier chain ending in a FWD, which cannot stand
+ *    where a size is needed). Emit the split representatives in id order;
+ *    every reference is rewritten to its class's representative (a base
+ *    id, or the new id of a split one); only the strings still referenced
+ *    are kept, in order of first use.
+ * Steps 1 to 3 run on two threads when the input allows (in->jobs), each
+ * writing only its own half: the output is the same.
  * Invariant: the output depends only on the input bytes and order.
  */
 #include "refine.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,18 +67,19 @@
  * and 12 rounds give byte-identical output on Debian's 6.12 modules); it
  * only trades hashing passes for worklist steps.
  */
-#define REFINE_ROUNDS 4
+#define REFINE_ROUNDS 3
 
 /* All arrays by type id, 0 (void) to nn - 1: base ids, then split ids. */
 struct refine {
 	const struct refine_input *in;
-	uint32_t n;  /* split types */
-	uint32_t s0; /* first split id */
-	uint32_t nn; /* ids: s0 + n */
+	uint32_t n;		      /* split types */
+	uint32_t s0;		      /* first split id */
+	uint32_t nn;		      /* ids: s0 + n */
 	const struct btf_type **recs; /* [0]: NULL */
 	uint32_t *ref_start; /* CSR: refs of type i are refs[ref_start[i]..] */
 	uint32_t *refs;	     /* referenced ids, rewritten by declarations */
 	uint64_t *c0, *cur, *next; /* colors */
+	uint32_t round;		   /* color round under way */
 	uint32_t *cls;		   /* class: its lowest id */
 	uint32_t *alias; /* declaration -> id it stands for, 0: none */
 	uint8_t *amb;	 /* FWD of a name with several struct layouts */
@@ -211,12 +224,6 @@ struct ref_collect {
 	uint32_t cnt;
 };
 
-static int count_ref(uint32_t *id, void *ctx)
-{
-	((struct ref_collect *)ctx)->cnt++;
-	return 0;
-}
-
 static int store_ref(uint32_t *id, void *ctx)
 {
 	struct ref_collect *c = ctx;
@@ -225,28 +232,25 @@ static int store_ref(uint32_t *id, void *ctx)
 	return 0;
 }
 
+/* Every id field is a word of a record: the type sections' words bound
+ * the number of references, so one pass fills them. */
 static int build_refs(struct refine *r)
 {
+	size_t cap = ((size_t)r->in->base->types_len + r->in->types_len) / 4;
 	struct ref_collect c = {0};
 	uint32_t i;
-	uint64_t total;
 
-	r->ref_start[0] = 0;
-	for (i = 1; i < r->nn; i++) {
-		r->ref_start[i] = c.cnt;
-		btf_type_visit_ids((struct btf_type *)r->recs[i], count_ref,
-				   &c);
-	}
-	r->ref_start[r->nn] = c.cnt;
-	total = c.cnt;
-	r->refs = malloc((total ? total : 1) * sizeof(*r->refs));
+	r->refs = malloc((cap ? cap : 1) * sizeof(*r->refs));
 	if (!r->refs)
 		return -ENOMEM;
 	c.out = r->refs;
-	c.cnt = 0;
-	for (i = 1; i < r->nn; i++)
+	r->ref_start[0] = 0;
+	for (i = 1; i < r->nn; i++) {
+		r->ref_start[i] = c.cnt;
 		btf_type_visit_ids((struct btf_type *)r->recs[i], store_ref,
 				   &c);
+	}
+	r->ref_start[r->nn] = c.cnt;
 	return 0;
 }
 
@@ -255,22 +259,86 @@ static inline uint32_t canon(const struct refine *r, uint32_t id)
 	return r->cls[id];
 }
 
+/*
+ * Runs fn(r, part) as part 0 on this thread and part 1 on another when
+ * the input asks for more than one thread (each part writes only what it
+ * owns, so the result is the same either way); fn(r, -1) does it all.
+ */
+struct part_job {
+	struct refine *r;
+	void (*fn)(struct refine *r, int part);
+};
+
+static void *part_main(void *p)
+{
+	struct part_job *j = p;
+
+	j->fn(j->r, 1);
+	return NULL;
+}
+
+static void run_parts(struct refine *r, void (*fn)(struct refine *r, int part))
+{
+	struct part_job j = {r, fn};
+	pthread_t t;
+
+	if (r->in->jobs < 2 || r->nn < 65536 ||
+	    pthread_create(&t, NULL, part_main, &j)) {
+		fn(r, -1);
+		return;
+	}
+	fn(r, 0);
+	pthread_join(t, NULL);
+}
+
+/* The ids part covers: [1, nn) split in two halves. */
+static void part_span(const struct refine *r, int part, uint32_t *lo,
+		      uint32_t *hi)
+{
+	uint32_t mid = r->nn / 2;
+
+	*lo = part == 1 ? mid : 1;
+	*hi = part == 0 ? mid : r->nn;
+}
+
+static void c0_part(struct refine *r, int part)
+{
+	uint32_t i, lo, hi;
+
+	part_span(r, part, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		r->c0[i] = local_hash(r->recs[i], i);
+		/* a declaration of a name with several layouts: alone until
+		 * its context resolves it */
+		if (r->amb[i])
+			r->c0[i] = mix(r->c0[i], 0xa3b0000000ull + i);
+	}
+}
+
+/* One round: next from cur (c0 in the first round). */
+static void round_part(struct refine *r, int part)
+{
+	const uint64_t *cur = r->round ? r->cur : r->c0;
+	uint32_t i, j, lo, hi;
+
+	part_span(r, part, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		uint64_t h = r->c0[i];
+
+		for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
+			h = mix(h, cur[r->refs[j]]);
+		r->next[i] = h;
+	}
+}
+
 static void color_rounds(struct refine *r)
 {
-	uint32_t i, j, k;
+	for (r->round = 0; r->round < REFINE_ROUNDS; r->round++) {
+		uint64_t *t;
 
-	for (i = 0; i < r->nn; i++)
-		r->cur[i] = r->c0[i];
-	for (k = 0; k < REFINE_ROUNDS; k++) {
 		r->next[0] = r->c0[0];
-		for (i = 1; i < r->nn; i++) {
-			uint64_t h = r->c0[i];
-
-			for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
-				h = mix(h, r->cur[r->refs[j]]);
-			r->next[i] = h;
-		}
-		uint64_t *t = r->cur;
+		run_parts(r, round_part);
+		t = r->cur;
 		r->cur = r->next;
 		r->next = t;
 	}
@@ -290,38 +358,45 @@ static bool refs_eq(const struct refine *r, uint32_t a, uint32_t b)
 }
 
 /*
- * Groups types by key[] (their colors) into classes: cls[i] = the lowest
- * id of its class. Equal keys share a class only when the local shapes
- * are equal too, so a hash collision never merges two types; the
- * refinement then splits what the references tell apart. Void and
- * resolved declarations (referenced by no one) stay alone.
+ * Groups types by their colors (cur) into classes: cls[i] = the lowest id
+ * of its class. Equal keys share a class only when the local shapes are
+ * equal too, so a hash collision never merges two types; the refinement
+ * then splits what the references tell apart. Void and resolved
+ * declarations (referenced by no one) stay alone. A part takes the keys
+ * of one value of their top bit, in its own half of the table.
  */
-static void group(struct refine *r, const uint64_t *key, uint32_t *out)
+static void group_part(struct refine *r, int part)
 {
-	size_t mask = r->slot_cnt - 1;
+	size_t half = part < 0 ? r->slot_cnt : r->slot_cnt / 2;
+	size_t mask = half - 1;
+	uint32_t *slots = r->slots + (part == 1 ? half : 0);
+	uint64_t *slot_keys = r->slot_keys + (part == 1 ? half : 0);
+	const uint64_t *key = r->cur;
+	uint32_t *out = r->cls;
 	uint32_t i;
 
-	memset(r->slots, 0, r->slot_cnt * sizeof(*r->slots));
-	out[0] = 0;
+	memset(slots, 0, half * sizeof(*slots));
 	for (i = 1; i < r->nn; i++) {
 		uint64_t h = key[i];
 		size_t s = (size_t)(h * 0x9e3779b97f4a7c15ull >> 17) & mask;
 
+		if (part >= 0 && (int)(h >> 63) != part)
+			continue;
 		if (r->alias[i]) {
 			out[i] = i;
 			continue;
 		}
 		for (;; s = (s + 1) & mask) {
-			uint32_t j = r->slots[s];
+			uint32_t j = slots[s];
 
 			if (!j) {
-				r->slots[s] = i + 1;
-				r->slot_keys[s] = h;
+				slots[s] = i + 1;
+				slot_keys[s] = h;
 				out[i] = i;
 				break;
 			}
 			j--;
-			if (r->slot_keys[s] != h)
+			if (slot_keys[s] != h)
 				continue;
 			if (local_eq(r->recs[i], r->recs[j])) {
 				out[i] = j;
@@ -503,24 +578,19 @@ out:
 
 static int partition(struct refine *r)
 {
-	uint32_t i;
 	int err;
 
 	r->c0[0] = 0x766f6964ull; /* void */
-	for (i = 1; i < r->nn; i++)
-		r->c0[i] = local_hash(r->recs[i], i);
-	/* a declaration of a name with several layouts: alone until its
-	 * context resolves it */
-	for (i = 1; r->amb_cnt && i < r->nn; i++)
-		if (r->amb[i])
-			r->c0[i] = mix(r->c0[i], 0xa3b0000000ull + i);
+	run_parts(r, c0_part);
 	color_rounds(r);
-	group(r, r->cur, r->cls);
+	r->cls[0] = 0;
+	run_parts(r, group_part);
 	err = build_preds(r);
 	if (err)
 		return err;
 	build_lists(r);
-	return refine_classes(r, NULL, 0);
+	err = refine_classes(r, NULL, 0);
+	return err;
 }
 
 /* Name table for declarations: (name_off, kind, size) -> unique id. */
@@ -587,13 +657,16 @@ static bool decl_of(const struct btf_type *t, bool *is_decl, uint64_t *key)
  */
 static int resolve_decls(struct refine *r)
 {
-	uint32_t i, resolved = 0, j;
+	uint32_t i, resolved = 0, j, named = 0;
 	size_t cnt = 1024;
 	struct decl_slot *t;
 	uint64_t key;
 	bool is_decl;
 
-	while (cnt < 2 * (size_t)r->nn)
+	for (i = 1; i < r->nn; i++)
+		if (decl_of(r->recs[i], &is_decl, &key))
+			named++;
+	while (cnt < 2 * (size_t)named)
 		cnt <<= 1;
 	t = calloc(cnt, sizeof(*t));
 	if (!t)
@@ -835,10 +908,10 @@ static int merge_pairs(struct ctx *x)
 
 	for (i = 0; !err && i < x->pair_cnt; i++) {
 		uint32_t a = x->pairs[i], b = x->map_ab[a];
-		bool fa = r->amb[a] && btf_type_kind(r->recs[b]) !=
-						BTF_KIND_FWD,
-		     fb = r->amb[b] && btf_type_kind(r->recs[a]) !=
-						BTF_KIND_FWD;
+		bool fa = r->amb[a] &&
+			  btf_type_kind(r->recs[b]) != BTF_KIND_FWD,
+		     fb = r->amb[b] &&
+			  btf_type_kind(r->recs[a]) != BTF_KIND_FWD;
 
 		if (fa || fb) {
 			/* a FWD class met a struct: unless an earlier pair
@@ -869,8 +942,7 @@ static bool class_eq(struct refine *r, uint32_t a, uint32_t b)
 	uint32_t i = r->ref_start[a], j = r->ref_start[b];
 	uint32_t n = r->ref_start[a + 1] - i;
 
-	if (!local_eq(r->recs[a], r->recs[b]) ||
-	    n != r->ref_start[b + 1] - j)
+	if (!local_eq(r->recs[a], r->recs[b]) || n != r->ref_start[b + 1] - j)
 		return false;
 	for (; n; n--, i++, j++)
 		if (canon_now(r, r->refs[i]) != canon_now(r, r->refs[j]))
@@ -961,6 +1033,21 @@ static int cmp_cand(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Whether every member of each seed class references what its first does. */
+static bool seeds_stable(struct refine *r, const uint32_t *seeds, size_t n)
+{
+	size_t k;
+	uint32_t i, c;
+
+	for (k = 0; k < n; k++) {
+		c = r->cls[seeds[k]];
+		for (i = r->head[c]; i != UINT32_MAX; i = r->nxt[i])
+			if (i != c && !class_eq(r, i, c))
+				return false;
+	}
+	return true;
+}
+
 static int resolve_in_context(struct refine *r)
 {
 	struct ctx x = {.r = r};
@@ -983,8 +1070,7 @@ static int resolve_in_context(struct refine *r)
 			queue[qn++] = i;
 		}
 	for (j = 0; j < qn; j++)
-		for (i = r->pstart[queue[j]]; i < r->pstart[queue[j] + 1];
-		     i++)
+		for (i = r->pstart[queue[j]]; i < r->pstart[queue[j] + 1]; i++)
 			if (!reach[r->preds[i]]) {
 				reach[r->preds[i]] = 1;
 				queue[qn++] = r->preds[i];
@@ -1035,23 +1121,25 @@ static int resolve_in_context(struct refine *r)
 	if (close_work(&x))
 		goto out;
 
-	/* flatten the classes, point the references at what the FWDs now
-	 * stand for, then refine what merged */
+	/* flatten the classes; refine again only when a merged class is not
+	 * stable (a FWD met two structs in one map): then the references
+	 * point at what the FWDs now stand for */
 	for (i = 0; i < r->nn; i++)
 		r->cls[i] = uf_find(r->cls, i);
-	if (x.fwds) {
+	err = 0;
+	if (!seeds_stable(r, x.seeds, x.seed_cnt)) {
 		for (j = 0; j < r->ref_start[r->nn]; j++)
 			if (r->alias[r->refs[j]])
 				r->refs[j] = r->alias[r->refs[j]];
 		free(r->pstart);
 		free(r->preds);
 		r->preds = NULL;
-		if (build_preds(r))
-			goto out;
+		err = build_preds(r);
+		if (!err) {
+			build_lists(r);
+			err = refine_classes(r, x.seeds, (uint32_t)x.seed_cnt);
+		}
 	}
-	build_lists(r);
-	err = x.seed_cnt ? refine_classes(r, x.seeds, (uint32_t)x.seed_cnt)
-			 : 0;
 out:
 	free(x.map_ab);
 	free(x.map_ba);
@@ -1110,75 +1198,44 @@ static bool modifier_kind(uint32_t kind)
 }
 
 /*
- * Marks the types that can stand where a size is needed (member, array
- * element, variable): not a declaration, nor a modifier chain ending in
- * one or in void, as the output will read them. A base type keeps its own
- * references in the output, so its chain is followed there; a split type
- * through the references rewritten by declarations.
+ * Whether base type id can stand where a size is needed (member, array
+ * element, variable) as the output reads it: the base keeps its own
+ * references, so a modifier chain ending in a FWD (or void) cannot, even
+ * when the FWD stands for a split struct here.
  */
-static void mark_sized(const struct refine *r, uint8_t *sized)
+static bool base_sized(const struct refine *r, uint32_t id)
 {
-	uint32_t i, id, k;
+	uint32_t k, depth;
 
-	memset(sized, 0, r->nn);
-	for (i = 1; i < r->nn; i++) {
-		uint8_t v;
-
-		if (sized[i])
-			continue;
-		/* walk the chain to its first known or non-modifier type */
-		for (id = i, k = 0;; k++) {
-			const struct btf_type *t = r->recs[id];
-			uint32_t kind;
-
-			if (!id || sized[id]) {
-				v = id ? sized[id] : 2;
-				break;
-			}
-			kind = btf_type_kind(t);
-			if (!modifier_kind(kind) || k > BTF_RAW_MAX_DEPTH) {
-				v = kind == BTF_KIND_FWD ? 2 : 1;
-				break;
-			}
-			id = id < r->s0 ? t->type : r->refs[r->ref_start[id]];
-		}
-		for (id = i; id && !sized[id];) {
-			const struct btf_type *t = r->recs[id];
-
-			sized[id] = v;
-			if (!modifier_kind(btf_type_kind(t)))
-				break;
-			id = id < r->s0 ? t->type : r->refs[r->ref_start[id]];
-		}
+	for (depth = 0; id && depth <= BTF_RAW_MAX_DEPTH; depth++) {
+		k = btf_type_kind(r->recs[id]);
+		if (!modifier_kind(k))
+			return k != BTF_KIND_FWD;
+		id = r->recs[id]->type;
 	}
+	return false;
 }
 
 /*
- * The representative of each class: its lowest id that can stand where a
- * size is needed if any member can (a base PTR -> FWD X equals a split
- * PTR -> STRUCT X, but a base CONST -> FWD X must not replace a split
- * CONST -> STRUCT X that an array or a member holds), else its lowest id.
- * rep[] is by class id (the class's lowest id).
+ * The representative of each class, rep[] by class id (its lowest id): that
+ * id, except in a class whose lowest id is a base type that cannot stand
+ * where a size is needed (a base CONST -> FWD X, equal to a split CONST ->
+ * STRUCT X that an array or a member may hold): there the lowest split
+ * member represents it. The members of one class reference the same
+ * classes, so split members are all alike; only base chains differ.
  */
-static int choose_reps(const struct refine *r, uint32_t *rep)
+static void choose_reps(const struct refine *r, uint32_t *rep)
 {
-	uint8_t *sized = malloc((size_t)r->nn + 1);
 	uint32_t i, c;
 
-	if (!sized)
-		return -ENOMEM;
-	mark_sized(r, sized);
-	for (i = 1; i < r->nn; i++) {
-		if (r->alias[i])
-			continue;
+	for (i = 1; i < r->nn; i++)
+		rep[i] = i;
+	for (i = r->s0; i < r->nn; i++) {
 		c = r->cls[i];
-		if (c == i)
-			rep[c] = i;
-		else if (sized[i] == 1 && sized[rep[c]] != 1)
+		if (c < r->s0 && rep[c] == c && !r->alias[i] &&
+		    !base_sized(r, c))
 			rep[c] = i;
 	}
-	free(sized);
-	return 0;
 }
 
 static int emit(struct refine *r, struct dedup_result *res)
@@ -1197,9 +1254,9 @@ static int emit(struct refine *r, struct dedup_result *res)
 	e.str_map = malloc(((size_t)in->str_len + 1) * sizeof(*e.str_map));
 	e.strs = malloc((size_t)in->str_len + 1);
 	types = malloc((size_t)in->types_len + 1);
-	if (!final || !rep || !id_map || !e.str_map || !e.strs || !types ||
-	    choose_reps(r, rep))
+	if (!final || !rep || !id_map || !e.str_map || !e.strs || !types)
 		goto out;
+	choose_reps(r, rep);
 	memset(e.str_map, 0xff, ((size_t)in->str_len + 1) * sizeof(*e.str_map));
 
 	/* split representatives get new ids in id order; base ones keep
@@ -1285,8 +1342,7 @@ int dedup_refine(const struct refine_input *in, struct dedup_result *res,
 	for (i = 1; i < r.s0; i++)
 		r.recs[i] = btf_raw__type(in->base, i);
 	for (i = 0; i < r.n; i++)
-		r.recs[r.s0 + i] =
-			(const void *)(in->types + in->type_offs[i]);
+		r.recs[r.s0 + i] = (const void *)(in->types + in->type_offs[i]);
 	if (build_refs(&r))
 		goto out;
 

@@ -21,6 +21,7 @@ struct refine_input {
 	uint32_t type_cnt;
 	const char *strs; /* split string section: offset base_len + i */
 	uint32_t str_len;
+	uint32_t jobs; /* threads it may use (0 or 1: the caller's alone) */
 };
 
 /*

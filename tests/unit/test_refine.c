@@ -453,8 +453,7 @@ static int t_fwd_struct_cycle_through_base(const char *dir)
 	char *text;
 
 	(void)dir;
-	text = refine_dump_on(base_fwd_get(), B2_STR_LEN, srcs, 1, &res,
-			      &out);
+	text = refine_dump_on(base_fwd_get(), B2_STR_LEN, srcs, 1, &res, &out);
 	check_text("refined dump", text,
 		   "[8] STRUCT 'phy' size=4 vlen=1\n"
 		   "\t'a' type_id=1 bits_offset=0\n"
