@@ -9,7 +9,7 @@
 #include "mem.h"
 
 /* A fast hash over 8-byte words (strings here are short identifiers). */
-static uint32_t str_hash(const char *s, size_t len)
+uint32_t strset__hash(const char *s, size_t len)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
 
@@ -110,7 +110,7 @@ int strset__init_seeded(struct strset *s, const char *strs, size_t len,
 		size_t j;
 
 		if (n) {
-			h = str_hash(strs + off, n);
+			h = strset__hash(strs + off, n);
 			j = find_slot(s, strs + off, n, h, &found);
 			if (!found) {
 				s->slots[j] =
@@ -142,19 +142,30 @@ int64_t strset__find(const struct strset *s, const char *str, size_t len)
 
 	if (!len)
 		return 0;
-	j = find_slot(s, str, len, str_hash(str, len), &found);
+	j = find_slot(s, str, len, strset__hash(str, len), &found);
 	return found ? (int64_t)((uint32_t)s->slots[j] - 1) : -ENOENT;
+}
+
+void strset__prefetch(const struct strset *s, uint32_t h)
+{
+	if (s->slot_cnt)
+		__builtin_prefetch(&s->slots[h & (s->slot_cnt - 1)]);
 }
 
 int64_t strset__add(struct strset *s, const char *str, size_t len)
 {
-	uint32_t h;
+	return len ? strset__add_hashed(s, str, len, strset__hash(str, len))
+		   : 0;
+}
+
+int64_t strset__add_hashed(struct strset *s, const char *str, size_t len,
+			   uint32_t h)
+{
 	size_t j, off;
 	bool found;
 
 	if (!len)
 		return 0;
-	h = str_hash(str, len);
 	j = find_slot(s, str, len, h, &found);
 	if (found)
 		return (int64_t)((uint32_t)s->slots[j] - 1);

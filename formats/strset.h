@@ -32,6 +32,13 @@ void strset__release(struct strset *s);
 /* Adds str (len bytes, no NUL among them); returns its offset or -ENOMEM,
  * or -E2BIG once the set passes 4 GiB. */
 int64_t strset__add(struct strset *s, const char *str, size_t len);
+/* strset__add with the string's hash (strset__hash) computed beforehand;
+ * strset__prefetch(s, h) asks the cache for the slot it will probe first,
+ * so that a caller adding many strings overlaps their memory latencies. */
+uint32_t strset__hash(const char *str, size_t len);
+void strset__prefetch(const struct strset *s, uint32_t h);
+int64_t strset__add_hashed(struct strset *s, const char *str, size_t len,
+			   uint32_t h);
 /* The offset of str if the set holds it, else -ENOENT; s is not changed,
  * so several threads may look up one set at once. */
 int64_t strset__find(const struct strset *s, const char *str, size_t len);

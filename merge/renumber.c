@@ -28,6 +28,9 @@
 
 #include "formats/strset.h"
 
+/* How many strings ahead renumber_merge prefetches the set's slot. */
+#define STR_AHEAD 8
+
 struct rewrite_ctx {
 	uint32_t base_cnt;	 /* first split id */
 	uint32_t base_str_len;	 /* first split string offset */
@@ -84,6 +87,7 @@ int renumber_merge(const struct btf_raw *base,
 	uint32_t base_str_len = base->start_str_off + base->str_len;
 	uint64_t total_types = 0, total_len = 0, total_strs = 0;
 	uint32_t **id_maps = NULL, *str_map = NULL, next_id = base_cnt;
+	uint32_t *str_off = NULL, *str_h = NULL;
 	size_t k, max_str = 0, out_off = 0;
 	struct strset set;
 	int err = -ENOMEM;
@@ -106,8 +110,11 @@ int renumber_merge(const struct btf_raw *base,
 	res->type_cnts = calloc(n ? n : 1, sizeof(*res->type_cnts));
 	res->types = malloc(total_len ? total_len : 1);
 	str_map = malloc((max_str ? max_str : 1) * sizeof(*str_map));
+	/* a module holds at most one string per byte of its section */
+	str_off = malloc((max_str + 1) * sizeof(*str_off));
+	str_h = malloc((max_str + 1) * sizeof(*str_h));
 	if (!id_maps || !res->first_id || !res->type_cnts || !res->types ||
-	    !str_map)
+	    !str_map || !str_off || !str_h)
 		goto nomem;
 	/* strings the base holds keep their base offsets; the merged
 	 * module strings are about a third of the modules' */
@@ -165,19 +172,34 @@ int renumber_merge(const struct btf_raw *base,
 			.str_map = str_map,
 			.str_len = m->str_len,
 		};
-		uint32_t off = 0, j;
+		uint32_t off = 0, j, ns;
 
-		while (off < m->str_len) {
-			size_t len = strlen(m->strs + off);
-			int64_t noff = strset__add(&set, m->strs + off, len);
+		/* strings hashed first, then added with the slot of the
+		 * STR_AHEAD-th next one prefetched: the probes' cache misses
+		 * overlap */
+		for (ns = 0; off < m->str_len; ns++) {
+			uint32_t len = (uint32_t)strlen(m->strs + off);
 
+			str_off[ns] = off;
+			str_h[ns] = strset__hash(m->strs + off, len);
+			off += len + 1;
+		}
+		str_off[ns] = off;
+		for (j = 0; j < ns; j++) {
+			uint32_t o = str_off[j];
+			int64_t noff;
+
+			if (j + STR_AHEAD < ns)
+				strset__prefetch(&set, str_h[j + STR_AHEAD]);
+			noff = strset__add_hashed(&set, m->strs + o,
+						  str_off[j + 1] - o - 1,
+						  str_h[j]);
 			if (noff < 0) {
 				err = (int)noff;
 				diag_set(d, "merged string section too large");
 				goto out;
 			}
-			str_map[off] = (uint32_t)noff;
-			off += (uint32_t)len + 1;
+			str_map[o] = (uint32_t)noff;
 		}
 		for (j = 0; j < m->type_cnt; j++) {
 			const struct btf_type *src =
@@ -238,6 +260,8 @@ out:
 			free(id_maps[k]);
 	free(id_maps);
 	free(str_map);
+	free(str_off);
+	free(str_h);
 	strset__release(&set);
 	if (err)
 		renumber_result__release(res);
