@@ -417,9 +417,10 @@ struct rewriter {
 	/* decoder */
 	const char *astrs;
 	uint32_t astr_len;
-	/* reference string offset -> 1 + offset of its first copy in the
-	 * blob; 0 inside strings and for strings the blob lacks */
-	const uint32_t *aoff_boff;
+	const struct str_rank *arank; /* the reference's string starts */
+	/* reference string ordinal -> 1 + offset of its first copy in the
+	 * blob; 0 for strings the blob lacks */
+	const uint32_t *aord_boff;
 	bool bad;
 };
 
@@ -465,7 +466,9 @@ static int64_t unzigzag(uint32_t v)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-/* Offsets of the strings of a NUL-terminated section, in order. */
+/* Offsets of the strings of a NUL-terminated section, in order, and one
+ * more: the end of the last string + 1 (a string's length with its NUL is
+ * starts[i + 1] - starts[i]). */
 static uint32_t *str_starts(const char *strs, uint32_t len, uint32_t *cnt)
 {
 	uint32_t n = 0, off = 0, cap = 1024;
@@ -476,7 +479,7 @@ static uint32_t *str_starts(const char *strs, uint32_t len, uint32_t *cnt)
 
 		if (!end)
 			break;
-		if (n == cap) {
+		if (n + 1 == cap) {
 			uint32_t *nv = realloc(v, 2 * (size_t)cap * sizeof(*v));
 
 			if (!nv) {
@@ -489,8 +492,73 @@ static uint32_t *str_starts(const char *strs, uint32_t len, uint32_t *cnt)
 		v[n++] = off;
 		off = (uint32_t)(end - strs) + 1;
 	}
+	if (v)
+		v[n] = off;
 	*cnt = n;
 	return v;
+}
+
+/*
+ * Which offsets of a string section start a string, and the ordinal of
+ * each: a bit per byte and the count of starts before each 64-bit word, so
+ * that an ordinal is a rank (the decoder's map from reference offsets to
+ * blob offsets then takes 4 bytes per string instead of per byte).
+ */
+struct str_rank {
+	uint64_t *bits;
+	uint32_t *before; /* starts in the words before word i */
+	uint32_t len;	  /* bytes of the section */
+};
+
+/* Bits set in v (SWAR: no libgcc call where the target lacks POPCNT). */
+static inline uint32_t popcount64(uint64_t v)
+{
+	v -= (v >> 1) & UINT64_C(0x5555555555555555);
+	v = (v & UINT64_C(0x3333333333333333)) +
+	    ((v >> 2) & UINT64_C(0x3333333333333333));
+	v = (v + (v >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (uint32_t)((v * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+static int str_rank_init(struct str_rank *sr, const uint32_t *starts,
+			 uint32_t cnt, uint32_t len)
+{
+	size_t words = ((size_t)len + 63) / 64, i;
+	uint32_t k, c = 0;
+
+	sr->len = len;
+	sr->bits = calloc(words + 1, sizeof(*sr->bits));
+	sr->before = malloc((words + 1) * sizeof(*sr->before));
+	if (!sr->bits || !sr->before)
+		return -ENOMEM;
+	for (k = 0; k < cnt; k++)
+		sr->bits[starts[k] / 64] |= UINT64_C(1) << (starts[k] % 64);
+	for (i = 0; i <= words; i++) {
+		sr->before[i] = c;
+		c += popcount64(sr->bits[i]);
+	}
+	return 0;
+}
+
+static void str_rank_release(struct str_rank *sr)
+{
+	free(sr->bits);
+	free(sr->before);
+}
+
+/* The ordinal of the string starting at off, or -1 when none starts
+ * there. */
+static inline int64_t str_rank_of(const struct str_rank *sr, uint32_t off)
+{
+	uint64_t w;
+
+	if (off >= sr->len)
+		return -1;
+	w = sr->bits[off / 64];
+	if (!(w >> (off % 64) & 1))
+		return -1;
+	w &= (UINT64_C(1) << (off % 64)) - 1;
+	return sr->before[off / 64] + popcount64(w);
 }
 
 /* ordinal of the string at off in starts[0..n), which holds it */
@@ -730,16 +798,18 @@ static int dec_str(uint32_t *off, void *ctx)
 {
 	struct rewriter *w = ctx;
 	uint32_t v = *off;
+	int64_t a;
 
 	if (v & ESC) {
 		*off = v & ~ESC;
 		return 0;
 	}
-	if (v >= w->astr_len || !w->aoff_boff[v]) {
+	a = str_rank_of(w->arank, v);
+	if (a < 0 || !w->aord_boff[a]) {
 		w->bad = true;
 		return -EBADMSG;
 	}
-	*off = w->aoff_boff[v] - 1;
+	*off = w->aord_boff[a] - 1;
 	return 0;
 }
 
@@ -787,7 +857,8 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	const uint8_t *e = enc, *map, *smap, *t_in, *lit, *lit_end;
 	uint32_t hdr_len, types_len, str_len, nb, na_enc, na, bcnt, lit_len;
 	uint32_t *rev = NULL, *order = NULL, *boff = NULL, *astarts = NULL;
-	uint32_t *aoff_boff = NULL, acnt = 0, b, i, off;
+	uint32_t *aord_boff = NULL, acnt = 0, b, i, off;
+	struct str_rank arank = {0};
 	struct rewriter w = {0};
 	uint8_t *o = NULL, *types;
 	char *strs;
@@ -833,8 +904,11 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	boff = malloc(((size_t)nb + 2) * sizeof(*boff));
 	o = malloc((size_t)hdr_len + types_len + str_len);
 	astarts = str_starts(w.astrs, w.astr_len, &acnt);
-	aoff_boff = calloc((size_t)w.astr_len + 1, sizeof(*aoff_boff));
-	if (!rev || !order || !boff || !o || !astarts || !aoff_boff)
+	if (!astarts)
+		goto nomem;
+	aord_boff = calloc((size_t)acnt + 1, sizeof(*aord_boff));
+	if (!rev || !order || !boff || !o || !aord_boff ||
+	    str_rank_init(&arank, astarts, acnt, w.astr_len))
 		goto nomem;
 	err = -EBADMSG;
 	last = 0;
@@ -875,16 +949,14 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 			lit = end + 1;
 		} else {
 			int64_t a = last + 1 + unzigzag(v - 1);
-			const char *end;
 
 			if (a < 0 || a >= acnt)
 				goto bad_strs;
 			s = w.astrs + astarts[a];
-			end = memchr(s, 0, w.astr_len - astarts[a]);
-			len = (size_t)(end - s) + 1;
+			len = astarts[a + 1] - astarts[a];
 			last = a;
-			if (!aoff_boff[astarts[a]])
-				aoff_boff[astarts[a]] = off + 1;
+			if (!aord_boff[a])
+				aord_boff[a] = off + 1;
 		}
 		if (len > str_len - off)
 			goto bad_strs;
@@ -942,7 +1014,8 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	}
 	w.map = rev;
 	w.map_len = na + 1;
-	w.aoff_boff = aoff_boff;
+	w.arank = &arank;
+	w.aord_boff = aord_boff;
 	for (b = 0; b < nb; b++) {
 		struct btf_type *t = (void *)(types + boff[b]);
 
@@ -975,7 +1048,8 @@ out:
 	free(order);
 	free(boff);
 	free(astarts);
-	free(aoff_boff);
+	free(aord_boff);
+	str_rank_release(&arank);
 	return err;
 }
 
@@ -1084,13 +1158,11 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 			lit = end + 1;
 		} else {
 			int64_t a = last + 1 + unzigzag(v - 1);
-			const char *end;
 
 			if (a < 0 || a >= acnt)
 				goto bad_strs;
 			s = astrs + astarts[a];
-			end = memchr(s, 0, astr_len - astarts[a]);
-			len = (size_t)(end - s) + 1;
+			len = astarts[a + 1] - astarts[a];
 			last = a;
 		}
 		if (len > str_len - off)
