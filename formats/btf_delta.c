@@ -53,6 +53,7 @@
 
 #include "btf_raw.h"
 #include "le.h"
+#include "mem.h"
 #include "strset.h"
 
 #define ESC	     0x80000000u
@@ -902,7 +903,7 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	rev = calloc((size_t)na + 1, sizeof(*rev));
 	order = malloc(((size_t)nb + 1) * sizeof(*order));
 	boff = malloc(((size_t)nb + 2) * sizeof(*boff));
-	o = malloc((size_t)hdr_len + types_len + str_len);
+	o = mem_alloc_big((size_t)hdr_len + types_len + str_len);
 	astarts = str_starts(w.astrs, w.astr_len, &acnt);
 	if (!astarts)
 		goto nomem;

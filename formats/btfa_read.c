@@ -43,6 +43,7 @@
 #include "btfa_int.h"
 #include "hex.h"
 #include "le.h"
+#include "mem.h"
 #include "sha256.h"
 
 int btfa_pread_full(int fd, void *buf, size_t size, uint64_t off)
@@ -1055,7 +1056,7 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 		if (err)
 			return err;
 	}
-	comp = malloc((size_t)e->frame_size);
+	comp = mem_alloc_big((size_t)e->frame_size);
 	dctx = ZSTD_createDCtx();
 	if (!comp || !dctx) {
 		err = -ENOMEM;
@@ -1096,7 +1097,7 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 			 e->dict_id);
 		goto out;
 	}
-	out = malloc((size_t)content + 1);
+	out = mem_alloc_big((size_t)content + 1);
 	if (!out) {
 		err = -ENOMEM;
 		goto nomem;

@@ -5,6 +5,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
+/* Below this, huge pages are not worth an aligned allocation. */
+#define BIG_MIN	 (4u << 20)
+#define HUGE_SZ	 ((size_t)2 << 20)
 
 int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need)
 {
@@ -27,4 +34,23 @@ int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need)
 	*data = p;
 	*cap = new_cap;
 	return 0;
+}
+
+void *mem_alloc_big(size_t size)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	void *p;
+
+	if (size < BIG_MIN || size > SIZE_MAX - HUGE_SZ)
+		return malloc(size);
+	/* 2 MiB-aligned so that every huge page of it is whole; the advice
+	 * is only advice: where it fails the buffer is an ordinary one */
+	size = (size + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
+	if (posix_memalign(&p, HUGE_SZ, size))
+		return NULL;
+	madvise(p, size, MADV_HUGEPAGE);
+	return p;
+#else
+	return malloc(size);
+#endif
 }

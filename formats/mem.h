@@ -12,4 +12,12 @@
  */
 int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need);
 
+/*
+ * malloc() for a buffer of tens of MB written once (a decompressed blob,
+ * a decoded delta): advises the kernel to back it with transparent huge
+ * pages where it may (Linux, THP in "madvise" mode), so that filling it
+ * takes a fault per 2 MiB rather than per 4 KiB. Released with free().
+ */
+void *mem_alloc_big(size_t size);
+
 #endif /* BTFAR_FORMATS_MEM_H */
