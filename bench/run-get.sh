@@ -34,7 +34,7 @@ for rel in "$@"; do
 	[ -f "$HUB/$rel.btf.tar.xz" ] ||
 		tar -C "$BLOBS" -cf - "$rel.btf" | xz -9 -T1 >"$HUB/$rel.btf.tar.xz"
 	cat "$A" "$HUB/$rel.btf.tar.xz" >/dev/null
-	for r in $(seq "$ROUNDS"); do
+	for _ in $(seq "$ROUNDS"); do
 		/usr/bin/time -f "%e %U %S" -a -o "$T/tar" \
 			tar -xJf "$HUB/$rel.btf.tar.xz" -C "$T"
 		/usr/bin/time -f "%e %U %S" -a -o "$T/old" \
@@ -42,8 +42,11 @@ for rel in "$@"; do
 		/usr/bin/time -f "%e %U %S" -a -o "$T/new" \
 			"$NEW" get "$A" "$rel" -o "$T/new.btf" 2>/dev/null
 	done
-	cmp -s "$T/old.btf" "$BLOBS/$rel.btf" && cmp -s "$T/new.btf" "$BLOBS/$rel.btf" ||
-		{ echo "$rel: get is not the blob" >&2; exit 1; }
+	if ! cmp -s "$T/old.btf" "$BLOBS/$rel.btf" ||
+		! cmp -s "$T/new.btf" "$BLOBS/$rel.btf"; then
+		echo "$rel: get is not the blob" >&2
+		exit 1
+	fi
 	read -r tw tc <<<"$(med "$T/tar")"
 	read -r ow oc <<<"$(med "$T/old")"
 	read -r nw nc <<<"$(med "$T/new")"

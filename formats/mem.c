@@ -10,8 +10,8 @@
 #endif
 
 /* Below this, huge pages are not worth an aligned allocation. */
-#define BIG_MIN	 (4u << 20)
-#define HUGE_SZ	 ((size_t)2 << 20)
+#define BIG_MIN (4u << 20)
+#define HUGE_SZ ((size_t)2 << 20)
 
 int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need)
 {
