@@ -41,6 +41,7 @@
 #include "formats/http_src.h"
 #include "formats/knotes.h"
 #include "formats/mem.h"
+#include "formats/meta.h"
 #include "formats/sha256.h"
 #include "merge/subset.h"
 
@@ -685,21 +686,23 @@ static bool has_suffix(const char *s, const char *suf)
 	return n >= m && !strcmp(s + n - m, suf);
 }
 
-/* RELEASE.meta (written by `btfar build`) and its RELEASE.btf. */
+/* RELEASE.meta (written by `btfar build`, formats/meta.h) and its
+ * RELEASE.btf. */
 static int read_meta_pair(struct inset *s, const char *meta_path,
 			  const char *btf_path)
 {
 	const char *strs[7] = {0};
-	char *text = NULL, *line, *save = NULL, *rel_src = NULL;
-	char sum_hex[65] = "", got[65];
+	char *text = NULL, got[65];
 	struct in_blob *ib = NULL;
+	struct meta m = {0};
 	struct diag d = {""};
-	size_t text_sz, size, mod_cap = 0, rng_cap = 0, nr = 0, rng_cnt = 0;
-	bool have_base = false;
+	size_t text_sz, size, nr = 0;
 	void *data = NULL;
+	uint32_t k;
 	int err;
 
-	err = file_read_all(meta_path, 16 << 20, (void **)&text, &text_sz, &d);
+	err = file_read_all(meta_path, META_FILE_MAX, (void **)&text, &text_sz,
+			    &d);
 	if (err) {
 		errf(s->err, s->err_sz, "%s: %s", meta_path, d.msg);
 		return err;
@@ -710,177 +713,72 @@ static int read_meta_pair(struct inset *s, const char *meta_path,
 		free(text);
 		return err;
 	}
+	err = meta__parse(&m, text, text_sz, &d);
+	free(text);
+	if (err) {
+		errf(s->err, s->err_sz, "%s: %s", meta_path, d.msg);
+		free(data);
+		goto out;
+	}
+	sha256_hex(data, size, got);
+	if (!m.sha256 || strcmp(got, m.sha256)) {
+		errf(s->err, s->err_sz,
+		     "%s: sha256 %s, but %s says %s (stale pair?)", btf_path,
+		     got, meta_path,
+		     m.sha256 && m.sha256[0] ? m.sha256 : "nothing");
+		free(data);
+		err = -EINVAL;
+		goto out;
+	}
 	ib = inset_new(s);
 	if (!ib) {
-		err = -ENOMEM;
+		free(data);
 		goto nomem;
 	}
 	ib->data = data;
 	ib->b.data = data;
 	ib->b.size = size;
-	data = NULL;
-	text = realloc(text, text_sz + 1);
-	if (!text) {
-		err = -ENOMEM;
+	memcpy(ib->b.e.base_sha256, m.base_sha256_bin, 32);
+	ib->b.e.compat = m.compat_level;
+	ib->b.e.base_types = m.base_types;
+	ib->b.e.types = m.types;
+	for (k = 0; k < m.module_cnt; k++)
+		nr += m.modules[k].range_cnt;
+	ib->mods = calloc(m.module_cnt + 1, sizeof(*ib->mods));
+	ib->ranges = calloc(2 * nr + 1, sizeof(*ib->ranges));
+	if (!ib->mods || !ib->ranges)
 		goto nomem;
+	nr = 0;
+	for (k = 0; k < m.module_cnt; k++) {
+		const struct meta_module *mm = &m.modules[k];
+		struct btfa_module_in *mi = &ib->mods[k];
+
+		mi->name = strdup(mm->name);
+		if (!mi->name)
+			goto nomem;
+		ib->b.module_cnt = k + 1;
+		mi->types = mm->types;
+		mi->range_cnt = mm->range_cnt;
+		mi->ranges = ib->ranges + 2 * nr;
+		memcpy(ib->ranges + 2 * nr, mm->ranges,
+		       2 * sizeof(uint32_t) * mm->range_cnt);
+		nr += mm->range_cnt;
 	}
-	text[text_sz] = '\0';
-	err = -EINVAL;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save), nr++) {
-		char *val = strchr(line, ' ');
-
-		if (val)
-			*val++ = '\0';
-		else
-			val = line + strlen(line);
-		if (nr == 0) {
-			if (strcmp(line, "btfar-meta") || strcmp(val, "1")) {
-				errf(s->err, s->err_sz,
-				     "%s: not a btfar-meta 1 file", meta_path);
-				goto fail;
-			}
-		} else if (!strcmp(line, "release")) {
-			strs[0] = val;
-		} else if (!strcmp(line, "arch")) {
-			strs[1] = val;
-		} else if (!strcmp(line, "build_id")) {
-			strs[5] = val;
-		} else if (!strcmp(line, "source")) {
-			strs[6] = val;
-		} else if (!strcmp(line, "base_sha256")) {
-			if (hex_decode(val, ib->b.e.base_sha256, 32)) {
-				errf(s->err, s->err_sz,
-				     "%s: line %zu: base_sha256 is not 64 hex "
-				     "digits",
-				     meta_path, nr + 1);
-				goto fail;
-			}
-			have_base = true;
-		} else if (!strcmp(line, "sha256")) {
-			snprintf(sum_hex, sizeof(sum_hex), "%s", val);
-		} else if (!strcmp(line, "compat")) {
-			/* the level the blob was rewritten for: "5.13" */
-			enum btf_compat_level level;
-
-			if (btf_compat__parse_level(val, &level, &d) ||
-			    strcmp(btf_compat__level_name(level), val)) {
-				errf(s->err, s->err_sz,
-				     "%s: line %zu: compat '%s' is not a BTF "
-				     "level (5.2, 5.13, 5.16, 5.17, 6.0)",
-				     meta_path, nr + 1, val);
-				goto fail;
-			}
-			ib->b.e.compat = (uint32_t)level;
-		} else if (!strcmp(line, "base_types")) {
-			ib->b.e.base_types = (uint32_t)strtoul(val, NULL, 10);
-		} else if (!strcmp(line, "types")) {
-			ib->b.e.types = (uint32_t)strtoul(val, NULL, 10);
-		} else if (!strcmp(line, "module")) {
-			/* module NAME TYPES RANGES ("f:c,f:c" or "-") */
-			char name[256], ranges[1 << 12];
-			struct btfa_module_in *m;
-			unsigned types;
-			char *r, *rsave = NULL;
-
-			if (strlen(val) >= sizeof(ranges) ||
-			    sscanf(val, "%255s %u %4095s", name, &types,
-				   ranges) != 3) {
-				/* very long range lists: parse in place */
-				char *sp1 = strchr(val, ' '), *sp2;
-
-				sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-				if (!sp1 || !sp2 || sp1 - val >= 256) {
-					errf(s->err, s->err_sz,
-					     "%s: line %zu: bad module line",
-					     meta_path, nr + 1);
-					goto fail;
-				}
-				memcpy(name, val, (size_t)(sp1 - val));
-				name[sp1 - val] = '\0';
-				types = (unsigned)strtoul(sp1 + 1, NULL, 10);
-				r = sp2 + 1;
-			} else {
-				r = ranges;
-			}
-			if (mem_ensure((void **)&ib->mods, &mod_cap,
-				       sizeof(*ib->mods),
-				       ib->b.module_cnt + 1)) {
-				err = -ENOMEM;
-				goto nomem;
-			}
-			m = &ib->mods[ib->b.module_cnt++];
-			m->name = strdup(name);
-			m->types = types;
-			/* an index into ib->ranges until that array is
-			 * final */
-			m->ranges = (const uint32_t *)(uintptr_t)rng_cnt;
-			if (!m->name) {
-				err = -ENOMEM;
-				goto nomem;
-			}
-			if (strcmp(r, "-")) {
-				char *tok;
-
-				for (tok = strtok_r(r, ",", &rsave); tok;
-				     tok = strtok_r(NULL, ",", &rsave)) {
-					unsigned f, c;
-
-					if (sscanf(tok, "%u:%u", &f, &c) != 2) {
-						errf(s->err, s->err_sz,
-						     "%s: line %zu: bad range "
-						     "'%s'",
-						     meta_path, nr + 1, tok);
-						goto fail;
-					}
-					if (mem_ensure((void **)&ib->ranges,
-						       &rng_cap,
-						       sizeof(*ib->ranges),
-						       2 * rng_cnt + 2)) {
-						err = -ENOMEM;
-						goto nomem;
-					}
-					ib->ranges[2 * rng_cnt] = f;
-					ib->ranges[2 * rng_cnt + 1] = c;
-					rng_cnt++;
-					m->range_cnt++;
-				}
-			}
-		}
-	}
-	{
-		uint32_t k;
-
-		for (k = 0; k < ib->b.module_cnt; k++)
-			ib->mods[k].ranges =
-				ib->ranges + 2 * (uintptr_t)ib->mods[k].ranges;
-		ib->b.modules = ib->mods;
-	}
-	if (!strs[0] || !*strs[0] || !have_base) {
-		errf(s->err, s->err_sz, "%s: no release or base_sha256 line",
-		     meta_path);
-		goto fail;
-	}
-	sha256_hex(ib->b.data, ib->b.size, got);
-	if (strcmp(got, sum_hex)) {
-		errf(s->err, s->err_sz,
-		     "%s: sha256 %s, but %s says %s (stale pair?)", btf_path,
-		     got, meta_path, sum_hex[0] ? sum_hex : "nothing");
-		goto fail;
-	}
-	rel_src = NULL;
+	ib->b.modules = ib->mods;
+	strs[0] = m.release;
+	strs[1] = m.arch;
+	strs[5] = m.build_id;
+	strs[6] = m.source;
 	err = set_strs(ib, strs, s->o);
 	if (err)
 		goto nomem;
-	free(text);
-	return 0;
+out:
+	meta__free(&m);
+	return err;
 nomem:
 	errf(s->err, s->err_sz, "%s: out of memory", meta_path);
-fail:
-	free(rel_src);
-	free(text);
-	free(data);
-	return err;
+	meta__free(&m);
+	return -ENOMEM;
 }
 
 /* Every entry of an archive, read and checked. */

@@ -63,6 +63,7 @@
 #include "formats/hex.h"
 #include "formats/kimage.h"
 #include "formats/mem.h"
+#include "formats/meta.h"
 #include "formats/pkg.h"
 #include "formats/sha256.h"
 
@@ -1890,94 +1891,65 @@ const struct btfar_release *btfar_build__release(const struct btfar_build *b,
 	return &r->pub;
 }
 
-/* Appends printf output to a growing text. */
-struct text {
-	char *p;
-	size_t len, cap;
-	int err;
-};
-
-static void text_add(struct text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->err)
-		return;
-	for (;;) {
-		size_t room = t->cap - t->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? room : 0, fmt,
-			      ap);
-		va_end(ap);
-		if (n < 0) {
-			t->err = -EINVAL;
-			return;
-		}
-		if (t->p && (size_t)n < room) {
-			t->len += (size_t)n;
-			return;
-		}
-		if (mem_ensure((void **)&t->p, &t->cap, 1,
-			       t->len + (size_t)n + 1)) {
-			t->err = -ENOMEM;
-			return;
-		}
-	}
-}
-
 /*
  * RELEASE.meta, beside RELEASE.btf: what an archive records about the blob
- * (docs/FORMAT.md), as "key value" lines ("compat LEVEL" only for a blob
- * rewritten by the compat option), then one line per merged module:
- * "module NAME TYPES FIRST:COUNT,..." ("-" for no range).
+ * (formats/meta.h); "compat LEVEL" only for a blob rewritten by the compat
+ * option, one module line per merged module.
  */
 static int write_meta(const struct btfar_release *r, const char *path,
 		      struct diag *d)
 {
-	struct text t = {0};
-	size_t i;
-	uint32_t k;
+	struct meta_module *mods;
+	struct meta m = {0};
+	char *source = NULL, *text = NULL;
+	size_t i, len;
 	int err;
 
-	text_add(&t,
-		 "btfar-meta 1\nrelease %s\narch %s\nimage %s\n"
-		 "source %s%s%s\nbuild_id %s\nbase_sha256 %s\nsha256 %s\n"
-		 "base_types %u\ntypes %u\n",
-		 r->release, r->arch, r->image_path, r->image_source,
-		 r->compression[0] || r->encoder[0] ? ", " : "",
-		 r->encoder[0] ? r->encoder : r->compression, r->build_id,
-		 r->base_sha256, r->sha256, r->stats.base_types,
-		 r->stats.base_types + r->stats.types_after);
+	mods = calloc(r->module_cnt + 1, sizeof(*mods));
+	if (!mods ||
+	    asprintf(&source, "%s%s%s", r->image_source,
+		     r->compression[0] || r->encoder[0] ? ", " : "",
+		     r->encoder[0] ? r->encoder : r->compression) < 0) {
+		free(mods);
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	m.release = r->release;
+	m.arch = r->arch;
+	m.image = r->image_path;
+	m.source = source;
+	m.build_id = r->build_id;
+	m.base_sha256 = r->base_sha256;
+	m.sha256 = r->sha256;
+	m.base_types = r->stats.base_types;
+	m.types = r->stats.base_types + r->stats.types_after;
 	/* BTF encoded from DWARF ("source DWARF, pahole v1.24" above, which
 	 * an archive's index keeps); no such lines: the packages' .BTF */
-	if (!strcmp(r->btf_from, "dwarf"))
-		text_add(&t, "btf_from dwarf\nencoder %s\n", r->encoder);
+	if (!strcmp(r->btf_from, "dwarf")) {
+		m.btf_from = "dwarf";
+		m.encoder = r->encoder;
+	}
 	if (r->compat) /* the level applied: "5.13" for --compat 5.15 */
-		text_add(&t, "compat %s\n",
-			 btf_compat__level_name(
-				 (enum btf_compat_level)r->compat));
+		m.compat = btf_compat__level_name(
+			(enum btf_compat_level)r->compat);
 	for (i = 0; i < r->module_cnt; i++) {
 		const struct btfar_module_info *mi = &r->modules[i];
 
 		if (!mi->merged)
 			continue;
-		text_add(&t, "module %s %u ", mi->name, mi->final_types);
-		for (k = 0; k < mi->range_cnt; k++)
-			text_add(&t, "%s%u:%u", k ? "," : "", mi->ranges[2 * k],
-				 mi->ranges[2 * k + 1]);
-		text_add(&t, "%s\n", mi->range_cnt ? "" : "-");
+		mods[m.module_cnt].name = mi->name;
+		mods[m.module_cnt].types = mi->final_types;
+		mods[m.module_cnt].range_cnt = mi->range_cnt;
+		mods[m.module_cnt].ranges = mi->ranges;
+		m.module_cnt++;
 	}
-	if (t.err) {
-		free(t.p);
-		diag_set(d, "out of memory");
-		return t.err;
-	}
-	err = file_write_atomic(path, t.p, t.len, d);
-	free(t.p);
+	m.modules = mods;
+	err = meta__write(&m, &text, &len, d);
+	if (!err)
+		err = file_write_atomic(path, text, len, d);
+	free(text);
+	free(source);
+	free(mods);
 	return err;
 }
 

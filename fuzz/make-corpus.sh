@@ -30,7 +30,7 @@ done
 F=$tmp/fix K=$tmp/kim
 
 # fresh seeds, regression cases kept
-for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta knotes bpf_obj; do
+for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta knotes bpf_obj meta; do
 	mkdir -p "$out/$t"
 	find "$out/$t" -maxdepth 1 -type f ! -name 'crash-*' ! -name 'leak-*' \
 		! -name 'timeout-*' ! -name 'regress-*' -delete
@@ -172,6 +172,16 @@ done
 "$BTFAR" pack --no-delta -o "$A/whole.btfa" "$A/o3" >/dev/null 2>&1
 cp "$A/delta.btfa" "$A/appended.btfa"
 "$BTFAR" add "$A/appended.btfa" "$A/o3" >/dev/null 2>&1
+# meta: the RELEASE.meta of a btfa seed's build, the same with the lines of
+# a DWARF build and of --compat, cut, of a later version, a line twice, a
+# control character
+M=$out/meta
+cp "$A/o2/6.1.0-two.meta" "$M/build"
+{ cat "$M/build"; printf 'btf_from dwarf\nencoder pahole v1.24\ncompat 5.13\n'; } >"$M/dwarf-compat"
+head -c 100 "$M/build" >"$M/cut"
+sed '1s/ 1$/ 2/' "$M/build" >"$M/version-2"
+{ cat "$M/build"; sed -n 2p "$M/build"; } >"$M/twice"
+sed '3s/$/\x01/' "$M/build" >"$M/control"
 # form 0 (byte 0 = 0): the archives; form 1: the same with the index
 # stored decompressed, written by the target itself
 for f in delta whole appended; do seed "$out/btfa/$f" 0 "$A/$f.btfa"; done
