@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * archive_job: the .btfa archive API (btfar_archive__*, btfar_pack,
- * btfar_add) and the btfhub export, on top of formats/btfa.
+ * btfar_add) and the btfhub export, on top of formats/btfa and
+ * formats/btfhub.
  *
  * Inputs are gathered into one list of blobs with their metadata, whatever
  * they came from: `btfar build` output (RELEASE.meta + RELEASE.btf, the
@@ -12,12 +13,9 @@
  * packing archives (the reduce step) gives the same bytes as packing their
  * inputs.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +34,7 @@
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
 #include "formats/btfa_sig.h"
+#include "formats/btfhub.h"
 #include "formats/file.h"
 #include "formats/hex.h"
 #include "formats/http_src.h"
@@ -1434,266 +1433,27 @@ int btfar_keygen(const char *path_prefix, char *err, size_t err_sz)
 
 /* --- btfhub export -------------------------------------------------------- */
 
-struct membuf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static la_ssize_t mem_write(struct archive *ar, void *ctx, const void *data,
-			    size_t n)
-{
-	struct membuf *m = ctx;
-
-	(void)ar;
-	if (mem_ensure((void **)&m->p, &m->cap, 1, m->len + n))
-		return -1;
-	memcpy(m->p + m->len, data, n);
-	m->len += n;
-	return (la_ssize_t)n;
-}
-
-/* A reproducible <name> in ustar + xz -9: mode 0444, root 0:0, mtime 0. */
-static int tar_xz(const char *name, const void *data, size_t size,
-		  struct membuf *out, char *err, size_t err_sz)
-{
-	struct archive *ar = archive_write_new();
-	struct archive_entry *ae = archive_entry_new();
-	int ret = -EIO;
-
-	if (!ar || !ae) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (archive_write_set_format_ustar(ar) != ARCHIVE_OK ||
-	    archive_write_add_filter_xz(ar) != ARCHIVE_OK ||
-	    archive_write_set_filter_option(ar, "xz", "compression-level",
-					    "9") != ARCHIVE_OK ||
-	    /* no zero padding after the xz stream (what `tar -cJf` gives) */
-	    archive_write_set_bytes_in_last_block(ar, 1) != ARCHIVE_OK ||
-	    archive_write_open(ar, out, NULL, mem_write, NULL) != ARCHIVE_OK)
-		goto fail;
-	archive_entry_set_pathname(ae, name);
-	archive_entry_set_size(ae, (la_int64_t)size);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, 0444);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
-	archive_entry_set_uname(ae, "root");
-	archive_entry_set_gname(ae, "root");
-	archive_entry_set_mtime(ae, 0, 0);
-	if (archive_write_header(ar, ae) != ARCHIVE_OK ||
-	    archive_write_data(ar, data, size) != (la_ssize_t)size ||
-	    archive_write_close(ar) != ARCHIVE_OK)
-		goto fail;
-	ret = 0;
-	goto out;
-fail:
-	errf(err, err_sz, "%s: libarchive: %s", name, archive_error_string(ar));
-out:
-	archive_entry_free(ae);
-	archive_write_free(ar);
-	return ret;
-}
-
-static int mkdir_p(char *path)
-{
-	char *p;
-
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-			*p = '/';
-			return -errno;
-		}
-		*p = '/';
-	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static bool bad_component(const char *s)
-{
-	return !*s || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, "..");
-}
-
-/* Files of the tree, as "arch\tdistro\tversion\trelease\tsha256". */
-struct catalog {
-	char **lines;
-	size_t cnt, cap;
-	const char *root;
-	int err;
-};
-
-static struct catalog *cat_walk; /* nftw has no context argument */
-
-static int cat_visit(const char *path, const struct stat *st, int type,
-		     struct FTW *ftw)
-{
-	struct catalog *c = cat_walk;
-	const char *rel = path + strlen(c->root) + 1;
-	char d[256], v[256], a[256], r[512], sum[65];
-	void *data;
-	size_t size;
-	struct diag dg;
-
-	(void)st;
-	if (type != FTW_F || ftw->level != 4 || !has_suffix(rel, ".btf.tar.xz"))
-		return 0;
-	if (sscanf(rel, "%255[^/]/%255[^/]/%255[^/]/%511s", d, v, a, r) != 4)
-		return 0;
-	r[strlen(r) - strlen(".btf.tar.xz")] = '\0';
-	if (file_read_all(path, 0, &data, &size, &dg)) {
-		c->err = -EIO;
-		return 1;
-	}
-	sha256_hex(data, size, sum);
-	free(data);
-	if (mem_ensure((void **)&c->lines, &c->cap, sizeof(char *),
-		       c->cnt + 1) ||
-	    asprintf(&c->lines[c->cnt], "%s\t%s\t%s\t%s\t%s", a, d, v, r, sum) <
-		    0) {
-		c->err = -ENOMEM;
-		return 1;
-	}
-	c->cnt++;
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void json_str(struct membuf *m, const char *s)
-{
-	char tmp[8];
-
-	mem_write(NULL, m, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = *s;
-			mem_write(NULL, m, tmp, 2);
-		} else if ((unsigned char)*s < 0x20) {
-			snprintf(tmp, sizeof(tmp), "\\u%04x", *s);
-			mem_write(NULL, m, tmp, 6);
-		} else {
-			mem_write(NULL, m, s, 1);
-		}
-	}
-	mem_write(NULL, m, "\"", 1);
-}
-
-/* catalog.json of every .btf.tar.xz under dir: nested objects, sorted. */
-static int write_catalog(const char *dir, char *err, size_t err_sz)
-{
-	struct catalog c = {.root = dir};
-	struct membuf m = {0};
-	char *prev[4] = {0}, *path = NULL;
-	struct diag d = {""};
-	size_t i, k;
-	int ret;
-
-	cat_walk = &c;
-	if (nftw(dir, cat_visit, 16, FTW_PHYS) < 0 || c.err) {
-		ret = c.err ? c.err : -errno;
-		errf(err, err_sz, "%s: cannot walk the tree: %s", dir,
-		     strerror(-ret));
-		goto out;
-	}
-	qsort(c.lines, c.cnt, sizeof(char *), cmp_str);
-	mem_write(NULL, &m, "{", 1);
-	for (i = 0; i < c.cnt; i++) {
-		char *f[5], *save = NULL;
-		size_t same = 0;
-
-		f[0] = strtok_r(c.lines[i], "\t", &save);
-		for (k = 1; k < 5; k++)
-			f[k] = strtok_r(NULL, "\t", &save);
-		while (i && same < 3 && !strcmp(prev[same], f[same]))
-			same++;
-		/* close the levels that changed, open the new ones */
-		if (i) {
-			for (k = 3; k > same; k--)
-				mem_write(NULL, &m, "\n", 1),
-					mem_write(NULL, &m, "          ",
-						  2 * k),
-					mem_write(NULL, &m, "}", 1);
-			mem_write(NULL, &m, ",", 1);
-		}
-		for (k = same; k < 4; k++) {
-			mem_write(NULL, &m, "\n", 1);
-			mem_write(NULL, &m, "          ", 2 * k + 2);
-			json_str(&m, f[k]);
-			mem_write(NULL, &m, k < 3 ? ": {" : ": ",
-				  k < 3 ? 3 : 2);
-		}
-		json_str(&m, f[4]);
-		for (k = 0; k < 4; k++)
-			prev[k] = f[k];
-	}
-	if (c.cnt)
-		for (k = 3; k > 0; k--)
-			mem_write(NULL, &m, "\n", 1),
-				mem_write(NULL, &m, "          ", 2 * k),
-				mem_write(NULL, &m, "}", 1);
-	mem_write(NULL, &m, "\n}\n", 3);
-	if (asprintf(&path, "%s/catalog.json", dir) < 0) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = file_write_atomic(path, m.p, m.len, &d);
-	if (ret)
-		errf(err, err_sz, "%s: %s", path, d.msg);
-out:
-	for (i = 0; i < c.cnt; i++)
-		free(c.lines[i]);
-	free(c.lines);
-	free(m.p);
-	free(path);
-	return ret;
-}
-
-/* One btfhub file: DIR/<distro>/<version>/<arch>/<release>.btf.tar.xz. */
+/* One btfhub file (formats/btfhub.h), rewritten for opts->compat first. */
 static int export_one(const struct btfa_blob_in *b, const char *dir,
 		      const struct btfar_archive_opts *opts, char *err,
 		      size_t err_sz)
 {
 	const struct btfa_entry *e = &b->e;
-	const char *arch = !strcmp(e->arch, "aarch64") ? "arm64" : e->arch;
-	char *sub = NULL, *path = NULL, *name = NULL;
-	struct membuf m = {0};
+	const struct btfhub_file f = {e->distro, e->distro_version, e->arch,
+				      e->release};
 	struct diag d = {""};
 	void *cblob = NULL;
 	size_t cblob_sz = 0;
 	int ret;
 
-	if (asprintf(&sub, "%s/%s/%s/%s", dir, e->distro, e->distro_version,
-		     arch) < 0 ||
-	    asprintf(&path, "%s/%s.btf.tar.xz", sub, e->release) < 0 ||
-	    asprintf(&name, "%s.btf", e->release) < 0) {
-		ret = -ENOMEM;
-		errf(err, err_sz, "out of memory");
-	} else if ((ret = mkdir_p(sub))) {
-		errf(err, err_sz, "%s: cannot create: %s", sub, strerror(-ret));
-	} else if (opts && opts->compat &&
-		   (ret = job_compat_blob(b->data, b->size, opts->compat,
-					  &cblob, &cblob_sz, &d))) {
+	if (opts && opts->compat &&
+	    (ret = job_compat_blob(b->data, b->size, opts->compat, &cblob,
+				   &cblob_sz, &d))) {
 		errf(err, err_sz, "%s: %s", e->release, d.msg);
-	} else if (!(ret = tar_xz(name, cblob ? cblob : b->data,
-				  cblob ? cblob_sz : b->size, &m, err,
-				  err_sz))) {
-		ret = file_write_atomic(path, m.p, m.len, &d);
-		if (ret)
-			errf(err, err_sz, "%s: %s", path, d.msg);
+	} else if ((ret = btfhub__write_file(dir, &f, cblob ? cblob : b->data,
+					     cblob ? cblob_sz : b->size, &d))) {
+		errf(err, err_sz, "%s", d.msg);
 	}
-	free(m.p);
-	free(sub);
-	free(path);
-	free(name);
 	free(cblob);
 	return ret;
 }
@@ -1761,13 +1521,13 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 	 * input cannot be exported */
 	for (i = 0; i < s.cnt; i++) {
 		const struct btfa_entry *e = &s.v[i].b.e;
-		const char *arch =
-			!strcmp(e->arch, "aarch64") ? "arm64" : e->arch;
+		const char *arch = btfhub__arch(e->arch);
 		size_t k;
 
-		if (bad_component(e->distro) ||
-		    bad_component(e->distro_version) || bad_component(arch) ||
-		    bad_component(e->release)) {
+		if (btfhub__bad_component(e->distro) ||
+		    btfhub__bad_component(e->distro_version) ||
+		    btfhub__bad_component(arch) ||
+		    btfhub__bad_component(e->release)) {
 			errf(err, err_sz,
 			     "%s: distro '%s', version '%s', arch '%s': each "
 			     "must be a non-empty file name (--distro, "
@@ -1824,7 +1584,13 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 		}
 		files++;
 	}
-	ret = write_catalog(dir, err, err_sz);
+	{
+		struct diag d = {""};
+
+		ret = btfhub__write_catalog(dir, &d);
+		if (ret)
+			errf(err, err_sz, "%s", d.msg);
+	}
 out:
 	free(skip);
 	free(j.rets);
