@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "btfar/btfar.h"
+#include "builder/interrupt.h"
 #include "builder/job.h"
-#include "builder/spawn.h"
 #include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
@@ -1332,7 +1332,7 @@ static int archive_lock(const char *path, char **lock_path, char *err,
 			goto fail;
 		}
 		while (flock(fd, LOCK_EX) < 0) {
-			if (errno == EINTR && !spawn_interrupted())
+			if (errno == EINTR && !interrupt_requested())
 				continue;
 			ret = errno == EINTR ? -EINTR : -errno;
 			errf(err, err_sz, "%s: %s", lock,

@@ -54,6 +54,7 @@
 #include "btfar/btfar.h"
 #include "builder/clock.h"
 #include "builder/dwarf.h"
+#include "builder/interrupt.h"
 #include "builder/job.h"
 #include "builder/spawn.h"
 #include "builder/pool.h"
@@ -1735,7 +1736,7 @@ static int choose_dwarf(struct btfar_build *b)
 static bool walk_stop(void *c)
 {
 	(void)c;
-	return spawn_interrupted();
+	return interrupt_requested();
 }
 
 int btfar_build__run(struct btfar_build *b)
@@ -1822,7 +1823,7 @@ int btfar_build__run(struct btfar_build *b)
 	/* every work file goes, whatever happened */
 	dwarf_workdir_remove(b->workdir);
 	b->workdir[0] = '\0';
-	if (spawn_interrupted()) {
+	if (interrupt_requested()) {
 		/* whatever was built is incomplete: nothing to write */
 		set_err(b, "interrupted");
 		return -EINTR;

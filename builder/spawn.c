@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* spawn: spawn_run() (builder/spawn.h) with posix_spawn and poll. */
 #include "spawn.h"
 
-#include "btfar/btfar.h"
 #include "builder/clock.h"
+#include "builder/interrupt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,18 +46,6 @@ static void buf_add(char *buf, size_t sz, size_t *len, const char *p, size_t n,
 	buf[*len] = '\0';
 }
 
-static volatile sig_atomic_t interrupted;
-
-void btfar_interrupt(void)
-{
-	interrupted = 1;
-}
-
-bool spawn_interrupted(void)
-{
-	return interrupted;
-}
-
 int spawn_run(const char *const *argv, unsigned int timeout_s,
 	      struct spawn_result *r, struct diag *d)
 {
@@ -69,7 +58,7 @@ int spawn_run(const char *const *argv, unsigned int timeout_s,
 	pid_t pid = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (interrupted) {
+	if (interrupt_requested()) {
 		diag_set(d, "%s: interrupted", argv[0]);
 		return -EINTR;
 	}
@@ -113,7 +102,7 @@ int spawn_run(const char *const *argv, unsigned int timeout_s,
 					{.fd = err_pipe[0], .events = POLLIN}};
 		int wait_ms = 200, n, i;
 
-		if (interrupted) {
+		if (interrupt_requested()) {
 			/* the child may have had the terminal's SIGINT
 			 * too; either way it goes, and so do we */
 			kill(pid, SIGKILL);

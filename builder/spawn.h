@@ -24,14 +24,11 @@ struct spawn_result {
  * Runs argv[0] (looked up in PATH when it has no '/') with argv, waits at
  * most timeout_s seconds (0: no limit). Returns 0 when the program ran (see
  * r->exit_code, r->term_signal), -ENOENT when it cannot be found or run,
- * -ETIMEDOUT when it was killed after timeout_s, or another -errno; d says
- * why.
+ * -ETIMEDOUT when it was killed after timeout_s, -EINTR when it was killed
+ * because btfar_interrupt() was called (builder/interrupt.h), or another
+ * -errno; d says why.
  */
 int spawn_run(const char *const *argv, unsigned int timeout_s,
 	      struct spawn_result *r, struct diag *d);
-
-/* Set by btfar_interrupt() (a signal handler may call it): spawn_run()
- * kills its child and returns -EINTR, long jobs stop at their next check. */
-bool spawn_interrupted(void);
 
 #endif /* BTFAR_BUILDER_SPAWN_H */
