@@ -201,11 +201,8 @@ static void progress(struct btfar_build *b, const char *phase, size_t done,
 		.bytes_total = b->bytes_total_unknown ? 0 : b->bytes_total,
 	};
 
-	if (!b->opts.progress)
-		return;
-	pthread_mutex_lock(&b->lock);
-	b->opts.progress(&p, b->opts.progress_ctx);
-	pthread_mutex_unlock(&b->lock);
+	job_report_progress(b->opts.progress, b->opts.progress_ctx, &b->lock,
+			    &p);
 }
 
 struct btfar_build *btfar_build__new(const struct btfar_build_opts *opts)

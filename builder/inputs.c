@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * inputs: the module files a list of paths names.
+ * inputs: the module files a list of paths names, and module names from
+ * paths (job_module_name, job_list_has).
  *
  * What a file among the module inputs is (job_input_kind), in this order:
  *
@@ -411,4 +412,49 @@ void job_free_paths(char **paths, size_t cnt)
 	for (i = 0; i < cnt; i++)
 		free(paths[i]);
 	free(paths);
+}
+
+/* Module name from a path: the file name without suffix, '-' as '_'. */
+char *job_module_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len, sl;
+	char *name, *p;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	sl = job_module_suffix_len(base);
+	if (!sl && len > 4 && !strcmp(base + len - 4, ".btf"))
+		sl = 4;
+	name = strndup(base, len - sl);
+	for (p = name; p && *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return name;
+}
+
+/* A comma-separated list holds name ('-' and '_' are the same). */
+bool job_list_has(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p), i;
+
+		if (n == len) {
+			for (i = 0; i < n; i++) {
+				char a = p[i] == '-' ? '_' : p[i];
+				char b = name[i] == '-' ? '_' : name[i];
+
+				if (a != b)
+					break;
+			}
+			if (i == n)
+				return true;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return false;
 }

@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* job: pieces shared by the builder's pipelines (merge, verify). */
+/*
+ * job: what the builder's pipelines (merge, build, verify, check, rebase,
+ * distill, archives) share, declared once; defined in
+ *   report.c       job_log, job_report_progress: the caller's callbacks
+ *   load.c         job_load_base*, job_extract_module, job_read_module
+ *   inputs.c       module paths: classify, collect, names, lists
+ *   merge_job.c    job_merge_*, job_compat_blob: the merge as a step of
+ *                  build and archives
+ *   distill_job.c  job_relocate_distilled
+ *   archive_job.c  job_archive_add_or_pack
+ */
 #ifndef BTFAR_BUILDER_JOB_H
 #define BTFAR_BUILDER_JOB_H
 
@@ -18,6 +28,9 @@
 void job_log(btfar_log_fn fn, void *ctx, pthread_mutex_t *lock,
 	     enum btfar_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Calls fn (if set) with p, under lock (if set). */
+void job_report_progress(btfar_progress_fn fn, void *ctx, pthread_mutex_t *lock,
+			 const struct btfar_progress *p);
 
 /*
  * Loads a base: a vmlinux ELF, a kernel image or raw BTF; validates its BTF

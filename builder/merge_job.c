@@ -31,10 +31,8 @@
 #include "dedup/refine.h"
 #include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
-#include "formats/decomp.h"
 #include "formats/elf_btf.h"
 #include "formats/file.h"
-#include "formats/kimage.h"
 #include "formats/sha256.h"
 #include "formats/mem.h"
 #include "merge/rebase.h"
@@ -88,24 +86,6 @@ struct btfar_merge {
 	char err[DIAG_MAX];
 };
 
-void job_log(btfar_log_fn fn, void *ctx, pthread_mutex_t *lock,
-	     enum btfar_log_level level, const char *fmt, ...)
-{
-	char buf[DIAG_MAX + 256];
-	va_list ap;
-
-	if (!fn)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (lock)
-		pthread_mutex_lock(lock);
-	fn(level, buf, ctx);
-	if (lock)
-		pthread_mutex_unlock(lock);
-}
-
 #define mlog(m, lvl, ...)                                                      \
 	job_log((m)->opts.log, (m)->opts.log_ctx, &(m)->lock, lvl, __VA_ARGS__)
 
@@ -130,11 +110,8 @@ static void progress(struct btfar_merge *m, const char *phase, size_t done,
 		.bytes_in = atomic_load(&m->bytes_in),
 	};
 
-	if (!m->opts.progress)
-		return;
-	pthread_mutex_lock(&m->lock);
-	m->opts.progress(&p, m->opts.progress_ctx);
-	pthread_mutex_unlock(&m->lock);
+	job_report_progress(m->opts.progress, m->opts.progress_ctx, &m->lock,
+			    &p);
 }
 
 struct btfar_merge *btfar_merge__new(const struct btfar_merge_opts *opts)
@@ -201,84 +178,6 @@ const char *btfar_merge__errstr(const struct btfar_merge *m)
 	return m ? m->err : "";
 }
 
-int job_load_base_release(const char *path, void **file, size_t *file_sz,
-			  struct elf_btf *elf, bool *is_elf,
-			  struct btf_raw *base, char *release,
-			  size_t release_sz, struct diag *d)
-{
-	const void *btf;
-	size_t btf_sz;
-	int err;
-
-	err = file_read_all(path, 0, file, file_sz, d);
-	if (err)
-		return err;
-	*is_elf = elf_btf__is_elf(*file, *file_sz);
-	if (*is_elf) {
-		void *copy;
-
-		err = elf_btf__read(*file, *file_sz, elf, d);
-		if (err)
-			return err;
-		if (release)
-			kimage_banner_release(*file, *file_sz, release,
-					      release_sz);
-		/* .BTF may sit at any file offset: its records are read as
-		 * u32s, so the base is kept in an aligned copy, as modules
-		 * are; the ELF's bytes are not needed past this point */
-		copy = malloc(elf->btf_sz ? elf->btf_sz : 1);
-		if (!copy) {
-			diag_set(d, "out of memory");
-			return -ENOMEM;
-		}
-		memcpy(copy, elf->btf, elf->btf_sz);
-		free(*file);
-		*file = copy;
-		*file_sz = elf->btf_sz;
-		elf->btf = NULL;
-		elf->btf_base = NULL;
-		btf = *file;
-		btf_sz = *file_sz;
-	} else if (*file_sz >= 2 && ((const uint8_t *)*file)[0] == 0x9f &&
-		   ((const uint8_t *)*file)[1] == 0xeb) {
-		btf = *file;
-		btf_sz = *file_sz;
-		if (release)
-			release[0] = '\0';
-	} else {
-		/* a kernel image (vmlinuz, Image): its vmlinux BTF replaces
-		 * the file's bytes */
-		struct decomp_caps caps = {.max_out = 1ull << 31,
-					   .max_ratio = 1000};
-		struct kimage k = {0};
-
-		err = kimage_find_btf(*file, *file_sz, &caps, &k, d);
-		if (err)
-			return err;
-		if (release)
-			snprintf(release, release_sz, "%s", k.release);
-		free(*file);
-		*file = k.btf;
-		*file_sz = k.btf_sz;
-		k.btf = NULL;
-		kimage_release(&k);
-		btf = *file;
-		btf_sz = *file_sz;
-	}
-	err = btf_raw__parse(base, btf, btf_sz, NULL, d);
-	if (err && *is_elf)
-		diag_prefix(d, ".BTF: ");
-	return err;
-}
-
-int job_load_base(const char *path, void **file, size_t *file_sz,
-		  struct elf_btf *elf, bool *is_elf, struct btf_raw *base,
-		  struct diag *d)
-{
-	return job_load_base_release(path, file, file_sz, elf, is_elf, base,
-				     NULL, 0, d);
-}
-
 int btfar_merge__set_base(struct btfar_merge *m, const char *path)
 {
 	struct diag d = {""};
@@ -300,25 +199,6 @@ int btfar_merge__set_base(struct btfar_merge *m, const char *path)
 	m->base_ok = true;
 	m->stats.base_types = m->base.type_cnt;
 	return 0;
-}
-
-/* Module name from a path: the file name without suffix, '-' as '_'. */
-char *job_module_name(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	size_t len, sl;
-	char *name, *p;
-
-	base = base ? base + 1 : path;
-	len = strlen(base);
-	sl = job_module_suffix_len(base);
-	if (!sl && len > 4 && !strcmp(base + len - 4, ".btf"))
-		sl = 4;
-	name = strndup(base, len - sl);
-	for (p = name; p && *p; p++)
-		if (*p == '-')
-			*p = '_';
-	return name;
 }
 
 static int add_module(struct btfar_merge *m, const char *path)
@@ -383,142 +263,11 @@ void job_merge_allow_no_module(struct btfar_merge *m)
 	m->allow_no_module = true;
 }
 
-/* A comma-separated list holds name ('-' and '_' are the same). */
-bool job_list_has(const char *list, const char *name)
-{
-	size_t len = strlen(name);
-	const char *p = list;
-
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p), i;
-
-		if (n == len) {
-			for (i = 0; i < n; i++) {
-				char a = p[i] == '-' ? '_' : p[i];
-				char b = name[i] == '-' ? '_' : name[i];
-
-				if (a != b)
-					break;
-			}
-			if (i == n)
-				return true;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return false;
-}
-
 static void skip(struct module *mod, const char *msg)
 {
 	mod->ok = false;
 	free(mod->reason);
 	mod->reason = strdup(msg);
-}
-
-/*
- * Reads one module file into its split BTF: decompress, ELF, validate.
- * Used by merge and verify alike.
- */
-int job_extract_module(const void *file, size_t file_sz,
-		       const struct elf_btf *base_elf, uint64_t max_bytes,
-		       uint64_t max_ratio, struct job_module *out,
-		       struct diag *d)
-{
-	struct decomp_caps caps = {.max_out = max_bytes,
-				   .max_ratio = max_ratio};
-	void *image = NULL;
-	const void *img = file, *src;
-	size_t image_sz = 0, img_sz = file_sz, src_sz, base_sz;
-	enum decomp_kind kind;
-	struct elf_btf elf = {0};
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	kind = decomp_detect(file, file_sz);
-	if (kind != DECOMP_NONE) {
-		err = decomp_all(kind, file, file_sz, &caps, &image, &image_sz,
-				 d);
-		if (err)
-			goto out;
-		img = image;
-		img_sz = image_sz;
-	}
-	if (elf_btf__is_elf(img, img_sz)) {
-		err = elf_btf__read(img, img_sz, &elf, d);
-		if (!err || err == -ENOENT) {
-			memcpy(out->build_id, elf.build_id, elf.build_id_sz);
-			out->build_id_sz = elf.build_id_sz;
-		}
-		if (err)
-			goto out;
-		if (base_elf && (elf.elf_class != base_elf->elf_class ||
-				 elf.elf_data != base_elf->elf_data)) {
-			diag_set(d,
-				 "ELF class %d / byte order %d differ from "
-				 "the base's %d / %d",
-				 elf.elf_class, elf.elf_data,
-				 base_elf->elf_class, base_elf->elf_data);
-			err = -EINVAL;
-			goto out;
-		}
-		snprintf(out->name, sizeof(out->name), "%s", elf.name);
-		snprintf(out->vermagic, sizeof(out->vermagic), "%s",
-			 elf.vermagic);
-		src = elf.btf;
-		src_sz = elf.btf_sz;
-	} else if (img_sz >= 2 && ((((const uint8_t *)img)[0] == 0x9f &&
-				    ((const uint8_t *)img)[1] == 0xeb) ||
-				   (((const uint8_t *)img)[0] == 0xeb &&
-				    ((const uint8_t *)img)[1] == 0x9f))) {
-		/* raw split BTF (the other byte order: the validator
-		 * refuses it by name) */
-		src = img;
-		src_sz = img_sz;
-	} else {
-		diag_set(d, "neither an ELF module nor raw BTF");
-		err = -EINVAL;
-		goto out;
-	}
-	/* a .BTF.base follows .BTF in the same (aligned) allocation */
-	base_sz = src == elf.btf && elf.btf_base ? elf.btf_base_sz : 0;
-	out->btf = malloc(((src_sz + 7) & ~(size_t)7) + base_sz + 1);
-	if (!out->btf) {
-		diag_set(d, "out of memory");
-		err = -ENOMEM;
-		goto out;
-	}
-	memcpy(out->btf, src, src_sz);
-	out->btf_sz = src_sz;
-	if (base_sz) {
-		out->btf_base = (char *)out->btf + ((src_sz + 7) & ~(size_t)7);
-		memcpy((void *)out->btf_base, elf.btf_base, base_sz);
-		out->btf_base_sz = base_sz;
-	}
-	err = 0;
-out:
-	free(image);
-	return err;
-}
-
-int job_read_module(const char *path, const struct elf_btf *base_elf,
-		    uint64_t max_bytes, uint64_t max_ratio,
-		    struct job_module *out, uint64_t *bytes_read,
-		    struct diag *d)
-{
-	void *file = NULL;
-	size_t file_sz = 0;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	err = file_read_all(path, max_bytes, &file, &file_sz, d);
-	if (err)
-		return err;
-	*bytes_read = file_sz;
-	err = job_extract_module(file, file_sz, base_elf, max_bytes, max_ratio,
-				 out, d);
-	free(file);
-	return err;
 }
 
 static void read_one(size_t i, void *ctx)
