@@ -7,7 +7,8 @@
  *    base; a module that fails is skipped with the reason, never merged.
  * 2. merge: the valid modules, in sorted path order, renumbered into one
  *    split BTF (merge/renumber).
- * 3. dedup: libbpf's btf__dedup over that split BTF (dedup/).
+ * 3. dedup: over that split BTF (dedup_run: btfar's partition refinement
+ *    by default, libbpf's btf__dedup on --dedup-engine libbpf).
  * 4. emit: split blob, or base + split joined into one self-contained blob;
  *    the result is validated once more before it is handed out.
  * The output depends only on the set of input paths, not on their order or
@@ -28,7 +29,6 @@
 #include "builder/pool.h"
 #include "dedup/collisions.h"
 #include "dedup/dedup.h"
-#include "dedup/refine.h"
 #include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
 #include "formats/elf_btf.h"
@@ -828,24 +828,21 @@ int btfar_merge__run(struct btfar_merge *m)
 	/* dedup */
 	t0 = mono_seconds();
 	if (!m->opts.no_dedup) {
-		progress(m, "dedup", 0, 1);
-		if (m->opts.dedup_engine == BTFAR_DEDUP_LIBBPF) {
-			err = dedup_split(&m->base, split_raw, split_sz, &dr,
-					  &d);
-		} else {
-			struct refine_input in = {
-				.base = &m->base,
-				.types = rr.types,
-				.types_len = rr.types_len,
-				.type_offs = rr.type_offs,
-				.type_cnt = rr.type_cnt,
-				.strs = rr.strs,
-				.str_len = rr.str_len,
-				.jobs = m->opts.jobs,
-			};
+		struct dedup_input in = {
+			.base = &m->base,
+			.split = split_raw,
+			.split_sz = split_sz,
+			.types = rr.types,
+			.types_len = rr.types_len,
+			.type_offs = rr.type_offs,
+			.type_cnt = rr.type_cnt,
+			.strs = rr.strs,
+			.str_len = rr.str_len,
+			.jobs = m->opts.jobs,
+		};
 
-			err = dedup_refine(&in, &dr, &d);
-		}
+		progress(m, "dedup", 0, 1);
+		err = dedup_run(m->opts.dedup_engine, &in, &dr, &d);
 		if (err) {
 			set_err(m, "dedup: %s", d.msg);
 			goto out;

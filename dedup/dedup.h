@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * dedup: deduplication of a merged split BTF, across modules and against
- * its base, with libbpf's btf__dedup as the engine.
+ * its base. One entry point, dedup_run, with the engine as a parameter:
+ * btfar's partition refinement (dedup/refine.h, the default) or libbpf's
+ * btf__dedup (dedup/libbpf.h, for comparison).
  */
 #ifndef BTFAR_DEDUP_DEDUP_H
 #define BTFAR_DEDUP_DEDUP_H
@@ -9,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "btfar/btfar.h"
 #include "formats/btf_raw.h"
 #include "formats/diag.h"
 
@@ -22,12 +25,28 @@ struct dedup_result {
 	uint32_t *id_map;
 };
 
+/* A merged split BTF (renumber_merge's output: equal strings share one
+ * offset), as the raw blob and as its sections. */
+struct dedup_input {
+	const struct btf_raw *base; /* standalone, validated */
+	const void *split;	    /* raw split BTF (header, types, strings) */
+	size_t split_sz;
+	const uint8_t *types; /* its type section */
+	uint32_t types_len;
+	const uint32_t *type_offs; /* offset of each split type in types */
+	uint32_t type_cnt;
+	const char *strs; /* its string section: offset base_len + i */
+	uint32_t str_len;
+	uint32_t jobs; /* threads the engine may use (0 or 1: the caller's) */
+};
+
 /*
- * Deduplicates split (raw split BTF on base, validated or produced by
- * renumber_merge). Returns 0 or a negative errno with d set.
+ * Deduplicates in with engine (BTFAR_DEDUP_REFINE or BTFAR_DEDUP_LIBBPF)
+ * into a new raw split BTF in res. Returns 0 or a negative errno with d
+ * set.
  */
-int dedup_split(const struct btf_raw *base, const void *split, size_t size,
-		struct dedup_result *res, struct diag *d);
+int dedup_run(enum btfar_dedup_engine engine, const struct dedup_input *in,
+	      struct dedup_result *res, struct diag *d);
 void dedup_result__release(struct dedup_result *res);
 
 #endif /* BTFAR_DEDUP_DEDUP_H */

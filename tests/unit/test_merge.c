@@ -10,6 +10,7 @@
 #include "btf_dump.h"
 #include "dedup/collisions.h"
 #include "dedup/dedup.h"
+#include "dedup/libbpf.h"
 #include "formats/strset.h"
 #include "merge/renumber.h"
 #include "unit.h"
@@ -341,8 +342,8 @@ static int t_dedup_libbpf_wide_vlen(const char *dir)
 	CHECK(!err, "base: %s", d.msg);
 	sblob = btf_build(split_types, 4, sstrs, sizeof(sstrs), sizeof(bstrs),
 			  &ssz);
-	err = dedup_split(&base, sblob, ssz, &res, &d);
-	CHECK(err == -ENOTSUP, "dedup_split: %d (%s)", err, d.msg);
+	err = dedup_libbpf(&base, sblob, ssz, &res, &d);
+	CHECK(err == -ENOTSUP, "dedup_libbpf: %d (%s)", err, d.msg);
 	CHECK_MSG(d.msg, "type [1] has a vlen over 65535 (Linux 7.2), which "
 			 "libbpf 1.1 cannot read: use the refine engine");
 	dedup_result__release(&res);
