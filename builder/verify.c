@@ -8,7 +8,7 @@
  *    strings must be the base's, byte for byte (merge never rewrites the
  *    base).
  * 2. An index of the merged blob's named types by (class, name), and of
- *    enumerator names for anonymous enums.
+ *    enumerator names for anonymous enums (formats/btf_index).
  * 3. For each module (worker pool): every named type, every FUNC and every
  *    enum is looked up among the merged candidates of the same class and
  *    name; a candidate matches when the two are structurally equivalent:
@@ -31,23 +31,17 @@
 #include "btfar/btfar.h"
 #include "builder/job.h"
 #include "builder/pool.h"
+#include "formats/btf_index.h"
 #include "formats/btf_raw.h"
 #include "formats/file.h"
 #include "merge/rebase.h"
-
-struct entry {
-	const char *name;
-	uint32_t cls;
-	uint32_t id;
-};
 
 struct verify {
 	const struct btf_raw *base;
 	const struct elf_btf *base_elf;
 	const struct btf_raw *mod_base; /* the modules' base: base or other */
 	const struct btf_raw *merged;
-	struct entry *idx; /* sorted by (cls, name, id) */
-	size_t idx_cnt;
+	struct btf_index idx; /* the merged blob's names and enumerators */
 	const char *const *inputs;
 	char **paths; /* module files found from inputs */
 	size_t path_cnt;
@@ -109,73 +103,18 @@ static uint32_t cls_of(const struct btf_type *t)
 	}
 }
 
-static int cmp_entry(const void *a, const void *b)
+/* Named types by class for the index; enumerators go in as
+ * CLS_ENUMERATOR. */
+static int index_cls(const struct btf_type *t)
 {
-	const struct entry *x = a, *y = b;
-	int c;
+	uint32_t cls = cls_of(t);
 
-	if (x->cls != y->cls)
-		return x->cls < y->cls ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static size_t idx_lower(const struct verify *v, uint32_t cls, const char *name)
-{
-	size_t lo = 0, hi = v->idx_cnt;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct entry *e = &v->idx[mid];
-		int c = e->cls != cls ? (e->cls < cls ? -1 : 1)
-				      : strcmp(e->name, name);
-
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return cls == CLS_NONE ? -1 : (int)cls;
 }
 
 static int build_index(struct verify *v)
 {
-	const struct btf_raw *m = v->merged;
-	uint32_t total = btf_raw__type_cnt(m), id, i;
-	size_t cap = 0;
-
-	for (id = 1; id < total; id++) {
-		const struct btf_type *t = btf_raw__type(m, id);
-
-		cap += 1 + (btf_type_kind(t) == BTF_KIND_ENUM ||
-					    btf_type_kind(t) == BTF_KIND_ENUM64
-				    ? btf_type_vlen(t)
-				    : 0);
-	}
-	v->idx = malloc((cap ? cap : 1) * sizeof(*v->idx));
-	if (!v->idx)
-		return -ENOMEM;
-	for (id = 1; id < total; id++) {
-		const struct btf_type *t = btf_raw__type(m, id);
-		uint32_t cls = cls_of(t), k = btf_type_kind(t);
-
-		if (cls != CLS_NONE && t->name_off)
-			v->idx[v->idx_cnt++] = (struct entry){
-				btf_raw__str(m, t->name_off), cls, id};
-		if (k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64) {
-			const uint8_t *e = (const uint8_t *)(t + 1);
-			size_t step = k == BTF_KIND_ENUM ? 8 : 12;
-
-			for (i = 0; i < btf_type_vlen(t); i++, e += step)
-				v->idx[v->idx_cnt++] = (struct entry){
-					btf_raw__str(m, *(const uint32_t *)e),
-					CLS_ENUMERATOR, id};
-		}
-	}
-	qsort(v->idx, v->idx_cnt, sizeof(*v->idx), cmp_entry);
-	return 0;
+	return btf_index__build(&v->idx, v->merged, index_cls, CLS_ENUMERATOR);
 }
 
 static uint8_t *memo_slot(struct memo *mm, uint64_t key, bool *fresh)
@@ -465,7 +404,7 @@ static bool find_equiv(struct verify *v, struct cmp_ctx *c, uint32_t id,
 	const struct btf_raw *m = c->a;
 	uint32_t cls = cls_of(t);
 	const char *key;
-	size_t i;
+	size_t i, n;
 
 	if (t->name_off) {
 		key = btf_raw__str(m, t->name_off);
@@ -476,11 +415,8 @@ static bool find_equiv(struct verify *v, struct cmp_ctx *c, uint32_t id,
 		key = btf_raw__str(m, *(const uint32_t *)(t + 1));
 		cls = CLS_ENUMERATOR;
 	}
-	for (i = idx_lower(v, cls, key);
-	     i < v->idx_cnt && v->idx[i].cls == cls &&
-	     !strcmp(v->idx[i].name, key);
-	     i++)
-		if (equiv(c, id, v->idx[i].id))
+	for (i = btf_index__find(&v->idx, cls, key, &n), n += i; i < n; i++)
+		if (equiv(c, id, v->idx.v[i].id))
 			return true;
 	return false;
 }
@@ -648,7 +584,7 @@ out:
 		snprintf(err_buf, err_sz, "%s", d.msg);
 	job_free_paths(v.paths, v.path_cnt);
 	rebase_map__free(v.dist_index);
-	free(v.idx);
+	btf_index__free(&v.idx);
 	btf_raw__release(&base);
 	btf_raw__release(&merged);
 	btf_raw__release(&mod_base);

@@ -4,8 +4,8 @@
  *
  * Algorithm summary:
  * 1. Every named STRUCT, UNION, ENUM/ENUM64 and TYPEDEF of base + split is
- *    listed as (class, name, id) and sorted; a (class, name) with several
- *    ids is a collision, each id a variant.
+ *    listed as (class, name, id) and sorted (formats/btf_index); a
+ *    (class, name) with several ids is a collision, each id a variant.
  * 2. Each variant gets a shape hash: kind, size, member (or enumerator)
  *    names and offsets (values), and a shallow description of each member's
  *    type (modifier chain, kind and name; FWD counts as the struct or union
@@ -24,15 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/btf_index.h"
+
 enum name_class { CLASS_STRUCT, CLASS_UNION, CLASS_ENUM, CLASS_TYPEDEF };
 
 static const char *const class_names[] = {"struct", "union", "enum", "typedef"};
-
-struct named {
-	const char *name;
-	uint32_t cls;
-	uint32_t id;
-};
 
 struct attr {
 	uint32_t group;	  /* collision index */
@@ -163,19 +159,6 @@ static uint64_t shape(const struct btf_raw *raw, uint32_t id)
 	return h;
 }
 
-static int cmp_named(const void *a, const void *b)
-{
-	const struct named *x = a, *y = b;
-	int c;
-
-	if (x->cls != y->cls)
-		return x->cls < y->cls ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 static int cmp_attr(const void *a, const void *b)
 {
 	const struct attr *x = a, *y = b;
@@ -194,14 +177,15 @@ struct group {
 	uint32_t cnt;	/* variants */
 };
 
-static int find_group(const struct named *named, const struct group *groups,
-		      size_t group_cnt, uint32_t cls, const char *name)
+static int find_group(const struct btf_index_entry *named,
+		      const struct group *groups, size_t group_cnt,
+		      uint32_t cls, const char *name)
 {
 	size_t lo = 0, hi = group_cnt;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		const struct named *g = &named[groups[mid].start];
+		const struct btf_index_entry *g = &named[groups[mid].start];
 		int c = g->cls != cls ? (g->cls < cls ? -1 : 1)
 				      : strcmp(g->name, name);
 
@@ -221,8 +205,9 @@ int collisions__find(struct collisions *c, const struct btf_raw *base,
 		     const char *const *names, size_t n,
 		     const uint32_t *const *final_ids, struct diag *d)
 {
-	uint32_t total = btf_raw__type_cnt(split), id, i;
-	struct named *named = NULL;
+	struct btf_index ix = {0};
+	struct btf_index_entry *named;
+	uint32_t i;
 	struct group *groups = NULL;
 	uint64_t *hashes = NULL;
 	struct attr *attrs = NULL;
@@ -232,20 +217,10 @@ int collisions__find(struct collisions *c, const struct btf_raw *base,
 	int err = -ENOMEM;
 
 	memset(c, 0, sizeof(*c));
-	named = malloc(total * sizeof(*named));
-	if (!named)
+	if (btf_index__build(&ix, split, class_of, -1))
 		goto nomem;
-	for (id = 1; id < total; id++) {
-		const struct btf_type *t = btf_raw__type(split, id);
-		int cls = class_of(t);
-		const char *s;
-
-		if (cls < 0 || !t->name_off)
-			continue;
-		s = btf_raw__str(split, t->name_off);
-		named[named_cnt++] = (struct named){s, (uint32_t)cls, id};
-	}
-	qsort(named, named_cnt, sizeof(*named), cmp_named);
+	named = ix.v;
+	named_cnt = ix.cnt;
 	groups = malloc((named_cnt ? named_cnt : 1) * sizeof(*groups));
 	if (!groups)
 		goto nomem;
@@ -374,7 +349,7 @@ nomem:
 	diag_set(d, "out of memory");
 	err = -ENOMEM;
 out:
-	free(named);
+	btf_index__free(&ix);
 	free(groups);
 	free(hashes);
 	free(attrs);

@@ -36,22 +36,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/btf_index.h"
 #include "formats/strset.h"
 
 enum { MAP_TODO = 0, MAP_BUSY, MAP_DONE };
-
-struct named {
-	const char *name;
-	uint32_t kind; /* ENUM64 filed as ENUM */
-	uint32_t id;
-};
 
 struct rebase_map {
 	const struct btf_raw *ob, *nb;
 	uint32_t *map; /* old id -> new id; UINT32_MAX: no equivalent */
 	uint8_t *state;
-	struct named *named; /* new base named types, sorted */
-	size_t named_cnt;
+	/* new base named types, by kind (ENUM64 filed as ENUM) and name */
+	struct btf_index names;
 	struct strset strs; /* the new base's strings, looked up only */
 	uint64_t *akeys;    /* new base anonymous types: hash -> id (open) */
 	uint32_t *aids;
@@ -80,19 +75,6 @@ static uint32_t kind_class(uint32_t k)
 	return k == BTF_KIND_ENUM64 ? BTF_KIND_ENUM : k;
 }
 
-static int cmp_named(const void *a, const void *b)
-{
-	const struct named *x = a, *y = b;
-	int c;
-
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 static bool is_named_kind(uint32_t k)
 {
 	switch (k) {
@@ -111,6 +93,15 @@ static bool is_named_kind(uint32_t k)
 	default:
 		return false;
 	}
+}
+
+/* The class of a type in the new base's index, -1 for the anonymous
+ * kinds. */
+static int named_class(const struct btf_type *t)
+{
+	uint32_t k = btf_type_kind(t);
+
+	return is_named_kind(k) ? (int)kind_class(k) : -1;
 }
 
 /*
@@ -306,23 +297,13 @@ static bool same_layout(struct rebase_map *m, uint32_t oid, uint32_t nid)
 static uint32_t map_named(struct rebase_map *m, uint32_t oid)
 {
 	const struct btf_type *o = btf_raw__type(m->ob, oid);
-	struct named key = {btf_raw__str(m->ob, o->name_off),
-			    kind_class(btf_type_kind(o)), 0};
-	size_t lo = 0, hi = m->named_cnt;
+	size_t i, n;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (cmp_named(&m->named[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < m->named_cnt && m->named[lo].kind == key.kind &&
-	       !strcmp(m->named[lo].name, key.name);
-	     lo++)
-		if (same_layout(m, oid, m->named[lo].id))
-			return m->named[lo].id;
+	i = btf_index__find(&m->names, kind_class(btf_type_kind(o)),
+			    btf_raw__str(m->ob, o->name_off), &n);
+	for (n += i; i < n; i++)
+		if (same_layout(m, oid, m->names.v[i].id))
+			return m->names.v[i].id;
 	return UINT32_MAX;
 }
 
@@ -401,13 +382,13 @@ struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
 	m->nb = new_base;
 	m->map = calloc(ocnt, sizeof(*m->map));
 	m->state = calloc(ocnt, 1);
-	m->named = malloc(ncnt * sizeof(*m->named));
 	while (cap < 2 * (size_t)ncnt)
 		cap <<= 1;
 	m->akeys = calloc(cap, sizeof(*m->akeys));
 	m->aids = malloc(cap * sizeof(*m->aids));
 	m->amask = cap - 1;
-	if (!m->map || !m->state || !m->named || !m->akeys || !m->aids) {
+	if (!m->map || !m->state || !m->akeys || !m->aids ||
+	    btf_index__build(&m->names, new_base, named_class, -1)) {
 		rebase_map__free(m);
 		errno = ENOMEM;
 		return NULL;
@@ -416,11 +397,7 @@ struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
 		const struct btf_type *t = btf_raw__type(new_base, id);
 		struct ref_ctx c = {.m = m};
 
-		if (is_named_kind(btf_type_kind(t)) && t->name_off) {
-			m->named[m->named_cnt++] = (struct named){
-				btf_raw__str(new_base, t->name_off),
-				kind_class(btf_type_kind(t)), id};
-		} else {
+		if (!is_named_kind(btf_type_kind(t)) || !t->name_off) {
 			uint64_t h = anon_hash(&c, new_base, t) | 1;
 			size_t s = (size_t)(h >> 7) & m->amask;
 
@@ -430,7 +407,6 @@ struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
 			m->aids[s] = id;
 		}
 	}
-	qsort(m->named, m->named_cnt, sizeof(*m->named), cmp_named);
 	if (strset__init_seeded(&m->strs, new_base->strs, new_base->str_len,
 				0)) {
 		rebase_map__free(m);
@@ -453,7 +429,7 @@ void rebase_map__free(struct rebase_map *m)
 		free(m);
 		return;
 	}
-	free(m->named);
+	btf_index__free(&m->names);
 	free(m->akeys);
 	free(m->aids);
 	strset__release(&m->strs);
@@ -463,27 +439,15 @@ void rebase_map__free(struct rebase_map *m)
 size_t rebase_map__named(const struct rebase_map *m, uint32_t kind,
 			 const char *name, size_t *first)
 {
-	struct named key = {name, kind_class(kind), 0};
-	size_t lo = 0, hi = m->named_cnt, n = 0;
+	size_t n;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (cmp_named(&m->named[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*first = lo;
-	while (lo + n < m->named_cnt && m->named[lo + n].kind == key.kind &&
-	       !strcmp(m->named[lo + n].name, name))
-		n++;
+	*first = btf_index__find(&m->names, kind_class(kind), name, &n);
 	return n;
 }
 
 uint32_t rebase_map__named_id(const struct rebase_map *m, size_t i)
 {
-	return i < m->named_cnt ? m->named[i].id : 0;
+	return i < m->names.cnt ? m->names.v[i].id : 0;
 }
 
 struct rebase_map *rebase_map__derive(const struct rebase_map *index,
@@ -528,22 +492,13 @@ struct rewrite {
  * name that did not map changed its layout; it cannot be carried. */
 static bool name_in_new(const struct rebase_map *m, const struct btf_type *t)
 {
-	struct named key = {btf_raw__str(m->ob, t->name_off),
-			    kind_class(btf_type_kind(t)), 0};
-	size_t lo = 0, hi = m->named_cnt;
+	size_t n;
 
 	if (!t->name_off || !is_named_kind(btf_type_kind(t)))
 		return false;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (cmp_named(&m->named[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < m->named_cnt && m->named[lo].kind == key.kind &&
-	       !strcmp(m->named[lo].name, key.name);
+	btf_index__find(&m->names, kind_class(btf_type_kind(t)),
+			btf_raw__str(m->ob, t->name_off), &n);
+	return n > 0;
 }
 
 static void note_missing(struct rewrite *w, uint32_t id)
