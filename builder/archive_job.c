@@ -712,7 +712,7 @@ static int read_meta_pair(struct inset *s, const char *meta_path,
 		free(text);
 		return err;
 	}
-	err = meta__parse(&m, text, text_sz, &d);
+	err = meta_parse(&m, text, text_sz, &d);
 	free(text);
 	if (err) {
 		errf(s->err, s->err_sz, "%s: %s", meta_path, d.msg);
@@ -772,11 +772,11 @@ static int read_meta_pair(struct inset *s, const char *meta_path,
 	if (err)
 		goto nomem;
 out:
-	meta__free(&m);
+	meta_release(&m);
 	return err;
 nomem:
 	errf(s->err, s->err_sz, "%s: out of memory", meta_path);
-	meta__free(&m);
+	meta_release(&m);
 	return -ENOMEM;
 }
 
@@ -1450,8 +1450,8 @@ static int export_one(const struct btfa_blob_in *b, const char *dir,
 	    (ret = job_compat_blob(b->data, b->size, opts->compat, &cblob,
 				   &cblob_sz, &d))) {
 		errf(err, err_sz, "%s: %s", e->release, d.msg);
-	} else if ((ret = btfhub__write_file(dir, &f, cblob ? cblob : b->data,
-					     cblob ? cblob_sz : b->size, &d))) {
+	} else if ((ret = btfhub_write_file(dir, &f, cblob ? cblob : b->data,
+					    cblob ? cblob_sz : b->size, &d))) {
 		errf(err, err_sz, "%s", d.msg);
 	}
 	free(cblob);
@@ -1521,13 +1521,13 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 	 * input cannot be exported */
 	for (i = 0; i < s.cnt; i++) {
 		const struct btfa_entry *e = &s.v[i].b.e;
-		const char *arch = btfhub__arch(e->arch);
+		const char *arch = btfhub_arch(e->arch);
 		size_t k;
 
-		if (btfhub__bad_component(e->distro) ||
-		    btfhub__bad_component(e->distro_version) ||
-		    btfhub__bad_component(arch) ||
-		    btfhub__bad_component(e->release)) {
+		if (btfhub_bad_component(e->distro) ||
+		    btfhub_bad_component(e->distro_version) ||
+		    btfhub_bad_component(arch) ||
+		    btfhub_bad_component(e->release)) {
 			errf(err, err_sz,
 			     "%s: distro '%s', version '%s', arch '%s': each "
 			     "must be a non-empty file name (--distro, "
@@ -1587,7 +1587,7 @@ int btfar_export_btfhub(const char *dir, const char *const *inputs,
 	{
 		struct diag d = {""};
 
-		ret = btfhub__write_catalog(dir, &d);
+		ret = btfhub_write_catalog(dir, &d);
 		if (ret)
 			errf(err, err_sz, "%s", d.msg);
 	}

@@ -1942,7 +1942,7 @@ static int write_meta(const struct btfar_release *r, const char *path,
 		m.module_cnt++;
 	}
 	m.modules = mods;
-	err = meta__write(&m, &text, &len, d);
+	err = meta_write(&m, &text, &len, d);
 	if (!err)
 		err = file_write_atomic(path, text, len, d);
 	free(text);

@@ -198,7 +198,7 @@ out:
 	for (i = 0; i < c.cnt; i++)
 		free(c.mods[i].path);
 	free(c.mods);
-	rebase_map__free(c.dist_index);
+	rebase_map_free(c.dist_index);
 	job_free_paths(paths, path_cnt);
 	btf_raw__release(&base);
 	free(base_file);

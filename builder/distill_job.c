@@ -32,7 +32,7 @@ int job_relocate_distilled(struct rebase_map **index, pthread_mutex_t *lock,
 
 	pthread_mutex_lock(lock);
 	if (!*index)
-		*index = rebase_map__new(NULL, base);
+		*index = rebase_map_new(NULL, base);
 	ix = *index;
 	pthread_mutex_unlock(lock);
 	if (!ix) {
@@ -193,7 +193,7 @@ int btfar_distill(const char *base_path, const char *const *inputs,
 	}
 	r.mods = calloc(cnt ? cnt : 1, sizeof(*r.mods));
 	/* the base's name index, once for every module */
-	index = rebase_map__new(NULL, &base);
+	index = rebase_map_new(NULL, &base);
 	if (!r.mods || !index) {
 		err = -ENOMEM;
 		diag_set(&d, "out of memory");
@@ -263,7 +263,7 @@ out:
 	free(outs);
 	file_batch__free(batch);
 	job_free_paths(paths, cnt);
-	rebase_map__free(index);
+	rebase_map_free(index);
 	btf_raw__release(&base);
 	free(bf);
 	return err;

@@ -160,7 +160,7 @@ void btfar_merge__free(struct btfar_merge *m)
 		module_release(&m->mods[i]);
 	free(m->mods);
 	free(m->infos);
-	rebase_map__free(m->dist_index);
+	rebase_map_free(m->dist_index);
 	btf_raw__release(&m->base);
 	free(m->base_file);
 	free(m->base_path);
@@ -168,7 +168,7 @@ void btfar_merge__free(struct btfar_merge *m)
 	if (m->out != m->split_raw)
 		free(m->out);
 	free(m->split_raw);
-	collisions__release(&m->coll);
+	collisions_release(&m->coll);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -924,7 +924,7 @@ int btfar_merge__run(struct btfar_merge *m)
 	}
 	err = m->opts.no_collisions
 		      ? 0
-		      : collisions__find(
+		      : collisions_find(
 				&m->coll, &m->base, &split, merged,
 				merged_names, merged_cnt,
 				dr.id_map ? (const uint32_t *const *)rr.id_maps
@@ -968,7 +968,7 @@ out:
 	free(merged_idx);
 	free(merged_names);
 	renumber_result__release(&rr);
-	dedup_result__release(&dr);
+	dedup_result_release(&dr);
 	return err;
 }
 

@@ -298,7 +298,7 @@ int btfar_rebase(const char *old_base, const char *new_base,
 		diag_set(&d, "%s: cannot create: %s", outdir, strerror(errno));
 		goto out;
 	}
-	r.map = rebase_map__new(&ob, &nb);
+	r.map = rebase_map_new(&ob, &nb);
 	r.mods = calloc(cnt ? cnt : 1, sizeof(*r.mods));
 	if (!r.map || !r.mods) {
 		err = -ENOMEM;
@@ -401,8 +401,8 @@ out:
 	free(outs);
 	file_batch__free(batch);
 	job_free_paths(paths, cnt);
-	rebase_map__free(r.map);
-	rebase_map__free(r.dist_index);
+	rebase_map_free(r.map);
+	rebase_map_free(r.dist_index);
 	btf_raw__release(&ob);
 	btf_raw__release(&nb);
 	free(of);

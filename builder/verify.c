@@ -114,7 +114,7 @@ static int index_cls(const struct btf_type *t)
 
 static int build_index(struct verify *v)
 {
-	return btf_index__build(&v->idx, v->merged, index_cls, CLS_ENUMERATOR);
+	return btf_index_build(&v->idx, v->merged, index_cls, CLS_ENUMERATOR);
 }
 
 static uint8_t *memo_slot(struct memo *mm, uint64_t key, bool *fresh)
@@ -415,7 +415,7 @@ static bool find_equiv(struct verify *v, struct cmp_ctx *c, uint32_t id,
 		key = btf_raw__str(m, *(const uint32_t *)(t + 1));
 		cls = CLS_ENUMERATOR;
 	}
-	for (i = btf_index__find(&v->idx, cls, key, &n), n += i; i < n; i++)
+	for (i = btf_index_find(&v->idx, cls, key, &n), n += i; i < n; i++)
 		if (equiv(c, id, v->idx.v[i].id))
 			return true;
 	return false;
@@ -583,8 +583,8 @@ out:
 	if (err < 0 && err_buf && err_sz)
 		snprintf(err_buf, err_sz, "%s", d.msg);
 	job_free_paths(v.paths, v.path_cnt);
-	rebase_map__free(v.dist_index);
-	btf_index__free(&v.idx);
+	rebase_map_free(v.dist_index);
+	btf_index_release(&v.idx);
 	btf_raw__release(&base);
 	btf_raw__release(&merged);
 	btf_raw__release(&mod_base);

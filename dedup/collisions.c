@@ -199,11 +199,10 @@ static int find_group(const struct btf_index_entry *named,
 	return -1;
 }
 
-int collisions__find(struct collisions *c, const struct btf_raw *base,
-		     const struct btf_raw *split,
-		     const struct btf_raw *const *mods,
-		     const char *const *names, size_t n,
-		     const uint32_t *const *final_ids, struct diag *d)
+int collisions_find(struct collisions *c, const struct btf_raw *base,
+		    const struct btf_raw *split,
+		    const struct btf_raw *const *mods, const char *const *names,
+		    size_t n, const uint32_t *const *final_ids, struct diag *d)
 {
 	struct btf_index ix = {0};
 	struct btf_index_entry *named;
@@ -217,7 +216,7 @@ int collisions__find(struct collisions *c, const struct btf_raw *base,
 	int err = -ENOMEM;
 
 	memset(c, 0, sizeof(*c));
-	if (btf_index__build(&ix, split, class_of, -1))
+	if (btf_index_build(&ix, split, class_of, -1))
 		goto nomem;
 	named = ix.v;
 	named_cnt = ix.cnt;
@@ -349,17 +348,17 @@ nomem:
 	diag_set(d, "out of memory");
 	err = -ENOMEM;
 out:
-	btf_index__free(&ix);
+	btf_index_release(&ix);
 	free(groups);
 	free(hashes);
 	free(attrs);
 	if (err)
-		collisions__release(c);
+		collisions_release(c);
 	(void)base;
 	return err;
 }
 
-void collisions__release(struct collisions *c)
+void collisions_release(struct collisions *c)
 {
 	if (!c)
 		return;

@@ -30,11 +30,10 @@ struct collisions {
  * offsets, and the kinds and names of member types). mods may be NULL (no
  * attribution).
  */
-int collisions__find(struct collisions *c, const struct btf_raw *base,
-		     const struct btf_raw *split,
-		     const struct btf_raw *const *mods,
-		     const char *const *names, size_t n,
-		     const uint32_t *const *final_ids, struct diag *d);
-void collisions__release(struct collisions *c);
+int collisions_find(struct collisions *c, const struct btf_raw *base,
+		    const struct btf_raw *split,
+		    const struct btf_raw *const *mods, const char *const *names,
+		    size_t n, const uint32_t *const *final_ids, struct diag *d);
+void collisions_release(struct collisions *c);
 
 #endif /* BTFAR_DEDUP_COLLISIONS_H */

@@ -26,7 +26,7 @@ int dedup_run(enum btfar_dedup_engine engine, const struct dedup_input *in,
 	return dedup_refine(&rin, res, d);
 }
 
-void dedup_result__release(struct dedup_result *res)
+void dedup_result_release(struct dedup_result *res)
 {
 	if (!res)
 		return;

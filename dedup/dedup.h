@@ -47,6 +47,6 @@ struct dedup_input {
  */
 int dedup_run(enum btfar_dedup_engine engine, const struct dedup_input *in,
 	      struct dedup_result *res, struct diag *d);
-void dedup_result__release(struct dedup_result *res);
+void dedup_result_release(struct dedup_result *res);
 
 #endif /* BTFAR_DEDUP_DEDUP_H */

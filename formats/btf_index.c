@@ -25,8 +25,8 @@ static bool is_enum(const struct btf_type *t)
 	       btf_type_kind(t) == BTF_KIND_ENUM64;
 }
 
-int btf_index__build(struct btf_index *ix, const struct btf_raw *raw,
-		     btf_index_class_fn cls, int enumerator_cls)
+int btf_index_build(struct btf_index *ix, const struct btf_raw *raw,
+		    btf_index_class_fn cls, int enumerator_cls)
 {
 	uint32_t total = btf_raw__type_cnt(raw), id, i;
 	size_t cap = 0;
@@ -64,8 +64,8 @@ int btf_index__build(struct btf_index *ix, const struct btf_raw *raw,
 	return 0;
 }
 
-size_t btf_index__find(const struct btf_index *ix, uint32_t cls,
-		       const char *name, size_t *n)
+size_t btf_index_find(const struct btf_index *ix, uint32_t cls,
+		      const char *name, size_t *n)
 {
 	size_t lo = 0, hi = ix->cnt, k = 0;
 
@@ -89,7 +89,7 @@ size_t btf_index__find(const struct btf_index *ix, uint32_t cls,
 	return lo;
 }
 
-void btf_index__free(struct btf_index *ix)
+void btf_index_release(struct btf_index *ix)
 {
 	if (!ix)
 		return;

@@ -34,12 +34,12 @@ typedef int (*btf_index_class_fn)(const struct btf_type *t);
  * of an ENUM or ENUM64 too, under that class and the enum's id. raw must
  * outlive ix. Returns 0 or -ENOMEM.
  */
-int btf_index__build(struct btf_index *ix, const struct btf_raw *raw,
-		     btf_index_class_fn cls, int enumerator_cls);
+int btf_index_build(struct btf_index *ix, const struct btf_raw *raw,
+		    btf_index_class_fn cls, int enumerator_cls);
 /* The position of the first entry of (cls, name) (or where it would be);
  * *n (may be NULL) gets how many entries have them. */
-size_t btf_index__find(const struct btf_index *ix, uint32_t cls,
-		       const char *name, size_t *n);
-void btf_index__free(struct btf_index *ix);
+size_t btf_index_find(const struct btf_index *ix, uint32_t cls,
+		      const char *name, size_t *n);
+void btf_index_release(struct btf_index *ix);
 
 #endif /* BTFAR_FORMATS_BTF_INDEX_H */

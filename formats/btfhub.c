@@ -26,7 +26,7 @@ static bool has_suffix(const char *s, const char *suf)
 	return n >= m && !strcmp(s + n - m, suf);
 }
 
-const char *btfhub__arch(const char *arch)
+const char *btfhub_arch(const char *arch)
 {
 	return !strcmp(arch, "aarch64") ? "arm64" : arch;
 }
@@ -111,7 +111,7 @@ static int mkdir_p(char *path)
 	return 0;
 }
 
-bool btfhub__bad_component(const char *s)
+bool btfhub_bad_component(const char *s)
 {
 	return !*s || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, "..");
 }
@@ -184,7 +184,7 @@ static void json_str(struct membuf *m, const char *s)
 	mem_write(NULL, m, "\"", 1);
 }
 
-int btfhub__write_catalog(const char *dir, struct diag *d)
+int btfhub_write_catalog(const char *dir, struct diag *d)
 {
 	struct catalog c = {.root = dir};
 	struct membuf m = {0};
@@ -252,10 +252,10 @@ out:
 	return ret;
 }
 
-int btfhub__write_file(const char *dir, const struct btfhub_file *f,
-		       const void *blob, size_t size, struct diag *d)
+int btfhub_write_file(const char *dir, const struct btfhub_file *f,
+		      const void *blob, size_t size, struct diag *d)
 {
-	const char *arch = btfhub__arch(f->arch);
+	const char *arch = btfhub_arch(f->arch);
 	char *sub = NULL, *path = NULL, *name = NULL;
 	struct membuf m = {0};
 	int ret;

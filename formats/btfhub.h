@@ -25,10 +25,10 @@ struct btfhub_file {
 };
 
 /* The tree's name of arch: "arm64" for "aarch64", else arch. */
-const char *btfhub__arch(const char *arch);
+const char *btfhub_arch(const char *arch);
 /* s cannot be one component of the tree's paths (empty, ".", "..", a
  * '/'). */
-bool btfhub__bad_component(const char *s);
+bool btfhub_bad_component(const char *s);
 
 /*
  * DIR/<distro>/<version>/<arch>/<release>.btf.tar.xz of the size bytes of
@@ -36,14 +36,14 @@ bool btfhub__bad_component(const char *s);
  * one stays whole until the new one is). Returns 0 or -errno, d naming the
  * path and what failed.
  */
-int btfhub__write_file(const char *dir, const struct btfhub_file *f,
-		       const void *blob, size_t size, struct diag *d);
+int btfhub_write_file(const char *dir, const struct btfhub_file *f,
+		      const void *blob, size_t size, struct diag *d);
 
 /*
  * DIR/catalog.json of every <release>.btf.tar.xz four levels under DIR
  * (other files ignored), written atomically. Returns 0 or -errno, d naming
  * the path and what failed.
  */
-int btfhub__write_catalog(const char *dir, struct diag *d);
+int btfhub_write_catalog(const char *dir, struct diag *d);
 
 #endif /* BTFAR_FORMATS_BTFHUB_H */

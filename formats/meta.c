@@ -177,7 +177,7 @@ static int parse_field(struct meta *m, const struct meta_field *f, char *val,
 	return 0;
 }
 
-int meta__parse(struct meta *m, const char *text, size_t size, struct diag *d)
+int meta_parse(struct meta *m, const char *text, size_t size, struct diag *d)
 {
 	size_t seen[FIELD_CNT] = {0}; /* line of each field, 0: not yet */
 	size_t mod_cap = 0, rng_cap = 0, nr = 0, i;
@@ -292,7 +292,7 @@ nomem:
 	return -ENOMEM;
 }
 
-void meta__free(struct meta *m)
+void meta_release(struct meta *m)
 {
 	if (!m)
 		return;
@@ -359,7 +359,7 @@ static int check_value(const char *key, const char *v, size_t max,
 	return 0;
 }
 
-int meta__write(const struct meta *m, char **text, size_t *len, struct diag *d)
+int meta_write(const struct meta *m, char **text, size_t *len, struct diag *d)
 {
 	struct text t = {0};
 	size_t i;

@@ -47,8 +47,8 @@ struct meta_module {
 /*
  * One RELEASE.meta. Strings are NULL when the line is absent (the writer
  * then leaves out an optional line and writes an empty value for the
- * others). What meta__parse fills points into memory the struct owns
- * (meta__free); what a caller fills for meta__write stays the caller's.
+ * others). What meta_parse fills points into memory the struct owns
+ * (meta_release); what a caller fills for meta_write stays the caller's.
  */
 struct meta {
 	const char *release; /* required, not empty */
@@ -68,7 +68,7 @@ struct meta {
 	uint8_t base_sha256_bin[32];
 	const struct meta_module *modules;
 	uint32_t module_cnt;
-	/* owned after meta__parse */
+	/* owned after meta_parse */
 	char *text_;
 	struct meta_module *modules_;
 	uint32_t *ranges_;
@@ -79,10 +79,10 @@ struct meta {
  * with d naming the line and what was expected (truncated text, another
  * version, a key given twice, a value too long or with a control
  * character, a malformed number, digest, level, module or range), or
- * -ENOMEM. m is to be freed with meta__free either way.
+ * -ENOMEM. m is to be released with meta_release either way.
  */
-int meta__parse(struct meta *m, const char *text, size_t size, struct diag *d);
-void meta__free(struct meta *m);
+int meta_parse(struct meta *m, const char *text, size_t size, struct diag *d);
+void meta_release(struct meta *m);
 
 /*
  * The text of m in *text (malloc()ed, *len bytes, NUL-terminated): the
@@ -90,6 +90,6 @@ void meta__free(struct meta *m);
  * read back (a control character, too long, a module name with a space),
  * -ENOMEM.
  */
-int meta__write(const struct meta *m, char **text, size_t *len, struct diag *d);
+int meta_write(const struct meta *m, char **text, size_t *len, struct diag *d);
 
 #endif /* BTFAR_FORMATS_META_H */

@@ -168,7 +168,7 @@ static bool have_shani(void)
 
 static bool generic_only;
 
-void sha256__force_generic(bool on)
+void sha256_force_generic(bool on)
 {
 	generic_only = on;
 }

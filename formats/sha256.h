@@ -18,7 +18,7 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t size);
 void sha256_final(struct sha256 *s, uint8_t out[32]);
 /* Tests: use the portable code even where the CPU has SHA instructions. */
-void sha256__force_generic(bool on);
+void sha256_force_generic(bool on);
 /* One call: digest of data as 64 lowercase hex digits and a NUL. */
 void sha256_hex(const void *data, size_t size, char out[65]);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * fuzz_meta: meta__parse on a RELEASE.meta text; what parses is written
- * back (meta__write), and that text must parse again and write the same
+ * fuzz_meta: meta_parse on a RELEASE.meta text; what parses is written
+ * back (meta_write), and that text must parse again and write the same
  * bytes.
  */
 #include <string.h>
@@ -16,15 +16,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n1, n2;
 	struct diag d;
 
-	if (meta__parse(&m, (const char *)data, size, &d)) {
-		meta__free(&m);
+	if (meta_parse(&m, (const char *)data, size, &d)) {
+		meta_release(&m);
 		return 0;
 	}
-	if (meta__write(&m, &t1, &n1, &d) || meta__parse(&m2, t1, n1, &d) ||
-	    meta__write(&m2, &t2, &n2, &d) || n1 != n2 || memcmp(t1, t2, n1))
+	if (meta_write(&m, &t1, &n1, &d) || meta_parse(&m2, t1, n1, &d) ||
+	    meta_write(&m2, &t2, &n2, &d) || n1 != n2 || memcmp(t1, t2, n1))
 		abort();
-	meta__free(&m);
-	meta__free(&m2);
+	meta_release(&m);
+	meta_release(&m2);
 	free(t1);
 	free(t2);
 	return 0;

@@ -4,7 +4,7 @@
  * real vmlinux base, and the making of a distilled base (btfar distill).
  * The matching rules are those the kernel (kernel/bpf/btf_relocate.c) and
  * libbpf (btf__relocate, btf__distill_base) document; the rewriting of ids
- * and strings is rebase's (rebase_map__derive + rebase_split).
+ * and strings is rebase's (rebase_map_derive + rebase_split).
  */
 #include "distill.h"
 
@@ -153,12 +153,12 @@ static uint32_t candidates(const struct rebase_map *index,
 			   const char *name, const struct btf_type *t, bool emb,
 			   uint32_t *ids, uint32_t *named)
 {
-	size_t first, n = rebase_map__named(index, k, name, &first), i;
+	size_t first, n = rebase_map_named(index, k, name, &first), i;
 	uint32_t cnt = 0;
 
 	*named += (uint32_t)n;
 	for (i = 0; i < n; i++) {
-		uint32_t bid = rebase_map__named_id(index, first + i);
+		uint32_t bid = rebase_map_named_id(index, first + i);
 
 		if (!fits(base, bid, t, emb))
 			continue;
@@ -258,7 +258,7 @@ int distill_relocate(const struct rebase_map *index, const struct btf_raw *base,
 		err = -ENOENT;
 		goto out;
 	}
-	m = rebase_map__derive(index, dist, map);
+	m = rebase_map_derive(index, dist, map);
 	if (!m)
 		goto nomem;
 	err = rebase_split(m, split, out, out_sz, d);
@@ -267,7 +267,7 @@ nomem:
 	diag_set(d, "out of memory");
 	err = -ENOMEM;
 out:
-	rebase_map__free(m);
+	rebase_map_free(m);
 	free(map);
 	free(emb);
 	return err;
@@ -307,13 +307,13 @@ static bool distillable(const struct make *mk, const struct btf_type *t)
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
 		/* unique by name and kind, or relocation is ambiguous */
-		return rebase_map__named(mk->index, k, name, &first) == 1;
+		return rebase_map_named(mk->index, k, name, &first) == 1;
 	case BTF_KIND_FWD:
-		nsu = rebase_map__named(mk->index,
-					btf_type_kflag(t) ? BTF_KIND_UNION
-							  : BTF_KIND_STRUCT,
-					name, &first);
-		nfwd = rebase_map__named(mk->index, BTF_KIND_FWD, name, &first);
+		nsu = rebase_map_named(mk->index,
+				       btf_type_kflag(t) ? BTF_KIND_UNION
+							 : BTF_KIND_STRUCT,
+				       name, &first);
+		nfwd = rebase_map_named(mk->index, BTF_KIND_FWD, name, &first);
 		return nsu == 1 || (nsu == 0 && nfwd == 1);
 	default:
 		return false;

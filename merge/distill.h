@@ -20,7 +20,7 @@
 
 /*
  * index: that of base, the vmlinux base distilled modules are relocated
- * onto: rebase_map__new(NULL, base), made once and shared by every module
+ * onto: rebase_map_new(NULL, base), made once and shared by every module
  * (read-only, thread-safe).
  *
  * Relocates split (valid split BTF on dist, a distilled base) onto the
@@ -40,7 +40,7 @@ int distill_relocate(const struct rebase_map *index, const struct btf_raw *base,
 
 /*
  * The other way (btfar distill): split, valid split BTF on the standalone
- * base (index: rebase_map__new(NULL, base), made once for every module),
+ * base (index: rebase_map_new(NULL, base), made once for every module),
  * as a distilled base (*dist) and split BTF on it (*nsplit), both
  * malloc()ed raw BTF. The named INT, FLOAT, STRUCT, UNION, ENUM, ENUM64 and
  * FWD base types the split part refers to go to the distilled base, in

@@ -51,7 +51,7 @@ struct rebase_map {
 	uint64_t *akeys;    /* new base anonymous types: hash -> id (open) */
 	uint32_t *aids;
 	size_t amask;
-	bool borrowed; /* made by rebase_map__derive: the index is another's */
+	bool borrowed; /* made by rebase_map_derive: the index is another's */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -299,8 +299,8 @@ static uint32_t map_named(struct rebase_map *m, uint32_t oid)
 	const struct btf_type *o = btf_raw__type(m->ob, oid);
 	size_t i, n;
 
-	i = btf_index__find(&m->names, kind_class(btf_type_kind(o)),
-			    btf_raw__str(m->ob, o->name_off), &n);
+	i = btf_index_find(&m->names, kind_class(btf_type_kind(o)),
+			   btf_raw__str(m->ob, o->name_off), &n);
 	for (n += i; i < n; i++)
 		if (same_layout(m, oid, m->names.v[i].id))
 			return m->names.v[i].id;
@@ -368,8 +368,8 @@ static uint32_t map_id(struct rebase_map *m, uint32_t id, int depth)
 	return r;
 }
 
-struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
-				   const struct btf_raw *new_base)
+struct rebase_map *rebase_map_new(const struct btf_raw *old_base,
+				  const struct btf_raw *new_base)
 {
 	struct rebase_map *m = calloc(1, sizeof(*m));
 	uint32_t ocnt = old_base ? btf_raw__type_cnt(old_base) : 1;
@@ -388,8 +388,8 @@ struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
 	m->aids = malloc(cap * sizeof(*m->aids));
 	m->amask = cap - 1;
 	if (!m->map || !m->state || !m->akeys || !m->aids ||
-	    btf_index__build(&m->names, new_base, named_class, -1)) {
-		rebase_map__free(m);
+	    btf_index_build(&m->names, new_base, named_class, -1)) {
+		rebase_map_free(m);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -409,7 +409,7 @@ struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
 	}
 	if (strset__init_seeded(&m->strs, new_base->strs, new_base->str_len,
 				0)) {
-		rebase_map__free(m);
+		rebase_map_free(m);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -419,7 +419,7 @@ struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
 	return m;
 }
 
-void rebase_map__free(struct rebase_map *m)
+void rebase_map_free(struct rebase_map *m)
 {
 	if (!m)
 		return;
@@ -429,30 +429,30 @@ void rebase_map__free(struct rebase_map *m)
 		free(m);
 		return;
 	}
-	btf_index__free(&m->names);
+	btf_index_release(&m->names);
 	free(m->akeys);
 	free(m->aids);
 	strset__release(&m->strs);
 	free(m);
 }
 
-size_t rebase_map__named(const struct rebase_map *m, uint32_t kind,
-			 const char *name, size_t *first)
+size_t rebase_map_named(const struct rebase_map *m, uint32_t kind,
+			const char *name, size_t *first)
 {
 	size_t n;
 
-	*first = btf_index__find(&m->names, kind_class(kind), name, &n);
+	*first = btf_index_find(&m->names, kind_class(kind), name, &n);
 	return n;
 }
 
-uint32_t rebase_map__named_id(const struct rebase_map *m, size_t i)
+uint32_t rebase_map_named_id(const struct rebase_map *m, size_t i)
 {
 	return i < m->names.cnt ? m->names.v[i].id : 0;
 }
 
-struct rebase_map *rebase_map__derive(const struct rebase_map *index,
-				      const struct btf_raw *old_base,
-				      const uint32_t *map)
+struct rebase_map *rebase_map_derive(const struct rebase_map *index,
+				     const struct btf_raw *old_base,
+				     const uint32_t *map)
 {
 	struct rebase_map *m = malloc(sizeof(*m));
 	uint32_t ocnt = btf_raw__type_cnt(old_base);
@@ -496,8 +496,8 @@ static bool name_in_new(const struct rebase_map *m, const struct btf_type *t)
 
 	if (!t->name_off || !is_named_kind(btf_type_kind(t)))
 		return false;
-	btf_index__find(&m->names, kind_class(btf_type_kind(t)),
-			btf_raw__str(m->ob, t->name_off), &n);
+	btf_index_find(&m->names, kind_class(btf_type_kind(t)),
+		       btf_raw__str(m->ob, t->name_off), &n);
 	return n > 0;
 }
 

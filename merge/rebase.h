@@ -15,26 +15,26 @@
 /* Old base -> new base type map, shared by every module rebased. */
 struct rebase_map;
 
-struct rebase_map *rebase_map__new(const struct btf_raw *old_base,
-				   const struct btf_raw *new_base);
-void rebase_map__free(struct rebase_map *m);
+struct rebase_map *rebase_map_new(const struct btf_raw *old_base,
+				  const struct btf_raw *new_base);
+void rebase_map_free(struct rebase_map *m);
 
 /*
- * Shared with other matching rules (merge/distill): rebase_map__new() with
- * a NULL old base only indexes the new base. rebase_map__named() gives how
+ * Shared with other matching rules (merge/distill): rebase_map_new() with
+ * a NULL old base only indexes the new base. rebase_map_named() gives how
  * many new base types have this kind (ENUM64 filed as ENUM) and name, and
- * in *first the index of the first for rebase_map__named_id().
- * rebase_map__derive() makes a map for split BTF on old_base whose ids the
+ * in *first the index of the first for rebase_map_named_id().
+ * rebase_map_derive() makes a map for split BTF on old_base whose ids the
  * caller mapped (map[id] for every id of old_base, copied), sharing index's
  * view of the new base (index must outlive it); rebase_split() then only
  * rewrites (a UINT32_MAX entry is carried or refused as rebase does).
  */
-size_t rebase_map__named(const struct rebase_map *m, uint32_t kind,
-			 const char *name, size_t *first);
-uint32_t rebase_map__named_id(const struct rebase_map *m, size_t i);
-struct rebase_map *rebase_map__derive(const struct rebase_map *index,
-				      const struct btf_raw *old_base,
-				      const uint32_t *map);
+size_t rebase_map_named(const struct rebase_map *m, uint32_t kind,
+			const char *name, size_t *first);
+uint32_t rebase_map_named_id(const struct rebase_map *m, size_t i);
+struct rebase_map *rebase_map_derive(const struct rebase_map *index,
+				     const struct btf_raw *old_base,
+				     const uint32_t *map);
 
 /*
  * Rewrites split (valid split BTF on the map's old base) onto the new base:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * strset, renumber_merge and collisions__find on BTF built in code
+ * strset, renumber_merge and collisions_find on BTF built in code
  * (btf_build.h): two small modules on the small base are merged, the result
  * is validated as split BTF on the base and compared, as a text dump in
  * bpftool's raw format, with the expected text.
@@ -258,9 +258,9 @@ static int t_collisions(const char *dir)
 		raws[i] = &mods[i].raw;
 	}
 	mod_parse(&split);
-	err = collisions__find(&c, base_get(), &split.raw, raws, names, 3, NULL,
-			       &d);
-	CHECK(!err, "collisions__find: %d %s", err, d.msg);
+	err = collisions_find(&c, base_get(), &split.raw, raws, names, 3, NULL,
+			      &d);
+	CHECK(!err, "collisions_find: %d %s", err, d.msg);
 	text_add(&out, "%s", "");
 	for (i = 0; !err && i < c.cnt; i++) {
 		const struct btfar_collision *it = &c.items[i];
@@ -279,7 +279,7 @@ static int t_collisions(const char *dir)
 		   "\tvmlinux #0\n"
 		   "\tmod_lh #1\n");
 	free(out.s);
-	collisions__release(&c);
+	collisions_release(&c);
 	for (i = 0; i < 3; i++)
 		mod_release(&mods[i]);
 	mod_release(&split);
@@ -299,11 +299,10 @@ static int t_collisions_none(const char *dir)
 	(void)dir;
 	mod_parse(&m);
 	raws[0] = &m.raw;
-	err = collisions__find(&c, base_get(), &m.raw, raws, names, 1, NULL,
-			       &d);
-	CHECK(!err, "collisions__find: %d %s", err, d.msg);
+	err = collisions_find(&c, base_get(), &m.raw, raws, names, 1, NULL, &d);
+	CHECK(!err, "collisions_find: %d %s", err, d.msg);
 	CHECK(!err && c.cnt == 0, "%zu collisions", c.cnt);
-	collisions__release(&c);
+	collisions_release(&c);
 	mod_release(&m);
 	return 0;
 }
@@ -346,7 +345,7 @@ static int t_dedup_libbpf_wide_vlen(const char *dir)
 	CHECK(err == -ENOTSUP, "dedup_libbpf: %d (%s)", err, d.msg);
 	CHECK_MSG(d.msg, "type [1] has a vlen over 65535 (Linux 7.2), which "
 			 "libbpf 1.1 cannot read: use the refine engine");
-	dedup_result__release(&res);
+	dedup_result_release(&res);
 	btf_raw__release(&base);
 	free(bblob);
 	free(sblob);

@@ -121,9 +121,9 @@ static int rebase_dump(const struct btf_raw *to, char **text, struct diag *d)
 	int err;
 
 	mod_parse(&m);
-	map = rebase_map__new(base_get(), to);
+	map = rebase_map_new(base_get(), to);
 	if (!map) {
-		fprintf(stderr, "rebase_map__new failed\n");
+		fprintf(stderr, "rebase_map_new failed\n");
 		exit(1);
 	}
 	err = rebase_split(map, &m.raw, &blob, &size, d);
@@ -135,7 +135,7 @@ static int rebase_dump(const struct btf_raw *to, char **text, struct diag *d)
 		CHECK(!blob, "an output on error");
 	}
 	free(blob);
-	rebase_map__free(map);
+	rebase_map_free(map);
 	mod_release(&m);
 	return err;
 }
@@ -239,7 +239,7 @@ static void distill(struct distilled *x)
 	int err;
 
 	mod_parse(&m);
-	index = rebase_map__new(NULL, base_get());
+	index = rebase_map_new(NULL, base_get());
 	if (!index)
 		exit(1);
 	err = distill_make(index, base_get(), &m.raw, &x->dist, &x->dist_sz,
@@ -253,7 +253,7 @@ static void distill(struct distilled *x)
 		fprintf(stderr, "distilled BTF does not parse: %s\n", d.msg);
 		exit(1);
 	}
-	rebase_map__free(index);
+	rebase_map_free(index);
 	mod_release(&m);
 }
 
@@ -310,7 +310,7 @@ static int relocate_dump(const struct btf_raw *to, char **text, struct diag *d)
 	int err;
 
 	distill(&x);
-	index = rebase_map__new(NULL, to);
+	index = rebase_map_new(NULL, to);
 	if (!index)
 		exit(1);
 	err = distill_relocate(index, to, &x.dr, &x.sr, &blob, &size, d);
@@ -322,7 +322,7 @@ static int relocate_dump(const struct btf_raw *to, char **text, struct diag *d)
 		CHECK(!blob, "an output on error");
 	}
 	free(blob);
-	rebase_map__free(index);
+	rebase_map_free(index);
 	distilled_free(&x);
 	return err;
 }

@@ -156,7 +156,7 @@ static int t_same_struct_two_modules(const char *dir)
 	check_id_map(&res, want_map, 6);
 	free(text);
 	btf_raw__release(&out);
-	dedup_result__release(&res);
+	dedup_result_release(&res);
 	return 0;
 }
 
@@ -210,7 +210,7 @@ static int t_cycle_two_modules(const char *dir)
 	check_id_map(&res, want_map, 4);
 	free(text);
 	btf_raw__release(&out);
-	dedup_result__release(&res);
+	dedup_result_release(&res);
 	return 0;
 }
 
@@ -274,7 +274,7 @@ static int t_same_name_different_structs(const char *dir)
 	check_id_map(&res, want_map, 6);
 	free(text);
 	btf_raw__release(&out);
-	dedup_result__release(&res);
+	dedup_result_release(&res);
 	return 0;
 }
 
@@ -316,7 +316,7 @@ static int t_fwd_resolved_to_base(const char *dir)
 	check_id_map(&res, want_map, 3);
 	free(text);
 	btf_raw__release(&out);
-	dedup_result__release(&res);
+	dedup_result_release(&res);
 	return 0;
 }
 
@@ -361,7 +361,7 @@ static int t_struct_equal_to_base(const char *dir)
 	check_id_map(&res, want_map, 3);
 	free(text);
 	btf_raw__release(&out);
-	dedup_result__release(&res);
+	dedup_result_release(&res);
 	return 0;
 }
 
@@ -467,7 +467,7 @@ static int t_fwd_struct_cycle_through_base(const char *dir)
 	check_id_map(&res, want_map, 8);
 	free(text);
 	btf_raw__release(&out);
-	dedup_result__release(&res);
+	dedup_result_release(&res);
 	return 0;
 }
 
@@ -566,7 +566,7 @@ static int t_fwd_resolved_by_context(const char *dir)
 	check_id_map(&res, want_map, 12);
 	free(text);
 	btf_raw__release(&out);
-	dedup_result__release(&res);
+	dedup_result_release(&res);
 	return 0;
 }
 
