@@ -90,7 +90,7 @@ if [ -z "$DBG_DEB" ] || [ ! -s "$DBG_DEB" ]; then
 fi
 log "dbg: $DBG_DEB ($(stat -c %s "$DBG_DEB") bytes)"
 log "img: $IMG_DEB"
-FLAGS="--btf_gen_floats --lang_exclude=rust" # builder/dwarf.h
+FLAGS="--btf_gen_floats --lang_exclude=rust" # builder/pahole.h
 PAHOLE_VER=$(pahole --version)
 cat "$DBG_DEB" "$IMG_DEB" >/dev/null # warm page cache
 

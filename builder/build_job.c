@@ -53,7 +53,7 @@
 
 #include "btfar/btfar.h"
 #include "builder/clock.h"
-#include "builder/dwarf.h"
+#include "builder/pahole.h"
 #include "builder/interrupt.h"
 #include "builder/job.h"
 #include "builder/spawn.h"
@@ -334,7 +334,7 @@ void btfar_build__free(struct btfar_build *b)
 	if (b->packages)
 		strs_free(b->packages, b->input_cnt);
 	free(b->dbg_imgs);
-	dwarf_workdir_remove(b->workdir);
+	pahole_workdir_remove(b->workdir);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
@@ -606,8 +606,8 @@ static int data(const struct pkg_entry *e, void *bytes, size_t size, void *c)
 		if (!b->workdir[0]) {
 			struct diag d = {""};
 
-			err = dwarf_workdir_new(b->workdir, sizeof(b->workdir),
-						&d);
+			err = pahole_workdir_new(b->workdir, sizeof(b->workdir),
+						 &d);
 			if (err)
 				set_err(b, "%s", d.msg);
 		}
@@ -724,9 +724,9 @@ static void *encode_vmlinux(void *arg)
 	struct btfar_build *b = mb->dbg.build;
 	int err;
 
-	err = dwarf_encode(b->opts.pahole, mb->dbg.staged, NULL,
-			   mb->dbg.enc_out, 1, b->opts.pahole_timeout,
-			   &mb->dbg.enc_d);
+	err = pahole_encode(b->opts.pahole, mb->dbg.staged, NULL,
+			    mb->dbg.enc_out, 1, b->opts.pahole_timeout,
+			    &mb->dbg.enc_d);
 	unlink(mb->dbg.staged); /* hundreds of MB, not needed any more */
 	pthread_mutex_lock(&b->lock);
 	mb->dbg.enc_err = err;
@@ -751,8 +751,8 @@ static void encode_module(struct btfar_build *b, struct member *mb,
 		diag_set(&d, "out of memory");
 		err = -ENOMEM;
 	} else {
-		err = dwarf_encode(b->opts.pahole, mb->dbg.staged, base_btf,
-				   out, 1, b->opts.pahole_timeout, &d);
+		err = pahole_encode(b->opts.pahole, mb->dbg.staged, base_btf,
+				    out, 1, b->opts.pahole_timeout, &d);
 		if (!err)
 			err = file_read_all(out, b->opts.max_member,
 					    &mb->dbg.btf, &mb->dbg.btf_sz, &d);
@@ -993,8 +993,8 @@ static int pahole_check(struct btfar_build *b, const char **why)
 		return 0;
 	if (b->pahole_err[0])
 		return -ENOENT;
-	err = dwarf_pahole_version(b->opts.pahole, b->opts.pahole_timeout,
-				   b->pahole_ver, sizeof(b->pahole_ver), &d);
+	err = pahole_version(b->opts.pahole, b->opts.pahole_timeout,
+			     b->pahole_ver, sizeof(b->pahole_ver), &d);
 	if (err) {
 		snprintf(b->pahole_err, sizeof(b->pahole_err), "%s", d.msg);
 		b->pahole_ver[0] = '\0';
@@ -1210,9 +1210,9 @@ static int build_release_dwarf(struct btfar_build *b, struct release *r,
 		blog(b, BTFAR_LOG_INFO, "release %s: pahole %s: encoding %s",
 		     rel, b->pahole_ver, dimg->path);
 		dimg->dbg.enc_start = mono_seconds();
-		err = dwarf_encode(b->opts.pahole, dimg->dbg.staged, NULL,
-				   dimg->dbg.enc_out, 1, b->opts.pahole_timeout,
-				   &d);
+		err = pahole_encode(b->opts.pahole, dimg->dbg.staged, NULL,
+				    dimg->dbg.enc_out, 1,
+				    b->opts.pahole_timeout, &d);
 	}
 	t_end = mono_seconds();
 	unlink(dimg->dbg.staged);
@@ -1818,7 +1818,7 @@ int btfar_build__run(struct btfar_build *b)
 		}
 	}
 	/* every work file goes, whatever happened */
-	dwarf_workdir_remove(b->workdir);
+	pahole_workdir_remove(b->workdir);
 	b->workdir[0] = '\0';
 	if (interrupt_requested()) {
 		/* whatever was built is incomplete: nothing to write */

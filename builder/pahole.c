@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "dwarf.h"
+/* pahole: pahole --version and pahole -J as programs (builder/pahole.h). */
+#include "pahole.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -47,8 +48,8 @@ static int run_pahole(const char *pahole, const char *const *argv,
 	return err;
 }
 
-int dwarf_pahole_version(const char *pahole, unsigned int timeout_s, char *ver,
-			 size_t ver_sz, struct diag *d)
+int pahole_version(const char *pahole, unsigned int timeout_s, char *ver,
+		   size_t ver_sz, struct diag *d)
 {
 	const char *argv[] = {pahole, "--version", NULL};
 	struct spawn_result *r = calloc(1, sizeof(*r));
@@ -78,9 +79,9 @@ out:
 	return err;
 }
 
-int dwarf_encode(const char *pahole, const char *in, const char *base_btf,
-		 const char *out, int threads, unsigned int timeout_s,
-		 struct diag *d)
+int pahole_encode(const char *pahole, const char *in, const char *base_btf,
+		  const char *out, int threads, unsigned int timeout_s,
+		  struct diag *d)
 {
 	char detached[4200], base_arg[4200], jobs[32];
 	const char *argv[12];
@@ -140,7 +141,7 @@ out:
 	return err;
 }
 
-int dwarf_workdir_new(char *path, size_t path_sz, struct diag *d)
+int pahole_workdir_new(char *path, size_t path_sz, struct diag *d)
 {
 	const char *tmp = getenv("TMPDIR");
 
@@ -173,7 +174,7 @@ static int rm_one(const char *p, const struct stat *sb, int type, struct FTW *f)
 	return 0;
 }
 
-void dwarf_workdir_remove(const char *path)
+void pahole_workdir_remove(const char *path)
 {
 	if (!path || !path[0])
 		return;
