@@ -4,7 +4,8 @@
 #
 # The scripts in tests/fixtures/ (merge.sh, verify.sh, inputs.sh,
 # badinput.sh, build.sh, rebase.sh, archive.sh, compat.sh, faults.sh,
-# newer.sh, dwarf.sh, meta.sh) hold the cases of one area each. A case is a shell
+# newer.sh, dwarf.sh, meta.sh, mincore.sh, remote.sh, cli.sh) hold the cases
+# of one area each. A case is a shell
 # function named test_WHAT_IT_CHECKS, its body the commands and the
 # expectations; tests/fixtures/CMakeLists.txt finds every line
 # `test_NAME() {` of the scripts and adds the ctest entry fixtures_NAME.
