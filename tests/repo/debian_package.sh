@@ -37,7 +37,12 @@ if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
 		tar -C "$root" --null -T - -cf - | tar -C "$work/src" -xf - ||
 		{ echo "FAIL: copy of the tree"; exit 1; }
 else
-	cp -a "$root/." "$work/src/" && rm -rf "$work/src"/build "$work/src"/build-*
+	# not a git checkout (an exported tree): every file but the build
+	# folders, one of which holds $work itself
+	tar -C "$root" --exclude=./build --exclude='./build-*' \
+		--exclude='./obj-*' --exclude=./Testing -cf - . |
+		tar -C "$work/src" -xf - ||
+		{ echo "FAIL: copy of the tree"; exit 1; }
 fi
 
 # the source package too, for lintian (native: no orig tarball)
