@@ -13,7 +13,7 @@
 # median of REPS runs (the pipeline: PIPELINE_REPS, default 1, it takes
 # minutes), the package on a warm page cache; then checks that the blob of
 # the .deb is byte-identical to `btfar merge` and `btfar build` on the
-# unpacked package, and prints a table and the ratios of issue 3. See
+# unpacked package, and prints a table and the ratios. See
 # README.md.
 #
 # Env: BTFAR=path to a btfar binary (default: build-bench/btfar, built here);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# run-dwarf.sh [-j N] [CACHE_DIR]: BTF from DWARF (issue 7) on Debian's
+# run-dwarf.sh [-j N] [CACHE_DIR]: BTF from DWARF on Debian's
 # linux-image-6.1.0-56-amd64-dbg (about 860 MB, DWARF vmlinux and 4,023
 # modules) with linux-image-6.1.0-56-amd64-unsigned (the same build, with
 # .BTF), one run each, measured with /usr/bin/time -v:
