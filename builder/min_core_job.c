@@ -1472,13 +1472,13 @@ int btfar_min_core__check(struct btfar_min_core *m, const char *archive,
 					snprintf(what, sizeof(what),
 						 "not recorded: the archive "
 						 "was made for other objects; "
-						 "now %s %s",
+						 "now %s %.64s",
 						 outcome_name(
 							 m->res[ri].outcome),
 						 want_val);
 				else
 					snprintf(what, sizeof(what),
-						 "recorded %s %s, now %s %s",
+						 "recorded %s %.64s, now %s %.64s",
 						 outcome_name(
 							 (unsigned)atoi(f[3])),
 						 f[4],
