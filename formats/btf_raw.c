@@ -1874,12 +1874,14 @@ void *btf_raw__write_layout(const void *types, uint32_t types_len,
 		memcpy(p, &lh, sizeof(lh));
 		p += sizeof(lh);
 	}
-	memcpy(p, types, types_len);
+	if (types_len) /* types may be NULL when there are none */
+		memcpy(p, types, types_len);
 	p += types_len;
 	if (layout_len)
 		memcpy(p, layout, layout_len);
 	p += layout_len;
-	memcpy(p, strs, str_len);
+	if (str_len)
+		memcpy(p, strs, str_len);
 	*size = total;
 	return buf;
 }

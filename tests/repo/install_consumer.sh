@@ -11,6 +11,10 @@ set -u
 build=${1:?usage: install_consumer.sh BUILD_DIR WORK}
 work=${2:?}
 fail() { echo "FAIL: $*"; exit 1; }
+if [ -n "${SKIP_REASON:-}" ]; then
+	echo "SKIP: $SKIP_REASON"
+	exit 77
+fi
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work" || exit 1
