@@ -17,6 +17,7 @@ int main(int argc, char **argv)
 	void *blob, *out;
 	size_t size, out_sz, i;
 	FILE *f;
+	int rc;
 	long n;
 	int err, a;
 
@@ -60,8 +61,9 @@ int main(int argc, char **argv)
 	f = fopen(argv[2], "wb");
 	if (!f || fwrite(out, 1, out_sz, f) != out_sz || fclose(f))
 		return perror(argv[2]), 1;
+	rc = rep->unresolved || rep->ambiguous ? 1 : 0;
 	free(out);
 	free(blob);
-	btfar_min_core__free(m);
-	return rep->unresolved || rep->ambiguous ? 1 : 0;
+	btfar_min_core__free(m); /* rep is m's: read before */
+	return rc;
 }

@@ -23,6 +23,7 @@ TOP=$(cd "$E2E_SRC/../.." && pwd)
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
+[ -z "${SKIP_REASON:-}" ] || skip "$SKIP_REASON"
 run() { echo "+ $*" >&2; "$@"; }
 
 [ "$(id -u)" = 0 ] || skip "not root: loading BPF programs needs root"
