@@ -105,8 +105,8 @@ int btfar_archive__probe(const char *path)
 /* opts has field f (callers built against an older header pass a
  * smaller sz). */
 #define OPTS_HAS(o, f)                                                         \
-	((o) && (o)->sz >= offsetof(struct btfar_archive_opts, f) +            \
-				   sizeof((o)->f))
+	((o) &&                                                                \
+	 (o)->sz >= offsetof(struct btfar_archive_opts, f) + sizeof((o)->f))
 
 /* The cache of remote reads: the option, $XDG_CACHE_HOME/btfar/remote,
  * ~/.cache/btfar/remote; NULL: none. *owned is what to free. */
@@ -129,9 +129,8 @@ static const char *cache_dir(const struct btfar_archive_opts *o, char **owned)
 }
 
 /* The source of path: HTTP range requests for a URL, else the file. */
-static struct btfa_src *open_src(const char *path,
-				 const struct btfar_archive_opts *o,
-				 struct diag *d)
+static struct btfa_src *
+open_src(const char *path, const struct btfar_archive_opts *o, struct diag *d)
 {
 	struct http_src_opts ho = {0};
 	struct btfa_src *src;
@@ -162,8 +161,9 @@ static int check_sig(struct btfa_reader *r, const char *pubkey_path,
 	if (err)
 		return err;
 	if (!r->sig) {
-		diag_set(d, "the archive is not signed (--pubkey %s asks for "
-			    "a signature)",
+		diag_set(d,
+			 "the archive is not signed (--pubkey %s asks for "
+			 "a signature)",
 			 pubkey_path);
 		return -EKEYREJECTED;
 	}
@@ -1196,7 +1196,6 @@ void job_blobs_free(struct job_blobs *jb)
 	inset_release(&jb->s);
 	free(jb);
 }
-
 
 void job_archive_write_opts(const struct btfar_archive_opts *o,
 			    struct btfa_write_opts *w)

@@ -150,8 +150,8 @@ struct btfar_build {
 	const char *cur_input;
 	atomic_size_t done; /* members processed */
 	atomic_uint_fast64_t bytes_in;
-	uint64_t bytes_in_done; /* of the inputs already walked */
-	uint64_t bytes_total;	/* sizes of the input files, for progress */
+	uint64_t bytes_in_done;	  /* of the inputs already walked */
+	uint64_t bytes_total;	  /* sizes of the input files, for progress */
 	bool bytes_total_unknown; /* a directory among the inputs */
 	struct decomp_caps caps;
 	struct btfar_build_stats stats;

@@ -170,8 +170,8 @@ struct job_blobs;
 struct btfa_blob_in;
 struct btfa_write_opts;
 int job_blobs_collect(const char *const *inputs, size_t n,
-		      const struct btfar_archive_opts *o, struct job_blobs **out,
-		      char *err, size_t err_sz);
+		      const struct btfar_archive_opts *o,
+		      struct job_blobs **out, char *err, size_t err_sz);
 size_t job_blobs_cnt(const struct job_blobs *jb);
 const struct btfa_blob_in *job_blobs_get(const struct job_blobs *jb, size_t i);
 void job_blobs_free(struct job_blobs *jb);

@@ -1478,7 +1478,8 @@ int btfar_min_core__check(struct btfar_min_core *m, const char *archive,
 						 want_val);
 				else
 					snprintf(what, sizeof(what),
-						 "recorded %s %.64s, now %s %.64s",
+						 "recorded %s %.64s, now %s "
+						 "%.64s",
 						 outcome_name(
 							 (unsigned)atoi(f[3])),
 						 f[4],

@@ -23,13 +23,13 @@ enum {
 
 /* The terminal on stderr: messages, warnings and the progress line. */
 struct term {
-	bool tty;	/* stderr is a terminal: show progress */
-	bool bar_shown; /* a progress line is on screen */
-	double last;	/* time of the last progress update */
-	double start;	/* time of the first one, for the rate */
-	int verbose;	/* -v count: INFO from 1, DEBUG from 2 */
-	int progress;	/* -1: when tty; 0: --no-progress; 1: --progress */
-	char phase[16]; /* phase of the line shown, for ... */
+	bool tty;	    /* stderr is a terminal: show progress */
+	bool bar_shown;	    /* a progress line is on screen */
+	double last;	    /* time of the last progress update */
+	double start;	    /* time of the first one, for the rate */
+	int verbose;	    /* -v count: INFO from 1, DEBUG from 2 */
+	int progress;	    /* -1: when tty; 0: --no-progress; 1: --progress */
+	char phase[16];	    /* phase of the line shown, for ... */
 	double phase_start; /* ... the time left at its rate */
 };
 

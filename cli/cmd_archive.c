@@ -203,7 +203,8 @@ static int archive_write(const char *cmd, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (add && !ao.seckey) {
-		struct btfar_archive *a = btfar_archive__open(out, NULL, NULL, 0);
+		struct btfar_archive *a =
+			btfar_archive__open(out, NULL, NULL, 0);
 
 		was_signed = a && btfar_archive__signed(a);
 		btfar_archive__free(a);
@@ -521,15 +522,16 @@ int cmd_get(int argc, char **argv)
 		struct btfar_fetch_stats st;
 
 		btfar_archive__fetch_stats(a, &st);
-		printf("{\"ok\":%s,\"release\":", ret == EXIT_DONE ? "true"
-								   : "false");
+		printf("{\"ok\":%s,\"release\":",
+		       ret == EXIT_DONE ? "true" : "false");
 		json_str(stdout, e ? e->release : "");
 		printf(",\"frame_size\":%" PRIu64 ",\"ref_frame_size\":%" PRIu64
 		       ",\"fetched\":%" PRIu64 ",\"requests\":%" PRIu64
 		       ",\"cached\":%" PRIu64 ",\"signed\":%s}\n",
 		       e ? e->frame_size : 0,
 		       e && e->delta_of != SIZE_MAX
-			       ? btfar_archive__entry(a, e->delta_of)->frame_size
+			       ? btfar_archive__entry(a, e->delta_of)
+					 ->frame_size
 			       : 0,
 		       st.fetched, st.requests, st.cached,
 		       btfar_archive__signed(a) ? "true" : "false");

@@ -70,8 +70,7 @@ int cmd_keygen(int argc, char **argv)
 		fprintf(stderr, "btfar: error: %s\n", err);
 		return EXIT_FAILED;
 	}
-	fprintf(stderr, "keygen: %s.key (secret: keep it), %s.pub\n", out,
-		out);
+	fprintf(stderr, "keygen: %s.key (secret: keep it), %s.pub\n", out, out);
 	return EXIT_DONE;
 }
 

@@ -60,18 +60,19 @@ static void do_help(FILE *f)
 			fprintf(f, "%.*s\n  %-14s ", (int)(nl - s), s, "");
 		fprintf(f, "%s\n", s);
 	}
-	fprintf(f, "\noptions:\n"
-		   "  -h, --help        this list; btfar COMMAND --help (or btfar "
-		   "help COMMAND):\n"
-		   "                    the options of a command\n"
-		   "  --version         the version (btfar version)\n"
-		   "  --progress, --no-progress\n"
-		   "                    taken by every command: show the "
-		   "progress line on stderr\n"
-		   "                    even when it is no terminal, or never "
-		   "(default: on a\n"
-		   "                    terminal)\n"
-		   "\nman btfar, man btfar-COMMAND: the manual.\n");
+	fprintf(f,
+		"\noptions:\n"
+		"  -h, --help        this list; btfar COMMAND --help (or btfar "
+		"help COMMAND):\n"
+		"                    the options of a command\n"
+		"  --version         the version (btfar version)\n"
+		"  --progress, --no-progress\n"
+		"                    taken by every command: show the "
+		"progress line on stderr\n"
+		"                    even when it is no terminal, or never "
+		"(default: on a\n"
+		"                    terminal)\n"
+		"\nman btfar, man btfar-COMMAND: the manual.\n");
 }
 
 static const struct cmd *cmd_select(const char *name)

@@ -224,7 +224,8 @@ int opts_parse(const char *cmd, const struct opt *opts, void (*usage)(FILE *),
 	}
 	lopts[n] = (struct option){"help", no_argument, NULL, 'h'};
 	/* every command: --progress, --no-progress (term.c) */
-	lopts[n + 1] = (struct option){"progress", no_argument, NULL, OPT_PROGRESS};
+	lopts[n + 1] =
+		(struct option){"progress", no_argument, NULL, OPT_PROGRESS};
 	lopts[n + 2] = (struct option){"no-progress", no_argument, NULL,
 				       OPT_NO_PROGRESS};
 	lopts[n + 3] = (struct option){0};

@@ -122,7 +122,7 @@ struct opt {
 #define OPT_REMOTE(ao, retries)                                                \
 	{OPTION_INT, "timeout", 0, &(ao)->timeout, 1, 3600},                   \
 		{OPTION_INT, "retries", 0, (retries), 0, 100},                 \
-		OPT_BOOL("allow-full-download", &(ao)->allow_full_download),  \
+		OPT_BOOL("allow-full-download", &(ao)->allow_full_download),   \
 		OPT_BOOL("no-cache", &(ao)->no_cache),                         \
 		OPT_STRING("pubkey", &(ao)->pubkey)
 /* --retries as given (-1 when not given) into btfar_archive_opts.retries

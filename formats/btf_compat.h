@@ -46,12 +46,12 @@ const char *btf_compat__level_name(enum btf_compat_level level);
 
 /* What a rewrite changed, record counts. */
 struct btf_compat_stats {
-	uint32_t floats;	/* FLOAT -> empty anonymous STRUCT */
-	uint32_t decl_tags;	/* DECL_TAG -> 1-byte INT */
-	uint32_t type_tags;	/* TYPE_TAG -> CONST */
-	uint32_t enum64_enums;	/* ENUM64 -> ENUM, values kept */
-	uint32_t enum64_unions; /* ENUM64 -> empty UNION, values too wide */
-	uint32_t enum_kflags;	/* ENUM kind_flag (signedness) cleared */
+	uint32_t floats;	 /* FLOAT -> empty anonymous STRUCT */
+	uint32_t decl_tags;	 /* DECL_TAG -> 1-byte INT */
+	uint32_t type_tags;	 /* TYPE_TAG -> CONST */
+	uint32_t enum64_enums;	 /* ENUM64 -> ENUM, values kept */
+	uint32_t enum64_unions;	 /* ENUM64 -> empty UNION, values too wide */
+	uint32_t enum_kflags;	 /* ENUM kind_flag (signedness) cleared */
 	uint32_t attr_type_tags; /* TYPE_TAG attribute -> CONST */
 	uint32_t attr_decl_tags; /* DECL_TAG attribute -> 1-byte INT */
 	uint32_t layout_dropped; /* layout section left out (0 or 1) */

@@ -1092,8 +1092,8 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 	lit_len = le32_get(e + 32);
 	need = ENC_HDR_SIZE + (uint64_t)nb * 4 + (uint64_t)bcnt * 4 + hdr_len +
 	       types_len + lit_len;
-	if (le32_get(e + 36) || need != enc_size || hdr_len < 24 || hdr_len % 4 ||
-	    types_len % 4 || !str_len || str_len >= ID_LIMIT ||
+	if (le32_get(e + 36) || need != enc_size || hdr_len < 24 ||
+	    hdr_len % 4 || types_len % 4 || !str_len || str_len >= ID_LIMIT ||
 	    nb >= ID_LIMIT || bcnt > str_len) {
 		diag_set(d, "delta: header does not match its size");
 		return -EBADMSG;

@@ -20,19 +20,19 @@
 
 struct btfa_seckey;
 
-#define BTFA_MAGIC	  "BTFARCH" /* 8 bytes with its NUL */
-#define BTFA_IDX_MAGIC	  "BTFAIDX" /* 8 bytes with its NUL */
-#define BTFA_MODS_MAGIC	  "BTFAMOD" /* 8 bytes with its NUL */
-#define BTFA_SIG_MAGIC	  "BTFASIG" /* 8 bytes with its NUL */
-#define BTFA_VERSION	  3
-#define BTFA_HDR_SIZE	  64
-#define BTFA_IDX_HDR_SIZE 32
-#define BTFA_DICT_SIZE	  24
+#define BTFA_MAGIC	   "BTFARCH" /* 8 bytes with its NUL */
+#define BTFA_IDX_MAGIC	   "BTFAIDX" /* 8 bytes with its NUL */
+#define BTFA_MODS_MAGIC	   "BTFAMOD" /* 8 bytes with its NUL */
+#define BTFA_SIG_MAGIC	   "BTFASIG" /* 8 bytes with its NUL */
+#define BTFA_VERSION	   3
+#define BTFA_HDR_SIZE	   64
+#define BTFA_IDX_HDR_SIZE  32
+#define BTFA_DICT_SIZE	   24
 #define BTFA_ENTRY_SIZE_V2 152 /* versions 1 and 2 */
-#define BTFA_ENTRY_SIZE	  200
+#define BTFA_ENTRY_SIZE	   200
 #define BTFA_MODS_HDR_SIZE 24
-#define BTFA_MODULE_SIZE  16
-#define BTFA_RANGE_SIZE	  8
+#define BTFA_MODULE_SIZE   16
+#define BTFA_RANGE_SIZE	   8
 /* Version 3: a signature block after the index frame (docs/FORMAT.md). */
 #define BTFA_SIG_MAX 4096
 /* Caps a reader applies: the decompressed index, one blob. */
@@ -40,7 +40,7 @@ struct btfa_seckey;
 #define BTFA_MAX_BLOB  (UINT64_C(4) << 30)
 /* Caps on the modules and ranges of all entries (version 3). */
 #define BTFA_MAX_MODULES (1u << 24)
-#define BTFA_MAX_RANGES  (1u << 26)
+#define BTFA_MAX_RANGES	 (1u << 26)
 /* Largest zstd window of a delta frame (reference + encoded blob): 1 GiB. */
 #define BTFA_DELTA_WLOG_MAX 30
 /* Longest label (release, arch, distro, ...) a reader or writer accepts. */

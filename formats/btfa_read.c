@@ -72,8 +72,8 @@ struct file_src {
 	int fd;
 };
 
-static int file_pread(struct btfa_src *s, void *buf, size_t size,
-		      uint64_t off, struct diag *d)
+static int file_pread(struct btfa_src *s, void *buf, size_t size, uint64_t off,
+		      struct diag *d)
 {
 	int err = btfa_pread_full(((struct file_src *)s)->fd, buf, size, off);
 
@@ -187,7 +187,8 @@ static void label_escape(const char *s, char *out, size_t out_sz)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			n += (size_t)snprintf(out + n, out_sz - n, "\\x%02x", c);
+			n += (size_t)snprintf(out + n, out_sz - n, "\\x%02x",
+					      c);
 		else
 			out[n++] = (char)c;
 	}
@@ -222,9 +223,10 @@ static int check_label(const char *field, const char *s, bool path_ok,
 
 int btfa_check_strs(const struct btfa_entry *e, struct diag *d)
 {
-	const char *names[] = {"release", "arch",    "distro", "distro_version",
-			       "flavour", "build_id", "source"};
-	const char *vals[] = {e->release, e->arch,     e->distro,
+	const char *names[] = {"release",	 "arch",    "distro",
+			       "distro_version", "flavour", "build_id",
+			       "source"};
+	const char *vals[] = {e->release,	 e->arch,    e->distro,
 			      e->distro_version, e->flavour, e->build_id,
 			      e->source};
 	uint32_t k;
@@ -376,7 +378,8 @@ static int parse_index_hdr(struct btfa_reader *r, struct index_view *x,
 	}
 	if (r->version >= 3 && (r->module_cnt > BTFA_MAX_MODULES ||
 				r->range_cnt > BTFA_MAX_RANGES)) {
-		diag_set(d, "index: %u modules, %u ranges: over the caps (%u, %u)",
+		diag_set(d,
+			 "index: %u modules, %u ranges: over the caps (%u, %u)",
 			 r->module_cnt, r->range_cnt, BTFA_MAX_MODULES,
 			 BTFA_MAX_RANGES);
 		return -EFBIG;
@@ -569,7 +572,8 @@ static int place_modules(struct btfa_reader *r, uint32_t i, uint64_t *mods,
 			 i, e->release, r->module_cnt, r->range_cnt);
 		return -EBADMSG;
 	}
-	if (!e->module_cnt != !e->mods_size || (!e->module_cnt && (e->mods_off || e->range_cnt)) ||
+	if (!e->module_cnt != !e->mods_size ||
+	    (!e->module_cnt && (e->mods_off || e->range_cnt)) ||
 	    (e->mods_size &&
 	     (e->mods_off < BTFA_HDR_SIZE ||
 	      !btfa_in_bounds(e->mods_off, e->mods_size, r->file_size) ||
@@ -603,7 +607,8 @@ static int parse_entries(struct btfa_reader *r, const struct index_view *x,
 		if (err)
 			return err;
 	}
-	if (r->version >= 3 && (mods != r->module_cnt || rngs != r->range_cnt)) {
+	if (r->version >= 3 &&
+	    (mods != r->module_cnt || rngs != r->range_cnt)) {
 		diag_set(d,
 			 "index: the entries have %llu modules and %llu "
 			 "ranges, the header says %u and %u",
@@ -693,8 +698,7 @@ static int parse_ranges(struct btfa_reader *r, const struct index_view *x,
 }
 
 /* The ranges of entry i's modules: ids of the entry, sorted, disjoint. */
-static int check_ranges(const struct btfa_reader *r, uint32_t i,
-			struct diag *d)
+static int check_ranges(const struct btfa_reader *r, uint32_t i, struct diag *d)
 {
 	const struct btfa_entry *e = &r->entries[i];
 	uint32_t j, k;
@@ -1065,8 +1069,8 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 	err = btfa_reader__pread(r, comp, (size_t)e->frame_size, e->frame_off,
 				 d);
 	if (err) {
-		diag_prefix(d, "frame at %llu: ",
-			    (unsigned long long)e->frame_off);
+		diag_prefix(
+			d, "frame at %llu: ", (unsigned long long)e->frame_off);
 		goto out;
 	}
 	err = -EBADMSG;
@@ -1292,8 +1296,7 @@ out:
  * tables (module_first, range_first), ranges from gaps to ids and checked
  * like version 2's. The block is kept: module names point into it.
  */
-static int load_mods_block(struct btfa_reader *r, uint32_t idx,
-			   struct diag *d)
+static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 {
 	struct btfa_entry *e = &r->entries[idx];
 	unsigned long long content;
@@ -1363,8 +1366,10 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx,
 		uint64_t next = 1;
 
 		if (get_str(strtab, ssz, le32_get(q), &m->name)) {
-			diag_set(d, "module %u: name offset %u outside the "
-				    "string table", j, le32_get(q));
+			diag_set(d,
+				 "module %u: name offset %u outside the "
+				 "string table",
+				 j, le32_get(q));
 			goto out;
 		}
 		m->range_cnt = le32_get(q + 8);
@@ -1381,8 +1386,8 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx,
 		}
 		m->range_first = e->range_first + next_rng;
 		for (k = 0; k < m->range_cnt; k++) {
-			const uint8_t *p = rq + BTFA_RANGE_SIZE *
-							(size_t)(next_rng + k);
+			const uint8_t *p =
+				rq + BTFA_RANGE_SIZE * (size_t)(next_rng + k);
 			struct btfa_range *rg = &r->ranges[m->range_first + k];
 			uint64_t first = next + le32_get(p);
 

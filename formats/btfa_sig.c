@@ -18,12 +18,12 @@
 #include "file.h"
 #include "le.h"
 
-#define SIG_ALG	      "Ed" /* a key's algorithm */
+#define SIG_ALG	       "Ed" /* a key's algorithm */
 #define SIG_ALG_HASHED "ED" /* a signature over BLAKE2b-512 of the data */
-#define KDF_NONE      "\0\0"
-#define CHK_ALG	      "B2"
-#define COMMENT	      "btfar archive index"
-#define COMMENT_MAX   1024
+#define KDF_NONE       "\0\0"
+#define CHK_ALG	       "B2"
+#define COMMENT	       "btfar archive index"
+#define COMMENT_MAX    1024
 /* the decoded key files */
 #define PUB_LEN (2 + 8 + 32)
 #define SEC_LEN (2 + 2 + 2 + 32 + 8 + 8 + 8 + 64 + 32)
@@ -43,8 +43,7 @@ static void key_id_hex(const uint8_t id[8], char out[17])
 }
 
 /* minisign's secret key checksum: BLAKE2b-256 of alg, key id, key. */
-static void sec_chk(const uint8_t id[8], const uint8_t sk[64],
-		    uint8_t chk[32])
+static void sec_chk(const uint8_t id[8], const uint8_t sk[64], uint8_t chk[32])
 {
 	crypto_generichash_state hs;
 
@@ -163,8 +162,9 @@ static int read_key_file(const char *path, uint8_t *bin, size_t n,
 	text[size] = '\0';
 	line = strchr(text, '\n');
 	if (strncmp(text, "untrusted comment:", 18) || !line) {
-		diag_set(d, "%s: not a minisign key file (no \"untrusted "
-			    "comment:\" line)",
+		diag_set(d,
+			 "%s: not a minisign key file (no \"untrusted "
+			 "comment:\" line)",
 			 path);
 		goto out;
 	}
@@ -316,7 +316,8 @@ int btfa_sig__verify(const struct btfa_pubkey *k, const void *msg, size_t n,
 		      : 0;
 	free(g);
 	if (err)
-		diag_set(d, "the global signature (of the trusted comment) does "
-			    "not verify");
+		diag_set(d,
+			 "the global signature (of the trusted comment) does "
+			 "not verify");
 	return err;
 }

@@ -1156,9 +1156,10 @@ static int append_entries(struct append *a, const struct btfa_blob_in *blobs,
 	}
 	for (i = 0; i < r->entry_cnt; i++) {
 		a->v[i].e = r->entries[i];
-		a->v[i].mods = r->version < 3 ? a->old_mods +
-							r->entries[i].module_first
-					      : NULL;
+		a->v[i].mods =
+			r->version < 3
+				? a->old_mods + r->entries[i].module_first
+				: NULL;
 		a->v[i].mod_cnt = r->entries[i].module_cnt;
 	}
 	a->total = sort_unique(a->v, r->entry_cnt + n);

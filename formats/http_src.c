@@ -35,11 +35,11 @@ struct http_src {
 	CURL *curl;
 	char *url;
 	struct http_src_opts o;
-	char *cache_root;  /* the cache's directory, or NULL */
-	char *cache;	   /* cache directory of this archive, once bound */
+	char *cache_root; /* the cache's directory, or NULL */
+	char *cache;	  /* cache directory of this archive, once bound */
 	uint8_t head[BTFA_HDR_SIZE]; /* the first bytes, read at open */
-	uint8_t *full;	   /* allow_full: the whole file, when the server
-			      ignored ranges */
+	uint8_t *full; /* allow_full: the whole file, when the server
+			  ignored ranges */
 	struct http_src_stats st;
 };
 
@@ -109,7 +109,8 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ctx)
 				  &x->status);
 	if (x->status == 200 && x->h->o.allow_full && !x->full && !x->got &&
 	    x->off == 0) {
-		x->full = true; /* the whole file follows, into its own buffer */
+		x->full =
+			true; /* the whole file follows, into its own buffer */
 		x->buf = NULL;
 	}
 	if (x->full) {
@@ -260,8 +261,8 @@ static int get_range(struct http_src *h, uint8_t *buf, size_t size,
 		if (x.got > before)
 			attempt = attempt > 0 ? attempt - 1 : 0;
 	}
-	diag_set(d, "bytes %" PRIu64 "-%" PRIu64 ": %s (after %d retries)",
-		 off, off + size - 1, why, tries);
+	diag_set(d, "bytes %" PRIu64 "-%" PRIu64 ": %s (after %d retries)", off,
+		 off + size - 1, why, tries);
 	return -EIO;
 }
 
@@ -312,8 +313,8 @@ static void cache_put(struct http_src *h, const void *buf, size_t size,
 	free(p);
 }
 
-static int http_pread(struct btfa_src *s, void *buf, size_t size,
-		      uint64_t off, struct diag *d)
+static int http_pread(struct btfa_src *s, void *buf, size_t size, uint64_t off,
+		      struct diag *d)
 {
 	struct http_src *h = (struct http_src *)s;
 	struct xfer x;
@@ -322,8 +323,9 @@ static int http_pread(struct btfa_src *s, void *buf, size_t size,
 	if (!size)
 		return 0;
 	if (off > s->size || size > s->size - off) {
-		diag_set(d, "%s: read at %" PRIu64 ", %zu bytes, past its end "
-			    "(%" PRIu64 " bytes)",
+		diag_set(d,
+			 "%s: read at %" PRIu64 ", %zu bytes, past its end "
+			 "(%" PRIu64 " bytes)",
 			 h->url, off, size, s->size);
 		return -EIO;
 	}
@@ -465,7 +467,8 @@ struct btfa_src *http_src__open(const char *url, const struct http_src_opts *o,
 		goto fail;
 	} else {
 		h->s.size = x.cr_total;
-		if (h->o.cache_dir && !(h->cache_root = strdup(h->o.cache_dir))) {
+		if (h->o.cache_dir &&
+		    !(h->cache_root = strdup(h->o.cache_dir))) {
 			diag_set(d, "out of memory");
 			err = -ENOMEM;
 			goto fail;

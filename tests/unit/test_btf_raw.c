@@ -324,8 +324,7 @@ static void check_layout(const struct btf_raw *raw)
 		      raw->layout[BTF_KIND_STRUCT].elem_sz == 12,
 	      "layout: %u bytes", raw->layout_len);
 	CHECK(raw->type_cnt == 1 && raw->str_len == 5,
-	      "layout: %u types, %u string bytes", raw->type_cnt,
-	      raw->str_len);
+	      "layout: %u types, %u string bytes", raw->type_cnt, raw->str_len);
 }
 
 /*
