@@ -18,6 +18,11 @@ BUILD=${BUILD_DIR:-$ROOT/build-demo}
 
 log() { echo "== demo: $*"; }
 
+# The build group of scripts/deps.sh, the one list: the compiler, cmake,
+# pkg-config and the -dev packages of every library CMakeLists.txt requires
+# (libbpf libelf libzstd liblzma zlib libarchive libcurl libsodium liblz4
+# lzo2 bz2; repo_deps_complete checks this line names them all), scdoc; the
+# demo group: ca-certificates dpkg xz-utils zstd bpftool.
 bash "$ROOT/scripts/deps.sh" install build demo
 
 log "build btfar in $BUILD"

@@ -42,7 +42,17 @@ n=0
 mods=$(grep -ho 'pkg_check_modules([^)]*)' "$root/CMakeLists.txt" |
 	sed 's/pkg_check_modules(//; s/)//' |
 	awk '{for (i = 2; i <= NF; i++) if ($i != "REQUIRED" && $i != "IMPORTED_TARGET" && $i != "QUIET") print $i}')
+demo_names=$(sed -n '/^# The build group of scripts\/deps.sh/,/^bash /p' \
+	"$root/tests/e2e/demo.sh")
+# demo_names_it NAME: the README's first command says what it installs
+demo_names_it() {
+	grep -qw -- "$1" <<<"$demo_names" || {
+		echo "FAIL: tests/e2e/demo.sh does not name $1 in its install comment"
+		fail=1
+	}
+}
 for m in $mods; do
+	demo_names_it "$m"
 	n=$((n + 1))
 	dir=$(pkg-config --variable=pcfiledir "$m" 2>/dev/null)
 	check "pkg-config $m" "${dir:+$dir/$m.pc}"
@@ -51,6 +61,7 @@ done
 libs=$(grep -ho 'find_library([^)]*)' "$root/CMakeLists.txt" |
 	sed 's/.*NAMES //; s/)//')
 for l in $libs; do
+	demo_names_it "$l"
 	n=$((n + 1))
 	f=$(gcc -print-file-name="lib$l.so")
 	[ "$f" = "lib$l.so" ] && f=
