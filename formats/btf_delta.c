@@ -467,6 +467,37 @@ static int64_t unzigzag(uint32_t v)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
+/*
+ * The next string of a string map entry v: a literal (v 0: the next
+ * NUL-terminated one at *lit) or reference string *last + 1 + delta
+ * (*last moves there). Sets *s, *len (NUL included) and *ref (the
+ * reference ordinal, -1 for a literal); -1 when v points outside both.
+ */
+static int next_string(uint32_t v, const uint8_t **lit, const uint8_t *lit_end,
+		       const char *astrs, const uint32_t *astarts,
+		       uint32_t acnt, int64_t *last, const char **s,
+		       size_t *len, int64_t *ref)
+{
+	if (!v) {
+		const uint8_t *end = memchr(*lit, 0, lit_end - *lit);
+
+		if (!end)
+			return -1;
+		*s = (const char *)*lit;
+		*len = (size_t)(end - *lit) + 1;
+		*lit = end + 1;
+		*ref = -1;
+		return 0;
+	}
+	*ref = *last + 1 + unzigzag(v - 1);
+	if (*ref < 0 || *ref >= acnt)
+		return -1;
+	*s = astrs + astarts[*ref];
+	*len = astarts[*ref + 1] - astarts[*ref];
+	*last = *ref;
+	return 0;
+}
+
 /* Offsets of the strings of a NUL-terminated section, in order, and one
  * more: the end of the last string + 1 (a string's length with its NUL is
  * starts[i + 1] - starts[i]). */
@@ -936,29 +967,15 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	off = 0;
 	last = -1;
 	for (i = 0; i < bcnt; i++) {
-		uint32_t v = le32_get(smap + (size_t)i * 4);
 		const char *s;
 		size_t len;
+		int64_t a;
 
-		if (!v) {
-			const uint8_t *end = memchr(lit, 0, lit_end - lit);
-
-			if (!end)
-				goto bad_strs;
-			s = (const char *)lit;
-			len = (size_t)(end - lit) + 1;
-			lit = end + 1;
-		} else {
-			int64_t a = last + 1 + unzigzag(v - 1);
-
-			if (a < 0 || a >= acnt)
-				goto bad_strs;
-			s = w.astrs + astarts[a];
-			len = astarts[a + 1] - astarts[a];
-			last = a;
-			if (!aord_boff[a])
-				aord_boff[a] = off + 1;
-		}
+		if (next_string(le32_get(smap + (size_t)i * 4), &lit, lit_end,
+				w.astrs, astarts, acnt, &last, &s, &len, &a))
+			goto bad_strs;
+		if (a >= 0 && !aord_boff[a])
+			aord_boff[a] = off + 1;
 		if (len > str_len - off)
 			goto bad_strs;
 		memcpy(strs + off, s, len);
@@ -1145,27 +1162,13 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 	off = 0;
 	last = -1;
 	for (i = 0; i < bcnt; i++) {
-		uint32_t v = le32_get(smap + (size_t)i * 4);
 		const char *s;
 		size_t len;
+		int64_t a;
 
-		if (!v) {
-			const uint8_t *end = memchr(lit, 0, lit_end - lit);
-
-			if (!end)
-				goto bad_strs;
-			s = (const char *)lit;
-			len = (size_t)(end - lit) + 1;
-			lit = end + 1;
-		} else {
-			int64_t a = last + 1 + unzigzag(v - 1);
-
-			if (a < 0 || a >= acnt)
-				goto bad_strs;
-			s = astrs + astarts[a];
-			len = astarts[a + 1] - astarts[a];
-			last = a;
-		}
+		if (next_string(le32_get(smap + (size_t)i * 4), &lit, lit_end,
+				astrs, astarts, acnt, &last, &s, &len, &a))
+			goto bad_strs;
 		if (len > str_len - off)
 			goto bad_strs;
 		memcpy(c->strs + off, s, len);
