@@ -30,6 +30,7 @@
 #include "builder/job.h"
 #include "formats/bpf_obj.h"
 #include "formats/btf_delta.h"
+#include "formats/btf_raw.h"
 #include "formats/btfa.h"
 #include "formats/file.h"
 #include "formats/hex.h"
@@ -46,6 +47,26 @@ struct object {
 	char sha256[65];  /* of the file */
 	struct bpf_obj obj;
 };
+
+/*
+ * How a blob is seen by resolve_all and minimise; NULL: as itself, every
+ * named type a candidate, in id order. cands: the types a relocation's
+ * root can name, in candidate order. A view (btf_view) of a blob adds its
+ * order: order[] the view's ids in the blob's order, blob_id[] the blob
+ * id of a view id (reports name blob ids).
+ */
+struct seen {
+	const uint32_t *cands;
+	uint32_t cand_cnt;
+	const uint32_t *order;
+	uint32_t order_cnt;
+	const uint32_t *blob_id;
+};
+
+static uint32_t blob_id(const struct seen *sn, uint32_t id)
+{
+	return sn && sn->blob_id ? sn->blob_id[id] : id;
+}
 
 /* One relocation's result on one blob. */
 struct relo_res {
@@ -201,7 +222,8 @@ static const char *keep(struct btfar_min_core *m, const char *s)
 }
 
 static int add_problem(struct btfar_min_core *m, const struct object *o,
-		       const struct bpf_obj_relo *r, const struct core_res *res)
+		       const struct bpf_obj_relo *r, const struct core_res *res,
+		       const struct seen *sn)
 {
 	struct btfar_min_core_problem *p;
 	char buf[2048], a[512], b[512];
@@ -222,17 +244,17 @@ static int add_problem(struct btfar_min_core *m, const struct object *o,
 	if (p->ambiguous) {
 		core_spec__str(&res->targ, a, sizeof(a));
 		core_spec__str(&res->other, b, sizeof(b));
-		snprintf(buf, sizeof(buf),
-			 "%s: [%u] %s gives %llu (bit %u), [%u] %s gives %llu "
-			 "(bit %u)",
-			 res->offset_ambiguity
-				 ? "field offset ambiguity"
-				 : "relocation decision ambiguity",
-			 res->targ.root_type_id, a,
-			 (unsigned long long)res->targ_val,
-			 res->targ.bit_offset, res->other.root_type_id, b,
-			 (unsigned long long)res->other_val,
-			 res->other.bit_offset);
+		snprintf(
+			buf, sizeof(buf),
+			"%s: [%u] %s gives %llu (bit %u), [%u] %s gives %llu "
+			"(bit %u)",
+			res->offset_ambiguity ? "field offset ambiguity"
+					      : "relocation decision ambiguity",
+			blob_id(sn, res->targ.root_type_id), a,
+			(unsigned long long)res->targ_val, res->targ.bit_offset,
+			blob_id(sn, res->other.root_type_id), b,
+			(unsigned long long)res->other_val,
+			res->other.bit_offset);
 	} else if (!res->cand_cnt) {
 		snprintf(buf, sizeof(buf), "no type of that name and kind%s",
 			 res->poison ? "; the instruction is poisoned"
@@ -295,9 +317,12 @@ static int prepare(struct btfar_min_core *m)
  */
 static int resolve_all(struct btfar_min_core *m, struct btf_raw *targ,
 		       uint8_t *touched, struct min_core *mc, bool rep,
-		       struct relo_res *out)
+		       struct relo_res *out, const struct seen *sn)
 {
-	struct core_target *tg = core_target__new(targ);
+	struct core_target *tg =
+		sn && sn->cands
+			? core_target_new_ids(targ, sn->cands, sn->cand_cnt)
+			: core_target__new(targ);
 	struct core_res *res = malloc(sizeof(*res));
 	struct diag d = {""};
 	uint32_t k, ri = 0;
@@ -311,7 +336,9 @@ static int resolve_all(struct btfar_min_core *m, struct btf_raw *targ,
 	targ->touched = touched;
 	if (rep) {
 		m->report.objects = (uint32_t)m->obj_cnt;
-		m->report.types_in = btf_raw__type_cnt(targ) - 1;
+		m->report.types_in = sn && sn->order
+					     ? sn->order_cnt
+					     : btf_raw__type_cnt(targ) - 1;
 	}
 	for (i = 0; i < m->obj_cnt; i++) {
 		const struct object *o = &m->objs[i];
@@ -375,8 +402,8 @@ static int resolve_all(struct btfar_min_core *m, struct btf_raw *targ,
 				      bpf_obj__kind_name(r->kind), a,
 				      (unsigned long long)res->local_val,
 				      (unsigned long long)res->targ_val,
-				      res->targ.root_type_id, b, res->match_cnt,
-				      res->cand_cnt);
+				      blob_id(sn, res->targ.root_type_id), b,
+				      res->match_cnt, res->cand_cnt);
 				break;
 			case CORE_LOCAL:
 				m->report.local++;
@@ -387,7 +414,7 @@ static int resolve_all(struct btfar_min_core *m, struct btf_raw *targ,
 					m->report.unresolved++;
 				else
 					m->report.ambiguous++;
-				if (add_problem(m, o, r, res)) {
+				if (add_problem(m, o, r, res, sn)) {
 					err = -ENOMEM;
 					core_cands__free(cc);
 					goto nomem;
@@ -425,7 +452,8 @@ out:
  * -errno with m->err set.
  */
 static int minimise(struct btfar_min_core *m, struct btf_raw *targ,
-		    uint8_t *touched, void **out, size_t *out_sz)
+		    uint8_t *touched, const struct seen *sn, void **out,
+		    size_t *out_sz)
 {
 	struct btf_raw mraw = {0};
 	struct min_core *mc = NULL;
@@ -445,7 +473,9 @@ static int minimise(struct btfar_min_core *m, struct btf_raw *targ,
 		err = -ENOMEM;
 		goto nomem;
 	}
-	err = resolve_all(m, targ, touched, mc, true, m->res);
+	if (sn && sn->order)
+		min_core_set_order(mc, sn->order, sn->order_cnt);
+	err = resolve_all(m, targ, touched, mc, true, m->res, sn);
 	if (err)
 		goto out;
 	/* writing reads the marked types only: touched already */
@@ -456,7 +486,7 @@ static int minimise(struct btfar_min_core *m, struct btf_raw *targ,
 	}
 	err = btf_raw__parse(&mraw, *out, *out_sz, NULL, &d);
 	if (!err)
-		err = resolve_all(m, &mraw, NULL, NULL, false, m->res2);
+		err = resolve_all(m, &mraw, NULL, NULL, false, m->res2, NULL);
 	else
 		snprintf(m->err, sizeof(m->err), "minimised blob: %s", d.msg);
 	if (err)
@@ -543,7 +573,7 @@ int btfar_min_core__run(struct btfar_min_core *m, const void *blob, size_t size,
 		snprintf(m->err, sizeof(m->err), "blob: %s", d.msg);
 		goto out;
 	}
-	err = minimise(m, &targ, NULL, out, out_sz);
+	err = minimise(m, &targ, NULL, NULL, out, out_sz);
 out:
 	m->report.problems = m->problems;
 	btf_raw__release(&targ);
@@ -681,32 +711,25 @@ static int add_entry(struct mjob *j, const struct btfa_entry *e,
 	return 0;
 }
 
-/* Parses blob (malloc()ed, so aligned) and minimises it into an entry. */
-static int do_blob(struct mjob *j, const struct btfa_entry *e, const void *blob,
-		   size_t size, struct btf_raw *keep, uint8_t **touched)
+/* Minimises targ (parsed from e's blob, size bytes) into an entry; with
+ * keep, targ is kept there, else released. */
+static int do_parsed(struct mjob *j, const struct btfa_entry *e, size_t size,
+		     struct btf_raw *targ, struct btf_raw *keep,
+		     uint8_t **touched, const struct seen *sn)
 {
 	struct btfar_min_core *m = j->m;
-	struct btf_raw targ = {0};
-	struct diag d = {""};
 	void *out = NULL;
 	size_t out_sz;
 	int err;
 
-	if (j->have_last && !memcmp(j->last_sha, e->blob_sha256, 32) && !keep)
-		return add_entry(j, e, size, j->last_out, j->last_sz, true);
-	err = btf_raw__parse(&targ, blob, size, NULL, &d);
-	if (err) {
-		snprintf(m->err, sizeof(m->err), "%s: %s", e->release, d.msg);
-		return err;
-	}
 	if (touched) {
-		*touched = calloc(btf_raw__type_cnt(&targ), 1);
+		*touched = calloc(btf_raw__type_cnt(targ), 1);
 		if (!*touched) {
-			btf_raw__release(&targ);
+			btf_raw__release(targ);
 			return -ENOMEM;
 		}
 	}
-	err = minimise(m, &targ, touched ? *touched : NULL, &out, &out_sz);
+	err = minimise(m, targ, touched ? *touched : NULL, sn, &out, &out_sz);
 	if (err < 0) {
 		char tmp[sizeof(m->err)];
 		size_t n = strlen(e->release) + 2;
@@ -715,7 +738,7 @@ static int do_blob(struct mjob *j, const struct btfa_entry *e, const void *blob,
 		if (n < sizeof(m->err))
 			snprintf(m->err, sizeof(m->err), "%s: %.*s", e->release,
 				 (int)(sizeof(m->err) - n - 1), tmp);
-		btf_raw__release(&targ);
+		btf_raw__release(targ);
 		return err;
 	}
 	err = add_entry(j, e, size, out, out_sz, false);
@@ -725,10 +748,30 @@ static int do_blob(struct mjob *j, const struct btfa_entry *e, const void *blob,
 	memcpy(j->last_sha, e->blob_sha256, 32);
 	j->have_last = true;
 	if (keep)
-		*keep = targ;
+		*keep = *targ;
 	else
-		btf_raw__release(&targ);
+		btf_raw__release(targ);
 	return err;
+}
+
+/* Parses blob (malloc()ed, so aligned) and minimises it into an entry. */
+static int do_blob(struct mjob *j, const struct btfa_entry *e, const void *blob,
+		   size_t size, struct btf_raw *keep, uint8_t **touched,
+		   const struct seen *sn)
+{
+	struct btfar_min_core *m = j->m;
+	struct btf_raw targ = {0};
+	struct diag d = {""};
+	int err;
+
+	if (j->have_last && !memcmp(j->last_sha, e->blob_sha256, 32) && !keep)
+		return add_entry(j, e, size, j->last_out, j->last_sz, true);
+	err = btf_raw__parse(&targ, blob, size, NULL, &d);
+	if (err) {
+		snprintf(m->err, sizeof(m->err), "%s: %s", e->release, d.msg);
+		return err;
+	}
+	return do_parsed(j, e, size, &targ, keep, touched, sn);
 }
 
 /* The essential names of every relocation's root, once. */
@@ -894,8 +937,163 @@ static bool delta_keeps(const struct mjob *j, const struct btf_raw *ref,
 	return true;
 }
 
+/* The reference's types a relocation's root can name, in id order: the
+ * candidates of every relocation (an index of these only). */
+static int ref_cands(const struct mjob *j, const struct btf_raw *ref,
+		     uint32_t **ids, uint32_t *n)
+{
+	uint32_t cnt = btf_raw__type_cnt(ref), id;
+	size_t cap = 0;
+
+	*ids = NULL;
+	*n = 0;
+	for (id = 1; id < cnt; id++) {
+		const char *name =
+			btf_raw__str(ref, btf_raw__type(ref, id)->name_off);
+
+		if (!name || !*name || !is_root_name(j, name))
+			continue;
+		if (mem_ensure((void **)ids, &cap, sizeof(**ids), *n + 1))
+			return -ENOMEM;
+		(*ids)[(*n)++] = id;
+	}
+	return 0;
+}
+
+/* What a delta entry resolves on instead of its decoded blob. */
+struct vjob {
+	struct btf_view v;
+	bool ready;	 /* v initialised on the reference */
+	uint32_t *cands; /* the reference's (ref_cands) */
+	uint32_t cand_cnt;
+	uint32_t *vcands;  /* the view's, in blob order */
+	uint32_t *order;   /* view ids in blob order */
+	uint32_t *blob_id; /* blob id of each view id */
+	void *recs;	   /* the view's rewritten records */
+};
+
+static void vjob_release(struct vjob *vj)
+{
+	if (vj->ready)
+		btf_view_release(&vj->v);
+	free(vj->cands);
+	free(vj->vcands);
+	free(vj->order);
+	free(vj->blob_id);
+	free(vj->recs);
+	memset(vj, 0, sizeof(*vj));
+}
+
+/*
+ * Delta entry de resolved on a view of its reference (ref, parsed): the
+ * reference's records where the blob's are the same, the changed and new
+ * ones from the payload (c), validated; candidates the reference's that
+ * are still there, unchanged, plus the changed and new types named as a
+ * root, in blob order; written in blob order. The result is the decoded
+ * blob's, byte for byte (the order of candidates and of writing is all
+ * that ids decide; type_id_target values come from the minimised blob).
+ */
+static int do_view(struct mjob *j, struct vjob *vj, const struct btf_raw *ref,
+		   const struct btfa_entry *de,
+		   const struct btf_delta_changes *c, const char *path)
+{
+	struct btfar_min_core *m = j->m;
+	struct seen sn = {0};
+	struct diag d = {""};
+	uint32_t i, b, n = 0, na = c->na;
+	void *out = NULL;
+	size_t out_sz;
+	int err;
+
+	if (j->have_last && !memcmp(j->last_sha, de->blob_sha256, 32))
+		return add_entry(j, de, de->blob_size, j->last_out, j->last_sz,
+				 true);
+	if (!vj->ready) {
+		if (btf_view_init(&vj->v, ref))
+			return -ENOMEM;
+		vj->ready = true;
+	}
+	free(vj->recs);
+	free(vj->order);
+	free(vj->blob_id);
+	free(vj->vcands);
+	vj->recs = NULL;
+	vj->order = malloc(((size_t)c->nb + 1) * sizeof(*vj->order));
+	vj->blob_id = malloc(((size_t)na + c->nb + 1) * sizeof(*vj->blob_id));
+	vj->vcands = malloc(((size_t)vj->cand_cnt + c->changed + 1) *
+			    sizeof(*vj->vcands));
+	if (!vj->order || !vj->blob_id || !vj->vcands)
+		return -ENOMEM;
+	err = btf_delta_view(&vj->v, c, &vj->recs, vj->order, vj->blob_id, &d);
+	if (err) {
+		snprintf(m->err, sizeof(m->err),
+			 "%s: entry %s: delta against its reference: %s", path,
+			 de->release, d.msg);
+		return err;
+	}
+	/* candidates: the reference's still there and unchanged, then the
+	 * changed and new ones that bear a root's name */
+	for (i = 0; i < vj->cand_cnt; i++) {
+		uint32_t a = vj->cands[i];
+
+		b = c->blob_of[a - 1];
+		if (b && c->same[b - 1])
+			vj->vcands[n++] = a;
+	}
+	for (b = 1; b <= c->nb; b++) {
+		const struct btf_type *t;
+		const char *name;
+
+		if (c->same[b - 1])
+			continue;
+		t = btf_raw__type(&vj->v.raw, vj->order[b - 1]);
+		name = btf_raw__str(&vj->v.raw, t->name_off);
+		if (name && *name && is_root_name(j, name))
+			vj->vcands[n++] = vj->order[b - 1];
+	}
+	/* in blob order: a few tens of ids */
+	for (i = 1; i < n; i++) {
+		uint32_t x = vj->vcands[i], k = i;
+
+		for (; k > 0 && vj->blob_id[vj->vcands[k - 1]] > vj->blob_id[x];
+		     k--)
+			vj->vcands[k] = vj->vcands[k - 1];
+		vj->vcands[k] = x;
+	}
+	sn.cands = vj->vcands;
+	sn.cand_cnt = n;
+	sn.order = vj->order;
+	sn.order_cnt = c->nb;
+	sn.blob_id = vj->blob_id;
+	err = minimise(m, &vj->v.raw, NULL, &sn, &out, &out_sz);
+	if (err < 0) {
+		char tmp[sizeof(m->err)];
+		size_t k = strlen(de->release) + 2;
+
+		memcpy(tmp, m->err, sizeof(tmp));
+		if (k < sizeof(m->err))
+			snprintf(m->err, sizeof(m->err), "%s: %.*s",
+				 de->release, (int)(sizeof(m->err) - k - 1),
+				 tmp);
+		return err;
+	}
+	logf_(m, BTFAR_LOG_DEBUG,
+	      "%s: %s: %u of %u types changed against its reference: "
+	      "resolved on a view of it",
+	      path, de->release, c->changed, c->nb);
+	err = add_entry(j, de, de->blob_size, out, out_sz, true);
+	free(j->last_out);
+	j->last_out = out;
+	j->last_sz = out_sz;
+	memcpy(j->last_sha, de->blob_sha256, 32);
+	j->have_last = true;
+	return err;
+}
+
 /* Every entry of an archive: references in full, deltas through their
- * payload when they keep what the reference's resolution read. */
+ * payload: the reference's result when they keep what its resolution
+ * read, else resolved on a view of the reference (--no-reuse: every
+ * entry decoded and resolved in full). */
 static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 {
 	struct btfar_min_core *m = j->m;
@@ -910,9 +1108,11 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 		const struct btfa_entry *e = &r->entries[i];
 		struct btf_raw targ = {0};
 		uint8_t *touched = NULL;
-		bool has_deltas = false, reuse;
+		bool has_deltas = false, keeps_ok, reuse = !m->opts.no_reuse;
 		void *blob = NULL, *ref_out = NULL;
 		size_t size, ref_sz = 0;
+		struct vjob vj = {0};
+		struct seen sn = {0};
 
 		if (e->encoding != BTFA_ENC_PLAIN)
 			continue;
@@ -928,24 +1128,49 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 			break;
 		}
 		done[i] = 1;
-		if (!has_deltas) {
-			err = do_blob(j, e, blob, size, NULL, NULL);
+		if (!has_deltas || !reuse) {
+			err = do_blob(j, e, blob, size, NULL, NULL, NULL);
+			if (!err && has_deltas)
+				goto full; /* --no-reuse */
 			free(blob);
 			continue;
 		}
 		j->have_last = false; /* the reference's own resolution */
-		err = do_blob(j, e, blob, size, &targ, &touched);
+		err = btf_raw__parse(&targ, blob, size, NULL, &d);
 		if (err) {
+			snprintf(m->err, sizeof(m->err), "%s: %s", e->release,
+				 d.msg);
 			free(blob);
 			break;
 		}
-		ref_out = j->last_out;
+		err = ref_cands(j, &targ, &vj.cands, &vj.cand_cnt);
+		if (err) {
+			btf_raw__release(&targ);
+			free(blob);
+			break;
+		}
+		sn.cands = vj.cands;
+		sn.cand_cnt = vj.cand_cnt;
+		err = do_parsed(j, e, size, &targ, &targ, &touched, &sn);
+		if (err) {
+			vjob_release(&vj);
+			free(blob);
+			break;
+		}
+		/* a copy: a view's result replaces j->last_out */
 		ref_sz = j->last_sz;
-		reuse = !m->opts.no_reuse && !m->report.ambiguous;
-		if (reuse)
+		ref_out = malloc(ref_sz ? ref_sz : 1);
+		if (!ref_out) {
+			err = -ENOMEM;
+			goto ref_done;
+		}
+		memcpy(ref_out, j->last_out, ref_sz);
+		keeps_ok = !m->report.ambiguous;
+		if (keeps_ok)
 			size_closure(&targ, touched);
-		/* deltas that keep it: the reference's result, now */
-		for (k = 0; k < r->entry_cnt && !err && reuse; k++) {
+		/* deltas: the reference's result when they keep it, else
+		 * resolved on a view */
+		for (k = 0; k < r->entry_cnt && !err; k++) {
 			const struct btfa_entry *de = &r->entries[k];
 			struct btf_delta_changes c;
 			void *enc = NULL;
@@ -956,8 +1181,13 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 			if (btfa_reader__read_payload(r, k, blob, size, &enc,
 						      &enc_sz, &d))
 				continue; /* read in full below: its error */
-			if (!btf_delta__changes(&targ, enc, enc_sz, &c, &d) &&
-			    delta_keeps(j, &targ, touched, &c)) {
+			err = btf_delta__changes(&targ, enc, enc_sz, &c, &d);
+			if (err) {
+				snprintf(m->err, sizeof(m->err),
+					 "%s: entry %u (%s): %s", path, k,
+					 de->release, d.msg);
+			} else if (keeps_ok &&
+				   delta_keeps(j, &targ, touched, &c)) {
 				logf_(m, BTFAR_LOG_DEBUG,
 				      "%s: %s: %u of %u types changed against "
 				      "%s, none the relocations read: its "
@@ -966,13 +1196,19 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 				      e->release);
 				err = add_entry(j, de, de->blob_size, ref_out,
 						ref_sz, true);
-				done[k] = 1;
+			} else {
+				err = do_view(j, &vj, &targ, de, &c, path);
 			}
+			done[k] = !err;
 			btf_delta__changes_release(&c);
 			free(enc);
 		}
+	ref_done:
+		free(ref_out);
+		vjob_release(&vj);
 		btf_raw__release(&targ);
 		free(touched);
+	full:
 		/* the others in full */
 		for (k = 0; k < r->entry_cnt && !err; k++) {
 			const struct btfa_entry *de = &r->entries[k];
@@ -990,7 +1226,7 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 				break;
 			}
 			done[k] = 1;
-			err = do_blob(j, de, db, dsz, NULL, NULL);
+			err = do_blob(j, de, db, dsz, NULL, NULL, NULL);
 			free(db);
 		}
 		free(blob);
@@ -1221,7 +1457,7 @@ int btfar_min_core__write_archive(struct btfar_min_core *m, const char *out,
 			sha256_init(&sh);
 			sha256_update(&sh, b->data, b->size);
 			sha256_final(&sh, e.blob_sha256);
-			err = do_blob(&j, &e, copy, b->size, NULL, NULL);
+			err = do_blob(&j, &e, copy, b->size, NULL, NULL, NULL);
 			free(copy);
 		}
 	}
@@ -1403,7 +1639,7 @@ int btfar_min_core__check(struct btfar_min_core *m, const char *archive,
 			free(blob);
 			break;
 		}
-		err = resolve_all(m, &targ, NULL, NULL, false, m->res);
+		err = resolve_all(m, &targ, NULL, NULL, false, m->res, NULL);
 		btf_raw__release(&targ);
 		free(blob);
 		if (err)

@@ -1176,6 +1176,7 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 	}
 	if (off != str_len || lit != lit_end || c->strs[0])
 		goto bad_strs;
+	c->str_len = str_len;
 	/* records: partnered ones in their partners' order, then the rest in
 	 * id order (the encoder's order) */
 	{
@@ -1244,5 +1245,156 @@ nomem:
 	diag_set(d, "out of memory");
 out:
 	free(astarts);
+	return err;
+}
+
+/* ---- views ---- */
+
+struct view_map {
+	const struct btf_delta_changes *c;
+	const uint32_t *new_id; /* [b - 1]: view id of unpartnered blob id b */
+	uint32_t ref_str_len;
+	uint32_t bad, bad_str; /* the first field that does not map */
+};
+
+/* An id of a payload record into the view: a reference id that has a
+ * partner, or an escaped blob id (its partner, else its added id). */
+static int view_id(uint32_t *id, void *ctx)
+{
+	struct view_map *w = ctx;
+	uint32_t v = *id, b;
+
+	if (!v)
+		return 0;
+	if (v & ESC) {
+		b = v & ~ESC;
+		if (!b) {
+			*id = 0;
+			return 0;
+		}
+		if (b > w->c->nb)
+			goto bad;
+		*id = w->c->partner[b - 1] ? w->c->partner[b - 1]
+					   : w->new_id[b - 1];
+		return 0;
+	}
+	if (v > w->c->na || !w->c->blob_of[v - 1])
+		goto bad;
+	return 0;
+bad:
+	w->bad = v;
+	return 1;
+}
+
+/* A name: a reference offset as it is, an escaped blob offset after the
+ * reference's strings. */
+static int view_str(uint32_t *off, void *ctx)
+{
+	struct view_map *w = ctx;
+	uint32_t v = *off;
+
+	if (v & ESC) {
+		if ((v & ~ESC) >= w->c->str_len) {
+			w->bad_str = v;
+			return 1;
+		}
+		*off = w->ref_str_len + (v & ~ESC);
+		return 0;
+	}
+	if (v >= w->ref_str_len) {
+		w->bad_str = v;
+		return 1;
+	}
+	return 0;
+}
+
+int btf_delta_view(struct btf_view *v, const struct btf_delta_changes *c,
+		   void **recs, uint32_t *order, uint32_t *blob_id,
+		   struct diag *d)
+{
+	struct view_map w = {.c = c, .ref_str_len = v->ref->str_len};
+	uint32_t *new_id = NULL, added = 0, a, b;
+	size_t len = 0, pos = 0;
+	uint8_t *buf = NULL;
+	int err;
+
+	*recs = NULL;
+	if (c->na != v->na) {
+		diag_set(d, "delta: the reference is not the blob it was "
+			    "encoded against");
+		return -EBADMSG;
+	}
+	new_id = calloc((size_t)c->nb + 1, sizeof(*new_id));
+	if (!new_id)
+		goto nomem;
+	for (b = 1; b <= c->nb; b++) {
+		if (!c->partner[b - 1])
+			new_id[b - 1] = c->na + ++added;
+		if (!c->same[b - 1])
+			len += btf_raw__rec_size(c->rec[b - 1], UINT32_MAX);
+	}
+	err = btf_view_begin(v, added, c->strs, c->str_len, d);
+	if (err)
+		goto out;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		goto nomem;
+	memset(blob_id, 0, ((size_t)c->na + added + 1) * sizeof(*blob_id));
+	for (a = 1; a <= c->na; a++)
+		if (!c->blob_of[a - 1] && btf_view_delete(v, a))
+			goto nomem;
+	w.new_id = new_id;
+	for (b = 1; b <= c->nb; b++) {
+		uint32_t id =
+			c->partner[b - 1] ? c->partner[b - 1] : new_id[b - 1];
+		struct btf_type *t;
+		uint32_t rs;
+
+		order[b - 1] = id;
+		blob_id[id] = b;
+		if (c->same[b - 1])
+			continue;
+		t = (struct btf_type *)(buf + pos);
+		rs = btf_raw__rec_size(c->rec[b - 1], UINT32_MAX);
+		memcpy(t, c->rec[b - 1], rs);
+		pos += rs;
+		if (btf_type_visit_ids(t, view_id, &w)) {
+			diag_set(d,
+				 "delta: type record of blob type [%u] refers "
+				 "to %s %u, which the blob does not have",
+				 b,
+				 w.bad & ESC ? "blob type" : "reference type",
+				 w.bad & ~ESC);
+			err = -EBADMSG;
+			goto out;
+		}
+		if (btf_type_visit_strs(t, view_str, &w)) {
+			diag_set(d,
+				 "delta: type record of blob type [%u] has "
+				 "name offset %u past the %s strings",
+				 b, w.bad_str & ~ESC,
+				 w.bad_str & ESC ? "blob's" : "reference's");
+			err = -EBADMSG;
+			goto out;
+		}
+		if (btf_view_set(v, id, t))
+			goto nomem;
+	}
+	err = btf_view_check(v, d);
+	if (err) {
+		diag_prefix(d,
+			    "delta: the blob it describes does not validate: ");
+		err = err == -ENOMEM ? err : -EBADMSG;
+	}
+	goto out;
+nomem:
+	diag_set(d, "out of memory");
+	err = -ENOMEM;
+out:
+	free(new_id);
+	if (err)
+		free(buf);
+	else
+		*recs = buf;
 	return err;
 }

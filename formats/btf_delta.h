@@ -77,6 +77,7 @@ struct btf_delta_changes {
 	const struct btf_type **rec;
 	uint32_t changed; /* blob types that are not same */
 	char *strs;	  /* the blob's string section, owned */
+	uint32_t str_len;
 };
 
 /*
@@ -90,5 +91,21 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 		       size_t enc_size, struct btf_delta_changes *c,
 		       struct diag *d);
 void btf_delta__changes_release(struct btf_delta_changes *c);
+
+/*
+ * The blob c describes as a view of its reference (v, initialised on the
+ * reference c was read against): the records that are not the partner's
+ * copied into *recs (malloc()ed, the caller frees it after the view's
+ * use) with their ids and names taken into the view's spaces, reference
+ * types without a partner deleted, blob types without one added in blob
+ * order; then btf_view_check. order[b - 1] gets the view id of blob id b
+ * (nb entries), blob_id[id] the blob id of view id id (type count of the
+ * view entries; 0 for deleted ones). Returns 0, -EBADMSG with d set when
+ * the payload's records do not make a valid view, -ENOMEM.
+ */
+struct btf_view;
+int btf_delta_view(struct btf_view *v, const struct btf_delta_changes *c,
+		   void **recs, uint32_t *order, uint32_t *blob_id,
+		   struct diag *d);
 
 #endif /* BTFAR_FORMATS_BTF_DELTA_H */

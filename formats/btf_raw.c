@@ -42,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 #define BTF_MAGIC_SWAPPED 0x9FEB
 
 enum { RES_NONE = 0, RES_BUSY = 1, RES_DONE = 2 };
@@ -74,6 +76,9 @@ struct kind_ops {
 };
 
 static const struct kind_ops kind_ops[NR_BTF_KINDS];
+
+/* A view's deleted id (btf_view_delete): btf_raw__type finds nothing. */
+static const struct btf_type view_gone;
 
 /* The operations of t's kind; NULL for a kind btfar does not know. */
 static const struct kind_ops *ops_of(const struct btf_type *t)
@@ -111,6 +116,10 @@ const struct btf_type *btf_raw__type(const struct btf_raw *raw, uint32_t id)
 		return NULL;
 	if (raw->touched)
 		raw->touched[id - raw->start_id] = 1;
+	if (raw->rec && raw->rec[id - raw->start_id])
+		return raw->rec[id - raw->start_id] == &view_gone
+			       ? NULL
+			       : raw->rec[id - raw->start_id];
 	return (const struct btf_type *)(raw->types +
 					 raw->type_offs[id - raw->start_id]);
 }
@@ -130,9 +139,15 @@ const char *btf_raw__str(const struct btf_raw *raw, uint32_t off)
 {
 	while (raw && off < raw->start_str_off)
 		raw = raw->base;
-	if (!raw || off - raw->start_str_off >= raw->str_len)
+	if (!raw)
 		return NULL;
-	return raw->strs + (off - raw->start_str_off);
+	off -= raw->start_str_off;
+	if (off < raw->str_len)
+		return raw->strs + off;
+	/* a view's added strings */
+	if (off - raw->str_len < raw->ext_str_len)
+		return raw->ext_strs + (off - raw->str_len);
+	return NULL;
 }
 
 /* The string at off starts at a string boundary. */
@@ -239,7 +254,7 @@ static int check_name(const struct btf_raw *raw, uint32_t id, uint32_t off,
 		      enum name_rule rule, const struct where *w,
 		      struct diag *d)
 {
-	uint32_t total = raw->start_str_off + raw->str_len;
+	uint32_t total = raw->start_str_off + raw->str_len + raw->ext_str_len;
 	/* in split BTF, a name offset inside a string is the mark of a
 	 * module encoded on another base: the string sections of the two
 	 * bases differ in length, which shifts every offset */
@@ -1959,4 +1974,324 @@ void *btf_raw__join_bytes(const struct btf_raw *base, const void *split,
 	}
 	tmp.base = base;
 	return btf_raw__join(base, &tmp, size);
+}
+
+/* --- views --------------------------------------------------------------- */
+
+/*
+ * The reference's referrers are kept once per reference as reverse edges
+ * (compressed rows: rev_at[id - 1] .. rev_at[id] index rev). A view's check
+ * resolves again the records set and every type whose resolution reads
+ * one: its referrers, and theirs, except through a pointer (its size does
+ * not depend on its target: the pointer itself is checked again, its
+ * referrers are not). Unchanged records keep their references (the
+ * reference's ids), so these are the reference's referrers; the records
+ * set are checked in any case.
+ */
+
+struct rev_fill {
+	uint32_t *at; /* counting: per target; filling: next slot */
+	uint32_t *rev;
+	uint32_t from, na;
+};
+
+static int rev_count(uint32_t *id, void *ctx)
+{
+	struct rev_fill *f = ctx;
+
+	if (*id && *id <= f->na)
+		f->at[*id]++;
+	return 0;
+}
+
+static int rev_put(uint32_t *id, void *ctx)
+{
+	struct rev_fill *f = ctx;
+
+	if (*id && *id <= f->na)
+		f->rev[f->at[*id - 1]++] = f->from;
+	return 0;
+}
+
+int btf_view_init(struct btf_view *v, const struct btf_raw *ref)
+{
+	struct rev_fill f;
+	uint32_t a, *next = NULL;
+
+	memset(v, 0, sizeof(*v));
+	v->ref = ref;
+	v->na = ref->type_cnt;
+	f.na = v->na;
+	f.at = v->rev_at = calloc((size_t)v->na + 2, sizeof(*v->rev_at));
+	if (!v->rev_at)
+		return -ENOMEM;
+	/* the visitors take a writable record; these only read the ids */
+	for (a = 1; a <= v->na; a++)
+		btf_type_visit_ids((struct btf_type *)btf_raw__type(ref, a),
+				   rev_count, &f);
+	/* at[id] counted id's referrers: prefix sums give the rows */
+	for (a = 1; a <= v->na; a++)
+		v->rev_at[a] += v->rev_at[a - 1];
+	v->rev = malloc(((size_t)v->rev_at[v->na] + 1) * sizeof(*v->rev));
+	next = malloc(((size_t)v->na + 1) * sizeof(*next));
+	if (!v->rev || !next) {
+		free(next);
+		btf_view_release(v);
+		return -ENOMEM;
+	}
+	memcpy(next, v->rev_at, (size_t)v->na * sizeof(*next));
+	f.at = next;
+	f.rev = v->rev;
+	for (a = 1; a <= v->na; a++) {
+		f.from = a;
+		btf_type_visit_ids((struct btf_type *)btf_raw__type(ref, a),
+				   rev_put, &f);
+	}
+	free(next);
+	return 0;
+}
+
+void btf_view_release(struct btf_view *v)
+{
+	if (!v)
+		return;
+	free(v->rev_at);
+	free(v->rev);
+	free(v->set);
+	free(v->state);
+	free(v->raw.rec);
+	free(v->raw.sizes);
+	memset(v, 0, sizeof(*v));
+}
+
+int btf_view_begin(struct btf_view *v, uint32_t added, const char *ext_strs,
+		   uint32_t ext_len, struct diag *d)
+{
+	const struct btf_raw *ref = v->ref;
+	const struct btf_type **rec = v->raw.rec;
+	uint32_t *sizes = v->raw.sizes, i;
+	uint64_t total = (uint64_t)v->na + added;
+
+	/* what the last view set, undone */
+	for (i = 0; i < v->set_cnt; i++)
+		rec[v->set[i] - 1] = NULL;
+	v->set_cnt = 0;
+	/* the view's string offsets go past BTF's limit (the reference's
+	 * strings then the blob's): they only need to fit 32 bits */
+	if (total >= BTF_MAX_TYPE ||
+	    (uint64_t)ref->str_len + ext_len > UINT32_MAX) {
+		diag_set(d,
+			 "view of %llu types and %llu bytes of strings: over "
+			 "the limits",
+			 (unsigned long long)total,
+			 (unsigned long long)ref->str_len + ext_len);
+		return -EINVAL;
+	}
+	if (ext_len && ext_strs[ext_len - 1]) {
+		diag_set(d, "the added strings are not NUL-terminated");
+		return -EINVAL;
+	}
+	if (total + 1 > v->cap) {
+		uint8_t *state = realloc(v->state, total + 1);
+
+		if (state)
+			v->state = state;
+		rec = realloc(rec, (total + 1) * sizeof(*rec));
+		if (rec) {
+			memset(rec + v->cap, 0,
+			       (total + 1 - v->cap) * sizeof(*rec));
+			v->raw.rec = rec;
+		}
+		sizes = realloc(sizes, (total + 1) * sizeof(*sizes));
+		if (sizes)
+			v->raw.sizes = sizes;
+		if (!state || !rec || !sizes) {
+			diag_set(d, "out of memory");
+			return -ENOMEM;
+		}
+		v->cap = (uint32_t)total + 1;
+	}
+	memcpy(sizes, ref->sizes, (size_t)v->na * sizeof(*sizes));
+	memset(sizes + v->na, 0, ((size_t)added + 1) * sizeof(*sizes));
+	/* the reference as it is, but for what the view replaces */
+	v->raw.data = ref->data;
+	v->raw.size = ref->size;
+	v->raw.types = ref->types;
+	v->raw.types_len = ref->types_len;
+	v->raw.strs = ref->strs;
+	v->raw.str_len = ref->str_len;
+	v->raw.layout = ref->layout;
+	v->raw.layout_len = ref->layout_len;
+	v->raw.base = NULL;
+	v->raw.start_id = 1;
+	v->raw.start_str_off = 0;
+	v->raw.type_cnt = (uint32_t)total;
+	v->raw.type_offs = ref->type_offs; /* borrowed: not released */
+	v->raw.ptr_sz = ref->ptr_sz;
+	v->raw.touched = NULL;
+	v->raw.ext_strs = ext_len ? ext_strs : NULL;
+	v->raw.ext_str_len = ext_len;
+	return 0;
+}
+
+static int view_mark(struct btf_view *v, uint32_t id)
+{
+	if (!v->raw.rec[id - 1]) {
+		if (mem_ensure((void **)&v->set, &v->set_cap, sizeof(*v->set),
+			       v->set_cnt + 1))
+			return -ENOMEM;
+		v->set[v->set_cnt++] = id;
+	}
+	return 0;
+}
+
+int btf_view_set(struct btf_view *v, uint32_t id, const struct btf_type *t)
+{
+	if (!id || id > v->raw.type_cnt || !t)
+		return -EINVAL;
+	if (view_mark(v, id))
+		return -ENOMEM;
+	v->raw.rec[id - 1] = t;
+	return 0;
+}
+
+int btf_view_delete(struct btf_view *v, uint32_t id)
+{
+	if (!id || id > v->na)
+		return -EINVAL;
+	if (view_mark(v, id))
+		return -ENOMEM;
+	v->raw.rec[id - 1] = &view_gone;
+	return 0;
+}
+
+bool btf_view_deleted(const struct btf_view *v, uint32_t id)
+{
+	return id && id <= v->raw.type_cnt && v->raw.rec[id - 1] == &view_gone;
+}
+
+struct gone_ref {
+	const struct btf_view *v;
+	uint32_t ref;
+};
+
+static int refers_to_gone(uint32_t *id, void *ctx)
+{
+	struct gone_ref *g = ctx;
+
+	if (btf_view_deleted(g->v, *id)) {
+		g->ref = *id;
+		return 1;
+	}
+	return 0;
+}
+
+enum { VIEW_CLEAN = 0, VIEW_DIRTY = 1 };
+
+int btf_view_check(struct btf_view *v, struct diag *d)
+{
+	struct btf_raw *raw = &v->raw;
+	struct resolver r = {.raw = raw, .d = d, .state = v->state};
+	uint32_t total = raw->type_cnt, *list = NULL, cnt = 0, nset, i, j;
+	size_t cap = 0;
+	uint32_t id;
+	int err = 0;
+
+	/* every added id has its record */
+	for (id = v->na + 1; id <= total; id++)
+		if (!raw->rec[id - 1]) {
+			diag_set(d, "type [%u]: added without a record", id);
+			return -EINVAL;
+		}
+	/* the records set: the per-kind rules, in the view's id and string
+	 * ranges, and no reference to a deleted type */
+	memset(v->state, VIEW_CLEAN, (size_t)total + 1);
+	for (i = 0; i < v->set_cnt; i++) {
+		const struct btf_type *t;
+		struct gone_ref g = {v, 0};
+
+		id = v->set[i];
+		t = btf_raw__type(raw, id);
+		if (!t)
+			continue; /* deleted */
+		if (btf_type_kind(t) == BTF_KIND_UNKN ||
+		    btf_type_kind(t) > BTF_KIND_MAX) {
+			diag_set(d, "type [%u]: kind %u is unknown to btfar",
+				 id, btf_type_kind(t));
+			err = -EINVAL;
+			goto out;
+		}
+		err = check_meta(raw, id, t, d);
+		if (err)
+			goto out;
+		if (btf_type_visit_ids((struct btf_type *)t, refers_to_gone,
+				       &g)) {
+			diag_set(d,
+				 "type [%u] %s refers to type [%u], which the "
+				 "view deleted",
+				 id, btf_kind_name(btf_type_kind(t)), g.ref);
+			err = -EINVAL;
+			goto out;
+		}
+		if (mem_ensure((void **)&list, &cap, sizeof(*list), cnt + 1))
+			goto nomem;
+		list[cnt++] = id;
+		v->state[id] = VIEW_DIRTY;
+	}
+	/* what depends on them: referrers, transitively but past pointers */
+	nset = cnt;
+	for (i = 0; i < cnt; i++) {
+		const struct btf_type *t = btf_raw__type(raw, list[i]);
+
+		if (list[i] > v->na ||
+		    (i >= nset && btf_type_kind(t) == BTF_KIND_PTR))
+			continue;
+		for (j = v->rev_at[list[i] - 1]; j < v->rev_at[list[i]]; j++) {
+			id = v->rev[j];
+			if (v->state[id] || btf_view_deleted(v, id))
+				continue;
+			if (mem_ensure((void **)&list, &cap, sizeof(*list),
+				       cnt + 1))
+				goto nomem;
+			list[cnt++] = id;
+			v->state[id] = VIEW_DIRTY;
+		}
+	}
+	/* resolved again, the rest as it was: state is the resolver's now */
+	memset(v->state, RES_DONE, (size_t)total + 1);
+	for (i = 0; i < cnt; i++)
+		v->state[list[i] - 1] = RES_NONE;
+	for (i = 0; i < cnt && !err; i++)
+		err = resolve(&r, list[i], 0);
+	/* chains of pointers and modifiers through them end: a loop must go
+	 * through a record set (unchanged ones keep the reference's,
+	 * loop-free) */
+	for (i = 0; i < cnt && !err; i++) {
+		uint32_t cur = list[i], n = 0;
+		const struct btf_type *t;
+
+		while ((t = btf_raw__type(raw, cur)) &&
+		       (btf_type_kind(t) == BTF_KIND_PTR ||
+			is_modifier(btf_type_kind(t)))) {
+			if (++n > BTF_RAW_MAX_DEPTH) {
+				diag_set(d,
+					 "type [%u] %s: chain of pointers and "
+					 "modifiers deeper than %d, or a loop",
+					 list[i],
+					 btf_kind_name(btf_type_kind(
+						 btf_raw__type(raw, list[i]))),
+					 BTF_RAW_MAX_DEPTH);
+				err = -ELOOP;
+				break;
+			}
+			cur = t->type;
+		}
+	}
+	goto out;
+nomem:
+	diag_set(d, "out of memory");
+	err = -ENOMEM;
+out:
+	free(list);
+	return err;
 }

@@ -66,6 +66,12 @@ struct btf_raw {
 	 * touched[id - start_id] = 1 for every id of this blob they return
 	 * (min-core's record of what a resolution read); NULL: not tracked */
 	uint8_t *touched;
+	/* a view's (struct btf_view), else NULL, 0: per id - start_id, the
+	 * record that replaces the type section's (NULL: the section's);
+	 * string offsets past str_len are in ext_strs */
+	const struct btf_type **rec;
+	const char *ext_strs;
+	uint32_t ext_str_len;
 };
 
 /*
@@ -159,5 +165,50 @@ void *btf_raw__join(const struct btf_raw *base, const struct btf_raw *split,
  * records: for blobs this program made). */
 void *btf_raw__join_bytes(const struct btf_raw *base, const void *split,
 			  size_t split_sz, size_t *size);
+
+/*
+ * A view: a parsed standalone blob (the reference) seen with records
+ * replaced, types added after its last id, ids deleted and strings added
+ * after its string section, without copying what is unchanged (min-core
+ * resolves a delta entry on one). view.raw is read as any blob
+ * (btf_raw__type, __str, __size, __type_cnt); a deleted id is never found
+ * (btf_raw__type gives NULL). Ids of the view are the reference's, then
+ * ref's count + 1.. for the added ones; its string offsets are the
+ * reference's, then ref->str_len + offset in ext_strs.
+ *
+ * Use: btf_view_init once per reference, then per view btf_view_begin,
+ * btf_view_set / btf_view_delete, btf_view_check; the records set are the
+ * caller's and must outlive the view's use. btf_view_check validates the
+ * records set with btf_raw__parse's rules and resolves again what depends
+ * on them (sizes, member bounds, reference loops), so that readers can
+ * follow the view without checks, as a parsed blob.
+ */
+struct btf_view {
+	struct btf_raw raw;	   /* what readers read */
+	const struct btf_raw *ref; /* parsed, standalone */
+	uint32_t na;		   /* types of ref */
+	uint32_t *rev_at, *rev;	   /* ref's referrers of id: rev[rev_at[id - 1]
+				      .. rev_at[id]) */
+	uint32_t *set;		   /* ids set or deleted since begin */
+	uint32_t set_cnt;
+	size_t set_cap;
+	uint8_t *state; /* per id: scratch of btf_view_check */
+	uint32_t cap;	/* ids rec, sizes and state hold */
+};
+
+int btf_view_init(struct btf_view *v, const struct btf_raw *ref);
+void btf_view_release(struct btf_view *v);
+/* Starts a view with added types ref count + 1 .. + added (each must be
+ * set) and strings ext_strs (ext_len bytes, NUL-terminated; borrowed). */
+int btf_view_begin(struct btf_view *v, uint32_t added, const char *ext_strs,
+		   uint32_t ext_len, struct diag *d);
+/* id's record is t (borrowed), id <= ref count + added; -ENOMEM. */
+int btf_view_set(struct btf_view *v, uint32_t id, const struct btf_type *t);
+/* Reference id id is deleted: nothing in the view may refer to it. */
+int btf_view_delete(struct btf_view *v, uint32_t id);
+/* Whether id (of the view) is deleted. */
+bool btf_view_deleted(const struct btf_view *v, uint32_t id);
+/* 0, or -EINVAL / -ELOOP / -ENOMEM with d set ("type [ID] ...", view ids). */
+int btf_view_check(struct btf_view *v, struct diag *d);
 
 #endif /* BTFAR_FORMATS_BTF_RAW_H */

@@ -186,8 +186,9 @@ static bool ess_eq(const char *a, const char *b)
 
 struct core_target {
 	const struct btf_raw *btf;
-	uint32_t *head; /* bucket -> first id (0: none) */
-	uint32_t *next; /* id -> next id of the bucket, ascending */
+	uint32_t *ids;	/* the types indexed, in candidate order */
+	uint32_t *head; /* bucket -> 1 + first position in ids (0: none) */
+	uint32_t *next; /* position -> 1 + next position of the bucket */
 	uint32_t mask;
 };
 
@@ -201,43 +202,70 @@ static uint32_t hash_ess(const char *s)
 	return h;
 }
 
-struct core_target *core_target__new(const struct btf_raw *targ)
+/* The index of ids[0 .. n) (owned by tg), each bucket in ids' order. */
+static struct core_target *target_index(const struct btf_raw *targ,
+					uint32_t *ids, uint32_t n)
 {
 	struct core_target *tg = calloc(1, sizeof(*tg));
-	uint32_t cnt = btf_raw__type_cnt(targ), nb = 1024, id;
+	uint32_t nb = 64, p;
 
-	if (!tg)
+	if (!tg) {
+		free(ids);
 		return NULL;
-	while (nb < cnt && nb < (1u << 30))
+	}
+	while (nb < n && nb < (1u << 30))
 		nb <<= 1;
 	tg->btf = targ;
+	tg->ids = ids;
 	tg->mask = nb - 1;
 	tg->head = calloc(nb, sizeof(*tg->head));
-	tg->next = calloc(cnt, sizeof(*tg->next));
+	tg->next = calloc((size_t)n + 1, sizeof(*tg->next));
 	if (!tg->head || !tg->next) {
 		core_target__free(tg);
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* inserted from the last id down: each bucket ascends */
-	for (id = cnt - 1; id >= 1; id--) {
-		const struct btf_type *t = btf_raw__type(targ, id);
-		const char *name = str(targ, t->name_off);
-		uint32_t b;
+	/* inserted from the last down: each bucket keeps ids' order */
+	for (p = n; p >= 1; p--) {
+		const struct btf_type *t = btf_raw__type(targ, ids[p - 1]);
+		uint32_t b = hash_ess(str(targ, t->name_off)) & tg->mask;
 
-		if (!*name)
-			continue;
-		b = hash_ess(name) & tg->mask;
-		tg->next[id] = tg->head[b];
-		tg->head[b] = id;
+		tg->next[p - 1] = tg->head[b];
+		tg->head[b] = p;
 	}
 	return tg;
+}
+
+struct core_target *core_target__new(const struct btf_raw *targ)
+{
+	uint32_t cnt = btf_raw__type_cnt(targ), id, n = 0;
+	uint32_t *ids = malloc((size_t)cnt * sizeof(*ids));
+
+	if (!ids)
+		return NULL;
+	for (id = 1; id < cnt; id++)
+		if (*str(targ, btf_raw__type(targ, id)->name_off))
+			ids[n++] = id;
+	return target_index(targ, ids, n);
+}
+
+struct core_target *core_target_new_ids(const struct btf_raw *targ,
+					const uint32_t *ids, uint32_t n)
+{
+	uint32_t *copy = malloc(((size_t)n + 1) * sizeof(*copy)), i;
+
+	if (!copy)
+		return NULL;
+	for (i = 0; i < n; i++)
+		copy[i] = ids[i];
+	return target_index(targ, copy, n);
 }
 
 void core_target__free(struct core_target *tg)
 {
 	if (!tg)
 		return;
+	free(tg->ids);
 	free(tg->head);
 	free(tg->next);
 	free(tg);
@@ -287,7 +315,7 @@ void core_cands__free(struct core_cands *c)
 static int find_cands(struct core_target *tg, const struct btf_type *local_t,
 		      const char *local_name, struct cand_list *cl)
 {
-	uint32_t id = tg->head[hash_ess(local_name) & tg->mask];
+	uint32_t p = tg->head[hash_ess(local_name) & tg->mask];
 	struct btf_raw *btf = (struct btf_raw *)tg->btf;
 	uint8_t *touched = btf->touched;
 	size_t cap = 0;
@@ -295,7 +323,8 @@ static int find_cands(struct core_target *tg, const struct btf_type *local_t,
 	/* the other names of the bucket are no part of the result: not
 	 * recorded as read (btf_raw.touched), the candidates are */
 	btf->touched = NULL;
-	for (; id; id = tg->next[id]) {
+	for (; p; p = tg->next[p - 1]) {
+		uint32_t id = tg->ids[p - 1];
 		const struct btf_type *t = btf_raw__type(tg->btf, id);
 
 		if (!kind_compat(t, local_t) ||

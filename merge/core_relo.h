@@ -63,6 +63,14 @@ struct core_res {
 /* The target BTF with an index of its types by essential name. */
 struct core_target;
 struct core_target *core_target__new(const struct btf_raw *targ);
+/*
+ * The same over the named types ids[0 .. n) only, which are the candidates
+ * in that order (libbpf's is id order): enough when ids has every type
+ * whose essential name is that of a relocation's root; a view (btf_view)
+ * gives its types in the order of the blob it stands for.
+ */
+struct core_target *core_target_new_ids(const struct btf_raw *targ,
+					const uint32_t *ids, uint32_t n);
 void core_target__free(struct core_target *tg);
 
 /*

@@ -45,6 +45,8 @@ struct min_core {
 	uint32_t *bits_at; /* per id: 1 + first word of its member bits */
 	uint64_t *bits;	   /* member / enumerator bits, 64 per word */
 	size_t bits_len, bits_cap;
+	const uint32_t *order; /* ids in writing order; NULL: id order */
+	uint32_t order_cnt;
 };
 
 struct min_core *min_core__new(const struct btf_raw *targ)
@@ -73,6 +75,12 @@ void min_core__free(struct min_core *mc)
 	free(mc->bits_at);
 	free(mc->bits);
 	free(mc);
+}
+
+void min_core_set_order(struct min_core *mc, const uint32_t *ids, uint32_t n)
+{
+	mc->order = ids;
+	mc->order_cnt = n;
 }
 
 static int mark_elem(struct min_core *mc, uint32_t id, uint32_t idx)
@@ -355,7 +363,7 @@ int min_core__write(struct min_core *mc, void **out, size_t *out_sz,
 		    uint32_t *type_cnt, struct diag *d)
 {
 	struct remap r = {.btf = mc->btf};
-	uint32_t *new_id = NULL, id, next = 1;
+	uint32_t *new_id = NULL, id, next = 1, pos, n_ids;
 	uint8_t *types = NULL;
 	size_t len = 0, cap = 0;
 	struct btf_raw check = {0};
@@ -366,16 +374,20 @@ int min_core__write(struct min_core *mc, void **out, size_t *out_sz,
 	if (!new_id || strset__init(&r.ss, 0))
 		goto out;
 	r.new_id = new_id;
-	for (id = 1; id < mc->cnt; id++)
-		if (mc->mark[id] & MK_KEEP)
+	n_ids = mc->order ? mc->order_cnt : mc->cnt - 1;
+	for (pos = 0; pos < n_ids; pos++) {
+		id = mc->order ? mc->order[pos] : pos + 1;
+		if (id < mc->cnt && (mc->mark[id] & MK_KEEP))
 			new_id[id] = next++;
-	for (id = 1; id < mc->cnt; id++) {
+	}
+	for (pos = 0; pos < n_ids; pos++) {
 		const struct btf_type *t;
 		uint32_t k, rs, vlen, i, n = 0, esz;
 		struct btf_type *o;
 		bool filter;
 
-		if (!(mc->mark[id] & MK_KEEP))
+		id = mc->order ? mc->order[pos] : pos + 1;
+		if (id >= mc->cnt || !(mc->mark[id] & MK_KEEP))
 			continue;
 		t = btf_raw__type(mc->btf, id);
 		k = btf_type_kind(t);

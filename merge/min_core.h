@@ -21,6 +21,13 @@ struct min_core *min_core__new(const struct btf_raw *targ);
 void min_core__free(struct min_core *mc);
 
 /*
+ * Types are written in the order of ids[0 .. n) (borrowed; marked types
+ * not in it are not written) instead of id order: a view (btf_view) gives
+ * the order of the blob it stands for, so that the bytes are that blob's.
+ */
+void min_core_set_order(struct min_core *mc, const uint32_t *ids, uint32_t n);
+
+/*
  * Marks what relocation res of kind needs: nothing when it did not
  * resolve or is type_id_local; for an ambiguous one, both disagreeing
  * candidates (the blob stays ambiguous, as the full one is).
