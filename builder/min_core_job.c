@@ -1113,6 +1113,10 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 		size_t size, ref_sz = 0;
 		struct vjob vj = {0};
 		struct seen sn = {0};
+		void *enc = NULL; /* one payload buffer for every delta */
+		size_t enc_cap = 0;
+		/* and one set of arrays: its pages are reused */
+		struct btf_delta_changes c = {0};
 
 		if (e->encoding != BTFA_ENC_PLAIN)
 			continue;
@@ -1172,16 +1176,16 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 		 * resolved on a view */
 		for (k = 0; k < r->entry_cnt && !err; k++) {
 			const struct btfa_entry *de = &r->entries[k];
-			struct btf_delta_changes c;
-			void *enc = NULL;
 			size_t enc_sz;
 
 			if (de->encoding != BTFA_ENC_DELTA || de->ref_idx != i)
 				continue;
-			if (btfa_reader__read_payload(r, k, blob, size, &enc,
-						      &enc_sz, &d))
+			if (btfa_reader_read_payload_into(r, k, blob, size,
+							  &enc, &enc_cap,
+							  &enc_sz, &d))
 				continue; /* read in full below: its error */
-			err = btf_delta__changes(&targ, enc, enc_sz, &c, &d);
+			err = btf_delta_changes_next(&targ, enc, enc_sz, &c,
+						     &d);
 			if (err) {
 				snprintf(m->err, sizeof(m->err),
 					 "%s: entry %u (%s): %s", path, k,
@@ -1200,9 +1204,9 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 				err = do_view(j, &vj, &targ, de, &c, path);
 			}
 			done[k] = !err;
-			btf_delta__changes_release(&c);
-			free(enc);
 		}
+		btf_delta__changes_release(&c);
+		free(enc);
 	ref_done:
 		free(ref_out);
 		vjob_release(&vj);

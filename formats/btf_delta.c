@@ -1079,12 +1079,61 @@ void btf_delta__changes_release(struct btf_delta_changes *c)
 	free(c->name);
 	free(c->rec);
 	free(c->strs);
+	free(c->astarts);
 	memset(c, 0, sizeof(*c));
+}
+
+/* c's arrays for nb blob types, na reference types and str_len bytes of
+ * strings, zeroed (the strings are not): kept when they are large enough
+ * (btf_delta_changes_next), else replaced. */
+static int changes_alloc(struct btf_delta_changes *c, uint32_t nb, uint32_t na,
+			 uint32_t str_len)
+{
+	if (nb + 1 > c->cap_nb) {
+		free(c->partner);
+		free(c->same);
+		free(c->name);
+		free(c->rec);
+		c->partner = malloc(((size_t)nb + 1) * sizeof(*c->partner));
+		c->same = malloc((size_t)nb + 1);
+		c->name = malloc(((size_t)nb + 1) * sizeof(*c->name));
+		c->rec = malloc(((size_t)nb + 1) * sizeof(*c->rec));
+		c->cap_nb = nb + 1;
+	}
+	if (na + 1 > c->cap_na) {
+		free(c->blob_of);
+		c->blob_of = malloc(((size_t)na + 1) * sizeof(*c->blob_of));
+		c->cap_na = na + 1;
+	}
+	if (str_len > c->cap_str) {
+		free(c->strs);
+		c->strs = malloc(str_len);
+		c->cap_str = str_len;
+	}
+	if (!c->partner || !c->same || !c->name || !c->rec || !c->blob_of ||
+	    !c->strs) {
+		c->cap_nb = c->cap_na = c->cap_str = 0;
+		return -ENOMEM;
+	}
+	memset(c->partner, 0, ((size_t)nb + 1) * sizeof(*c->partner));
+	memset(c->same, 0, (size_t)nb + 1);
+	memset(c->name, 0, ((size_t)nb + 1) * sizeof(*c->name));
+	memset(c->rec, 0, ((size_t)nb + 1) * sizeof(*c->rec));
+	memset(c->blob_of, 0, ((size_t)na + 1) * sizeof(*c->blob_of));
+	return 0;
 }
 
 int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 		       size_t enc_size, struct btf_delta_changes *c,
 		       struct diag *d)
+{
+	memset(c, 0, sizeof(*c));
+	return btf_delta_changes_next(ref, enc, enc_size, c, d);
+}
+
+int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
+			   size_t enc_size, struct btf_delta_changes *c,
+			   struct diag *d)
 {
 	const uint8_t *e = enc, *map, *smap, *t_in, *lit, *lit_end;
 	uint32_t hdr_len, types_len, str_len, nb, na, bcnt, lit_len;
@@ -1095,7 +1144,7 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 	int64_t last;
 	int err = -EBADMSG;
 
-	memset(c, 0, sizeof(*c));
+	c->nb = c->na = c->changed = c->str_len = 0;
 	if (enc_size < ENC_HDR_SIZE || memcmp(e, BTF_DELTA_MAGIC, 8)) {
 		diag_set(d, "delta: bad magic");
 		return -EBADMSG;
@@ -1127,18 +1176,20 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 	lit_end = lit + lit_len;
 	astrs = ref->strs;
 	astr_len = ref->str_len;
+	if (changes_alloc(c, nb, na, str_len))
+		goto nomem;
 	c->nb = nb;
 	c->na = na;
-	c->partner = calloc((size_t)nb + 1, sizeof(*c->partner));
-	c->blob_of = calloc((size_t)na + 1, sizeof(*c->blob_of));
-	c->same = calloc((size_t)nb + 1, 1);
-	c->name = calloc((size_t)nb + 1, sizeof(*c->name));
-	c->rec = calloc((size_t)nb + 1, sizeof(*c->rec));
-	c->strs = malloc(str_len);
-	astarts = str_starts(astrs, astr_len, &acnt);
-	if (!c->partner || !c->blob_of || !c->same || !c->name || !c->rec ||
-	    !c->strs || !astarts)
-		goto nomem;
+	/* the reference's string starts: once per reference */
+	if (!c->astarts || c->starts_of != ref) {
+		free(c->astarts);
+		c->astarts = str_starts(astrs, astr_len, &c->acnt);
+		c->starts_of = c->astarts ? ref : NULL;
+		if (!c->astarts)
+			goto nomem;
+	}
+	astarts = c->astarts;
+	acnt = c->acnt;
 	last = 0;
 	for (b = 1; b <= nb; b++) {
 		uint32_t v = le32_get(map + (size_t)(b - 1) * 4);
@@ -1244,7 +1295,6 @@ nomem:
 	err = -ENOMEM;
 	diag_set(d, "out of memory");
 out:
-	free(astarts);
 	return err;
 }
 

@@ -78,6 +78,11 @@ struct btf_delta_changes {
 	uint32_t changed; /* blob types that are not same */
 	char *strs;	  /* the blob's string section, owned */
 	uint32_t str_len;
+	/* kept between btf_delta_changes_next calls: capacities, and the
+	 * string starts of the reference they were made for */
+	uint32_t cap_nb, cap_na, cap_str;
+	const struct btf_raw *starts_of;
+	uint32_t *astarts, acnt;
 };
 
 /*
@@ -91,6 +96,13 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 		       size_t enc_size, struct btf_delta_changes *c,
 		       struct diag *d);
 void btf_delta__changes_release(struct btf_delta_changes *c);
+/* The same, reusing what c holds from a previous call (zeroed before the
+ * first): its arrays when large enough, the reference's string starts
+ * when ref is the same, which saves most of the work on a series of
+ * deltas against one reference. Release c once, after the last. */
+int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
+			   size_t enc_size, struct btf_delta_changes *c,
+			   struct diag *d);
 
 /*
  * The blob c describes as a view of its reference (v, initialised on the

@@ -2212,8 +2212,19 @@ int btf_view_check(struct btf_view *v, struct diag *d)
 
 		id = v->set[i];
 		t = btf_raw__type(raw, id);
-		if (!t)
-			continue; /* deleted */
+		if (!t) {
+			/* deleted: what still refers to it is replaced too */
+			for (j = v->rev_at[id - 1]; j < v->rev_at[id]; j++)
+				if (!raw->rec[v->rev[j] - 1]) {
+					diag_set(d,
+						 "type [%u] refers to type "
+						 "[%u], which the view deleted",
+						 v->rev[j], id);
+					err = -EINVAL;
+					goto out;
+				}
+			continue;
+		}
 		if (btf_type_kind(t) == BTF_KIND_UNKN ||
 		    btf_type_kind(t) > BTF_KIND_MAX) {
 			diag_set(d, "type [%u]: kind %u is unknown to btfar",

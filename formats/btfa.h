@@ -206,6 +206,13 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 int btfa_reader__read_payload(struct btfa_reader *r, uint32_t idx,
 			      const void *ref, size_t ref_size, void **enc,
 			      size_t *enc_size, struct diag *d);
+/* The same into *buf (*cap bytes; NULL, 0 at first), reused from one
+ * payload to the next when it is large enough, else replaced: a reader of
+ * many payloads writes into the same pages. *buf is the caller's. */
+int btfa_reader_read_payload_into(struct btfa_reader *r, uint32_t idx,
+				  const void *ref, size_t ref_size, void **buf,
+				  size_t *cap, size_t *enc_size,
+				  struct diag *d);
 
 /* A blob to write, with its metadata. */
 struct btfa_module_in {

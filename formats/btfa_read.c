@@ -1026,10 +1026,12 @@ static int load_ddict(struct btfa_reader *r, uint32_t dict_id, ZSTD_DDict **out,
  * (want, or when want is 0 the size the frame header gives, up to max),
  * with e's dictionary or with prefix.
  */
+/* With cap, *data (*cap bytes, or NULL) is reused when the content fits,
+ * else freed and replaced (*cap updated): no fresh pages per frame. */
 static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 		      uint64_t want, uint64_t max, const void *prefix,
 		      size_t prefix_size, void **data, size_t *size,
-		      struct diag *d)
+		      size_t *cap, struct diag *d)
 {
 	ZSTD_DDict *ddict = NULL;
 	ZSTD_DCtx *dctx = NULL;
@@ -1038,7 +1040,8 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 	size_t n;
 	int err;
 
-	*data = NULL;
+	if (!cap)
+		*data = NULL;
 	*size = 0;
 	if (e->frame_off < BTFA_HDR_SIZE || !e->frame_size ||
 	    !btfa_in_bounds(e->frame_off, e->frame_size, r->file_size)) {
@@ -1101,10 +1104,14 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 			 e->dict_id);
 		goto out;
 	}
-	out = mem_alloc_big((size_t)content + 1);
-	if (!out) {
-		err = -ENOMEM;
-		goto nomem;
+	if (cap && *data && *cap >= content + 1) {
+		out = *data;
+	} else {
+		out = mem_alloc_big((size_t)content + 1);
+		if (!out) {
+			err = -ENOMEM;
+			goto nomem;
+		}
 	}
 	if (ddict) {
 		n = ZSTD_decompress_usingDDict(dctx, out, (size_t)content, comp,
@@ -1126,6 +1133,10 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 					 : "short content");
 		goto out;
 	}
+	if (cap && *data != out) {
+		free(*data);
+		*cap = (size_t)content + 1;
+	}
 	*data = out;
 	*size = n;
 	out = NULL;
@@ -1136,7 +1147,8 @@ nomem:
 out:
 	ZSTD_freeDCtx(dctx);
 	free(comp);
-	free(out);
+	if (!cap || out != *data)
+		free(out);
 	return err;
 }
 
@@ -1193,7 +1205,28 @@ int btfa_reader__read_payload(struct btfa_reader *r, uint32_t idx,
 		return -EFBIG;
 	}
 	return read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref, ref_size,
-			  enc, enc_size, d);
+			  enc, enc_size, NULL, d);
+}
+
+int btfa_reader_read_payload_into(struct btfa_reader *r, uint32_t idx,
+				  const void *ref, size_t ref_size, void **buf,
+				  size_t *cap, size_t *enc_size, struct diag *d)
+{
+	const struct btfa_entry *e;
+
+	*enc_size = 0;
+	if (idx >= r->entry_cnt || r->entries[idx].encoding != BTFA_ENC_DELTA) {
+		diag_set(d, "entry %u is not a delta entry", idx);
+		return -EINVAL;
+	}
+	e = &r->entries[idx];
+	if (e->blob_size > BTFA_MAX_BLOB) {
+		diag_set(d, "blob of %llu bytes: over the cap",
+			 (unsigned long long)e->blob_size);
+		return -EFBIG;
+	}
+	return read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref, ref_size,
+			  buf, enc_size, cap, d);
 }
 
 int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
@@ -1240,7 +1273,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		/* a payload holds the blob's parts and at most 4 bytes per
 		 * type and per string besides: under 5 times the blob */
 		err = read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref,
-				 ref_size, &enc, &n, d);
+				 ref_size, &enc, &n, NULL, d);
 		if (err)
 			return err;
 		err = btf_delta__decode(ref, ref_size, enc, n, &out, &n, d);
@@ -1257,7 +1290,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		}
 	} else {
 		err = read_frame(r, e, e->blob_size, e->blob_size, NULL, 0,
-				 &out, &n, d);
+				 &out, &n, NULL, d);
 		if (err)
 			return err;
 	}

@@ -6,7 +6,9 @@
  *   0: the rest is a blob: btf_delta__encode against the reference, then
  *      btf_delta__decode, which must give the blob back byte for byte;
  *   1: the rest is a delta payload: btf_delta__decode and
- *      btf_delta__changes (what min-core reads of it).
+ *      btf_delta__changes, then btf_delta_view (what min-core reads of
+ *      it); when the payload decodes to a blob that parses, the view must
+ *      validate and give each blob type its kind, name and size.
  * $FUZZ_DELTA_DUMP=DIR: mode 0 writes each payload it encodes to DIR as a
  * mode 1 input (fuzz/make-corpus.sh makes the seeds that way).
  */
@@ -21,6 +23,7 @@
 static void *ref;
 static size_t ref_size;
 static struct btf_raw ref_raw;
+static struct btf_view view;
 
 static void ref_load(void)
 {
@@ -44,6 +47,54 @@ static void ref_load(void)
 		fprintf(stderr, "fuzz_btf_delta: %s is not raw BTF\n", path);
 		abort();
 	}
+	if (btf_view_init(&view, &ref_raw))
+		abort();
+}
+
+/* The view of payload c against the decoded blob dec (NULL: it did not
+ * decode): a blob that parses has a view that validates and agrees. */
+static void check_view(const struct btf_delta_changes *c, const void *dec,
+		       size_t dec_n)
+{
+	uint32_t *order = malloc(((size_t)c->nb + 1) * sizeof(*order));
+	uint32_t *bid = malloc(((size_t)c->na + c->nb + 1) * sizeof(*bid));
+	struct btf_raw b = {0};
+	void *recs = NULL;
+	struct diag d;
+	bool parsed, ok;
+	uint32_t id;
+
+	if (!order || !bid)
+		abort();
+	parsed = dec && !btf_raw__parse(&b, dec, dec_n, NULL, &d);
+	ok = !btf_delta_view(&view, c, &recs, order, bid, &d);
+	if (parsed && !ok) {
+		fprintf(stderr, "the blob parses, its view does not: %s\n",
+			d.msg);
+		abort();
+	}
+	for (id = 1; ok && id <= c->nb; id++) {
+		const struct btf_type *vt =
+			btf_raw__type(&view.raw, order[id - 1]);
+		const struct btf_type *bt =
+			parsed ? btf_raw__type(&b, id) : NULL;
+
+		if (!vt || bid[order[id - 1]] != id)
+			abort();
+		if (bt && (vt->info != bt->info ||
+			   strcmp(btf_raw__str(&view.raw, vt->name_off),
+				  btf_raw__str(&b, bt->name_off)) ||
+			   btf_raw__size(&view.raw, order[id - 1]) !=
+				   btf_raw__size(&b, id))) {
+			fprintf(stderr, "blob type [%u] differs in the view\n",
+				id);
+			abort();
+		}
+	}
+	btf_raw__release(&b);
+	free(recs);
+	free(order);
+	free(bid);
 }
 
 static void dump(const void *enc, size_t n)
@@ -84,17 +135,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct btf_delta_changes c;
 		uint32_t b;
 
-		if (!btf_delta__decode(ref, ref_size, blob, size - 1, &dec,
-				       &dec_n, &d))
-			free(dec);
-		if (!btf_delta__changes(&ref_raw, blob, size - 1, &c, &d))
+		if (btf_delta__decode(ref, ref_size, blob, size - 1, &dec,
+				      &dec_n, &d))
+			dec = NULL;
+		if (!btf_delta__changes(&ref_raw, blob, size - 1, &c, &d)) {
 			for (b = 1; b <= c.nb; b++)
 				if ((c.partner[b - 1] &&
 				     c.blob_of[c.partner[b - 1] - 1] != b) ||
 				    !c.rec[b - 1] ||
 				    (!c.same[b - 1] && !c.name[b - 1]))
 					abort();
+			check_view(&c, dec, dec_n);
+		}
 		btf_delta__changes_release(&c);
+		free(dec);
 	} else if (data[0] == 0 &&
 		   !btf_delta__encode(ref, ref_size, blob, size - 1, &enc,
 				      &enc_n, NULL, &d)) {
