@@ -1117,6 +1117,10 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 		size_t enc_cap = 0;
 		/* and one set of arrays: its pages are reused */
 		struct btf_delta_changes c = {0};
+		/* deltas that keep the reference's result, added once its
+		 * report is the last one made (a view replaces it) */
+		uint32_t *kept = NULL, kept_cnt = 0;
+		bool viewed = false;
 
 		if (e->encoding != BTFA_ENC_PLAIN)
 			continue;
@@ -1169,6 +1173,11 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 			goto ref_done;
 		}
 		memcpy(ref_out, j->last_out, ref_sz);
+		kept = malloc((size_t)r->entry_cnt * sizeof(*kept));
+		if (!kept) {
+			err = -ENOMEM;
+			goto ref_done;
+		}
 		keeps_ok = !m->report.ambiguous;
 		if (keeps_ok)
 			size_closure(&targ, touched);
@@ -1198,16 +1207,39 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 				      "reference's result",
 				      path, de->release, c.changed, c.nb,
 				      e->release);
-				err = add_entry(j, de, de->blob_size, ref_out,
-						ref_sz, true);
+				kept[kept_cnt++] = k;
 			} else {
 				err = do_view(j, &vj, &targ, de, &c, path);
+				viewed = true;
 			}
 			done[k] = !err;
 		}
+		/* the reference's report and results again, for the entries
+		 * that take its result (resolving it costs little now: the
+		 * index has a few candidates) */
+		if (!err && kept_cnt && viewed) {
+			void *again = NULL;
+			size_t again_sz;
+
+			err = minimise(m, &targ, NULL, &sn, &again, &again_sz);
+			if (err >= 0 && (again_sz != ref_sz ||
+					 memcmp(again, ref_out, ref_sz))) {
+				snprintf(m->err, sizeof(m->err),
+					 "%s: %s: resolved twice, two results",
+					 path, e->release);
+				err = -EPROTO;
+			}
+			err = err < 0 ? err : 0;
+			free(again);
+		}
+		for (k = 0; k < kept_cnt && !err; k++)
+			err = add_entry(j, &r->entries[kept[k]],
+					r->entries[kept[k]].blob_size, ref_out,
+					ref_sz, true);
 		btf_delta__changes_release(&c);
 		free(enc);
 	ref_done:
+		free(kept);
 		free(ref_out);
 		vjob_release(&vj);
 		btf_raw__release(&targ);
