@@ -28,6 +28,7 @@
 
 #include "btfar/btfar.h"
 #include "builder/job.h"
+#include "builder/pool.h"
 #include "formats/bpf_obj.h"
 #include "formats/btf_delta.h"
 #include "formats/btf_raw.h"
@@ -1090,6 +1091,75 @@ static int do_view(struct mjob *j, struct vjob *vj, const struct btf_raw *ref,
 	return err;
 }
 
+/* A delta's payload read and compared with its reference (changes), on a
+ * worker thread: its own reader, buffer and arrays; the reference is only
+ * read. */
+struct fetch {
+	struct btfa_reader rd; /* slots past the first: their own reader */
+	bool own_rd;
+	uint32_t k; /* the entry */
+	void *enc;
+	size_t cap, enc_sz;
+	struct btf_delta_changes c;
+	int read_err, err;
+	struct diag d;
+};
+
+struct fetch_ctx {
+	struct fetch slots[2];
+	int jobs; /* slots in use */
+	struct btfa_reader *r;
+	const struct btf_raw *targ;
+	const void *blob;
+	size_t size;
+};
+
+/* Two workers on a machine with two CPUs or more, when the archive is a
+ * local file (a second reader of it is cheap; a remote source is read by
+ * one thread). */
+static void fetch_init(struct fetch_ctx *fx, struct btfa_reader *r,
+		       const char *path)
+{
+	struct diag d = {""};
+
+	fx->r = r;
+	fx->jobs = 1;
+	if (pool_cpu_count() < 2 || strstr(path, "://") ||
+	    btfa_reader__open(&fx->slots[1].rd, path, &d))
+		return;
+	fx->slots[1].own_rd = true;
+	fx->jobs = 2;
+}
+
+static void fetch_release(struct fetch_ctx *fx)
+{
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		if (fx->slots[s].own_rd)
+			btfa_reader__close(&fx->slots[s].rd);
+		btf_delta__changes_release(&fx->slots[s].c);
+		free(fx->slots[s].enc);
+	}
+	memset(fx, 0, sizeof(*fx));
+}
+
+static void fetch_one(size_t idx, void *ctx)
+{
+	struct fetch_ctx *fx = ctx;
+	struct fetch *f = &fx->slots[idx];
+	struct btfa_reader *rd = f->own_rd ? &f->rd : fx->r;
+
+	f->err = 0;
+	f->d.msg[0] = '\0';
+	f->read_err = btfa_reader_read_payload_into(rd, f->k, fx->blob,
+						    fx->size, &f->enc, &f->cap,
+						    &f->enc_sz, &f->d);
+	if (!f->read_err)
+		f->err = btf_delta_changes_next(fx->targ, f->enc, f->enc_sz,
+						&f->c, &f->d);
+}
+
 /* Every entry of an archive: references in full, deltas through their
  * payload: the reference's result when they keep what its resolution
  * read, else resolved on a view of the reference (--no-reuse: every
@@ -1113,10 +1183,10 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 		size_t size, ref_sz = 0;
 		struct vjob vj = {0};
 		struct seen sn = {0};
-		void *enc = NULL; /* one payload buffer for every delta */
-		size_t enc_cap = 0;
-		/* and one set of arrays: its pages are reused */
-		struct btf_delta_changes c = {0};
+		/* per worker, a payload buffer and arrays reused from one
+		 * delta to the next (fetch_one) */
+		struct fetch_ctx fx = {0};
+		uint32_t *dl = NULL, dn = 0, b0;
 		/* deltas that keep the reference's result, added once its
 		 * report is the last one made (a view replaces it) */
 		uint32_t *kept = NULL, kept_cnt = 0;
@@ -1174,45 +1244,64 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 		}
 		memcpy(ref_out, j->last_out, ref_sz);
 		kept = malloc((size_t)r->entry_cnt * sizeof(*kept));
-		if (!kept) {
+		dl = malloc((size_t)r->entry_cnt * sizeof(*dl));
+		if (!kept || !dl) {
 			err = -ENOMEM;
 			goto ref_done;
 		}
+		fetch_init(&fx, r, path);
 		keeps_ok = !m->report.ambiguous;
 		if (keeps_ok)
 			size_closure(&targ, touched);
 		/* deltas: the reference's result when they keep it, else
-		 * resolved on a view */
-		for (k = 0; k < r->entry_cnt && !err; k++) {
-			const struct btfa_entry *de = &r->entries[k];
-			size_t enc_sz;
+		 * resolved on a view; their payloads read and compared with
+		 * the reference two at a time on two threads */
+		for (k = 0, dn = 0; k < r->entry_cnt; k++)
+			if (r->entries[k].encoding == BTFA_ENC_DELTA &&
+			    r->entries[k].ref_idx == i)
+				dl[dn++] = k;
+		fx.targ = &targ;
+		fx.blob = blob;
+		fx.size = size;
+		for (b0 = 0; b0 < dn && !err; b0 += (uint32_t)fx.jobs) {
+			uint32_t n = dn - b0 < (uint32_t)fx.jobs
+					     ? dn - b0
+					     : (uint32_t)fx.jobs,
+				 sl;
 
-			if (de->encoding != BTFA_ENC_DELTA || de->ref_idx != i)
-				continue;
-			if (btfa_reader_read_payload_into(r, k, blob, size,
-							  &enc, &enc_cap,
-							  &enc_sz, &d))
-				continue; /* read in full below: its error */
-			err = btf_delta_changes_next(&targ, enc, enc_sz, &c,
-						     &d);
-			if (err) {
-				snprintf(m->err, sizeof(m->err),
-					 "%s: entry %u (%s): %s", path, k,
-					 de->release, d.msg);
-			} else if (keeps_ok &&
-				   delta_keeps(j, &targ, touched, &c)) {
-				logf_(m, BTFAR_LOG_DEBUG,
-				      "%s: %s: %u of %u types changed against "
-				      "%s, none the relocations read: its "
-				      "reference's result",
-				      path, de->release, c.changed, c.nb,
-				      e->release);
-				kept[kept_cnt++] = k;
-			} else {
-				err = do_view(j, &vj, &targ, de, &c, path);
-				viewed = true;
+			for (sl = 0; sl < n; sl++)
+				fx.slots[sl].k = dl[b0 + sl];
+			pool_run(n, fx.jobs, fetch_one, &fx);
+			for (sl = 0; sl < n && !err; sl++) {
+				struct fetch *f = &fx.slots[sl];
+				const struct btfa_entry *de = &r->entries[f->k];
+
+				if (f->read_err)
+					continue; /* read in full below: its
+						     error */
+				if (f->err) {
+					snprintf(m->err, sizeof(m->err),
+						 "%s: entry %u (%s): %s", path,
+						 f->k, de->release, f->d.msg);
+					err = f->err;
+				} else if (keeps_ok &&
+					   delta_keeps(j, &targ, touched,
+						       &f->c)) {
+					logf_(m, BTFAR_LOG_DEBUG,
+					      "%s: %s: %u of %u types changed "
+					      "against %s, none the "
+					      "relocations read: its "
+					      "reference's result",
+					      path, de->release, f->c.changed,
+					      f->c.nb, e->release);
+					kept[kept_cnt++] = f->k;
+				} else {
+					err = do_view(j, &vj, &targ, de, &f->c,
+						      path);
+					viewed = true;
+				}
+				done[f->k] = !err;
 			}
-			done[k] = !err;
 		}
 		/* the reference's report and results again, for the entries
 		 * that take its result (resolving it costs little now: the
@@ -1236,9 +1325,10 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 			err = add_entry(j, &r->entries[kept[k]],
 					r->entries[kept[k]].blob_size, ref_out,
 					ref_sz, true);
-		btf_delta__changes_release(&c);
-		free(enc);
+
 	ref_done:
+		fetch_release(&fx);
+		free(dl);
 		free(kept);
 		free(ref_out);
 		vjob_release(&vj);
