@@ -944,15 +944,20 @@ static int ref_cands(const struct mjob *j, const struct btf_raw *ref,
 		     uint32_t **ids, uint32_t *n)
 {
 	uint32_t cnt = btf_raw__type_cnt(ref), id;
-	size_t cap = 0;
+	bool first[256] = {false};
+	size_t cap = 0, i;
 
 	*ids = NULL;
 	*n = 0;
+	/* a name whose first byte starts no root name is none of them: most
+	 * of the half million are skipped on that byte */
+	for (i = 0; i < j->name_cnt; i++)
+		first[(uint8_t)j->names[i][0]] = true;
 	for (id = 1; id < cnt; id++) {
 		const char *name =
 			btf_raw__str(ref, btf_raw__type(ref, id)->name_off);
 
-		if (!name || !*name || !is_root_name(j, name))
+		if (!name || !first[(uint8_t)*name] || !is_root_name(j, name))
 			continue;
 		if (mem_ensure((void **)ids, &cap, sizeof(**ids), *n + 1))
 			return -ENOMEM;
@@ -970,7 +975,8 @@ struct vjob {
 	uint32_t *vcands;  /* the view's, in blob order */
 	uint32_t *order;   /* view ids in blob order */
 	uint32_t *blob_id; /* blob id of each view id */
-	void *recs;	   /* the view's rewritten records */
+	size_t order_cap, blob_id_cap;
+	void *recs; /* the view's rewritten records */
 };
 
 static void vjob_release(struct vjob *vj)
@@ -1015,15 +1021,17 @@ static int do_view(struct mjob *j, struct vjob *vj, const struct btf_raw *ref,
 		vj->ready = true;
 	}
 	free(vj->recs);
-	free(vj->order);
-	free(vj->blob_id);
 	free(vj->vcands);
 	vj->recs = NULL;
-	vj->order = malloc(((size_t)c->nb + 1) * sizeof(*vj->order));
-	vj->blob_id = malloc(((size_t)na + c->nb + 1) * sizeof(*vj->blob_id));
+	/* kept from one view to the next: the same pages */
+	if (mem_ensure((void **)&vj->order, &vj->order_cap, sizeof(*vj->order),
+		       (size_t)c->nb + 1) ||
+	    mem_ensure((void **)&vj->blob_id, &vj->blob_id_cap,
+		       sizeof(*vj->blob_id), (size_t)na + c->nb + 1))
+		return -ENOMEM;
 	vj->vcands = malloc(((size_t)vj->cand_cnt + c->changed + 1) *
 			    sizeof(*vj->vcands));
-	if (!vj->order || !vj->blob_id || !vj->vcands)
+	if (!vj->vcands)
 		return -ENOMEM;
 	err = btf_delta_view(&vj->v, c, &vj->recs, vj->order, vj->blob_id, &d);
 	if (err) {

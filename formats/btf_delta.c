@@ -1089,16 +1089,20 @@ void btf_delta__changes_release(struct btf_delta_changes *c)
 static int changes_alloc(struct btf_delta_changes *c, uint32_t nb, uint32_t na,
 			 uint32_t str_len)
 {
+	/* an eighth more when they grow: the next blobs of a series are a
+	 * little larger or smaller */
 	if (nb + 1 > c->cap_nb) {
+		size_t n = (size_t)nb + 1 + nb / 8;
+
 		free(c->partner);
 		free(c->same);
 		free(c->name);
 		free(c->rec);
-		c->partner = malloc(((size_t)nb + 1) * sizeof(*c->partner));
-		c->same = malloc((size_t)nb + 1);
-		c->name = malloc(((size_t)nb + 1) * sizeof(*c->name));
-		c->rec = malloc(((size_t)nb + 1) * sizeof(*c->rec));
-		c->cap_nb = nb + 1;
+		c->partner = malloc(n * sizeof(*c->partner));
+		c->same = malloc(n);
+		c->name = malloc(n * sizeof(*c->name));
+		c->rec = malloc(n * sizeof(*c->rec));
+		c->cap_nb = (uint32_t)n;
 	}
 	if (na + 1 > c->cap_na) {
 		free(c->blob_of);
@@ -1106,9 +1110,11 @@ static int changes_alloc(struct btf_delta_changes *c, uint32_t nb, uint32_t na,
 		c->cap_na = na + 1;
 	}
 	if (str_len > c->cap_str) {
+		size_t n = (size_t)str_len + str_len / 8;
+
 		free(c->strs);
-		c->strs = malloc(str_len);
-		c->cap_str = str_len;
+		c->strs = malloc(n);
+		c->cap_str = (uint32_t)n;
 	}
 	if (!c->partner || !c->same || !c->name || !c->rec || !c->blob_of ||
 	    !c->strs) {

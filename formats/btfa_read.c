@@ -1107,7 +1107,10 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 	if (cap && *data && *cap >= content + 1) {
 		out = *data;
 	} else {
-		out = mem_alloc_big((size_t)content + 1);
+		/* reused: an eighth more, for the next payloads of a
+		 * series, a little larger than this one */
+		out = mem_alloc_big((size_t)content + 1 +
+				    (cap ? (size_t)content / 8 : 0));
 		if (!out) {
 			err = -ENOMEM;
 			goto nomem;
@@ -1135,7 +1138,7 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 	}
 	if (cap && *data != out) {
 		free(*data);
-		*cap = (size_t)content + 1;
+		*cap = (size_t)content + 1 + (size_t)content / 8;
 	}
 	*data = out;
 	*size = n;
