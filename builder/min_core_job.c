@@ -7,17 +7,37 @@
  *
  * Archives (btfar_min_core__write_archive), work proportional to what
  * changed: a series is one reference blob and deltas on it. The reference
- * is resolved in full, with the ids of every type the resolution and the
- * marking read recorded (btf_raw.touched), plus what their sizes depend
- * on. A delta entry is then read as its payload only (btf_delta__changes:
- * partner and "record unchanged" per type, never the blob rebuilt): when
- * every recorded type has a partner whose record is unchanged, the
- * partners keep the recorded types' order, no changed or new type bears
- * the essential name of a relocation's root (no new candidate), and
- * nothing was ambiguous, the entry resolves exactly as its reference did
- * and its minimised blob is the reference's, byte for byte (the marked
- * records are the same records, written in the same order). Otherwise it
- * is decoded and resolved in full. Identical blobs are resolved once.
+ * is read (its SHA-256 checked), parsed and validated in full once, and
+ * resolved with a candidate index of the types whose essential name is a
+ * relocation root's only (ref_cands: the candidates of every relocation,
+ * in id order), the ids of every type the resolution and the marking
+ * read recorded (btf_raw.touched), plus what their sizes depend on. Each
+ * delta entry is then read as its payload only (btf_delta_changes_next:
+ * partner and "record unchanged" per type, never the blob rebuilt; zstd
+ * checks the frame), two payloads at a time on two threads:
+ * - when every recorded type has a partner whose record is unchanged, the
+ *   partners keep the recorded types' order, no changed or new type bears
+ *   the essential name of a relocation's root (no new candidate), and
+ *   nothing was ambiguous, the entry resolves exactly as its reference
+ *   did and its minimised blob is the reference's, byte for byte (the
+ *   marked records are the same records, written in the same order;
+ *   such entries are added after the views, the reference resolved again
+ *   first, so that their report and recorded values are its own);
+ * - otherwise it is resolved on a view of the reference (btf_view,
+ *   btf_delta_view): the reference's records where the blob's are the
+ *   same, the payload's changed and new records rewritten into the view's
+ *   ids (the reference's, then the new types after them) and strings (the
+ *   reference's, then the blob's), reference types without a partner
+ *   deleted; the records rewritten are validated and what depends on them
+ *   resolved again, so an invalid view is an error, as the decoded blob
+ *   would be. Candidates are the reference's still there and unchanged
+ *   plus the changed and new types named as a root; the view is seen in
+ *   the blob's order (struct seen: candidates in blob id order, types
+ *   written in blob id order, blob ids in reports), which is all that ids
+ *   decide, so the result is the decoded blob's byte for byte
+ *   (type_id_target values come from the minimised blob, as always).
+ * --no-reuse decodes and resolves every entry in full (the cross-check).
+ * Identical blobs are resolved once.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -1122,17 +1142,17 @@ struct fetch_ctx {
 	size_t size;
 };
 
-/* Two workers on a machine with two CPUs or more, when the archive is a
- * local file (a second reader of it is cheap; a remote source is read by
- * one thread). */
+/* Two workers when two threads are allowed (jobs: -j, 0 for the online
+ * CPUs) and the archive is a local file (a second reader of it is cheap; a
+ * remote source is read by one thread). */
 static void fetch_init(struct fetch_ctx *fx, struct btfa_reader *r,
-		       const char *path)
+		       const char *path, int jobs)
 {
 	struct diag d = {""};
 
 	fx->r = r;
 	fx->jobs = 1;
-	if (pool_cpu_count() < 2 || strstr(path, "://") ||
+	if ((jobs ? jobs : pool_cpu_count()) < 2 || strstr(path, "://") ||
 	    btfa_reader__open(&fx->slots[1].rd, path, &d))
 		return;
 	fx->slots[1].own_rd = true;
@@ -1257,7 +1277,7 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 			err = -ENOMEM;
 			goto ref_done;
 		}
-		fetch_init(&fx, r, path);
+		fetch_init(&fx, r, path, j->ao ? j->ao->jobs : 0);
 		keeps_ok = !m->report.ambiguous;
 		if (keeps_ok)
 			size_closure(&targ, touched);
