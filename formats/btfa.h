@@ -203,6 +203,12 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
  * reads. zstd checks the frame's checksum; the blob's SHA-256 is checked
  * only by btfa_reader__read. *enc is malloc()ed, the caller's.
  */
+/* btfa_reader__read without the SHA-256 check of the result: for a caller
+ * that computes it while it does something else with the bytes, and
+ * compares it with the entry's blob_sha256 before it trusts any result. */
+int btfa_reader_read_unverified(struct btfa_reader *r, uint32_t idx,
+				void **data, size_t *size, struct diag *d);
+
 int btfa_reader__read_payload(struct btfa_reader *r, uint32_t idx,
 			      const void *ref, size_t ref_size, void **enc,
 			      size_t *enc_size, struct diag *d);

@@ -1238,6 +1238,12 @@ int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 	return read_entry(r, idx, true, data, size, d);
 }
 
+int btfa_reader_read_unverified(struct btfa_reader *r, uint32_t idx,
+				void **data, size_t *size, struct diag *d)
+{
+	return read_entry(r, idx, false, data, size, d);
+}
+
 static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		      void **data, size_t *size, struct diag *d)
 {
