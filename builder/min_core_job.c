@@ -1135,11 +1135,15 @@ struct fetch {
 
 struct fetch_ctx {
 	struct fetch slots[2];
-	int jobs; /* slots in use */
+	int jobs;   /* slots in use */
+	uint32_t n; /* slots of this batch */
 	struct btfa_reader *r;
 	const struct btf_raw *targ;
 	const void *blob;
 	size_t size;
+	/* with the first payloads: the view's reverse edges made (a task
+	 * after the slots'), NULL once done */
+	struct vjob *vj;
 };
 
 /* Two workers when two threads are allowed (jobs: -j, 0 for the online
@@ -1175,8 +1179,16 @@ static void fetch_release(struct fetch_ctx *fx)
 static void fetch_one(size_t idx, void *ctx)
 {
 	struct fetch_ctx *fx = ctx;
-	struct fetch *f = &fx->slots[idx];
-	struct btfa_reader *rd = f->own_rd ? &f->rd : fx->r;
+	struct fetch *f;
+	struct btfa_reader *rd;
+
+	if (idx >= fx->n) {
+		/* fails only without memory: do_view tries again */
+		fx->vj->ready = !btf_view_init(&fx->vj->v, fx->targ);
+		return;
+	}
+	f = &fx->slots[idx];
+	rd = f->own_rd ? &f->rd : fx->r;
 
 	f->err = 0;
 	f->d.msg[0] = '\0';
@@ -1356,7 +1368,12 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 
 			for (sl = 0; sl < n; sl++)
 				fx.slots[sl].k = dl[b0 + sl];
-			pool_run(n, fx.jobs, fetch_one, &fx);
+			/* the view's reverse edges made with the first
+			 * payloads: a task past the batch's slots */
+			fx.n = n;
+			fx.vj = b0 == 0 && !vj.ready ? &vj : NULL;
+			pool_run(n + (fx.vj ? 1 : 0), fx.jobs, fetch_one, &fx);
+			fx.vj = NULL;
 			for (sl = 0; sl < n && !err; sl++) {
 				struct fetch *f = &fx.slots[sl];
 				const struct btfa_entry *de = &r->entries[f->k];
