@@ -1080,6 +1080,7 @@ void btf_delta__changes_release(struct btf_delta_changes *c)
 	free(c->rec);
 	free(c->strs);
 	free(c->astarts);
+	free(c->ref_used);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1196,6 +1197,12 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 	}
 	astarts = c->astarts;
 	acnt = c->acnt;
+	/* which reference strings the blob has (the decoder maps a record's
+	 * reference name offset only onto one of those) */
+	if (mem_ensure((void **)&c->ref_used, &c->ref_used_cap,
+		       sizeof(*c->ref_used), (size_t)acnt / 64 + 1))
+		goto nomem;
+	memset(c->ref_used, 0, ((size_t)acnt / 64 + 1) * sizeof(*c->ref_used));
 	last = 0;
 	for (b = 1; b <= nb; b++) {
 		uint32_t v = le32_get(map + (size_t)(b - 1) * 4);
@@ -1228,6 +1235,8 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 			goto bad_strs;
 		if (len > str_len - off)
 			goto bad_strs;
+		if (a >= 0)
+			c->ref_used[a / 64] |= 1ull << (a % 64);
 		memcpy(c->strs + off, s, len);
 		off += len;
 	}
@@ -1313,6 +1322,23 @@ struct view_map {
 	uint32_t bad, bad_str; /* the first field that does not map */
 };
 
+/* Reference offset off starts a string the blob has. */
+static bool ref_str_used(const struct btf_delta_changes *c, uint32_t off)
+{
+	uint32_t lo = 0, hi = c->acnt;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (c->astarts[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->acnt && c->astarts[lo] == off &&
+	       (c->ref_used[lo / 64] >> (lo % 64) & 1);
+}
+
 /* An id of a payload record into the view: a reference id that has a
  * partner, or an escaped blob id (its partner, else its added id). */
 static int view_id(uint32_t *id, void *ctx)
@@ -1354,10 +1380,13 @@ static int view_str(uint32_t *off, void *ctx)
 			w->bad_str = v;
 			return 1;
 		}
-		*off = w->ref_str_len + (v & ~ESC);
+		/* the blob's offset 0 is the empty name, as the reference's */
+		*off = (v & ~ESC) ? w->ref_str_len + (v & ~ESC) : 0;
 		return 0;
 	}
-	if (v >= w->ref_str_len) {
+	/* the start of a reference string the blob has, as the decoder
+	 * requires */
+	if (!ref_str_used(w->c, v)) {
 		w->bad_str = v;
 		return 1;
 	}
@@ -1427,9 +1456,12 @@ int btf_delta_view(struct btf_view *v, const struct btf_delta_changes *c,
 		if (btf_type_visit_strs(t, view_str, &w)) {
 			diag_set(d,
 				 "delta: type record of blob type [%u] has "
-				 "name offset %u past the %s strings",
+				 "name offset %u, %s",
 				 b, w.bad_str & ~ESC,
-				 w.bad_str & ESC ? "blob's" : "reference's");
+				 w.bad_str & ESC
+					 ? "past the blob's strings"
+					 : "not a reference string the blob "
+					   "has");
 			err = -EBADMSG;
 			goto out;
 		}

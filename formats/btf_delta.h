@@ -83,6 +83,8 @@ struct btf_delta_changes {
 	uint32_t cap_nb, cap_na, cap_str;
 	const struct btf_raw *starts_of;
 	uint32_t *astarts, acnt;
+	uint64_t *ref_used; /* bit per reference string: the blob has it */
+	size_t ref_used_cap;
 };
 
 /*
