@@ -1243,6 +1243,9 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 	if (off != str_len || lit != lit_end || c->strs[0])
 		goto bad_strs;
 	c->str_len = str_len;
+	c->hdr = smap + (size_t)bcnt * 4;
+	c->hdr_len = hdr_len;
+	c->types_len = types_len;
 	/* records: partnered ones in their partners' order, then the rest in
 	 * id order (the encoder's order) */
 	{
@@ -1408,6 +1411,31 @@ int btf_delta_view(struct btf_view *v, const struct btf_delta_changes *c,
 		diag_set(d, "delta: the reference is not the blob it was "
 			    "encoded against");
 		return -EBADMSG;
+	}
+	/* the blob's header and limits, as btf_raw__parse would check them
+	 * on the decoded blob: its sections are the payload's */
+	if (btf_raw_check_header(
+		    c->hdr, c->hdr_len,
+		    (uint64_t)c->hdr_len + c->types_len + c->str_len, d)) {
+		diag_prefix(d, "delta: the blob's header: ");
+		return -EBADMSG;
+	}
+	{
+		struct btf_header h;
+
+		memcpy(&h, c->hdr, sizeof(h));
+		if (h.type_len != c->types_len || h.str_len != c->str_len ||
+		    c->nb > BTF_MAX_TYPE ||
+		    c->str_len > BTF_MAX_NAME_OFFSET + 1u) {
+			diag_set(d,
+				 "delta: the blob's header (%u bytes of "
+				 "types, %u of strings) does not describe "
+				 "its %u bytes of types, %u of strings and "
+				 "%u types, or they are over BTF's limits",
+				 h.type_len, h.str_len, c->types_len,
+				 c->str_len, c->nb);
+			return -EBADMSG;
+		}
 	}
 	new_id = calloc((size_t)c->nb + 1, sizeof(*new_id));
 	if (!new_id)

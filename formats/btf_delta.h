@@ -78,6 +78,9 @@ struct btf_delta_changes {
 	uint32_t changed; /* blob types that are not same */
 	char *strs;	  /* the blob's string section, owned */
 	uint32_t str_len;
+	const void *hdr;    /* the blob's header, in enc */
+	uint32_t hdr_len;   /* its bytes */
+	uint32_t types_len; /* bytes of the blob's type section */
 	/* kept between btf_delta_changes_next calls: capacities, and the
 	 * string starts of the reference they were made for */
 	uint32_t cap_nb, cap_na, cap_str;

@@ -1976,6 +1976,36 @@ void *btf_raw__join_bytes(const struct btf_raw *base, const void *split,
 	return btf_raw__join(base, &tmp, size);
 }
 
+int btf_raw_check_header(const void *hdr, uint32_t hdr_len, uint64_t size,
+			 struct diag *d)
+{
+	struct btf_raw raw = {0};
+	uint32_t layout_len;
+
+	if (hdr_len < BTF_RAW_HDR_LEN || hdr_len > size) {
+		diag_set(d, "hdr_len %u out of range [%u, %llu]", hdr_len,
+			 BTF_RAW_HDR_LEN, (unsigned long long)size);
+		return -EINVAL;
+	}
+	if (size > UINT32_MAX) {
+		diag_set(d, "%llu bytes, more than 4 GiB",
+			 (unsigned long long)size);
+		return -EINVAL;
+	}
+	/* check_hdr reads a layout section's entries, past the header */
+	if (hdr_len >= BTF_RAW_HDR_LEN_LAYOUT) {
+		memcpy(&layout_len, (const uint8_t *)hdr + 28, 4);
+		if (layout_len) {
+			diag_set(d,
+				 "a layout section (%u bytes), which is not "
+				 "read here",
+				 layout_len);
+			return -EINVAL;
+		}
+	}
+	return check_hdr(&raw, hdr, (size_t)size, d);
+}
+
 /* --- views --------------------------------------------------------------- */
 
 /*

@@ -167,6 +167,14 @@ void *btf_raw__join_bytes(const struct btf_raw *base, const void *split,
 			  size_t split_sz, size_t *size);
 
 /*
+ * The header checks of btf_raw__parse on a header alone (hdr_len bytes) of
+ * a blob of size bytes, without its sections; a layout section is refused.
+ * 0 or -EINVAL with d set.
+ */
+int btf_raw_check_header(const void *hdr, uint32_t hdr_len, uint64_t size,
+			 struct diag *d);
+
+/*
  * A view: a parsed standalone blob (the reference) seen with records
  * replaced, types added after its last id, ids deleted and strings added
  * after its string section, without copying what is unchanged (min-core

@@ -278,7 +278,7 @@ static int test_loops(const char *dir)
 }
 
 /* A view made from a delta describes the blob the delta decodes to. */
-static int delta_case(bool corrupt)
+static int delta_case(int corrupt)
 {
 	/* the reference's types with s grown, u deleted (nothing refers to
 	 * it), a struct news added; the typedef, array and pointers stay */
@@ -315,6 +315,15 @@ static int delta_case(bool corrupt)
 		  : btf_delta__encode(f.blob, f.size, blob2, n2, &enc, &enc_sz,
 				      NULL, &d);
 	err = err ? err : btf_delta_changes_next(&f.ref, enc, enc_sz, &c, &d);
+	if (!err && corrupt == 2) {
+		/* crafted: the blob's header in the payload says another
+		 * string length: the decoded blob would not parse */
+		((struct btf_header *)c.hdr)->str_len += 4;
+		err = btf_delta_view(&f.v, &c, &recs, order, blob_id, &d);
+		CHECK(err == -EBADMSG, "crafted header: %d", err);
+		CHECK_MSG(d.msg, "delta: the blob's header: ");
+		goto out;
+	}
 	if (!err && corrupt) {
 		/* crafted: s's member b becomes a T, the typedef of s (its
 		 * reference id, 3): s holds itself, the blob is invalid */
@@ -367,14 +376,21 @@ out:
 static int test_delta(const char *dir)
 {
 	(void)dir;
-	return delta_case(false);
+	return delta_case(0);
 }
 
 /* A payload whose changed record makes an invalid blob: refused. */
 static int test_delta_bad(const char *dir)
 {
 	(void)dir;
-	return delta_case(true);
+	return delta_case(1);
+}
+
+/* A payload whose blob header does not describe its sections: refused. */
+static int test_delta_bad_header(const char *dir)
+{
+	(void)dir;
+	return delta_case(2);
 }
 
 static const struct unit_case cases[] = {
@@ -385,6 +401,7 @@ static const struct unit_case cases[] = {
 	{"loops", test_loops},
 	{"delta", test_delta},
 	{"delta_bad", test_delta_bad},
+	{"delta_bad_header", test_delta_bad_header},
 };
 
 int main(int argc, char **argv)
