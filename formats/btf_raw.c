@@ -30,6 +30,11 @@
  * Invariant after success: every id and string offset in the blob can be
  * followed without further checks, and sizes[] holds each type's size.
  *
+ * Views (struct btf_view, at the end): a parsed blob read through a table
+ * of replaced, added and deleted records; btf_view_check runs passes 3 and
+ * 4 on the records set and on what depends on them only (reverse edges of
+ * the reference, made once), the rest keeping the reference's sizes.
+ *
  * For split BTF the checks go through the base types referenced, so a
  * module encoded on another vmlinux build fails here in most cases (its
  * references land on types of the wrong kind or size, its base string
