@@ -43,12 +43,12 @@
  *    closure). What no context resolves stays one FWD per name.
  * 5. Every class is represented by its lowest id (a split one when the
  *    lowest is a base modifier chain ending in a FWD, which cannot stand
- *    where a size is needed). Emit the split representatives in id order;
- *    every reference is rewritten to its class's representative (a base
- *    id, or the new id of a split one); only the strings still referenced
- *    are kept, in order of first use.
- * Steps 1 to 3 run on two threads when the input allows (in->jobs), each
- * writing only its own half: the output is the same.
+ *    where a size is needed, and only when an emitted split type refers
+ *    to the class: keep_used_moves). Emit the split representatives in id
+ * order; every reference is rewritten to its class's representative (a base id,
+ * or the new id of a split one); only the strings still referenced are kept, in
+ * order of first use. Steps 1 to 3 run on two threads when the input allows
+ * (in->jobs), each writing only its own half: the output is the same.
  * Invariant: the output depends only on the input bytes and order.
  */
 #include "refine.h"
@@ -1238,6 +1238,66 @@ static void choose_reps(const struct refine *r, uint32_t *rep)
 	}
 }
 
+/* Marks the moved classes type i refers to, queueing their members. */
+static void mark_moves(const struct refine *r, const uint32_t *rep, uint32_t i,
+		       uint8_t *used, uint32_t *stack, uint32_t *top)
+{
+	uint32_t j, id, c;
+
+	for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++) {
+		id = r->refs[j];
+		c = r->cls[r->alias[id] ? r->alias[id] : id];
+		if (c && c < r->s0 && rep[c] != c && !used[c]) {
+			used[c] = 1;
+			stack[(*top)++] = rep[c];
+		}
+	}
+}
+
+/*
+ * A class choose_reps moved to a split member is emitted only when an
+ * emitted split type refers to it. When every split type that referred to
+ * it merged into a base type (a module's PTR -> CONST -> STRUCT X is the
+ * base's PTR -> CONST -> FWD X), nothing in the output would: the class
+ * goes back to its base id and the split member is not written. A kept
+ * moved member may refer to another moved class (a TYPEDEF of a CONST of a
+ * FWD), hence the worklist. Returns 0 or -ENOMEM.
+ */
+static int keep_used_moves(const struct refine *r, uint32_t *rep)
+{
+	uint32_t i, c, top = 0, moved = 0;
+	uint32_t *stack;
+	uint8_t *used;
+
+	for (c = 1; c < r->s0; c++)
+		if (rep[c] != c)
+			moved++;
+	if (!moved)
+		return 0;
+	stack = malloc((size_t)moved * sizeof(*stack));
+	used = calloc(r->s0, 1);
+	if (!stack || !used) {
+		free(stack);
+		free(used);
+		return -ENOMEM;
+	}
+	/* the split types emitted whatever happens here, then the moved
+	 * members they need */
+	for (i = r->s0; i < r->nn; i++) {
+		c = r->cls[i];
+		if (!r->alias[i] && rep[c] == i && c >= r->s0)
+			mark_moves(r, rep, i, used, stack, &top);
+	}
+	while (top)
+		mark_moves(r, rep, stack[--top], used, stack, &top);
+	for (c = 1; c < r->s0; c++)
+		if (rep[c] != c && !used[c])
+			rep[c] = c;
+	free(stack);
+	free(used);
+	return 0;
+}
+
 static int emit(struct refine *r, struct dedup_result *res)
 {
 	const struct refine_input *in = r->in;
@@ -1257,6 +1317,8 @@ static int emit(struct refine *r, struct dedup_result *res)
 	if (!final || !rep || !id_map || !e.str_map || !e.strs || !types)
 		goto out;
 	choose_reps(r, rep);
+	if (keep_used_moves(r, rep))
+		goto out;
 	memset(e.str_map, 0xff, ((size_t)in->str_len + 1) * sizeof(*e.str_map));
 
 	/* split representatives get new ids in id order; base ones keep

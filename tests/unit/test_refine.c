@@ -472,6 +472,54 @@ static int t_fwd_struct_cycle_through_base(const char *dir)
 }
 
 /* clang-format off */
+/* the module defines struct phy and holds a pointer to a const one only */
+static const struct btf_src mod_phy_ptr = {
+	BTF_STR_SEC("phy\0a\0user\0c"),
+	.types = {
+		/* [8] struct phy { int a; } */
+		BTF_STRUCT_ENC(NAME_TBD, 1, 4),
+			BTF_MEMBER_ENC(NAME_TBD, 1, 0),
+		/* [9] */ BTF_CONST_ENC(8),
+		/* [10] */ BTF_PTR_ENC(9),
+		/* [11] struct user { const struct phy *c; } */
+		BTF_STRUCT_ENC(NAME_TBD, 1, 8),
+			BTF_MEMBER_ENC(NAME_TBD, 10, 0),
+		BTF_END_RAW,
+	},
+};
+/* clang-format on */
+
+/*
+ * The module's const struct phy ([9]) is in the class of the base's [6], a
+ * CONST of a FWD; only a pointer refers to it, and that pointer is the
+ * base's [7]. Nothing in the output needs a sized const struct phy, so the
+ * module's CONST is not written (an unreferenced record before): it maps
+ * to the base's [6].
+ */
+static int t_fwd_chain_behind_pointer_only(const char *dir)
+{
+	const struct btf_src *srcs[] = {&mod_phy_ptr};
+	/* merged [8] phy [9] const [10] ptr [11] user */
+	static const uint32_t want_map[] = {8, 6, 7, 9};
+	struct dedup_result res;
+	struct btf_raw out;
+	char *text;
+
+	(void)dir;
+	text = refine_dump_on(base_fwd_get(), B2_STR_LEN, srcs, 1, &res, &out);
+	check_text("refined dump", text,
+		   "[8] STRUCT 'phy' size=4 vlen=1\n"
+		   "\t'a' type_id=1 bits_offset=0\n"
+		   "[9] STRUCT 'user' size=8 vlen=1\n"
+		   "\t'c' type_id=7 bits_offset=0\n");
+	check_id_map(&res, want_map, 4);
+	free(text);
+	btf_raw__release(&out);
+	dedup_result_release(&res);
+	return 0;
+}
+
+/* clang-format off */
 /* struct obj with two layouts (modules A and B), a holder of a pointer to
  * it in A, and the same holder in C where obj is only declared; D declares
  * obj too, in a struct no one else has */
@@ -577,6 +625,7 @@ static const struct unit_case cases[] = {
 	{"fwd_resolved_to_base", t_fwd_resolved_to_base},
 	{"struct_equal_to_base", t_struct_equal_to_base},
 	{"fwd_struct_cycle_through_base", t_fwd_struct_cycle_through_base},
+	{"fwd_chain_behind_pointer_only", t_fwd_chain_behind_pointer_only},
 	{"fwd_resolved_by_context", t_fwd_resolved_by_context},
 };
 
