@@ -44,11 +44,12 @@
  * 5. Every class is represented by its lowest id (a split one when the
  *    lowest is a base modifier chain ending in a FWD, which cannot stand
  *    where a size is needed, and only when an emitted split type refers
- *    to the class: keep_used_moves). Emit the split representatives in id
- * order; every reference is rewritten to its class's representative (a base id,
- * or the new id of a split one); only the strings still referenced are kept, in
- * order of first use. Steps 1 to 3 run on two threads when the input allows
- * (in->jobs), each writing only its own half: the output is the same.
+ *    to the class: keep_used_moves). Emit the split representatives in
+ *    id order; every reference is rewritten to its class's representative
+ *    (a base id, or the new id of a split one); only the strings still
+ *    referenced are kept, in order of first use.
+ * Steps 1 to 3 run on two threads when the input allows (in->jobs), each
+ * writing only its own half: the output is the same.
  * Invariant: the output depends only on the input bytes and order.
  */
 #include "refine.h"
