@@ -806,12 +806,18 @@ int btfar_merge__run(struct btfar_merge *m)
 		set_err(m, "merge: %s", d.msg);
 		goto out;
 	}
-	split_raw = btf_raw__write(rr.types, rr.types_len, rr.strs, rr.str_len,
-				   &split_sz);
-	if (!split_raw) {
-		err = -ENOMEM;
-		set_err(m, "out of memory");
-		goto out;
+	/* the merged split BTF as one blob: the output with --no-dedup, the
+	 * input of libbpf's engine; refine reads rr's sections (54 MB not
+	 * copied on 6.12) */
+	split_sz = BTF_RAW_HDR_LEN + (size_t)rr.types_len + rr.str_len;
+	if (m->opts.no_dedup || m->opts.dedup_engine == BTFAR_DEDUP_LIBBPF) {
+		split_raw = btf_raw__write(rr.types, rr.types_len, rr.strs,
+					   rr.str_len, &split_sz);
+		if (!split_raw) {
+			err = -ENOMEM;
+			set_err(m, "out of memory");
+			goto out;
+		}
 	}
 	m->stats.types_before = rr.type_cnt;
 	split_type_cnt = rr.type_cnt;

@@ -29,7 +29,8 @@ struct dedup_result {
  * offset), as the raw blob and as its sections. */
 struct dedup_input {
 	const struct btf_raw *base; /* standalone, validated */
-	const void *split;	    /* raw split BTF (header, types, strings) */
+	const void *split; /* raw split BTF (header, types, strings): read by
+			      the libbpf engine only, may be NULL for refine */
 	size_t split_sz;
 	const uint8_t *types; /* its type section */
 	uint32_t types_len;
