@@ -173,21 +173,21 @@ static bool str_at_start(const struct btf_raw *raw, uint32_t off)
  */
 static bool is_ident(const char *s)
 {
+	/* 2: may start a name, 1: may follow; a table, as every name of a
+	 * merged blob goes through here (NUL is 0: the loop's end) */
+	static const uint8_t cls[256] = {
+		['.'] = 2,	   ['_'] = 2,	      ['0' ... '9'] = 1,
+		['a' ... 'z'] = 2, ['A' ... 'Z'] = 2,
+	};
+	const uint8_t *p = (const uint8_t *)s;
 	size_t i;
 
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-	      s[0] == '_' || s[0] == '.'))
+	if (cls[p[0]] != 2)
 		return false;
-	for (i = 1; s[i]; i++) {
-		char c = s[i];
-
+	for (i = 1; cls[p[i]]; i++)
 		if (i >= 512)
 			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
+	return !p[i];
 }
 
 /* Section names (DATASEC): printable, no space, not empty. */
@@ -255,6 +255,16 @@ enum name_rule {
 static const char *const mismatch_note =
 	" (base mismatch: the split BTF does not fit this base)";
 
+/*
+ * Name offsets already found to start an identifier, one bit per string
+ * offset (base strings included) of the blob btf_raw__parse is checking on
+ * this thread; NULL: none kept. A merged blob names millions of members
+ * and parameters with a few hundred thousand strings: checking each
+ * reference again was the largest part of validating btfar's own output.
+ * Kept for large blobs only, where it pays for its allocation.
+ */
+static _Thread_local uint8_t *ident_ok;
+
 static int check_name(const struct btf_raw *raw, uint32_t id, uint32_t off,
 		      enum name_rule rule, const struct where *w,
 		      struct diag *d)
@@ -274,6 +284,9 @@ static int check_name(const struct btf_raw *raw, uint32_t id, uint32_t off,
 			 id, where_str(raw, w, buf, sizeof(buf)), off, total);
 		return -EINVAL;
 	}
+	if ((rule == NAME_IDENT || rule == NAME_OPT_IDENT) && ident_ok &&
+	    (ident_ok[off / 8] >> (off % 8) & 1))
+		return 0;
 	if (!str_at_start(raw, off)) {
 		diag_set(d,
 			 "type [%u] %s: name offset %u is not at the start of "
@@ -293,12 +306,15 @@ static int check_name(const struct btf_raw *raw, uint32_t id, uint32_t off,
 	case NAME_OPT_ANY:
 		return 0;
 	case NAME_OPT_IDENT:
-		if (!*s || is_ident(s))
+		if (!*s)
 			return 0;
-		break;
+		/* fall through */
 	case NAME_IDENT:
-		if (is_ident(s))
+		if (is_ident(s)) {
+			if (ident_ok)
+				ident_ok[off / 8] |= 1 << (off % 8);
 			return 0;
+		}
 		break;
 	case NAME_ANY:
 		if (*s)
@@ -1792,13 +1808,20 @@ int btf_raw__parse(struct btf_raw *raw, const void *data, size_t size,
 	err = index_types(raw, d);
 	if (err)
 		goto err;
+	if (raw->type_cnt >= 65536)
+		ident_ok = calloc(
+			((size_t)raw->start_str_off + raw->str_len) / 8 + 1, 1);
 	for (i = 0; i < raw->type_cnt; i++) {
 		err = check_meta(raw, raw->start_id + i,
 				 (const void *)(raw->types + raw->type_offs[i]),
 				 d);
 		if (err)
-			goto err;
+			break;
 	}
+	free(ident_ok);
+	ident_ok = NULL;
+	if (err)
+		goto err;
 	raw->ptr_sz = base ? base->ptr_sz : guess_ptr_sz(raw);
 	raw->sizes = calloc(raw->type_cnt + 1, sizeof(*raw->sizes));
 	r.state = calloc(raw->type_cnt + 1, 1);
