@@ -691,6 +691,7 @@ int btfar_merge__run(struct btfar_merge *m)
 {
 	struct renumber_opts ropts = {
 		.drop_datasec = m->opts.datasec == BTFAR_DATASEC_DROP,
+		.jobs = m->opts.jobs,
 	};
 	struct renumber_result rr = {0};
 	struct dedup_result dr = {0};

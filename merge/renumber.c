@@ -23,6 +23,7 @@
 #include "renumber.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,8 @@
 
 /* How many strings ahead renumber_merge prefetches the set's slot. */
 #define STR_AHEAD 8
+/* String maps of modules interned and not yet copied, at most. */
+#define MAP_RING 4
 
 struct rewrite_ctx {
 	uint32_t base_cnt;	 /* first split id */
@@ -78,6 +81,93 @@ static bool dropped_kind(const struct btf_raw *m, const struct btf_type *t)
 	return false;
 }
 
+/* Step 3 for module m: its kept records appended at *out_off. Returns
+ * whether a kept record refers to a dropped one. */
+static bool copy_module(struct renumber_result *res, const struct btf_raw *m,
+			const uint32_t *id_map, const uint32_t *str_map,
+			uint32_t base_cnt, uint32_t base_str_len,
+			size_t *out_off)
+{
+	struct rewrite_ctx ctx = {
+		.base_cnt = base_cnt,
+		.base_str_len = base_str_len,
+		.id_map = id_map,
+		.str_map = str_map,
+		.str_len = m->str_len,
+	};
+	uint32_t j;
+
+	for (j = 0; j < m->type_cnt; j++) {
+		const struct btf_type *src =
+			(const void *)(m->types + m->type_offs[j]);
+		uint32_t end = j + 1 < m->type_cnt ? m->type_offs[j + 1]
+						   : m->types_len;
+		uint32_t rec = end - m->type_offs[j];
+		struct btf_type *dst;
+
+		if (!id_map[j])
+			continue;
+		dst = (struct btf_type *)(res->types + *out_off);
+		res->type_offs[id_map[j] - base_cnt] = (uint32_t)*out_off;
+		memcpy(dst, src, rec);
+		btf_type_visit_ids(dst, rewrite_id, &ctx);
+		btf_type_visit_strs(dst, rewrite_str, &ctx);
+		*out_off += rec;
+	}
+	return ctx.bad;
+}
+
+/*
+ * Steps 2 and 3 as a pipeline on two threads: this one interns the
+ * strings of module k (the string set is one, its order the output's)
+ * while the copier copies module k - 1 with its string map. The maps
+ * live in a ring of MAP_RING; the interner waits for a free slot, the
+ * copier for a module whose map is ready. Same output as one thread: the
+ * copier takes the modules in order.
+ */
+struct pipe {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t interned; /* modules whose string map is ready */
+	size_t copied;	 /* modules copied, their slots free again */
+	bool done;	 /* no more modules will be interned: all were, or the
+			    interner failed */
+	/* the copier's, read after the join */
+	struct renumber_result *res;
+	const struct btf_raw *const *mods;
+	uint32_t **id_maps;
+	uint32_t *maps[MAP_RING];
+	uint32_t base_cnt, base_str_len;
+	size_t out_off;
+	size_t bad_mod; /* first module with a bad reference, or SIZE_MAX */
+};
+
+static void *copier_main(void *arg)
+{
+	struct pipe *p = arg;
+	size_t k;
+
+	for (k = 0;; k++) {
+		pthread_mutex_lock(&p->lock);
+		while (p->interned <= k && !p->done)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->interned <= k) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (copy_module(p->res, p->mods[k], p->id_maps[k],
+				p->maps[k % MAP_RING], p->base_cnt,
+				p->base_str_len, &p->out_off) &&
+		    p->bad_mod == SIZE_MAX)
+			p->bad_mod = k;
+		pthread_mutex_lock(&p->lock);
+		p->copied = k + 1;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
 int renumber_merge(const struct btf_raw *base,
 		   const struct btf_raw *const *mods, size_t n,
 		   const struct renumber_opts *opts,
@@ -86,9 +176,12 @@ int renumber_merge(const struct btf_raw *base,
 	uint32_t base_cnt = btf_raw__type_cnt(base);
 	uint32_t base_str_len = base->start_str_off + base->str_len;
 	uint64_t total_types = 0, total_len = 0, total_strs = 0;
-	uint32_t **id_maps = NULL, *str_map = NULL, next_id = base_cnt;
+	uint32_t **id_maps = NULL, next_id = base_cnt;
 	uint32_t *str_off = NULL, *str_h = NULL;
 	size_t k, max_str = 0, out_off = 0;
+	struct pipe p = {0};
+	bool threaded = false;
+	pthread_t tid;
 	struct strset set;
 	int err = -ENOMEM;
 
@@ -109,12 +202,11 @@ int renumber_merge(const struct btf_raw *base,
 	res->first_id = calloc(n ? n : 1, sizeof(*res->first_id));
 	res->type_cnts = calloc(n ? n : 1, sizeof(*res->type_cnts));
 	res->types = malloc(total_len ? total_len : 1);
-	str_map = malloc((max_str ? max_str : 1) * sizeof(*str_map));
 	/* a module holds at most one string per byte of its section */
 	str_off = malloc((max_str + 1) * sizeof(*str_off));
 	str_h = malloc((max_str + 1) * sizeof(*str_h));
 	if (!id_maps || !res->first_id || !res->type_cnts || !res->types ||
-	    !str_map || !str_off || !str_h)
+	    !str_off || !str_h)
 		goto nomem;
 	/* strings the base holds keep their base offsets; the merged
 	 * module strings are about a third of the modules' */
@@ -162,18 +254,44 @@ int renumber_merge(const struct btf_raw *base,
 	if (!res->type_offs)
 		goto nomem;
 
-	/* 2 and 3, module by module */
-	for (k = 0; k < n; k++) {
+	/* 2 and 3, module by module: the copy on a second thread when the
+	 * caller allows it (struct pipe) */
+	for (k = 0; k < MAP_RING; k++) {
+		p.maps[k] = malloc((max_str ? max_str : 1) * sizeof(uint32_t));
+		if (!p.maps[k])
+			goto nomem;
+	}
+	p.res = res;
+	p.mods = mods;
+	p.id_maps = id_maps;
+	p.base_cnt = base_cnt;
+	p.base_str_len = base_str_len;
+	p.bad_mod = SIZE_MAX;
+	threaded = opts && opts->jobs > 1 && n > 1 &&
+		   !pthread_mutex_init(&p.lock, NULL);
+	if (threaded && pthread_cond_init(&p.cond, NULL)) {
+		pthread_mutex_destroy(&p.lock);
+		threaded = false;
+	}
+	if (threaded && pthread_create(&tid, NULL, copier_main, &p)) {
+		pthread_cond_destroy(&p.cond);
+		pthread_mutex_destroy(&p.lock);
+		threaded = false;
+	}
+	err = 0;
+	/* one thread stops at the first bad module; with two, the copier
+	 * owns bad_mod until the join */
+	for (k = 0; k < n && !err && (threaded || p.bad_mod == SIZE_MAX); k++) {
 		const struct btf_raw *m = mods[k];
-		struct rewrite_ctx ctx = {
-			.base_cnt = base_cnt,
-			.base_str_len = base_str_len,
-			.id_map = id_maps[k],
-			.str_map = str_map,
-			.str_len = m->str_len,
-		};
+		uint32_t *str_map = p.maps[k % MAP_RING];
 		uint32_t off = 0, j, ns;
 
+		if (threaded) {
+			pthread_mutex_lock(&p.lock);
+			while (k - p.copied >= MAP_RING)
+				pthread_cond_wait(&p.cond, &p.lock);
+			pthread_mutex_unlock(&p.lock);
+		}
 		/* strings hashed first, then added with the slot of the
 		 * STR_AHEAD-th next one prefetched: the probes' cache misses
 		 * overlap */
@@ -196,38 +314,47 @@ int renumber_merge(const struct btf_raw *base,
 						  str_h[j]);
 			if (noff < 0) {
 				err = (int)noff;
-				diag_set(d, "merged string section too large");
-				goto out;
+				break;
 			}
 			str_map[o] = (uint32_t)noff;
 		}
-		for (j = 0; j < m->type_cnt; j++) {
-			const struct btf_type *src =
-				(const void *)(m->types + m->type_offs[j]);
-			uint32_t end = j + 1 < m->type_cnt ? m->type_offs[j + 1]
-							   : m->types_len;
-			uint32_t rec = end - m->type_offs[j];
-			struct btf_type *dst;
-
-			if (!id_maps[k][j])
-				continue;
-			dst = (struct btf_type *)(res->types + out_off);
-			res->type_offs[id_maps[k][j] - base_cnt] =
-				(uint32_t)out_off;
-			memcpy(dst, src, rec);
-			btf_type_visit_ids(dst, rewrite_id, &ctx);
-			btf_type_visit_strs(dst, rewrite_str, &ctx);
-			out_off += rec;
-		}
-		if (ctx.bad) {
-			diag_set(d,
-				 "module #%zu: a kept type refers to a dropped "
-				 "DATASEC or VAR",
-				 k);
-			err = -EINVAL;
-			goto out;
+		if (err)
+			break;
+		if (threaded) {
+			pthread_mutex_lock(&p.lock);
+			p.interned = k + 1;
+			pthread_cond_broadcast(&p.cond);
+			pthread_mutex_unlock(&p.lock);
+		} else if (copy_module(res, m, id_maps[k], str_map, base_cnt,
+				       base_str_len, &p.out_off)) {
+			p.bad_mod = k;
 		}
 	}
+	if (threaded) {
+		pthread_mutex_lock(&p.lock);
+		p.done = true;
+		pthread_cond_broadcast(&p.cond);
+		pthread_mutex_unlock(&p.lock);
+		pthread_join(tid, NULL);
+		pthread_cond_destroy(&p.cond);
+		pthread_mutex_destroy(&p.lock);
+	}
+	/* the first failure in module order, as one thread would meet it:
+	 * a module copied with a bad reference comes before the one whose
+	 * strings did not fit */
+	if (p.bad_mod != SIZE_MAX) {
+		diag_set(d,
+			 "module #%zu: a kept type refers to a dropped "
+			 "DATASEC or VAR",
+			 p.bad_mod);
+		err = -EINVAL;
+		goto out;
+	}
+	if (err) {
+		diag_set(d, "merged string section too large");
+		goto out;
+	}
+	out_off = p.out_off;
 	if (set.len > (uint64_t)BTF_MAX_NAME_OFFSET + 1) {
 		diag_set(d,
 			 "merged strings (%zu bytes, %u in the base) pass the "
@@ -259,7 +386,8 @@ out:
 		for (k = 0; k < n; k++)
 			free(id_maps[k]);
 	free(id_maps);
-	free(str_map);
+	for (k = 0; k < MAP_RING; k++)
+		free(p.maps[k]);
 	free(str_off);
 	free(str_h);
 	strset__release(&set);

@@ -14,6 +14,8 @@
 
 struct renumber_opts {
 	bool drop_datasec; /* drop DATASEC, VAR and the DECL_TAGs on them */
+	int jobs; /* threads it may use (2 or more: the copy runs beside the
+		     string interning); 0 or 1: the caller's alone */
 };
 
 struct renumber_result {
