@@ -589,21 +589,61 @@ static int compat_blob(const void *data, size_t size,
 	return err;
 }
 
-/* Rewrites m->out for the compat level. */
-/* The second emit thread: output blob, compat rewrite, its SHA-256. */
+/*
+ * The second emit thread: each module's types mapped to their final ids
+ * and its ranges (when the engine tells), output blob, compat rewrite,
+ * its SHA-256; beside the validation of the output on the first thread.
+ */
 struct finisher {
 	struct btfar_merge *m;
 	const void *split; /* the final split BTF, read-only here */
 	size_t split_sz;
+	struct renumber_result *rr; /* id_maps rewritten to final ids */
+	const uint32_t *id_map;	    /* dedup's; NULL: ranges not known */
+	const struct btf_raw **merged;
+	const size_t *merged_idx;
+	size_t merged_cnt;
 	int err;
 };
 
 static int emit_compat(struct btfar_merge *m);
 
+/* module type -> merged id -> final id, and the ranges of final ids */
+static int final_ids(struct finisher *f)
+{
+	struct btfar_merge *m = f->m;
+	uint32_t s0 = btf_raw__type_cnt(&m->base), j;
+	size_t i;
+
+	if (!f->id_map)
+		return 0;
+	for (i = 0; i < f->merged_cnt; i++) {
+		struct module *mod = &m->mods[f->merged_idx[i]];
+		struct btfar_module_info *info = &m->infos[f->merged_idx[i]];
+		uint32_t *ids = f->rr->id_maps[i];
+
+		for (j = 0; j < f->merged[i]->type_cnt; j++)
+			if (ids[j] >= s0)
+				ids[j] = f->id_map[ids[j] - s0];
+		if (module_ranges(mod, ids, f->merged[i]->type_cnt, s0)) {
+			set_err(m, "out of memory");
+			return -ENOMEM;
+		}
+		info->ranges = mod->ranges;
+		info->range_cnt = mod->range_cnt;
+		info->final_types = mod->final_types;
+	}
+	return 0;
+}
+
 static void *finish_output(void *arg)
 {
 	struct finisher *f = arg;
 	struct btfar_merge *m = f->m;
+
+	f->err = final_ids(f);
+	if (f->err)
+		return NULL;
 
 	if (m->opts.split) {
 		m->out = (void *)f->split; /* the split blob itself */
@@ -885,7 +925,15 @@ int btfar_merge__run(struct btfar_merge *m)
 		goto out;
 	}
 	fin = (struct finisher){
-		.m = m, .split = split_raw, .split_sz = split_sz};
+		.m = m,
+		.split = split_raw,
+		.split_sz = split_sz,
+		.rr = &rr,
+		.id_map = dr.id_map,
+		.merged = merged,
+		.merged_idx = merged_idx,
+		.merged_cnt = merged_cnt,
+	};
 	fin_started = !pthread_create(&fin_tid, NULL, finish_output, &fin);
 	if (!fin_started)
 		finish_output(&fin);
@@ -899,35 +947,12 @@ int btfar_merge__run(struct btfar_merge *m)
 	m->stats.bytes_after = split_sz;
 	for (i = 0; i < merged_cnt; i++)
 		merged_names[i] = m->mods[merged_idx[i]].name;
-	if (dr.id_map) {
-		/* module type -> merged id -> final id */
-		uint32_t s0 = btf_raw__type_cnt(&m->base), j;
-
-		for (i = 0; i < merged_cnt; i++)
-			for (j = 0; j < merged[i]->type_cnt; j++) {
-				uint32_t *id = &rr.id_maps[i][j];
-
-				if (*id >= s0)
-					*id = dr.id_map[*id - s0];
-			}
-	}
-	if (dr.id_map) {
-		for (i = 0; i < merged_cnt; i++) {
-			struct module *mod = &m->mods[merged_idx[i]];
-			struct btfar_module_info *info =
-				&m->infos[merged_idx[i]];
-
-			err = module_ranges(mod, rr.id_maps[i],
-					    merged[i]->type_cnt,
-					    btf_raw__type_cnt(&m->base));
-			if (err) {
-				set_err(m, "out of memory");
-				goto out;
-			}
-			info->ranges = mod->ranges;
-			info->range_cnt = mod->range_cnt;
-			info->final_types = mod->final_types;
-		}
+	if (fin_started)
+		pthread_join(fin_tid, NULL);
+	fin_started = false;
+	if (fin.err) {
+		err = fin.err;
+		goto out;
 	}
 	err = m->opts.no_collisions
 		      ? 0
@@ -946,13 +971,6 @@ int btfar_merge__run(struct btfar_merge *m)
 		btf_raw__release(&m->mods[i].raw);
 		free(m->mods[i].btf);
 		m->mods[i].btf = NULL;
-	}
-	if (fin_started)
-		pthread_join(fin_tid, NULL);
-	fin_started = false;
-	if (fin.err) {
-		err = fin.err;
-		goto out;
 	}
 	/* collision names point into the split blob: it stays */
 	m->split_raw = split_raw;
