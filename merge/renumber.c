@@ -137,6 +137,7 @@ struct pipe {
 	const struct btf_raw *const *mods;
 	uint32_t **id_maps;
 	uint32_t *maps[MAP_RING];
+	size_t ring; /* maps in use: MAP_RING, or 1 on one thread */
 	uint32_t base_cnt, base_str_len;
 	size_t out_off;
 	size_t bad_mod; /* first module with a bad reference, or SIZE_MAX */
@@ -157,7 +158,7 @@ static void *copier_main(void *arg)
 		}
 		pthread_mutex_unlock(&p->lock);
 		if (copy_module(p->res, p->mods[k], p->id_maps[k],
-				p->maps[k % MAP_RING], p->base_cnt,
+				p->maps[k % p->ring], p->base_cnt,
 				p->base_str_len, &p->out_off) &&
 		    p->bad_mod == SIZE_MAX)
 			p->bad_mod = k;
@@ -256,7 +257,9 @@ int renumber_merge(const struct btf_raw *base,
 
 	/* 2 and 3, module by module: the copy on a second thread when the
 	 * caller allows it (struct pipe) */
-	for (k = 0; k < MAP_RING; k++) {
+	threaded = opts && opts->jobs > 1 && n > 1;
+	p.ring = threaded ? MAP_RING : 1;
+	for (k = 0; k < p.ring; k++) {
 		p.maps[k] = malloc((max_str ? max_str : 1) * sizeof(uint32_t));
 		if (!p.maps[k])
 			goto nomem;
@@ -267,8 +270,7 @@ int renumber_merge(const struct btf_raw *base,
 	p.base_cnt = base_cnt;
 	p.base_str_len = base_str_len;
 	p.bad_mod = SIZE_MAX;
-	threaded = opts && opts->jobs > 1 && n > 1 &&
-		   !pthread_mutex_init(&p.lock, NULL);
+	threaded = threaded && !pthread_mutex_init(&p.lock, NULL);
 	if (threaded && pthread_cond_init(&p.cond, NULL)) {
 		pthread_mutex_destroy(&p.lock);
 		threaded = false;
@@ -283,12 +285,12 @@ int renumber_merge(const struct btf_raw *base,
 	 * owns bad_mod until the join */
 	for (k = 0; k < n && !err && (threaded || p.bad_mod == SIZE_MAX); k++) {
 		const struct btf_raw *m = mods[k];
-		uint32_t *str_map = p.maps[k % MAP_RING];
+		uint32_t *str_map = p.maps[k % p.ring];
 		uint32_t off = 0, j, ns;
 
 		if (threaded) {
 			pthread_mutex_lock(&p.lock);
-			while (k - p.copied >= MAP_RING)
+			while (k - p.copied >= p.ring)
 				pthread_cond_wait(&p.cond, &p.lock);
 			pthread_mutex_unlock(&p.lock);
 		}
