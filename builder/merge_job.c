@@ -667,6 +667,7 @@ static void *finish_output(void *arg)
 	return NULL;
 }
 
+/* Rewrites m->out for the compat level. */
 static int emit_compat(struct btfar_merge *m)
 {
 	struct btf_compat_stats st;
