@@ -519,34 +519,97 @@ static size_t series_len(const char *rel)
 	return p ? (size_t)(p - rel) : strlen(rel);
 }
 
-/* Entries of one series, arch, flavour and compat level share most of
- * their types: one of them is stored plain, the others as deltas on it. */
-static bool same_group(const struct btfa_entry *a, const struct btfa_entry *b)
-{
-	size_t la = series_len(a->release), lb = series_len(b->release);
+/*
+ * Entries of one series, arch, flavour and compat level share most of
+ * their types: one of them is stored plain, the others as deltas on it.
+ * An entry's group key, with its index in v: sorting the keys puts each
+ * group in one run, its members in entry order.
+ */
+struct group_key {
+	const char *release;
+	size_t series; /* series_len(release) */
+	const char *arch, *flavour;
+	uint32_t compat;
+	size_t idx;
+};
 
-	return la == lb && !memcmp(a->release, b->release, la) &&
-	       !strcmp0(a->arch, b->arch) && !strcmp0(a->flavour, b->flavour) &&
-	       a->compat == b->compat;
+static int group_key_cmp(const void *pa, const void *pb)
+{
+	const struct group_key *a = pa, *b = pb;
+	size_t l = a->series < b->series ? a->series : b->series;
+	int c = l ? memcmp(a->release, b->release, l) : 0;
+
+	if (c || (c = (a->series > b->series) - (a->series < b->series)) ||
+	    (c = strcmp0(a->arch, b->arch)) ||
+	    (c = strcmp0(a->flavour, b->flavour)))
+		return c;
+	if (a->compat != b->compat)
+		return a->compat < b->compat ? -1 : 1;
+	return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-/*
- * Chooses the encoding of every new entry of v[0..n) (sorted): in each
- * group, the reference is the group's first plain entry kept from the
- * archive, else its middle new entry, which is stored plain; the group's
- * other new entries become deltas on it. A group of one new entry and no
- * kept one is stored plain.
- */
+static bool same_group(const struct group_key *a, const struct group_key *b)
+{
+	struct group_key x = *a;
+
+	x.idx = b->idx;
+	return !group_key_cmp(&x, b);
+}
+
 static bool deltable(const struct wentry *w)
 {
 	return !btf_delta__check(w->data, w->size, NULL);
 }
 
+/*
+ * The encodings of one group, k[0..cnt) in entry order: the reference is
+ * the group's first plain entry kept from the archive, else its middle new
+ * entry, which is stored plain; the group's other new entries become
+ * deltas on it. A group of one new entry and no kept one is stored plain.
+ */
+static void plan_group(struct wentry *v, const struct group_key *k, size_t cnt)
+{
+	size_t j, ref = SIZE_MAX, fresh = 0, seen = 0;
+
+	for (j = 0; j < cnt; j++) {
+		const struct wentry *w = &v[k[j].idx];
+
+		if (w->data)
+			fresh++;
+		else if (ref == SIZE_MAX && w->e.encoding == BTFA_ENC_PLAIN)
+			ref = k[j].idx;
+	}
+	if (ref == SIZE_MAX) {
+		if (fresh < 2)
+			return;
+		for (j = 0; j < cnt; j++)
+			if (v[k[j].idx].data && seen++ == fresh / 2)
+				break;
+		ref = k[j].idx;
+	}
+	for (j = 0; j < cnt; j++) {
+		struct wentry *w = &v[k[j].idx];
+
+		if (!w->data || k[j].idx == ref)
+			continue;
+		w->e.encoding = BTFA_ENC_DELTA;
+		w->ref = ref;
+		w->ref_data = v[ref].data;
+		w->ref_size = v[ref].size;
+	}
+}
+
+/*
+ * Chooses the encoding of every new entry of v[0..n) (sorted), group by
+ * group (plan_group). The groups come from one sort of the entries' keys,
+ * O(n log n): comparing every entry with every other, as this did first,
+ * took a quadratic number of key comparisons. New blobs btf_delta cannot
+ * describe take no part (stored plain).
+ */
 static void plan_deltas(struct wentry *v, size_t n, bool no_delta)
 {
-	size_t i, j;
-	size_t *members;
-	bool *ok;
+	struct group_key *k;
+	size_t i, cnt = 0, first;
 
 	for (i = 0; i < n; i++)
 		if (v[i].data) {
@@ -556,56 +619,29 @@ static void plan_deltas(struct wentry *v, size_t n, bool no_delta)
 		}
 	if (no_delta)
 		return;
-	members = malloc((n + 1) * sizeof(*members));
-	ok = calloc(n + 1, sizeof(*ok));
-	if (!members || !ok) {
-		free(members);
-		free(ok);
+	k = malloc((n + 1) * sizeof(*k));
+	if (!k)
 		return; /* all plain: correct, only larger */
-	}
-	for (i = 0; i < n; i++)
-		ok[i] = v[i].data ? deltable(&v[i]) : true;
 	for (i = 0; i < n; i++) {
-		size_t cnt = 0, ref = SIZE_MAX, fresh = 0;
+		const struct btfa_entry *e = &v[i].e;
 
-		if (!v[i].data || !ok[i] || v[i].ref != SIZE_MAX)
+		if (v[i].data && !deltable(&v[i]))
 			continue;
-		/* a group is handled at its first new member */
-		for (j = 0; j < i; j++)
-			if (v[j].data && ok[j] && same_group(&v[j].e, &v[i].e))
-				break;
-		if (j < i)
-			continue;
-		for (j = 0; j < n; j++) {
-			if (!ok[j] || !same_group(&v[j].e, &v[i].e))
-				continue;
-			if (!v[j].data) {
-				if (ref == SIZE_MAX &&
-				    v[j].e.encoding == BTFA_ENC_PLAIN)
-					ref = j;
-				continue;
-			}
-			members[cnt++] = j;
-			fresh++;
-		}
-		if (ref == SIZE_MAX) {
-			if (fresh < 2)
-				continue;
-			ref = members[cnt / 2];
-		}
-		for (j = 0; j < cnt; j++) {
-			struct wentry *w = &v[members[j]];
-
-			if (members[j] == ref)
-				continue;
-			w->e.encoding = BTFA_ENC_DELTA;
-			w->ref = ref;
-			w->ref_data = v[ref].data;
-			w->ref_size = v[ref].size;
-		}
+		k[cnt].release = e->release ? e->release : "";
+		k[cnt].series = series_len(e->release);
+		k[cnt].arch = e->arch;
+		k[cnt].flavour = e->flavour;
+		k[cnt].compat = e->compat;
+		k[cnt].idx = i;
+		cnt++;
 	}
-	free(members);
-	free(ok);
+	qsort(k, cnt, sizeof(*k), group_key_cmp);
+	for (first = 0, i = 1; i <= cnt; i++)
+		if (i == cnt || !same_group(&k[first], &k[i])) {
+			plan_group(v, k + first, i - first);
+			first = i;
+		}
+	free(k);
 }
 
 /* --- compression -------------------------------------------------------- */
@@ -1173,27 +1209,32 @@ static int append_entries(struct append *a, const struct btfa_blob_in *blobs,
 }
 
 /* New deltas on entries kept from the archive need those blobs: read once
- * per reference. */
+ * per reference (the first delta on it owns the copy). */
 static int append_refs(struct append *a, struct diag *d)
 {
 	struct wentry *v = a->v;
-	size_t i, j;
-	int err;
+	size_t i, j, *owner;
+	int err = 0;
 
-	for (i = 0; i < a->total; i++) {
+	owner = malloc((a->total + 1) * sizeof(*owner));
+	if (!owner) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < a->total; i++)
+		owner[i] = SIZE_MAX;
+	for (i = 0; i < a->total && !err; i++) {
 		struct wentry *w = &v[i];
 
 		if (!w->data || w->e.encoding != BTFA_ENC_DELTA ||
 		    v[w->ref].data)
 			continue;
-		for (j = 0; j < i; j++)
-			if (v[j].data && v[j].ref == w->ref)
-				break;
-		if (j < i) {
-			w->ref_data = v[j].ref_data;
-			w->ref_size = v[j].ref_size;
+		if (owner[w->ref] != SIZE_MAX) {
+			w->ref_data = v[owner[w->ref]].ref_data;
+			w->ref_size = v[owner[w->ref]].ref_size;
 			continue;
 		}
+		owner[w->ref] = i;
 		for (j = 0; j < a->r.entry_cnt; j++)
 			if (a->r.entries[j].frame_off ==
 				    v[w->ref].e.frame_off &&
@@ -1203,13 +1244,12 @@ static int append_refs(struct append *a, struct diag *d)
 							     &w->ref_owned,
 							     &w->ref_size, d)
 					 : -ENOENT;
-		if (err) {
+		if (err)
 			diag_prefix(d, "reference %s: ", v[w->ref].e.release);
-			return err;
-		}
 		w->ref_data = w->ref_owned;
 	}
-	return 0;
+	free(owner);
+	return err;
 }
 
 /* The archive's most recently written dictionary (largest offset). */
