@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 3;
- * versions 1 and 2 are read too).
+ * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 4;
+ * versions 1 to 3 are read too).
  *
  * Bytes in, bytes out: the reader (btfa_read.c) checks every offset and size
  * before use and exposes the index; the writer (btfa_write.c) turns N blobs
@@ -24,12 +24,13 @@ struct btfa_seckey;
 #define BTFA_IDX_MAGIC	   "BTFAIDX" /* 8 bytes with its NUL */
 #define BTFA_MODS_MAGIC	   "BTFAMOD" /* 8 bytes with its NUL */
 #define BTFA_SIG_MAGIC	   "BTFASIG" /* 8 bytes with its NUL */
-#define BTFA_VERSION	   3
+#define BTFA_VERSION	   4
 #define BTFA_HDR_SIZE	   64
 #define BTFA_IDX_HDR_SIZE  32
 #define BTFA_DICT_SIZE	   24
 #define BTFA_ENTRY_SIZE_V2 152 /* versions 1 and 2 */
-#define BTFA_ENTRY_SIZE	   200
+#define BTFA_ENTRY_SIZE_V3 200
+#define BTFA_ENTRY_SIZE	   208 /* version 4 */
 #define BTFA_MODS_HDR_SIZE 24
 #define BTFA_MODULE_SIZE   16
 #define BTFA_RANGE_SIZE	   8
@@ -100,6 +101,11 @@ struct btfa_entry {
 	uint8_t mods_sha256[32];
 	uint32_t range_first; /* reader: index into the range table */
 	uint32_t range_cnt;   /* ranges of all its modules */
+	/* version 4: 0, the module block is stored whole; else the mods_off
+	 * of the entry whose block (stored whole) this one's frame was
+	 * compressed on as prefix */
+	uint64_t mods_ref_off;
+	uint32_t mods_ref_idx; /* reader: index of that entry */
 };
 
 enum {
@@ -259,8 +265,9 @@ struct btfa_write_opts {
 	bool no_delta;
 	int threads; /* compression threads; 0: 1 */
 	enum btfa_dict_mode dict_mode;
-	/* format version to write: 0 the current one (3); 2 writes version 2
-	 * (the module tables in the index; for tests of older readers) */
+	/* format version to write: 0 the current one (4); 3 writes every
+	 * module block whole, 2 the module tables in the index (for tests of
+	 * older readers) */
 	uint32_t version;
 	/* sign the new index (btfa_sig.h); NULL: the archive is unsigned
 	 * (an append drops an old signature) */

@@ -314,6 +314,61 @@ static int resolve_refs(struct btfa_reader *r, struct diag *d)
 	return err;
 }
 
+/*
+ * Version 4: each module block stored as a delta names the block, stored
+ * whole, of another entry (mods_ref_off): that entry's index into
+ * mods_ref_idx.
+ */
+static int resolve_mods_refs(struct btfa_reader *r, struct diag *d)
+{
+	struct frame_ref *v;
+	uint32_t i, n = 0;
+	int err = 0;
+
+	for (i = 0; i < r->entry_cnt; i++)
+		if (r->entries[i].mods_ref_off)
+			break;
+	if (i == r->entry_cnt)
+		return 0;
+	v = malloc(((size_t)r->entry_cnt + 1) * sizeof(*v));
+	if (!v) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->entry_cnt; i++)
+		if (r->entries[i].mods_size && !r->entries[i].mods_ref_off)
+			v[n++] = (struct frame_ref){r->entries[i].mods_off, i};
+	qsort(v, n, sizeof(*v), frame_ref_cmp);
+	for (i = 0; i < r->entry_cnt && !err; i++) {
+		struct btfa_entry *e = &r->entries[i];
+		uint32_t lo = 0, hi = n;
+
+		if (!e->mods_ref_off)
+			continue;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (v[mid].off < e->mods_ref_off)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!e->mods_size || lo == n || v[lo].off != e->mods_ref_off) {
+			diag_set(d,
+				 "index: entry %u (%s): its module block's "
+				 "reference at %llu is not the module block, "
+				 "stored whole, of an entry",
+				 i, e->release,
+				 (unsigned long long)e->mods_ref_off);
+			err = -EBADMSG;
+			break;
+		}
+		e->mods_ref_idx = v[lo].idx;
+	}
+	free(v);
+	return err;
+}
+
 /* Where each table of the decompressed index starts (parse_index). */
 struct index_view {
 	const uint8_t *dicts, *entries, *modules, *ranges;
@@ -323,7 +378,9 @@ struct index_view {
 
 static size_t entry_size(const struct btfa_reader *r)
 {
-	return r->version >= 3 ? BTFA_ENTRY_SIZE : BTFA_ENTRY_SIZE_V2;
+	return r->version >= 4	 ? BTFA_ENTRY_SIZE
+	       : r->version == 3 ? BTFA_ENTRY_SIZE_V3
+				 : BTFA_ENTRY_SIZE_V2;
 }
 
 /* The index header: magic, counts, and a size that is exactly their sum. */
@@ -501,6 +558,8 @@ static int parse_entry_fields(struct btfa_reader *r, uint32_t i,
 		e->mods_size = le64_get(q + 160);
 		memcpy(e->mods_sha256, q + 168, 32);
 	}
+	if (r->version >= 4)
+		e->mods_ref_off = le64_get(q + 200);
 	e->compat = le32_get(q + 136);
 	/* version 1: bytes 140..151 are reserved and ignored */
 	if (r->version >= 2) {
@@ -750,7 +809,7 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 
 	if ((err = parse_index_hdr(r, &x, d)) ||
 	    (err = parse_dicts(r, &x, d)) || (err = parse_entries(r, &x, d)) ||
-	    (err = resolve_refs(r, d)))
+	    (err = resolve_refs(r, d)) || (err = resolve_mods_refs(r, d)))
 		return err;
 	if (r->version >= 3) /* modules: btfa_reader__load_modules */
 		return 0;
@@ -1331,6 +1390,50 @@ out:
 	return err;
 }
 
+static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d);
+
+/*
+ * Version 4: the module block frame comp of entry idx, stored as a delta,
+ * decompressed into blk (cap bytes) with the uncompressed block of its
+ * reference entry (loaded first) as zstd prefix; *n is zstd's result.
+ */
+static int mods_delta_decompress(struct btfa_reader *r, uint32_t idx, void *blk,
+				 size_t cap, const void *comp, size_t *n,
+				 struct diag *d)
+{
+	const struct btfa_entry *e = &r->entries[idx];
+	uint32_t ref = e->mods_ref_idx;
+	const uint8_t *pb;
+	size_t plen;
+	ZSTD_DCtx *dctx;
+	int err;
+
+	if (!r->mods_blocks[ref]) {
+		err = load_mods_block(r, ref, d);
+		if (err) {
+			diag_prefix(d, "its reference, entry %u (%s): ", ref,
+				    r->entries[ref].release);
+			return err;
+		}
+	}
+	/* the reference block's size: its header, checked when loaded */
+	pb = r->mods_blocks[ref];
+	plen = BTFA_MODS_HDR_SIZE +
+	       (size_t)BTFA_MODULE_SIZE * le32_get(pb + 8) +
+	       (size_t)BTFA_RANGE_SIZE * le32_get(pb + 12) + le32_get(pb + 16);
+	dctx = ZSTD_createDCtx();
+	if (!dctx) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	*n = ZSTD_DCtx_refPrefix(dctx, pb, plen);
+	if (!ZSTD_isError(*n))
+		*n = ZSTD_decompressDCtx(dctx, blk, cap, comp,
+					 (size_t)e->mods_size);
+	ZSTD_freeDCtx(dctx);
+	return 0;
+}
+
 /*
  * Version 3: the module block of entry idx (docs/FORMAT.md, "Module
  * block"): read, SHA-256 against the entry, decompressed to exactly its
@@ -1377,7 +1480,16 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 	blk = malloc((size_t)content);
 	if (!blk)
 		goto nomem;
-	n = ZSTD_decompress(blk, (size_t)content, comp, (size_t)e->mods_size);
+	if (e->mods_ref_off) {
+		err = mods_delta_decompress(r, idx, blk, (size_t)content, comp,
+					    &n, d);
+		if (err)
+			goto out;
+		err = -EBADMSG;
+	} else {
+		n = ZSTD_decompress(blk, (size_t)content, comp,
+				    (size_t)e->mods_size);
+	}
 	if (ZSTD_isError(n) || n != content) {
 		diag_set(d, "zstd: %s",
 			 ZSTD_isError(n) ? ZSTD_getErrorName(n)

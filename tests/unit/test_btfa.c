@@ -483,8 +483,8 @@ static int test_mods_block(const char *dir)
 	if (write_n(p, 0, 2, false))
 		return 1;
 	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
-	CHECK(r.version == 3 && !r.modules, "version %u, modules loaded",
-	      r.version);
+	CHECK(r.version == BTFA_VERSION && !r.modules,
+	      "version %u, modules loaded", r.version);
 	off = r.entries[0].mods_off;
 	CHECK(r.entries[0].mods_size && r.entries[0].range_cnt == 2,
 	      "entry 0: module block of %llu bytes, %u ranges",
@@ -543,6 +543,221 @@ static int test_mods_block(const char *dir)
 	return 0;
 }
 
+/* --- version 4: module blocks stored as deltas ------------------------- */
+
+static void *dblob[2];
+static size_t dblob_n[2];
+static const uint32_t ranges_c[] = {25, 4};
+static const struct btfa_module_in mods_c[] = {
+	{.name = "mod_c", .types = 4, .ranges = ranges_c, .range_cnt = 1},
+};
+
+/* 6.1.0-1 (delta1.btf) and 6.1.0-2 (delta2.btf): one series, the first a
+ * delta on the second, both with mods; 6.2.0-1 (delta1.btf), alone in its
+ * series, with mods_c. */
+static int write_mods_delta(const char *path, uint32_t version)
+{
+	static const char *rel[] = {"6.1.0-1", "6.1.0-2", "6.2.0-1"};
+	struct btfa_write_opts o = {.version = version};
+	struct btfa_blob_in in[3];
+	struct diag d = {""};
+	size_t i;
+	int err;
+
+	for (i = 0; i < 3; i++) {
+		memset(&in[i], 0, sizeof(in[i]));
+		in[i].e.release = rel[i];
+		in[i].e.arch = "x86_64";
+		in[i].e.base_types = 18;
+		in[i].e.types = 40;
+		memset(in[i].e.base_sha256, (int)i + 1, 32);
+		in[i].data = dblob[i % 2];
+		in[i].size = dblob_n[i % 2];
+		in[i].modules = i < 2 ? mods : mods_c;
+		in[i].module_cnt = i < 2 ? 2 : 1;
+	}
+	err = btfa_write(path, in, 3, &o, &d);
+	CHECK(err == 3, "btfa_write: %d %s", err, d.msg);
+	return err == 3 ? 0 : 1;
+}
+
+/* The archive at path with its index edited by edit (entry size esz),
+ * wrapped again (new frame, size and SHA-256 in the header). */
+static void rewrite_index(const char *path,
+			  void (*edit)(uint8_t *ix, uint8_t *file, size_t esz))
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+	size_t flen, n, bound, z, ent0;
+	uint8_t *f, *ix, *out;
+	struct sha256 sh;
+	uint64_t ioff;
+	FILE *fp;
+
+	CHECK(!btfa_reader__open(&r, path, &d), "open: %s", d.msg);
+	n = r.index_len;
+	ix = malloc(n);
+	memcpy(ix, r.index, n);
+	ent0 = 32 + (size_t)24 * r.dict_cnt;
+	btfa_reader__close(&r);
+	f = unit_slurp("/", path, &flen);
+	ioff = get64(f + 16);
+	edit(ix + ent0, f, BTFA_ENTRY_SIZE);
+	bound = ZSTD_compressBound(n);
+	out = malloc(ioff + bound);
+	memcpy(out, f, ioff);
+	z = ZSTD_compress(out + ioff, bound, ix, n, 3);
+	put64(out + 24, z);
+	sha256_init(&sh);
+	sha256_update(&sh, out + ioff, z);
+	sha256_final(&sh, out + 32);
+	fp = fopen(path, "wb");
+	fwrite(out, 1, ioff + z, fp);
+	fclose(fp);
+	free(out);
+	free(f);
+	free(ix);
+}
+
+/* entry 0's module block named as the reference of its own */
+static void ref_self(uint8_t *ix, uint8_t *f, size_t esz)
+{
+	(void)f;
+	(void)esz;
+	put64(ix + 200, get64(ix + 152));
+}
+
+/* entry 0's module block on the block of 6.2.0-1 (entry 2) */
+static void ref_other(uint8_t *ix, uint8_t *f, size_t esz)
+{
+	(void)f;
+	put64(ix + 200, get64(ix + 2 * esz + 152));
+}
+
+/* entry 0's module block one byte short, its SHA-256 that of the rest */
+static void mods_cut(uint8_t *ix, uint8_t *f, size_t esz)
+{
+	uint64_t size = get64(ix + 160) - 1;
+	struct sha256 sh;
+
+	(void)esz;
+	put64(ix + 160, size);
+	sha256_init(&sh);
+	sha256_update(&sh, f + get64(ix + 152), (size_t)size);
+	sha256_final(&sh, ix + 168);
+}
+
+/* Version 4: a delta entry's module block is a delta on its reference's;
+ * it reads back, version 3 is still written and read; a reference that is
+ * not a whole block, another whole block, a cut block and a corrupt
+ * reference are each refused with what is wrong. */
+static int test_mods_delta(const char *dir)
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+	const struct btfa_entry *e;
+	char p[128];
+	uint32_t i, v;
+	uint8_t *f;
+	size_t n, at;
+	FILE *fp;
+
+	if (unit_skipped(dir))
+		return UNIT_SKIP;
+	dblob[0] = unit_slurp(dir, "delta1.btf", &dblob_n[0]);
+	dblob[1] = unit_slurp(dir, "delta2.btf", &dblob_n[1]);
+	path_of(p, sizeof(p), "md.btfa");
+	for (v = 3; v <= 4; v++) {
+		if (write_mods_delta(p, v))
+			return 1;
+		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+		e = r.entries;
+		CHECK(r.version == v && r.entry_cnt == 3,
+		      "version %u, %u entries", r.version, r.entry_cnt);
+		CHECK(e[0].encoding == BTFA_ENC_DELTA && e[0].ref_idx == 1,
+		      "entry 0: encoding %u on %u", e[0].encoding,
+		      e[0].ref_idx);
+		CHECK(e[0].mods_ref_off == (v == 4 ? e[1].mods_off : 0) &&
+			      !e[1].mods_ref_off && !e[2].mods_ref_off,
+		      "version %u: module block references %llu %llu %llu", v,
+		      (unsigned long long)e[0].mods_ref_off,
+		      (unsigned long long)e[1].mods_ref_off,
+		      (unsigned long long)e[2].mods_ref_off);
+		for (i = 0; i < 3; i++) {
+			const struct btfa_module *m;
+			void *data;
+			size_t size;
+
+			CHECK(!btfa_reader__load_modules(&r, i, &d),
+			      "entry %u: %s", i, d.msg);
+			m = &r.modules[e[i].module_first];
+			CHECK(!strcmp(m->name, i < 2 ? "mod_a" : "mod_c") &&
+				      m->range_cnt == (i < 2 ? 2 : 1) &&
+				      r.ranges[m->range_first].first ==
+					      (i < 2 ? 19u : 25u),
+			      "entry %u: module %s, %u ranges from %u", i,
+			      m->name, m->range_cnt,
+			      r.ranges[m->range_first].first);
+			CHECK(!btfa_reader__read(&r, i, &data, &size, &d),
+			      "read %u: %s", i, d.msg);
+			CHECK(size == dblob_n[i % 2] &&
+				      !memcmp(data, dblob[i % 2], size),
+			      "entry %u differs", i);
+			free(data);
+		}
+		btfa_reader__close(&r);
+	}
+
+	rewrite_index(p, ref_self);
+	CHECK(btfa_reader__open(&r, p, &d) == -EBADMSG, "self: accepted");
+	CHECK_MSG(d.msg, "index: entry 0 (6.1.0-1): its module block's "
+			 "reference at ");
+	CHECK_MSG(d.msg, " is not the module block, stored whole, of an entry");
+
+	if (write_mods_delta(p, 4))
+		return 1;
+	rewrite_index(p, ref_other);
+	CHECK(!btfa_reader__open(&r, p, &d), "other: open: %s", d.msg);
+	CHECK(btfa_reader__load_modules(&r, 0, &d) == -EBADMSG,
+	      "other: accepted");
+	CHECK_MSG(d.msg, "entry 0 (6.1.0-1): module block at ");
+	CHECK_MSG(d.msg, ": zstd: ");
+	CHECK(!btfa_reader__load_modules(&r, 2, &d), "entry 2: %s", d.msg);
+	btfa_reader__close(&r);
+
+	if (write_mods_delta(p, 4))
+		return 1;
+	rewrite_index(p, mods_cut);
+	CHECK(!btfa_reader__open(&r, p, &d), "cut: open: %s", d.msg);
+	CHECK(btfa_reader__load_modules(&r, 0, &d) == -EBADMSG,
+	      "cut: accepted");
+	CHECK_MSG(d.msg, "entry 0 (6.1.0-1): module block at ");
+	CHECK_MSG(d.msg, "not one zstd frame with its content size");
+	btfa_reader__close(&r);
+
+	/* one byte of the reference's block flipped */
+	if (write_mods_delta(p, 4))
+		return 1;
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	at = (size_t)r.entries[1].mods_off + 12;
+	btfa_reader__close(&r);
+	f = unit_slurp("/", p, &n);
+	f[at] ^= 1;
+	fp = fopen(p, "wb");
+	fwrite(f, 1, n, fp);
+	fclose(fp);
+	free(f);
+	CHECK(!btfa_reader__open(&r, p, &d), "ref: open: %s", d.msg);
+	CHECK(btfa_reader__load_modules(&r, 0, &d) == -EBADMSG,
+	      "ref: accepted");
+	CHECK_MSG(d.msg, "entry 0 (6.1.0-1): module block at ");
+	CHECK_MSG(d.msg, "its reference, entry 1 (6.1.0-2): SHA-256 mismatch");
+	btfa_reader__close(&r);
+	free(dblob[0]);
+	free(dblob[1]);
+	return 0;
+}
+
 #define CRAFTED(name)                                                          \
 	static int test_##name(const char *dir)                                \
 	{                                                                      \
@@ -585,6 +800,7 @@ static const struct unit_case cases[] = {
 	{"frame_past", test_frame_past},
 	{"index_sha", test_index_sha},
 	{"mods_block", test_mods_block},
+	{"mods_delta", test_mods_delta},
 };
 
 int main(int argc, char **argv)
