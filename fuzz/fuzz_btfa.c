@@ -4,7 +4,8 @@
  * entry is read (frames, dictionaries, delta entries with their
  * reference), skipping entries that claim more than the fuzzing cap, which
  * the reader would allocate (its own cap is 4 GiB), and its modules are
- * looked up (version 3: its module block read and checked).
+ * looked up (versions 3 and 4: its module block read and checked; version
+ * 4: a block stored as a delta on its reference entry's block, read first).
  *
  * Byte 0 of the input picks the form of the rest:
  *   0: an archive, as is;

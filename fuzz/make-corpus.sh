@@ -186,10 +186,11 @@ sed '3s/$/\x01/' "$M/build" >"$M/control"
 # stored decompressed, written by the target itself
 for f in delta whole appended; do seed "$out/btfa/$f" 0 "$A/$f.btfa"; done
 cc -O1 -I"$root" -D_GNU_SOURCE -o "$tmp/btfa" "$fuzz/fuzz_btfa.c" \
-	"$fuzz/replay.c" "$root"/formats/{btfa_read,btfa_write,btf_delta,btf_raw,btf_compat,strset,diag,mem,sha256,hex,file}.c \
-	-lzstd
+	"$fuzz/replay.c" "$root"/formats/{btfa_read,btfa_write,btfa_sig,btf_delta,btf_raw,btf_compat,strset,diag,mem,sha256,hex,file}.c \
+	-lzstd -lsodium
 mkdir -p "$tmp/raw"
-FUZZ_BTFA_DUMP=$tmp/raw "$tmp/btfa" "$out/btfa" >/dev/null
+# (the fresh seeds only: the regress-* archives have their index-raw seeds)
+FUZZ_BTFA_DUMP=$tmp/raw "$tmp/btfa" "$out/btfa"/{delta,whole,appended} >/dev/null
 cp "$tmp/raw"/index-raw-* "$out/btfa/"
 
 # bpf_obj: BPF objects (clang -target bpf): with CO-RE relocations, without
