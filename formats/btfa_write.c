@@ -785,7 +785,7 @@ static int compress_one(ZSTD_CCtx *cctx, struct wentry *w, const struct zjob *j,
 {
 	const void *src = w->data;
 	size_t src_len = w->size, bound, z;
-	void *enc = NULL;
+	void *enc = NULL, *fit;
 	int err;
 
 	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
@@ -838,6 +838,13 @@ static int compress_one(ZSTD_CCtx *cctx, struct wentry *w, const struct zjob *j,
 		diag_set(d, "zstd: %s", ZSTD_getErrorName(z));
 		return -EIO;
 	}
+	/* the frame waits for the others to be placed in entry order: keep
+	 * its bytes only, not the bound (a 27 MB blob's bound for a 250 KB
+	 * delta frame, resident once the allocator has reused touched
+	 * memory for it) */
+	fit = realloc(w->frame, z ? z : 1);
+	if (fit)
+		w->frame = fit;
 	w->frame_len = z;
 	w->e.frame_size = z;
 	w->e.blob_size = w->size;
