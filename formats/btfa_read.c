@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * btfa reader: the .btfa container, format version 3 (docs/FORMAT.md), and
- * version 1 and 2 archives, over a source (a file, memory, HTTP ranges).
+ * btfa reader: the .btfa container, format version 4 (docs/FORMAT.md), and
+ * version 1 to 3 archives, over a source (a file, memory, HTTP ranges).
  *
  * An archive is a 64-byte header naming one live index, then dictionaries,
  * frames and indexes in any order (an append leaves dead ones behind). The
@@ -14,7 +14,8 @@
  * ids and had no deltas (entry bytes 140..151 reserved). Version 3 moves
  * the module and range tables into one module block per entry (read by
  * btfa_reader__load_modules) and may follow the index frame with a
- * signature block.
+ * signature block. Version 4 may store a module block as a zstd frame on
+ * another entry's block (mods_ref_off), which is loaded first.
  *
  * Open: header (magic, version, flags) -> index bounds and SHA-256 -> index
  * frame decompressed to exactly its content size (capped) -> every count,

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * btfa writer: the .btfa container, format version 3 (docs/FORMAT.md;
+ * btfa writer: the .btfa container, format version 4 (docs/FORMAT.md;
  * the choices below are explained in docs/ARCHIVE.md).
  *
  * Pack (btfa_write), in passes:
  * 1. Entries: every blob's SHA-256, entries sorted by their key, exact
  *    duplicates dropped (sort_unique).
  * 2. Plan of deltas (plan_deltas): entries of one series (release up to
- *    its second dot), arch, flavour and compat level form a group; its
- *    middle new entry (or, when appending, its first whole entry already in
- *    the archive) is stored whole, the others as btf_delta payloads on it.
- *    A blob btf_delta cannot describe is stored whole.
+ *    its second dot), arch, flavour and compat level form a group (one
+ *    sort of their keys); its middle new entry (or, when appending, its
+ *    first whole entry already in the archive) is stored whole, the others
+ *    as btf_delta payloads on it. A blob btf_delta cannot describe is
+ *    stored whole.
  * 3. Dictionary (choose_dict): trained (ZDICT_trainFromBuffer,
  *    deterministic) on chunks of the blobs stored whole when there are at
  *    least two, and kept only when the start of each of them compresses
@@ -21,9 +22,10 @@
  *    with their reference as prefix; frames are compressed on several
  *    threads but placed in entry order.
  * 5. Index (build_index): one module block per entry (modules, ranges
- *    written as gaps, names; kept entries of a version 3 archive keep
- *    theirs), then the entry table and string table as one zstd frame,
- *    a signature block when asked; header last, the file written
+ *    written as gaps, names; kept entries of a version 3 or 4 archive keep
+ *    theirs; version 4: a delta entry's block compressed on its reference
+ *    entry's block), then the entry table and string table as one zstd
+ *    frame, a signature block when asked; header last, the file written
  *    atomically.
  * The same inputs in any order, with any number of threads, give the same
  * bytes.
