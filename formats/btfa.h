@@ -42,6 +42,9 @@ struct btfa_seckey;
 /* Caps on the modules and ranges of all entries (version 3). */
 #define BTFA_MAX_MODULES (1u << 24)
 #define BTFA_MAX_RANGES	 (1u << 26)
+/* Version 4: a module block and the block it is a delta on fit in this
+ * window (zstd's default limit when decompressing: 2^27 bytes). */
+#define BTFA_MODS_WINDOW_MAX ((size_t)1 << 27)
 /* Largest zstd window of a delta frame (reference + encoded blob): 1 GiB. */
 #define BTFA_DELTA_WLOG_MAX 30
 /* Longest label (release, arch, distro, ...) a reader or writer accepts. */

@@ -374,6 +374,7 @@ static const void *kept_mods_block(struct btfa_reader *r, size_t idx,
 static const void *mods_prefix(struct wentry *v, const struct wentry *w,
 			       struct btfa_reader *r, size_t *len)
 {
+	const void *p = NULL;
 	struct wentry *ref;
 
 	if (!w->data || w->e.encoding != BTFA_ENC_DELTA || w->ref == SIZE_MAX)
@@ -383,9 +384,15 @@ static const void *mods_prefix(struct wentry *v, const struct wentry *w,
 		return NULL;
 	if (ref->mods_raw.len) {
 		*len = ref->mods_raw.len;
-		return ref->mods_raw.p;
+		p = ref->mods_raw.p;
+	} else if (!ref->data) {
+		p = kept_mods_block(r, ref->kept, len);
 	}
-	return ref->data ? NULL : kept_mods_block(r, ref->kept, len);
+	/* a reader's default window (2^27 bytes) must hold both */
+	if (p && (*len > BTFA_MODS_WINDOW_MAX ||
+		  w->mods_raw.len > BTFA_MODS_WINDOW_MAX - *len))
+		p = NULL;
+	return p;
 }
 
 /* w->mods_raw compressed (on prefix, if any) at the end of file (which
