@@ -95,66 +95,89 @@ static int write_full(int fd, const void *data, size_t size)
 	return 0;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t size,
-		      struct diag *d)
+int file_atomic_write(struct file_atomic *fa, const char *path,
+		      const void *data, size_t size, struct diag *d)
 {
-	char *tmp = NULL, *dir_copy = NULL;
-	int fd = -1, dfd, err;
 	size_t len = strlen(path);
+	int fd = -1, err;
 
-	tmp = malloc(len + 16);
-	dir_copy = strdup(path);
-	if (!tmp || !dir_copy) {
+	fa->tmp = malloc(len + 16);
+	fa->dir = strdup(path);
+	if (!fa->tmp || !fa->dir) {
 		err = -ENOMEM;
 		diag_set(d, "out of memory");
-		goto out;
+		goto fail;
 	}
-	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
+	snprintf(fa->tmp, len + 16, "%s.tmp.XXXXXX", path);
+	fa->path = path;
+	fd = mkstemp(fa->tmp);
 	if (fd < 0) {
 		err = -errno;
 		diag_set(d, "cannot create a temporary file beside it: %s",
 			 strerror(errno));
-		tmp[0] = '\0';
-		goto out;
+		fa->tmp[0] = '\0';
+		goto fail;
 	}
 	err = write_full(fd, data, size);
 	if (err) {
 		diag_set(d, "write failed: %s", strerror(-err));
-		goto out;
+		goto fail;
 	}
 	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
 		err = -errno;
 		diag_set(d, "fsync failed: %s", strerror(errno));
-		goto out;
+		goto fail;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
 		err = -errno;
 		diag_set(d, "close failed: %s", strerror(errno));
-		goto out;
+		goto fail;
 	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	file_atomic_abort(fa);
+	return err;
+}
+
+int file_atomic_commit(struct file_atomic *fa, struct diag *d)
+{
+	int dfd, err = 0;
+
+	if (rename(fa->tmp, fa->path) < 0) {
 		err = -errno;
 		diag_set(d, "rename into place failed: %s", strerror(errno));
 		goto out;
 	}
-	tmp[0] = '\0';
-	dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fa->tmp[0] = '\0';
+	dfd = open(dirname(fa->dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);
 		close(dfd);
 	}
-	err = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp && tmp[0])
-		unlink(tmp);
-	free(tmp);
-	free(dir_copy);
+	file_atomic_abort(fa);
 	return err;
+}
+
+void file_atomic_abort(struct file_atomic *fa)
+{
+	if (fa->tmp && fa->tmp[0])
+		unlink(fa->tmp);
+	free(fa->tmp);
+	free(fa->dir);
+	memset(fa, 0, sizeof(*fa));
+}
+
+int file_write_atomic(const char *path, const void *data, size_t size,
+		      struct diag *d)
+{
+	struct file_atomic fa = {0};
+	int err = file_atomic_write(&fa, path, data, size, d);
+
+	return err ? err : file_atomic_commit(&fa, d);
 }
 
 /*

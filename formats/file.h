@@ -22,6 +22,24 @@ int file_write_atomic(const char *path, const void *data, size_t size,
 		      struct diag *d);
 
 /*
+ * file_write_atomic in two steps, for a caller that checks the data while
+ * it is written: file_atomic_write() writes and syncs the temporary file
+ * beside path (path untouched; on failure the temporary file is removed),
+ * then file_atomic_commit() renames it over path and syncs the directory,
+ * or file_atomic_abort() removes it. fa starts zeroed; path must outlive
+ * it. The messages are file_write_atomic's.
+ */
+struct file_atomic {
+	const char *path;
+	char *tmp; /* "" once renamed or never made */
+	char *dir; /* a copy of path for dirname() */
+};
+int file_atomic_write(struct file_atomic *fa, const char *path,
+		      const void *data, size_t size, struct diag *d);
+int file_atomic_commit(struct file_atomic *fa, struct diag *d);
+void file_atomic_abort(struct file_atomic *fa);
+
+/*
  * Many files written atomically as one batch (btfar distill, rebase: one
  * output per module): file_batch__add() writes each to a temporary file
  * beside its path, unsynced; file_batch__commit() makes them durable with
