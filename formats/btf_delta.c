@@ -47,6 +47,7 @@
 
 #include <errno.h>
 #include <linux/btf.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -882,178 +883,322 @@ static int ref_facts(const uint8_t *ref, size_t size, const char **strs,
 	return 0;
 }
 
-int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
-		      size_t enc_size, void **out, size_t *out_size,
-		      struct diag *d)
-{
-	const uint8_t *e = enc, *map, *smap, *t_in, *lit, *lit_end;
-	uint32_t hdr_len, types_len, str_len, nb, na_enc, na, bcnt, lit_len;
-	uint32_t *rev = NULL, *order = NULL, *boff = NULL, *astarts = NULL;
-	uint32_t *aord_boff = NULL, acnt = 0, b, i, off;
-	struct str_rank arank = {0};
-	struct rewriter w = {0};
-	uint8_t *o = NULL, *types;
-	char *strs;
-	uint64_t need;
-	int64_t last;
-	int err = -EBADMSG;
+/*
+ * What decoding needs of a reference, whatever the payload: its string
+ * section, its type count and where its strings start (with their ranks).
+ * A reader keeps it with the reference blob and computes it on a second
+ * thread while the payload decompresses. ref_facts' verdict is kept for the
+ * decoder, which reports it after its own header checks, as always.
+ */
+struct btf_delta_ref {
+	const char *strs;
+	uint32_t str_len;
+	uint32_t type_cnt;
+	uint32_t *starts; /* str_starts(): cnt + 1 entries */
+	uint32_t cnt;
+	struct str_rank rank;
+	int err; /* 0; -EBADMSG: ref_facts refused it; -ENOMEM */
+};
 
-	*out = NULL;
-	*out_size = 0;
-	if (enc_size < ENC_HDR_SIZE || memcmp(e, BTF_DELTA_MAGIC, 8)) {
-		diag_set(d, "delta: bad magic");
-		return -EBADMSG;
+struct btf_delta_ref *btf_delta_ref_new(const void *ref, size_t ref_size)
+{
+	struct btf_delta_ref *pr = calloc(1, sizeof(*pr));
+
+	if (!pr)
+		return NULL;
+	if (ref_facts(ref, ref_size, &pr->strs, &pr->str_len, &pr->type_cnt)) {
+		pr->err = -EBADMSG;
+		return pr;
 	}
-	hdr_len = le32_get(e + 8);
-	types_len = le32_get(e + 12);
-	str_len = le32_get(e + 16);
-	nb = le32_get(e + 20);
-	na_enc = le32_get(e + 24);
-	bcnt = le32_get(e + 28);
-	lit_len = le32_get(e + 32);
-	need = ENC_HDR_SIZE + (uint64_t)nb * 4 + (uint64_t)bcnt * 4 + hdr_len +
-	       types_len + lit_len;
-	if (le32_get(e + 36) || need != enc_size || hdr_len < 24 ||
-	    hdr_len % 4 || types_len % 4 || !str_len || str_len >= ID_LIMIT ||
-	    nb >= ID_LIMIT || bcnt > str_len) {
-		diag_set(d, "delta: header does not match its size");
-		return -EBADMSG;
+	pr->starts = str_starts(pr->strs, pr->str_len, &pr->cnt);
+	if (!pr->starts ||
+	    str_rank_init(&pr->rank, pr->starts, pr->cnt, pr->str_len))
+		pr->err = -ENOMEM;
+	return pr;
+}
+
+void btf_delta_ref_free(struct btf_delta_ref *pr)
+{
+	if (!pr)
+		return;
+	free(pr->starts);
+	str_rank_release(&pr->rank);
+	free(pr);
+}
+
+/*
+ * One decode. Its phases: the type map (rev), the string section (strs,
+ * aord_boff), where each record goes (boff, src), then each record copied
+ * to its place and rewritten. The string section needs only the payload
+ * and the reference, so it runs beside the first and the third; the last
+ * is per record and runs in two halves of the ids. Each phase keeps its own
+ * verdict and the first failing one in that order is reported, so the
+ * message is the one-threaded decoder's.
+ */
+struct decoder {
+	const struct btf_delta_ref *ref;
+	const uint8_t *map, *smap, *t_in, *lit, *lit_end;
+	uint32_t hdr_len, types_len, str_len, nb, na, bcnt;
+	uint8_t *o;
+	uint32_t *rev;	     /* reference id -> blob id */
+	uint32_t *order;     /* payload record k -> blob id */
+	uint32_t *boff;	     /* blob id - 1 -> offset in the types; nb + 1 */
+	uint32_t *src;	     /* blob id - 1 -> offset in the payload types */
+	uint32_t *aord_boff; /* see struct rewriter */
+	int strs_err;
+};
+
+static void *dec_strings(void *arg)
+{
+	struct decoder *dc = arg;
+	const struct btf_delta_ref *pr = dc->ref;
+	const uint8_t *lit = dc->lit;
+	char *strs = (char *)dc->o + dc->hdr_len + dc->types_len;
+	uint32_t off = 0, i;
+	int64_t last = -1;
+
+	dc->strs_err = -EBADMSG;
+	for (i = 0; i < dc->bcnt; i++) {
+		const char *s;
+		size_t len;
+		int64_t a;
+
+		if (next_string(le32_get(dc->smap + (size_t)i * 4), &lit,
+				dc->lit_end, pr->strs, pr->starts, pr->cnt,
+				&last, &s, &len, &a))
+			return NULL;
+		if (a >= 0 && !dc->aord_boff[a])
+			dc->aord_boff[a] = off + 1;
+		if (len > dc->str_len - off)
+			return NULL;
+		memcpy(strs + off, s, len);
+		off += len;
 	}
-	map = e + ENC_HDR_SIZE;
-	smap = map + (size_t)nb * 4;
-	t_in = smap + (size_t)bcnt * 4 + hdr_len;
-	lit = t_in + types_len;
-	lit_end = lit + lit_len;
-	if (ref_facts(ref, ref_size, &w.astrs, &w.astr_len, &na) ||
-	    na != na_enc) {
-		diag_set(d, "delta: the reference is not the blob it was "
-			    "encoded against");
-		return -EBADMSG;
-	}
-	err = -ENOMEM;
-	rev = calloc((size_t)na + 1, sizeof(*rev));
-	order = malloc(((size_t)nb + 1) * sizeof(*order));
-	boff = malloc(((size_t)nb + 2) * sizeof(*boff));
-	o = mem_alloc_big((size_t)hdr_len + types_len + str_len);
-	astarts = str_starts(w.astrs, w.astr_len, &acnt);
-	if (!astarts)
-		goto nomem;
-	aord_boff = calloc((size_t)acnt + 1, sizeof(*aord_boff));
-	if (!rev || !order || !boff || !o || !aord_boff ||
-	    str_rank_init(&arank, astarts, acnt, w.astr_len))
-		goto nomem;
-	err = -EBADMSG;
-	last = 0;
-	for (b = 1; b <= nb; b++) {
-		uint32_t v = le32_get(map + (size_t)(b - 1) * 4);
+	if (off != dc->str_len || lit != dc->lit_end || strs[0])
+		return NULL;
+	dc->strs_err = 0;
+	return NULL;
+}
+
+static int dec_map(struct decoder *dc, struct diag *d)
+{
+	int64_t last = 0;
+	uint32_t b;
+
+	for (b = 1; b <= dc->nb; b++) {
+		uint32_t v = le32_get(dc->map + (size_t)(b - 1) * 4);
 		int64_t a;
 
 		if (!v)
 			continue;
 		a = last + 1 + unzigzag(v - 1);
-		if (a < 1 || a > na || rev[a]) {
+		if (a < 1 || a > dc->na || dc->rev[a]) {
 			diag_set(d,
 				 "delta: type map entry %u is out of range "
 				 "or used twice",
 				 b);
-			goto out;
+			return -EBADMSG;
 		}
-		rev[a] = b;
+		dc->rev[a] = b;
 		last = a;
 	}
+	return 0;
+}
 
-	/* strings */
-	strs = (char *)o + hdr_len + types_len;
-	off = 0;
-	last = -1;
-	for (i = 0; i < bcnt; i++) {
-		const char *s;
-		size_t len;
-		int64_t a;
+/* The order the records were written in, their sizes, their places. */
+static int dec_places(struct decoder *dc, struct diag *d)
+{
+	uint32_t k = 0, a, b, pos, *sz = dc->boff + 1;
 
-		if (next_string(le32_get(smap + (size_t)i * 4), &lit, lit_end,
-				w.astrs, astarts, acnt, &last, &s, &len, &a))
-			goto bad_strs;
-		if (a >= 0 && !aord_boff[a])
-			aord_boff[a] = off + 1;
-		if (len > str_len - off)
-			goto bad_strs;
-		memcpy(strs + off, s, len);
-		off += len;
+	for (a = 1; a <= dc->na; a++)
+		if (dc->rev[a])
+			dc->order[k++] = dc->rev[a];
+	for (b = 1; b <= dc->nb; b++)
+		if (!le32_get(dc->map + (size_t)(b - 1) * 4))
+			dc->order[k++] = b;
+	for (pos = 0, k = 0; pos < dc->types_len; k++) {
+		uint32_t left = dc->types_len - pos, rs;
+
+		if (k == dc->nb ||
+		    !(rs = btf_raw__rec_size((const void *)(dc->t_in + pos),
+					     left))) {
+			diag_set(d,
+				 "delta: type record %u runs past the type "
+				 "section",
+				 k + 1);
+			return -EBADMSG;
+		}
+		sz[dc->order[k] - 1] = rs;
+		dc->src[dc->order[k] - 1] = pos;
+		pos += rs;
 	}
-	if (off != str_len || lit != lit_end || strs[0])
-		goto bad_strs;
-
-	/* types: the order they were written in, their sizes, their places */
-	{
-		uint32_t k = 0, a, pos, *sz = boff + 1;
-		const uint8_t *q;
-
-		for (a = 1; a <= na; a++)
-			if (rev[a])
-				order[k++] = rev[a];
-		for (b = 1; b <= nb; b++)
-			if (!le32_get(map + (size_t)(b - 1) * 4))
-				order[k++] = b;
-		for (pos = 0, k = 0; pos < types_len; k++) {
-			uint32_t left = types_len - pos, rs;
-
-			if (k == nb ||
-			    !(rs = btf_raw__rec_size((const void *)(t_in + pos),
-						     left))) {
-				diag_set(d,
-					 "delta: type record %u runs past "
-					 "the type section",
-					 k + 1);
-				goto out;
-			}
-			sz[order[k] - 1] = rs;
-			pos += rs;
-		}
-		if (k != nb) {
-			diag_set(d, "delta: %u type records, the map has %u", k,
-				 nb);
-			goto out;
-		}
-		boff[0] = 0;
-		for (b = 1; b <= nb; b++)
-			boff[b] = boff[b - 1] + sz[b - 1];
-		/* boff[b - 1]: offset of type b; sz[] aliases boff + 1 and
-		 * is consumed as the prefix sums overwrite it */
-		types = o + hdr_len;
-		memcpy(o, smap + (size_t)bcnt * 4, hdr_len);
-		for (q = t_in, k = 0; k < nb; k++) {
-			uint32_t id = order[k];
-			uint32_t rs = boff[id] - boff[id - 1];
-
-			memcpy(types + boff[id - 1], q, rs);
-			q += rs;
-		}
+	if (k != dc->nb) {
+		diag_set(d, "delta: %u type records, the map has %u", k,
+			 dc->nb);
+		return -EBADMSG;
 	}
-	w.map = rev;
-	w.map_len = na + 1;
-	w.arank = &arank;
-	w.aord_boff = aord_boff;
-	for (b = 0; b < nb; b++) {
-		struct btf_type *t = (void *)(types + boff[b]);
+	/* boff[b - 1]: offset of type b; sz[] aliases boff + 1 and is
+	 * consumed as the prefix sums overwrite it */
+	dc->boff[0] = 0;
+	for (b = 1; b <= dc->nb; b++)
+		dc->boff[b] = dc->boff[b - 1] + sz[b - 1];
+	return 0;
+}
 
+/* Types [first, end) (0-based) copied to their places and rewritten;
+ * bad: 1 + the first that names what does not map back, or 0. */
+struct dec_part {
+	struct decoder *dc;
+	uint32_t first, end;
+	uint32_t bad;
+};
+
+static void *dec_types(void *arg)
+{
+	struct dec_part *p = arg;
+	struct decoder *dc = p->dc;
+	uint8_t *types = dc->o + dc->hdr_len;
+	struct rewriter w = {
+		.map = dc->rev,
+		.map_len = dc->na + 1,
+		.arank = &dc->ref->rank,
+		.aord_boff = dc->aord_boff,
+	};
+	uint32_t b;
+
+	for (b = p->first; b < p->end; b++) {
+		struct btf_type *t = (void *)(types + dc->boff[b]);
+
+		memcpy(t, dc->t_in + dc->src[b], dc->boff[b + 1] - dc->boff[b]);
 		btf_type_visit_ids(t, dec_id, &w);
 		if (!w.bad)
 			btf_type_visit_strs(t, dec_str, &w);
 		if (w.bad) {
-			diag_set(d,
-				 "delta: type %u names a reference type or "
-				 "string that does not map back",
-				 b + 1);
-			goto out;
+			p->bad = b + 1;
+			break;
 		}
 	}
-	*out = o;
-	*out_size = (size_t)hdr_len + types_len + str_len;
-	o = NULL;
+	return NULL;
+}
+
+/* fn(arg) on a new thread when want, else (or when none can be made) right
+ * here; 1 when a thread runs it (join it), else 0. */
+static int run_beside(pthread_t *t, bool want, void *(*fn)(void *), void *arg)
+{
+	if (want && !pthread_create(t, NULL, fn, arg))
+		return 1;
+	fn(arg);
+	return 0;
+}
+
+int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
+			  size_t enc_size, void *buf, size_t buf_size,
+			  unsigned int threads, void **out, size_t *out_size,
+			  struct diag *d)
+{
+	const uint8_t *e = enc;
+	uint32_t lit_len, na_enc, mid;
+	struct decoder dc = {.ref = ref};
+	struct dec_part part[2];
+	bool two = threads > 1, map_ok;
+	size_t total;
+	pthread_t t;
+	uint64_t need;
+	int err = -EBADMSG, beside;
+
+	*out = NULL;
+	*out_size = 0;
+	if (enc_size < ENC_HDR_SIZE || memcmp(e, BTF_DELTA_MAGIC, 8)) {
+		diag_set(d, "delta: bad magic");
+		goto out;
+	}
+	dc.hdr_len = le32_get(e + 8);
+	dc.types_len = le32_get(e + 12);
+	dc.str_len = le32_get(e + 16);
+	dc.nb = le32_get(e + 20);
+	na_enc = le32_get(e + 24);
+	dc.bcnt = le32_get(e + 28);
+	lit_len = le32_get(e + 32);
+	need = ENC_HDR_SIZE + (uint64_t)dc.nb * 4 + (uint64_t)dc.bcnt * 4 +
+	       dc.hdr_len + dc.types_len + lit_len;
+	if (le32_get(e + 36) || need != enc_size || dc.hdr_len < 24 ||
+	    dc.hdr_len % 4 || dc.types_len % 4 || !dc.str_len ||
+	    dc.str_len >= ID_LIMIT || dc.nb >= ID_LIMIT ||
+	    dc.bcnt > dc.str_len) {
+		diag_set(d, "delta: header does not match its size");
+		goto out;
+	}
+	dc.map = e + ENC_HDR_SIZE;
+	dc.smap = dc.map + (size_t)dc.nb * 4;
+	dc.t_in = dc.smap + (size_t)dc.bcnt * 4 + dc.hdr_len;
+	dc.lit = dc.t_in + dc.types_len;
+	dc.lit_end = dc.lit + lit_len;
+	if (ref && (ref->err == -EBADMSG || ref->type_cnt != na_enc)) {
+		diag_set(d, "delta: the reference is not the blob it was "
+			    "encoded against");
+		goto out;
+	}
+	err = -ENOMEM;
+	if (!ref || ref->err)
+		goto nomem;
+	dc.na = na_enc;
+	total = (size_t)dc.hdr_len + dc.types_len + dc.str_len;
+	dc.rev = calloc((size_t)dc.na + 1, sizeof(*dc.rev));
+	dc.order = malloc(((size_t)dc.nb + 1) * sizeof(*dc.order));
+	dc.boff = malloc(((size_t)dc.nb + 2) * sizeof(*dc.boff));
+	dc.src = malloc(((size_t)dc.nb + 1) * sizeof(*dc.src));
+	dc.aord_boff = calloc((size_t)ref->cnt + 1, sizeof(*dc.aord_boff));
+	/* the caller's buffer when the blob is its size (a reader sizes it
+	 * from the index and has it faulted in meanwhile) */
+	if (buf && buf_size == total) {
+		dc.o = buf;
+		buf = NULL;
+	} else {
+		dc.o = mem_alloc_big(total);
+	}
+	if (!dc.rev || !dc.order || !dc.boff || !dc.src || !dc.o ||
+	    !dc.aord_boff)
+		goto nomem;
+	/* the strings beside the map and the places; the verdicts in the
+	 * order of one thread: map, strings, places */
+	beside = run_beside(&t, two, dec_strings, &dc);
+	err = dec_map(&dc, d);
+	map_ok = !err;
+	if (!err)
+		err = dec_places(&dc, d);
+	if (beside)
+		pthread_join(t, NULL);
+	if (map_ok && dc.strs_err)
+		goto bad_strs;
+	if (err)
+		goto out;
+	memcpy(dc.o, dc.smap + (size_t)dc.bcnt * 4, dc.hdr_len);
+	/* two halves of the type section's bytes */
+	for (mid = 0; two && mid < dc.nb && dc.boff[mid] < dc.types_len / 2;
+	     mid++)
+		;
+	part[0] = (struct dec_part){&dc, 0, two ? mid : dc.nb, 0};
+	part[1] = (struct dec_part){&dc, two ? mid : dc.nb, dc.nb, 0};
+	beside = run_beside(&t, two && part[1].first < part[1].end, dec_types,
+			    &part[1]);
+	dec_types(&part[0]);
+	if (beside)
+		pthread_join(t, NULL);
+	if (part[0].bad || part[1].bad) {
+		diag_set(d,
+			 "delta: type %u names a reference type or string "
+			 "that does not map back",
+			 part[0].bad ? part[0].bad : part[1].bad);
+		err = -EBADMSG;
+		goto out;
+	}
+	*out = dc.o;
+	*out_size = total;
+	dc.o = NULL;
 	err = 0;
 	goto out;
 bad_strs:
+	err = -EBADMSG;
 	diag_set(d, "delta: the string map does not rebuild the string "
 		    "section");
 	goto out;
@@ -1061,13 +1206,26 @@ nomem:
 	err = -ENOMEM;
 	diag_set(d, "out of memory");
 out:
-	free(o);
-	free(rev);
-	free(order);
-	free(boff);
-	free(astarts);
-	free(aord_boff);
-	str_rank_release(&arank);
+	free(buf);
+	free(dc.o);
+	free(dc.rev);
+	free(dc.order);
+	free(dc.boff);
+	free(dc.src);
+	free(dc.aord_boff);
+	return err;
+}
+
+int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
+		      size_t enc_size, void **out, size_t *out_size,
+		      struct diag *d)
+{
+	struct btf_delta_ref *pr = btf_delta_ref_new(ref, ref_size);
+	int err;
+
+	err = btf_delta_decode_with(pr, enc, enc_size, NULL, 0, 1, out,
+				    out_size, d);
+	btf_delta_ref_free(pr);
 	return err;
 }
 

@@ -57,6 +57,31 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 		      struct diag *d);
 
 /*
+ * A reference made ready for decoding (its string section, type count and
+ * string starts): what btf_delta__decode computes from ref on every call,
+ * kept by a reader for the deltas it reads against one reference. NULL
+ * when out of memory; a ref that is not a valid reference still gives an
+ * object, and decoding against it fails as btf_delta__decode would. ref
+ * must outlive the object.
+ */
+struct btf_delta_ref;
+struct btf_delta_ref *btf_delta_ref_new(const void *ref, size_t ref_size);
+void btf_delta_ref_free(struct btf_delta_ref *pr);
+
+/*
+ * btf_delta__decode against a prepared reference (NULL: out of memory),
+ * with the same checks, result and messages. buf: NULL, or a
+ * mem_alloc_big() buffer of buf_size bytes that the decoder takes over: it
+ * becomes *out when the blob has that size, else it is freed. threads > 1:
+ * one more thread rebuilds the string section and rewrites half of the
+ * types; the bytes are the same.
+ */
+int btf_delta_decode_with(const struct btf_delta_ref *pr, const void *enc,
+			  size_t enc_size, void *buf, size_t buf_size,
+			  unsigned int threads, void **out, size_t *out_size,
+			  struct diag *d);
+
+/*
  * What a delta changed against its reference, read off the payload
  * without rebuilding the blob (min-core's work per delta entry): each blob
  * type's partner in the reference, and whether its record, with ids and

@@ -151,11 +151,89 @@ static int test_corrupt(const char *dir)
 	return 0;
 }
 
+/* One decode on one thread and on two, with and without a buffer of the
+ * blob's size: the same verdict, message and bytes. */
+static void same_both_ways(const struct btf_delta_ref *pr, const void *enc,
+			   size_t enc_n, size_t blob_n, const char *what,
+			   size_t at)
+{
+	struct diag d1 = {""}, d2 = {""};
+	void *o1 = NULL, *o2 = NULL;
+	size_t k1 = 0, k2 = 0;
+	int e1, e2;
+
+	e1 = btf_delta_decode_with(pr, enc, enc_n, NULL, 0, 1, &o1, &k1, &d1);
+	e2 = btf_delta_decode_with(pr, enc, enc_n, malloc(blob_n), blob_n, 2,
+				   &o2, &k2, &d2);
+	CHECK(e1 == e2 && !strcmp(d1.msg, d2.msg),
+	      "%s %zu: one thread %d \"%s\", two %d \"%s\"", what, at, e1,
+	      d1.msg, e2, d2.msg);
+	CHECK(k1 == k2 && (!k1 || !memcmp(o1, o2, k1)),
+	      "%s %zu: %zu and %zu bytes, or other bytes", what, at, k1, k2);
+	free(o1);
+	free(o2);
+}
+
+/*
+ * The decoder on two threads (strings beside the map and the places, the
+ * records in two halves) gives what it gives on one, for the payload, every
+ * truncation and every single-byte change of it: same bytes, same message
+ * (the first failing phase in one-thread order).
+ */
+static int test_threads_same(const char *dir)
+{
+	struct btf_delta_ref *pr;
+	struct diag d = {""};
+	void *enc = NULL, *dec = NULL;
+	size_t enc_n, dec_n, i;
+	uint8_t *c;
+	int err = load(dir);
+
+	if (err)
+		return err;
+	err = btf_delta__encode(v1, n1, v2, n2, &enc, &enc_n, NULL, &d);
+	CHECK(!err, "encode: %s", d.msg);
+	if (err)
+		return 0;
+	pr = btf_delta_ref_new(v1, n1);
+	CHECK(pr, "btf_delta_ref_new");
+	if (!pr)
+		return 0;
+	err = btf_delta_decode_with(pr, enc, enc_n, NULL, 0, 2, &dec, &dec_n,
+				    &d);
+	CHECK(!err && dec_n == n2 && !memcmp(dec, v2, n2), "two threads: %d %s",
+	      err, d.msg);
+	free(dec);
+	for (i = 0; i < enc_n; i++)
+		same_both_ways(pr, enc, i, n2, "truncated to", i);
+	c = malloc(enc_n);
+	for (i = 0; i < enc_n; i++) {
+		memcpy(c, enc, enc_n);
+		c[i] ^= 0x81;
+		same_both_ways(pr, c, enc_n, n2, "flip at", i);
+		/* and a second change elsewhere: two phases may fail at
+		 * once, and the one reported must be the same */
+		c[(i * 7919 + 13) % enc_n] ^= 0x42;
+		same_both_ways(pr, c, enc_n, n2, "two flips from", i);
+		memcpy(c, enc, enc_n);
+		c[i] ^= 0x81;
+		c[enc_n - 1 - i] ^= 0x24;
+		same_both_ways(pr, c, enc_n, n2, "flips at both ends", i);
+	}
+	free(c);
+	btf_delta_ref_free(pr);
+	/* a reference of another type count, prepared */
+	pr = btf_delta_ref_new(v2, n2);
+	same_both_ways(pr, enc, enc_n, n2, "wrong reference", 0);
+	btf_delta_ref_free(pr);
+	free(enc);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
-	{"round_trip", test_round_trip},
-	{"identity", test_identity},
-	{"not_btf", test_not_btf},
-	{"corrupt", test_corrupt},
+	{"round_trip", test_round_trip},     {"identity", test_identity},
+	{"not_btf", test_not_btf},	     {"corrupt", test_corrupt},
+	{"threads_same", test_threads_same},
 };
 
 int main(int argc, char **argv)
