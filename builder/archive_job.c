@@ -30,6 +30,7 @@
 #include "btfar/btfar.h"
 #include "builder/interrupt.h"
 #include "builder/job.h"
+#include "builder/pool.h"
 #include "formats/btf_compat.h"
 #include "formats/btf_raw.h"
 #include "formats/btfa.h"
@@ -254,6 +255,11 @@ static struct btfar_archive *archive_open(const char *path, const void *data,
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* reads: the jobs asked for, else two where there are two CPUs
+	 * (a read has work for two at most) */
+	a->r.threads = OPTS_HAS(opts, jobs) && opts->jobs > 0
+			       ? (unsigned int)opts->jobs
+			       : (unsigned int)pool_cpu_count();
 	return a;
 }
 
@@ -420,19 +426,76 @@ int btfar_archive__read(struct btfar_archive *a, size_t idx, void **data,
 	return err;
 }
 
+/* The SHA-256 check of a blob being written (write_blob). */
+struct blob_check {
+	const struct btfa_reader *r;
+	uint32_t idx;
+	const void *data;
+	size_t size;
+	struct diag d;
+	int err;
+};
+
+static void *blob_check(void *arg)
+{
+	struct blob_check *c = arg;
+
+	c->err = btfa_reader_check(c->r, c->idx, c->data, c->size, &c->d);
+	return NULL;
+}
+
 int btfar_archive__write_blob(struct btfar_archive *a, size_t idx,
 			      const char *path)
 {
+	struct file_atomic fa = {0};
+	struct blob_check c = {.d = {""}};
 	struct diag d = {""};
+	bool beside = false;
+	pthread_t t;
 	void *data;
 	size_t size;
 	int err;
 
-	err = btfar_archive__read(a, idx, &data, &size);
-	if (err)
+	if (a->r.threads < 2 || idx >= a->r.entry_cnt) {
+		err = btfar_archive__read(a, idx, &data, &size);
+		if (err)
+			return err;
+		err = file_write_atomic(path, data, size, &d);
+		if (err)
+			snprintf(a->err, sizeof(a->err), "%s: %s", path, d.msg);
+		free(data);
 		return err;
-	err = file_write_atomic(path, data, size, &d);
-	if (err)
+	}
+	/* the SHA-256 on a second thread while this one writes and syncs
+	 * the temporary file: renamed into place only once both are done
+	 * and good, and a bad blob is reported as btfar_archive__read
+	 * reports it, whatever the write did */
+	err = btfa_reader_read_unverified(&a->r, (uint32_t)idx, &data, &size,
+					  &c.d);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "entry %zu (%s): %s", idx,
+			 a->ents[idx].release, c.d.msg);
+		return err;
+	}
+	c.r = &a->r;
+	c.idx = (uint32_t)idx;
+	c.data = data;
+	c.size = size;
+	beside = !pthread_create(&t, NULL, blob_check, &c);
+	err = file_atomic_write(&fa, path, data, size, &d);
+	if (beside)
+		pthread_join(t, NULL);
+	else
+		blob_check(&c);
+	if (c.err) {
+		file_atomic_abort(&fa);
+		snprintf(a->err, sizeof(a->err), "entry %zu (%s): %s", idx,
+			 a->ents[idx].release, c.d.msg);
+		err = c.err;
+	} else if (!err) {
+		err = file_atomic_commit(&fa, &d);
+	}
+	if (err && !c.err)
 		snprintf(a->err, sizeof(a->err), "%s: %s", path, d.msg);
 	free(data);
 	return err;

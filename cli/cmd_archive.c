@@ -27,7 +27,7 @@ void usage_archive(FILE *f)
 		"       btfar list ARCHIVE.btfa|URL [--json] [REMOTE OPTIONS]\n"
 		"       btfar get ARCHIVE.btfa|URL RELEASE [--build ID] "
 		"[--arch A] "
-		"[--compat V] -o OUT\n"
+		"[--compat V] [-j N] -o OUT\n"
 		"       btfar get ARCHIVE.btfa|URL RELEASE --module NAME "
 		"[--split] "
 		"-o OUT\n"
@@ -76,8 +76,10 @@ void usage_archive(FILE *f)
 		"                  a get reads at most two frames)\n"
 		"  -o, --output PATH   pack: the archive; export-btfhub: the "
 		"tree; get: the blob\n"
-		"  -j, --jobs N    compression threads (default: the online "
-		"CPUs)\n"
+		"  -j, --jobs N    pack, add: compression threads; get: "
+		"threads of the read\n"
+		"                  (a delta entry uses two; 1: one) "
+		"(default: the online CPUs)\n"
 		"  -v, --verbose   more messages\n"
 		"  --build ID      get: prefix of the build-id or of the base "
 		"sha256\n"
@@ -407,6 +409,7 @@ int cmd_get(int argc, char **argv)
 		OPT_REMOTE(&ao, &retries),
 		OPT_VERBOSE(&term.verbose),
 		OPT_JSON(&json),
+		OPT_JOBS(&ao.jobs),
 		OPT_STRING("build", &build),
 		OPT_STRING("arch", &arch),
 		OPT_COMPAT(&compat),

@@ -19,6 +19,7 @@
 #include "diag.h"
 
 struct btfa_seckey;
+struct btf_delta_ref;
 
 #define BTFA_MAGIC	   "BTFARCH" /* 8 bytes with its NUL */
 #define BTFA_IDX_MAGIC	   "BTFAIDX" /* 8 bytes with its NUL */
@@ -162,10 +163,16 @@ struct btfa_reader {
 	/* version 3: the decompressed module block of each entry, NULL until
 	 * btfa_reader__load_modules */
 	void **mods_blocks;
-	/* the last reference blob a delta entry was read against */
+	/* the last reference blob a delta entry was read against, and what
+	 * decoding needs of it (btf_delta_ref_new), NULL until a decode */
 	void *ref_data;
 	size_t ref_size;
 	uint32_t ref_idx;
+	struct btf_delta_ref *ref_prep;
+	/* threads a read may use (set after open; 0 or 1: the caller's
+	 * only): a delta entry's reference is prepared while its payload
+	 * decompresses, and decoded on two; the bytes are the same */
+	unsigned int threads;
 };
 
 /*
@@ -204,6 +211,13 @@ const struct btfa_dict *btfa_reader__dict(const struct btfa_reader *r,
  */
 int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 		      size_t *size, struct diag *d);
+/*
+ * The SHA-256 check of btfa_reader__read alone, for a caller of
+ * btfa_reader_read_unverified (any thread: it reads only r's index), with
+ * btfa_reader__read's message.
+ */
+int btfa_reader_check(const struct btfa_reader *r, uint32_t idx,
+		      const void *data, size_t size, struct diag *d);
 
 /*
  * The payload of delta entry idx (docs/FORMAT.md "Delta payload"),

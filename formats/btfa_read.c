@@ -27,6 +27,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1021,6 +1023,7 @@ void btfa_reader__close(struct btfa_reader *r)
 	free(r->modules);
 	free(r->ranges);
 	free(r->ref_data);
+	btf_delta_ref_free(r->ref_prep);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1241,6 +1244,8 @@ static int ref_blob(struct btfa_reader *r, uint32_t idx, const void **data,
 	if (err)
 		return err;
 	free(r->ref_data);
+	btf_delta_ref_free(r->ref_prep);
+	r->ref_prep = NULL;
 	r->ref_data = p;
 	r->ref_size = n;
 	r->ref_idx = idx;
@@ -1304,14 +1309,70 @@ int btfa_reader_read_unverified(struct btfa_reader *r, uint32_t idx,
 	return read_entry(r, idx, false, data, size, d);
 }
 
+int btfa_reader_check(const struct btfa_reader *r, uint32_t idx,
+		      const void *data, size_t size, struct diag *d)
+{
+	const struct btfa_entry *e = &r->entries[idx];
+	char want[65], got[65];
+	struct sha256 sh;
+	uint8_t sum[32];
+
+	sha256_init(&sh);
+	sha256_update(&sh, data, size);
+	sha256_final(&sh, sum);
+	if (!memcmp(sum, e->blob_sha256, 32))
+		return 0;
+	hex_encode(sum, 32, got);
+	hex_encode(e->blob_sha256, 32, want);
+	if (e->encoding == BTFA_ENC_DELTA)
+		diag_set(d,
+			 "blob: SHA-256 %s, index says %s (the entry or its "
+			 "reference %s is corrupt)",
+			 got, want, r->entries[e->ref_idx].release);
+	else
+		diag_set(d, "blob: SHA-256 %s, index says %s", got, want);
+	return -EBADMSG;
+}
+
+/* The largest blob whose buffer a delta read faults in ahead (a 6.x
+ * kernel's vmlinux and modules: 30 to 60 MB). */
+#define PREFAULT_MAX (UINT64_C(512) << 20)
+
+/* What a helper thread of read_entry does: fault in the buffer the blob
+ * will be decoded into, then make the reference ready for decoding. */
+struct read_helper {
+	void *buf;
+	size_t buf_size;
+	const void *ref;
+	size_t ref_size;
+	struct btf_delta_ref *prep; /* out */
+};
+
+static void *read_help(void *arg)
+{
+	struct read_helper *h = arg;
+
+	if (h->buf)
+		mem_populate(h->buf, h->buf_size);
+	if (h->ref)
+		h->prep = btf_delta_ref_new(h->ref, h->ref_size);
+	return NULL;
+}
+
+/* fn(arg) on a new thread when want (1: join it), else here (0) */
+static int run_beside(pthread_t *t, bool want, void *(*fn)(void *), void *arg)
+{
+	if (want && !pthread_create(t, NULL, fn, arg))
+		return 1;
+	fn(arg);
+	return 0;
+}
+
 static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		      void **data, size_t *size, struct diag *d)
 {
 	const struct btfa_entry *e;
 	void *out = NULL;
-	uint8_t sum[32];
-	struct sha256 sh;
-	char want[65], got[65];
 	size_t n;
 	int err;
 
@@ -1329,23 +1390,55 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 	}
 	if (e->encoding == BTFA_ENC_DELTA) {
 		/* parse_index made ref_idx a plain entry */
-		const void *ref;
-		size_t ref_size;
+		struct read_helper h = {0}, hp = {0};
+		bool two = r->threads > 1;
+		const void *ref = NULL;
+		size_t ref_size = 0;
+		pthread_t t;
+		int beside;
 		void *enc;
 
+		/* the blob's buffer, sized from the index (the decoder
+		 * makes its own if the payload says otherwise), faulted in
+		 * on the helper while this thread decompresses; not for a
+		 * size no kernel's BTF comes near, which only a corrupt
+		 * index gives and which would be committed for nothing */
+		h.buf = two && e->blob_size <= PREFAULT_MAX
+				? mem_alloc_big((size_t)e->blob_size)
+				: NULL;
+		h.buf_size = (size_t)e->blob_size;
+		beside = h.buf ? run_beside(&t, true, read_help, &h) : 0;
 		err = ref_blob(r, e->ref_idx, &ref, &ref_size, d);
+		if (beside)
+			pthread_join(t, NULL);
 		if (err) {
+			free(h.buf);
 			diag_prefix(d, "its reference %s: ",
 				    r->entries[e->ref_idx].release);
 			return err;
 		}
+		/* the reference made ready beside the payload's
+		 * decompression */
+		beside = 0;
+		hp.ref = ref;
+		hp.ref_size = ref_size;
+		if (!r->ref_prep)
+			beside = run_beside(&t, two, read_help, &hp);
 		/* a payload holds the blob's parts and at most 4 bytes per
 		 * type and per string besides: under 5 times the blob */
 		err = read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref,
 				 ref_size, &enc, &n, NULL, d);
-		if (err)
+		if (beside)
+			pthread_join(t, NULL);
+		if (!r->ref_prep)
+			r->ref_prep = hp.prep;
+		if (err) {
+			free(h.buf);
 			return err;
-		err = btf_delta__decode(ref, ref_size, enc, n, &out, &n, d);
+		}
+		err = btf_delta_decode_with(r->ref_prep, enc, n, h.buf,
+					    h.buf_size, r->threads, &out, &n,
+					    d);
 		free(enc);
 		if (err)
 			return err == -ENOMEM ? err : -EBADMSG;
@@ -1363,25 +1456,8 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		if (err)
 			return err;
 	}
-	if (check) {
-		sha256_init(&sh);
-		sha256_update(&sh, out, n);
-		sha256_final(&sh, sum);
-	}
-	if (check && memcmp(sum, e->blob_sha256, 32)) {
-		hex_encode(sum, 32, got);
-		hex_encode(e->blob_sha256, 32, want);
-		if (e->encoding == BTFA_ENC_DELTA)
-			diag_set(d,
-				 "blob: SHA-256 %s, index says %s (the entry "
-				 "or its reference %s is corrupt)",
-				 got, want, r->entries[e->ref_idx].release);
-		else
-			diag_set(d, "blob: SHA-256 %s, index says %s", got,
-				 want);
-		err = -EBADMSG;
+	if (check && (err = btfa_reader_check(r, idx, out, n, d)))
 		goto out;
-	}
 	*data = out;
 	*size = n;
 	out = NULL;

@@ -54,3 +54,23 @@ void *mem_alloc_big(size_t size)
 	return malloc(size);
 #endif
 }
+
+void mem_populate(void *p, size_t size)
+{
+#if defined(__linux__)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095;
+
+	/* whole pages only: madvise() wants an aligned start, and the ends
+	 * are the ordinary faults of whoever writes there */
+	if (size < 8192)
+		return;
+	madvise((void *)a, ((uintptr_t)p + size - a) & ~(uintptr_t)4095,
+		MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)size;
+#endif
+}

@@ -20,4 +20,12 @@ int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need);
  */
 void *mem_alloc_big(size_t size);
 
+/*
+ * Faults in [p, p + size) for writing without changing a byte of it
+ * (MADV_POPULATE_WRITE, Linux 5.14): a helper thread takes the page
+ * faults of a buffer that another thread fills next. Nothing where the
+ * kernel lacks it.
+ */
+void mem_populate(void *p, size_t size);
+
 #endif /* BTFAR_FORMATS_MEM_H */

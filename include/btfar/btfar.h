@@ -475,7 +475,9 @@ struct btfar_archive_opts {
 	/* pack, add: store every blob whole, not as a delta on a blob of its
 	 * series (docs/FORMAT.md, "Delta entries") */
 	bool no_delta;
-	int jobs; /* pack, add: compression threads; 0: the online CPUs */
+	/* pack, add: compression threads; open: threads a read may use
+	 * (get: two for a delta entry; 1: one); 0: the online CPUs */
+	int jobs;
 	/*
 	 * pack, add, export: where the running kernel's files are; NULL: "/"
 	 * (tests give a fake tree). The input ROOT/sys/kernel/btf/vmlinux
