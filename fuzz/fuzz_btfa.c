@@ -6,6 +6,8 @@
  * the reader would allocate (its own cap is 4 GiB), and its modules are
  * looked up (versions 3 and 4: its module block read and checked; version
  * 4: a block stored as a delta on its reference entry's block, read first).
+ * Each entry is read on two threads and on one, which must agree byte for
+ * byte and message for message.
  *
  * Byte 0 of the input picks the form of the rest:
  *   0: an archive, as is;
@@ -94,7 +96,7 @@ static void dump(const struct btfa_reader *r, const uint8_t *in, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct btfa_reader r;
-	struct diag d;
+	struct diag d, d2;
 	uint8_t *wrapped = NULL;
 	const uint8_t *a;
 	size_t n;
@@ -118,8 +120,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dump(&r, a, n);
 	for (i = 0; i < r.entry_cnt; i++) {
 		const struct btfa_entry *e = &r.entries[i];
-		void *blob;
-		size_t bn;
+		void *blob, *blob2;
+		size_t bn, bn2;
+		int err, err2;
 
 		if (!btfa_reader__load_modules(&r, i, &d) && e->module_cnt)
 			(void)r.modules[e->module_first].name[0];
@@ -127,8 +130,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (e->encoding == BTFA_ENC_DELTA &&
 		     r.entries[e->ref_idx].blob_size > FUZZ_MAX_OUT))
 			continue;
-		if (!btfa_reader__read(&r, i, &blob, &bn, &d))
+		/* on two threads, then on one: the same verdict, message
+		 * and bytes (the second may find the reference ready) */
+		r.threads = 2;
+		err2 = btfa_reader__read(&r, i, &blob2, &bn2, &d2);
+		r.threads = 1;
+		err = btfa_reader__read(&r, i, &blob, &bn, &d);
+		if (err != err2 || (err && strcmp(d.msg, d2.msg)) ||
+		    (!err && (bn != bn2 || memcmp(blob, blob2, bn)))) {
+			fprintf(stderr,
+				"fuzz_btfa: entry %u: one thread %d %s, two "
+				"%d %s\n",
+				i, err, err ? d.msg : "", err2,
+				err2 ? d2.msg : "");
+			abort();
+		}
+		if (!err) {
 			free(blob);
+			free(blob2);
+		}
 	}
 	btfa_reader__close(&r);
 	free(wrapped);
