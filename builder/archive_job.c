@@ -255,8 +255,8 @@ static struct btfar_archive *archive_open(const char *path, const void *data,
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* reads: the jobs asked for, else two where there are two CPUs
-	 * (a read has work for two at most) */
+	/* reads: the jobs asked for, else the online CPUs (a read uses
+	 * two at most: btfa_reader.threads) */
 	a->r.threads = OPTS_HAS(opts, jobs) && opts->jobs > 0
 			       ? (unsigned int)opts->jobs
 			       : (unsigned int)pool_cpu_count();
