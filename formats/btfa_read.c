@@ -933,7 +933,7 @@ static int load_index(struct btfa_reader *r, struct diag *d)
 			 content, BTFA_IDX_HDR_SIZE, BTFA_MAX_INDEX);
 		return -EBADMSG;
 	}
-	r->index = malloc((size_t)content);
+	r->index = mem_alloc_big((size_t)content);
 	if (!r->index) {
 		diag_set(d, "out of memory");
 		return -ENOMEM;
