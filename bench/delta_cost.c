@@ -17,9 +17,11 @@
  * (removed). The exceptions are written as runs (per module: add run count,
  * remove run count, then gap from the previous run's end and length of each
  * run, u32) and compressed with zstd -19 without prefix: an estimate of
- * such a block, to set against the version 4 block (all ranges, compressed
- * on the reference's block; `btfar list` does not show it, the archive's
- * layout does).
+ * the exceptions alone. Then whole blocks as docs/FORMAT.md lays them out
+ * (names in module order), compressed with zstd -19 on the reference's
+ * block as prefix as version 4 does: the blob's block as it is (v4_block,
+ * to check against the archive's mods_size), and a block through the type
+ * map (map_block, laid out as map_block() says).
  *
  * Type map breaks: a blob id whose partner is not the previous partner + 1
  * (or that has none). A break that resumes a run the map left earlier (its
@@ -30,9 +32,9 @@
  * and with a resumed run under rank 8 as code 2 + rank and any other break
  * as 10 + its distance code (continuations stay 1, unmatched 0).
  *
- * Prints on stdout, two lines:
+ * Prints on stdout, three lines:
  *   modules N exact E ranges R add IDS/RUNS rm IDS/RUNS block_raw X
- *   block_zstd Z
+ *   block_zstd Z v4_block V map_block M
  *   types N breaks B vmlinux V unmatched U resumed rank0 A 1-7 B 8+ C
  *   fresh F map_zstd M resume_zstd Q
  */
@@ -113,6 +115,16 @@ static const struct meta_module *find_mod(const struct meta *m,
 	return NULL;
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint32_t zigzag(int64_t x)
+{
+	return x >= 0 ? (uint32_t)(2 * x) : (uint32_t)(-2 * x - 1);
+}
+
 static size_t zstd_size(const void *p, size_t len)
 {
 	size_t cap = ZSTD_compressBound(len), n;
@@ -132,6 +144,112 @@ static int append(struct bbuf *b, const void *p, size_t len)
 	memcpy(b->data + b->len, p, len);
 	b->len += len;
 	return 0;
+}
+
+static int put32(struct bbuf *b, uint32_t v)
+{
+	uint8_t x[4] = {v, v >> 8, v >> 16, v >> 24};
+
+	return append(b, x, sizeof(x));
+}
+
+/* A module block laid out as docs/FORMAT.md has it (names in module order). */
+static int mods_block(const struct meta *m, struct bbuf *out)
+{
+	uint32_t i, j, ranges = 0, first = 0, str = 1;
+	int err;
+
+	for (i = 0; i < m->module_cnt; i++) {
+		ranges += m->modules[i].range_cnt;
+		str += strlen(m->modules[i].name) + 1;
+	}
+	err = append(out, "BTFAMOD", 8);
+	err = err ?: put32(out, m->module_cnt);
+	err = err ?: put32(out, ranges);
+	err = err ?: put32(out, str);
+	err = err ?: put32(out, 0);
+	str = 1;
+	for (i = 0; !err && i < m->module_cnt; i++) {
+		const struct meta_module *mm = &m->modules[i];
+
+		err = put32(out, str);
+		err = err ?: put32(out, first);
+		err = err ?: put32(out, mm->range_cnt);
+		err = err ?: put32(out, mm->types);
+		str += strlen(mm->name) + 1;
+		first += mm->range_cnt;
+	}
+	for (i = 0; !err && i < m->module_cnt; i++) {
+		const struct meta_module *mm = &m->modules[i];
+		uint32_t end = 1;
+
+		for (j = 0; !err && j < mm->range_cnt; j++) {
+			err = put32(out, mm->ranges[2 * j] - end);
+			err = err ?: put32(out, mm->ranges[2 * j + 1]);
+			end = mm->ranges[2 * j] + mm->ranges[2 * j + 1];
+		}
+	}
+	err = err ?: append(out, "", 1);
+	for (i = 0; !err && i < m->module_cnt; i++)
+		err = append(out, m->modules[i].name,
+			     strlen(m->modules[i].name) + 1);
+	return err;
+}
+
+/*
+ * A block through the type map: per module zigzag(index of the reference's
+ * module of that name - its own index) + 1 (0: none, its name then follows
+ * in the string table)
+ * and its add and remove run counts; then the runs; then the names of the
+ * modules the reference lacks. A module's type count follows from its ids.
+ */
+static int map_block(const struct meta *ma, const struct meta *m,
+		     const struct bbuf *exc, struct bbuf *out)
+{
+	uint32_t i, at = 0;
+	int err;
+
+	err = append(out, "BTFAMOD", 8);
+	err = err ?: put32(out, m->module_cnt);
+	for (i = 0; !err && i < m->module_cnt; i++) {
+		const struct meta_module *a = find_mod(ma, m->modules[i].name);
+
+		err = put32(out,
+			    a ? zigzag((a - ma->modules) - (int64_t)i) + 1 : 0);
+		err = err ?: append(out, exc->data + at, 8);
+		at += 8 + 8 * (le32(exc->data + at) + le32(exc->data + at + 4));
+	}
+	for (at = 0, i = 0; !err && i < m->module_cnt; i++) {
+		uint32_t runs = le32(exc->data + at) + le32(exc->data + at + 4);
+
+		err = append(out, exc->data + at + 8, 8 * runs);
+		at += 8 + 8 * runs;
+	}
+	for (i = 0; !err && i < m->module_cnt; i++)
+		if (!find_mod(ma, m->modules[i].name))
+			err = append(out, m->modules[i].name,
+				     strlen(m->modules[i].name) + 1);
+	return err;
+}
+
+/* zstd -19 of p on prefix (a version 4 module block on its reference's) */
+static size_t zstd_on(const void *p, size_t len, const void *prefix,
+		      size_t prefix_len)
+{
+	size_t cap = ZSTD_compressBound(len), n = 0;
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	void *z = malloc(cap);
+
+	if (z && cc) {
+		ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, 19);
+		ZSTD_CCtx_refPrefix(cc, prefix, prefix_len);
+		n = ZSTD_compress2(cc, z, cap, p, len);
+		if (ZSTD_isError(n))
+			n = 0;
+	}
+	ZSTD_freeCCtx(cc);
+	free(z);
+	return n;
 }
 
 static int mods_cost(const struct meta *ma, const struct meta *mb,
@@ -203,26 +321,34 @@ static int mods_cost(const struct meta *ma, const struct meta *mb,
 			goto out;
 		err = -ENOMEM;
 	}
-	printf("modules %u exact %u ranges %u add %u/%u rm %u/%u block_raw %zu "
-	       "block_zstd %zu\n",
-	       mb->module_cnt, exact, ranges, add_ids, add_runs, rm_ids,
-	       rm_runs, exc.len, zstd_size(exc.data, exc.len));
+	{
+		struct bbuf ra = {0}, rb = {0}, rx = {0};
+
+		err = mods_block(ma, &ra);
+		err = err ?: mods_block(mb, &rb);
+		err = err ?: map_block(ma, mb, &exc, &rx);
+		if (!err)
+			printf("modules %u exact %u ranges %u add %u/%u rm "
+			       "%u/%u block_raw %zu block_zstd %zu v4_block "
+			       "%zu "
+			       "map_block %zu\n",
+			       mb->module_cnt, exact, ranges, add_ids, add_runs,
+			       rm_ids, rm_runs, exc.len,
+			       zstd_size(exc.data, exc.len),
+			       zstd_on(rb.data, rb.len, ra.data, ra.len),
+			       zstd_on(rx.data, rx.len, ra.data, ra.len));
+		bbuf_free(&ra);
+		bbuf_free(&rb);
+		bbuf_free(&rx);
+		if (err)
+			goto out;
+	}
 	err = 0;
 out:
 	free(in_a);
 	free(hit);
 	bbuf_free(&exc);
 	return err;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint32_t zigzag(int64_t x)
-{
-	return x >= 0 ? (uint32_t)(2 * x) : (uint32_t)(-2 * x - 1);
 }
 
 static int map_cost(const struct btf_delta_changes *c, uint32_t base_types)
