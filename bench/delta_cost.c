@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * bench_delta_cost: what an extra build of a series costs in a .btfa, and
- * what two other encodings of its parts would. Measures, writes nothing.
+ * what other encodings of its parts would. Measures, writes nothing.
  *
  *   bench_delta_cost REF.btf REF.meta BLOB.btf BLOB.meta
  *
@@ -37,6 +37,9 @@
  *   block_zstd Z v4_block V map_block M
  *   types N breaks B vmlinux V unmatched U resumed rank0 A 1-7 B 8+ C
  *   fresh F map_zstd M resume_zstd Q
+ *   strings N named-first breaks B unnamed U str_map_zstd S
+ *   first_use_zstd F
+ * (str_cost() says what the last line measures.)
  */
 #define _GNU_SOURCE
 #include "bench_util.h"
