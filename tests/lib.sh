@@ -220,6 +220,33 @@ put_le() {
 	printf "$s" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
+# index_bump_sum ARCHIVE SUM OUT: OUT is ARCHIVE with the index's copy of
+# the SHA-256 SUM (hex) changed in its first byte, the index recompressed
+# and the header's index size and index SHA-256 rewritten to match, so that
+# only the entry's blob sum disagrees. Prints the new sum.
+index_bump_sum() {
+	local a=$1 sum=$2 out=$3 ioff isz hex at b
+	le() { od -An -tu"$3" -j"$2" -N"$3" "$1" | tr -d ' '; }
+	ioff=$(le "$a" 16 8)
+	isz=$(le "$a" 24 8)
+	dd if="$a" of=idx.zst bs=1 skip="$ioff" count="$isz" status=none
+	zstd -q -d -c idx.zst >idx.bin || fail "index does not decompress"
+	hex=$(od -An -v -tx1 idx.bin | tr -d ' \n')
+	at=$(awk -v h="$hex" -v s="$sum" 'BEGIN { print index(h, s) - 1 }')
+	[ "$at" -ge 0 ] && [ $((at % 2)) = 0 ] || fail "sum not in the index"
+	b=$(le idx.bin $((at / 2)) 1)
+	put_le idx.bin $((at / 2)) 1 $(((b + 1) & 255))
+	zstd -q -19 -c idx.bin >idx2.zst
+	{
+		head -c "$ioff" "$a"
+		cat idx2.zst
+	} >"$out"
+	put_le "$out" 24 8 "$(stat -c %s idx2.zst)"
+	printf "$(sha256sum <idx2.zst | cut -c1-64 | sed 's/../\\x&/g')" |
+		dd of="$out" bs=1 seek=32 conv=notrunc status=none
+	printf '%02x%s\n' $(((b + 1) & 255)) "${sum:2}"
+}
+
 merge_all() {
 	run all "$btfar" merge --base "$base" -o all.btf "${mods[@]}"
 	expect_rc all 0
