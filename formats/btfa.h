@@ -93,8 +93,10 @@ struct btfa_entry {
 	 * major * 100 + minor (513: 5.13); 0: not rewritten */
 	uint32_t compat;
 	/* BTFA_ENC_PLAIN: the frame holds the blob. BTFA_ENC_DELTA: the frame
-	 * holds the blob encoded by btf_delta against the plain entry whose
-	 * frame is at ref_frame_off, compressed with that blob as prefix */
+	 * holds the blob encoded by btf_delta against the whole entry whose
+	 * frame is at ref_frame_off, compressed with that blob as prefix.
+	 * BTFA_ENC_STREAMS: the frame holds the blob encoded by btf_streams,
+	 * compressed without dictionary */
 	uint32_t encoding;
 	uint64_t ref_frame_off;
 	uint32_t ref_idx; /* reader: index of that entry */
@@ -115,7 +117,15 @@ struct btfa_entry {
 enum {
 	BTFA_ENC_PLAIN = 0,
 	BTFA_ENC_DELTA = 1,
+	BTFA_ENC_STREAMS = 2,
 };
+
+/* Whether an entry of that encoding is stored whole (its frame alone gives
+ * the blob; delta entries may refer to it). */
+static inline bool btfa_enc_whole(uint32_t encoding)
+{
+	return encoding == BTFA_ENC_PLAIN || encoding == BTFA_ENC_STREAMS;
+}
 
 /*
  * Where a reader's bytes come from: a file (btfa_src__file), HTTP range

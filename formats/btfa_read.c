@@ -42,6 +42,7 @@
 
 #include "btf_compat.h"
 #include "btf_delta.h"
+#include "btf_streams.h"
 #include "btfa.h"
 #include "btfa_int.h"
 #include "hex.h"
@@ -285,7 +286,7 @@ static int resolve_refs(struct btfa_reader *r, struct diag *d)
 		return -ENOMEM;
 	}
 	for (i = 0; i < r->entry_cnt; i++)
-		if (r->entries[i].encoding == BTFA_ENC_PLAIN)
+		if (btfa_enc_whole(r->entries[i].encoding))
 			v[n++] = (struct frame_ref){r->entries[i].frame_off, i};
 	qsort(v, n, sizeof(*v), frame_ref_cmp);
 	for (i = 0; i < r->entry_cnt && !err; i++) {
@@ -305,7 +306,7 @@ static int resolve_refs(struct btfa_reader *r, struct diag *d)
 		if (lo == n || v[lo].off != e->ref_frame_off) {
 			diag_set(d,
 				 "index: entry %u (%s): its reference frame "
-				 "at %llu is not the frame of a plain entry",
+				 "at %llu is not the frame of a whole entry",
 				 i, e->release,
 				 (unsigned long long)e->ref_frame_off);
 			err = -EBADMSG;
@@ -569,9 +570,11 @@ static int parse_entry_fields(struct btfa_reader *r, uint32_t i,
 		e->encoding = le32_get(q + 140);
 		e->ref_frame_off = le64_get(q + 144);
 	}
-	if (e->encoding > BTFA_ENC_DELTA ||
-	    (e->encoding == BTFA_ENC_PLAIN && e->ref_frame_off) ||
-	    (e->encoding == BTFA_ENC_DELTA && e->dict_id)) {
+	/* streams entries: version 4 only; frames without dictionary */
+	if (e->encoding > BTFA_ENC_STREAMS ||
+	    (e->encoding == BTFA_ENC_STREAMS && r->version < 4) ||
+	    (btfa_enc_whole(e->encoding) && e->ref_frame_off) ||
+	    (e->encoding != BTFA_ENC_PLAIN && e->dict_id)) {
 		diag_set(d,
 			 "index: entry %u (%s): encoding %u with "
 			 "reference %llu and dictionary %u is not "
@@ -1368,6 +1371,42 @@ static int run_beside(pthread_t *t, bool want, void *(*fn)(void *), void *arg)
 	return 0;
 }
 
+/*
+ * A streams entry's blob (e->blob_size bytes, in a new buffer): its frame
+ * holds the btf_streams payload, decoded here. A payload holds the header,
+ * layout and string sections as they are and at most 10 bytes of varint
+ * per 4-byte field of the type section: under 3 times the blob.
+ */
+static int read_streams(struct btfa_reader *r, const struct btfa_entry *e,
+			void **data, struct diag *d)
+{
+	void *enc, *out;
+	size_t n;
+	int err;
+
+	*data = NULL;
+	err = read_frame(r, e, 0, 3 * e->blob_size + (64 << 10), NULL, 0, &enc,
+			 &n, NULL, d);
+	if (err)
+		return err;
+	out = mem_alloc_big((size_t)e->blob_size + 1);
+	if (!out) {
+		free(enc);
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	err = btf_streams_decode(enc, n, out, (size_t)e->blob_size, d);
+	free(enc);
+	if (err) {
+		free(out);
+		diag_prefix(
+			d, "frame at %llu: ", (unsigned long long)e->frame_off);
+		return -EBADMSG;
+	}
+	*data = out;
+	return 0;
+}
+
 static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		      void **data, size_t *size, struct diag *d)
 {
@@ -1450,6 +1489,11 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			err = -EBADMSG;
 			goto out;
 		}
+	} else if (e->encoding == BTFA_ENC_STREAMS) {
+		err = read_streams(r, e, &out, d);
+		if (err)
+			return err;
+		n = (size_t)e->blob_size;
 	} else {
 		err = read_frame(r, e, e->blob_size, e->blob_size, NULL, 0,
 				 &out, &n, NULL, d);

@@ -411,12 +411,12 @@ static int crafted(const char *what)
 		put64(ix + ENT0 + 152 + 144, get64(ix + ENT0 + 88));
 		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
 		CHECK_MSG(d.msg, "encoding 1 with reference");
-		/* a delta on a frame no plain entry has */
+		/* a delta on a frame no whole entry has */
 		put32(ix + ENT0 + 152 + 112, 0);
 		put64(ix + ENT0 + 152 + 144, 12345);
 		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
 		CHECK_MSG(d.msg, "reference frame at 12345 is not the frame of "
-				 "a plain entry");
+				 "a whole entry");
 		/* on entry 0's frame: the index is valid */
 		put64(ix + ENT0 + 152 + 144, get64(ix + ENT0 + 88));
 		CHECK(!open_with(ix, n, true, &d), "refused: %s", d.msg);
