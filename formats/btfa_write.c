@@ -782,6 +782,7 @@ struct zjob {
 	const ZSTD_CDict *cdict;
 	uint32_t dict_id;
 	int level;
+	bool streams; /* version 4: whole entries may be streams */
 	pthread_mutex_t lock;
 	size_t next; /* next entry to take */
 	int err;
@@ -918,7 +919,7 @@ static int compress_one(ZSTD_CCtx *cctx, struct wentry *w, const struct zjob *j,
 	w->e.blob_size = w->size;
 	w->e.dict_id =
 		w->e.encoding == BTFA_ENC_PLAIN && j->cdict ? j->dict_id : 0;
-	if (w->e.encoding == BTFA_ENC_PLAIN)
+	if (w->e.encoding == BTFA_ENC_PLAIN && j->streams)
 		return compress_streams(cctx, w, j, d);
 	return 0;
 }
@@ -970,10 +971,14 @@ static void *zworker(void *arg)
  */
 static int compress_frames(struct wentry *v, size_t n, const void *dict,
 			   size_t dict_len, uint32_t dict_id, int level,
-			   int threads, uint64_t base, struct buf *out,
-			   struct diag *d)
+			   uint32_t version, int threads, uint64_t base,
+			   struct buf *out, struct diag *d)
 {
-	struct zjob j = {.v = v, .n = n, .dict_id = dict_id, .level = level};
+	struct zjob j = {.v = v,
+			 .n = n,
+			 .dict_id = dict_id,
+			 .level = level,
+			 .streams = version >= 4};
 	pthread_t tid[64];
 	int i, started = 0;
 	size_t k;
@@ -1282,7 +1287,7 @@ int btfa_write(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	}
 	phase(o, "compress");
 	err = compress_frames(v, n, dict_data, dict_len, dict.dict_id, level,
-			      o ? o->threads : 1, 0, &file, d);
+			      version, o ? o->threads : 1, 0, &file, d);
 	if (err)
 		goto out;
 	err = build_index(v, n, &dict, dict_len ? 1 : 0, version, NULL, &file,
@@ -1615,7 +1620,8 @@ int btfa_append(const char *path, const struct btfa_blob_in *blobs, size_t n,
 	}
 	phase(o, "compress");
 	err = compress_frames(a.v, a.total, a.dict_data, a.dict_len, a.dict_id,
-			      level, o ? o->threads : 1, a.base, &a.tail, d);
+			      level, BTFA_VERSION, o ? o->threads : 1, a.base,
+			      &a.tail, d);
 	if (err)
 		goto out;
 	err = build_index(a.v, a.total, a.dicts, a.dict_cnt, BTFA_VERSION, &a.r,

@@ -30,7 +30,7 @@ done
 F=$tmp/fix K=$tmp/kim
 
 # fresh seeds, regression cases kept
-for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta knotes bpf_obj meta; do
+for t in btf_raw btf_split elf_btf decomp pkg kimage btfa btf_delta btf_streams knotes bpf_obj meta; do
 	mkdir -p "$out/$t"
 	find "$out/$t" -maxdepth 1 -type f ! -name 'crash-*' ! -name 'leak-*' \
 		! -name 'timeout-*' ! -name 'regress-*' -delete
@@ -156,6 +156,20 @@ mkdir -p "$tmp/payloads"
 FUZZ_DELTA_DUMP=$tmp/payloads "$tmp/delta" "$B" >/dev/null
 cp "$tmp/payloads"/payload-* "$B/"
 
+# btf_streams: blobs (mode byte 0) are the btf_raw seeds; payloads (mode
+# byte 1) are what the encoder makes of them, written by the target itself,
+# and one cut short
+S=$out/btf_streams
+for f in base base2 small vmlinux header-only; do
+	seed "$S/blob-$f" 0 "$out/btf_raw/$f.btf"
+done
+cc -O1 -I"$root" -D_GNU_SOURCE -o "$tmp/streams" "$fuzz/fuzz_btf_streams.c" \
+	"$fuzz/replay.c" "$root"/formats/{btf_streams,diag}.c
+mkdir -p "$tmp/spayloads"
+FUZZ_STREAMS_DUMP=$tmp/spayloads "$tmp/streams" "$S" >/dev/null
+cp "$tmp/spayloads"/payload-* "$S/"
+head -c 100 "$S/payload-0" >"$S/payload-cut"
+
 # btfa: archives packed by btfar from fixture builds (one with a delta entry,
 # one whole, one appended to); $BTFAR (a built btfar) is required
 : "${BTFAR:?set BTFAR to a built btfar binary, for the btfa seeds}"
@@ -186,7 +200,7 @@ sed '3s/$/\x01/' "$M/build" >"$M/control"
 # stored decompressed, written by the target itself
 for f in delta whole appended; do seed "$out/btfa/$f" 0 "$A/$f.btfa"; done
 cc -O1 -I"$root" -D_GNU_SOURCE -o "$tmp/btfa" "$fuzz/fuzz_btfa.c" \
-	"$fuzz/replay.c" "$root"/formats/{btfa_read,btfa_write,btfa_sig,btf_delta,btf_raw,btf_compat,strset,diag,mem,sha256,hex,file}.c \
+	"$fuzz/replay.c" "$root"/formats/{btfa_read,btfa_write,btfa_sig,btf_delta,btf_streams,btf_raw,btf_compat,strset,diag,mem,sha256,hex,file}.c \
 	-lzstd -lsodium
 mkdir -p "$tmp/raw"
 # (the fresh seeds only: the regress-* archives have their index-raw seeds)
