@@ -1285,7 +1285,7 @@ static int do_archive(struct mjob *j, struct btfa_reader *r, const char *path)
 		uint32_t *kept = NULL, kept_cnt = 0;
 		bool viewed = false;
 
-		if (e->encoding != BTFA_ENC_PLAIN)
+		if (!btfa_enc_whole(e->encoding))
 			continue;
 		for (k = 0; k < r->entry_cnt; k++)
 			if (r->entries[k].encoding == BTFA_ENC_DELTA &&

@@ -424,6 +424,11 @@ static int crafted(const char *what)
 		put32(ix + ENT0 + 152 + 140, 0);
 		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
 		CHECK_MSG(d.msg, "encoding 0 with reference");
+		/* a streams entry in a version 2 index (version 4 only) */
+		put32(ix + ENT0 + 152 + 140, 2);
+		put64(ix + ENT0 + 152 + 144, 0);
+		CHECK(open_with(ix, n, true, &d) == -EBADMSG, "accepted");
+		CHECK_MSG(d.msg, "encoding 2 with reference 0");
 	} else if (!strcmp(what, "no_content_size")) {
 		CHECK(open_with(ix, n, false, &d) == -EBADMSG, "accepted");
 		CHECK_MSG(d.msg, "not one zstd frame with its content size");
