@@ -1243,8 +1243,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 		goto nomem;
 	dc.na = na_enc;
 	total = (size_t)dc.hdr_len + dc.types_len + dc.str_len;
-	/* the five tables in one block (a 6.1 blob: 11 MB in a few huge
-	 * pages instead of 2,800 small ones, each a page fault) */
+	/* the five tables in one block (a 6.1 blob: 11 MB): one
+	 * allocation, not five */
 	nr = (size_t)dc.na + 1;
 	no = (size_t)dc.nb + 1;
 	nbo = (size_t)dc.nb + 2;

@@ -9,10 +9,6 @@
 #include <sys/mman.h>
 #endif
 
-/* Below this, huge pages are not worth an aligned allocation. */
-#define BIG_MIN (4u << 20)
-#define HUGE_SZ ((size_t)2 << 20)
-
 int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need)
 {
 	size_t new_cap;
@@ -36,23 +32,27 @@ int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need)
 	return 0;
 }
 
+/*
+ * No MADV_HUGEPAGE, on purpose. It used to be asked for here, so that
+ * filling a buffer took a fault per 2 MiB instead of per 4 KiB; measured on
+ * the machine this project is benchmarked on (a Firecracker VM, 2 vCPUs,
+ * THP "madvise", free-page reporting with page_reporting_order=11), the
+ * huge pages made a get worse, not better: memory a run frees goes back to
+ * the hypervisor within a fraction of a second, so every 2 MiB fault of the
+ * next run clears a page the host hands in anew (clear_page_erms under
+ * do_huge_pmd_anonymous_page), and a get of a delta entry of the ten 6.1
+ * builds took 0.43-1.35 s, mostly system time, in about half the runs and
+ * 0.13-0.15 s in the others. With 4 KiB pages the same get takes
+ * 0.20-0.31 s every time (median of 11 runs 0.91 s -> 0.24 s wall, system
+ * time 640 -> 90 ms; min-core of that archive: 0.22-0.42 s -> 0.07-0.12 s
+ * system time). Predictable beats a best case that bare metal may see, so
+ * big buffers are plain malloc() (glibc mmap()s them: fresh zero pages)
+ * and the system's THP policy applies as it is. bench/README.md: "Huge
+ * pages and free-page reporting".
+ */
 void *mem_alloc_big(size_t size)
 {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-	void *p;
-
-	if (size < BIG_MIN || size > SIZE_MAX - HUGE_SZ)
-		return malloc(size);
-	/* 2 MiB-aligned so that every huge page of it is whole; the advice
-	 * is only advice: where it fails the buffer is an ordinary one */
-	size = (size + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
-	if (posix_memalign(&p, HUGE_SZ, size))
-		return NULL;
-	madvise(p, size, MADV_HUGEPAGE);
-	return p;
-#else
 	return malloc(size);
-#endif
 }
 
 void mem_populate(void *p, size_t size)

@@ -14,9 +14,9 @@ int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need);
 
 /*
  * malloc() for a buffer of tens of MB written once (a decompressed blob,
- * a decoded delta): advises the kernel to back it with transparent huge
- * pages where it may (Linux, THP in "madvise" mode), so that filling it
- * takes a fault per 2 MiB rather than per 4 KiB. Released with free().
+ * a decoded delta). Released with free(). The one place that decides how
+ * such buffers are backed: plain malloc(), no huge-page advice (mem.c
+ * says why, with the figures).
  */
 void *mem_alloc_big(size_t size);
 
