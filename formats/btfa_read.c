@@ -1027,6 +1027,7 @@ void btfa_reader__close(struct btfa_reader *r)
 	free(r->ranges);
 	free(r->ref_data);
 	btf_delta_ref_free(r->ref_prep);
+	free(r->scratch);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1380,23 +1381,21 @@ static int run_beside(pthread_t *t, bool want, void *(*fn)(void *), void *arg)
 static int read_streams(struct btfa_reader *r, const struct btfa_entry *e,
 			void **data, struct diag *d)
 {
-	void *enc, *out;
+	void *out;
 	size_t n;
 	int err;
 
 	*data = NULL;
-	err = read_frame(r, e, 0, 3 * e->blob_size + (64 << 10), NULL, 0, &enc,
-			 &n, NULL, d);
+	err = read_frame(r, e, 0, 3 * e->blob_size + (64 << 10), NULL, 0,
+			 &r->scratch, &n, &r->scratch_cap, d);
 	if (err)
 		return err;
 	out = mem_alloc_big((size_t)e->blob_size + 1);
 	if (!out) {
-		free(enc);
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
-	err = btf_streams_decode(enc, n, out, (size_t)e->blob_size, d);
-	free(enc);
+	err = btf_streams_decode(r->scratch, n, out, (size_t)e->blob_size, d);
 	if (err) {
 		free(out);
 		diag_prefix(
@@ -1435,7 +1434,6 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		size_t ref_size = 0;
 		pthread_t t;
 		int beside;
-		void *enc;
 
 		/* the blob's buffer, sized from the index (the decoder
 		 * makes its own if the payload says otherwise), faulted in
@@ -1466,7 +1464,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		/* a payload holds the blob's parts and at most 4 bytes per
 		 * type and per string besides: under 5 times the blob */
 		err = read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref,
-				 ref_size, &enc, &n, NULL, d);
+				 ref_size, &r->scratch, &n, &r->scratch_cap, d);
 		if (beside)
 			pthread_join(t, NULL);
 		if (!r->ref_prep)
@@ -1475,10 +1473,9 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			free(h.buf);
 			return err;
 		}
-		err = btf_delta_decode_with(r->ref_prep, enc, n, h.buf,
+		err = btf_delta_decode_with(r->ref_prep, r->scratch, n, h.buf,
 					    h.buf_size, r->threads, &out, &n,
 					    d);
-		free(enc);
 		if (err)
 			return err == -ENOMEM ? err : -EBADMSG;
 		if (n != e->blob_size) {
