@@ -44,11 +44,11 @@ int mem_ensure(void **data, size_t *cap, size_t elem_sz, size_t need)
  * builds took 0.43-1.35 s, mostly system time, in about half the runs and
  * 0.13-0.15 s in the others. With 4 KiB pages the same get takes
  * 0.20-0.31 s every time (median of 11 runs 0.91 s -> 0.24 s wall, system
- * time 640 -> 90 ms; min-core of that archive: 0.22-0.42 s -> 0.07-0.12 s
- * system time). Predictable beats a best case that bare metal may see, so
- * big buffers are plain malloc() (glibc mmap()s them: fresh zero pages)
- * and the system's THP policy applies as it is. bench/README.md: "Huge
- * pages and free-page reporting".
+ * time 640 -> 90 ms; min-core of the ten: 0.18 -> 0.12 s system time,
+ * 0.82 -> 0.71 s wall). Predictable beats a best case that bare metal may see,
+ * so big buffers are plain malloc() (glibc mmap()s them: fresh zero pages) and
+ * the system's THP policy applies as it is. bench/README.md: "Huge pages and
+ * free-page reporting".
  */
 void *mem_alloc_big(size_t size)
 {
