@@ -419,7 +419,14 @@ struct rewriter {
 	const struct btf_raw *b;
 	const struct strset *aset, *bset;
 	struct btf_delta_stats *st;
+	/* encoder, version 2: the blob's string starts, and per blob string
+	 * its identity (a reference ordinal, or acnt + its literal index) */
+	const uint32_t *bstarts, *sid, *astarts;
+	uint32_t bcnt, acnt;
 	/* decoder */
+	const uint32_t *lit_boff; /* version 2: literal k -> 1 + offset */
+	uint32_t lit_cnt;
+	bool v2;
 	const char *astrs;
 	uint32_t astr_len;
 	const struct str_rank *arank; /* the reference's string starts */
@@ -456,6 +463,25 @@ static int enc_str(uint32_t *off, void *ctx)
 		*off = (uint32_t)a;
 	} else {
 		*off |= ESC;
+		w->st->str_escaped++;
+	}
+	return 0;
+}
+
+static uint32_t ordinal(const uint32_t *starts, uint32_t n, uint32_t off);
+
+/* Version 2: a name is the start of a blob string (the encoder checked);
+ * it becomes the reference's offset of that string when the string is the
+ * reference one, else ESC | its literal index. */
+static int enc_str2(uint32_t *off, void *ctx)
+{
+	struct rewriter *w = ctx;
+	uint32_t i = ordinal(w->bstarts, w->bcnt, *off), id = w->sid[i];
+
+	if (id < w->acnt) {
+		*off = w->astarts[id];
+	} else {
+		*off = (id - w->acnt) | ESC;
 		w->st->str_escaped++;
 	}
 	return 0;
@@ -593,16 +619,126 @@ static uint32_t ordinal(const uint32_t *starts, uint32_t n, uint32_t off)
 	return lo;
 }
 
+/* The first-use walk: fpos[i] is the rank of blob string i in the order
+ * the records, in id order, first name the strings (UINT32_MAX: unnamed). */
+struct first_use {
+	const uint32_t *bstarts;
+	uint32_t bcnt, n;
+	uint32_t *fpos;
+	bool not_start;
+};
+
+static int first_use_str(uint32_t *off, void *ctx)
+{
+	struct first_use *f = ctx;
+	uint32_t i = ordinal(f->bstarts, f->bcnt, *off);
+
+	if (f->bstarts[i] != *off) {
+		f->not_start = true;
+		return 1;
+	}
+	if (f->fpos[i] == UINT32_MAX)
+		f->fpos[i] = f->n++;
+	return 0;
+}
+
+/*
+ * Version 2's string section: the blob's strings in the order the records,
+ * walked in id order, first name them (which the decoder recomputes from
+ * the records it places), plus corrections for the strings out of that
+ * order, each with its position in the section. The strings kept in order
+ * are a longest subsequence of the section increasing in first-use rank
+ * (patience sorting), so that one string out of place costs one
+ * correction, not one for every string up to where it was expected.
+ * corr gets two u32 per correction (room for 2 * bcnt); 1 when a name is
+ * not the start of a blob string (only version 1 encodes that blob),
+ * -ENOMEM.
+ */
+static int str_corrections(const struct btf_raw *rb, const uint32_t *bstarts,
+			   uint32_t bcnt, const uint32_t *sid, uint32_t acnt,
+			   uint32_t *corr, uint32_t *ncorr)
+{
+	struct first_use f = {.bstarts = bstarts, .bcnt = bcnt};
+	uint32_t *tail = malloc(((size_t)bcnt + 1) * sizeof(*tail));
+	uint32_t *prev = malloc(((size_t)bcnt + 1) * sizeof(*prev));
+	uint8_t *keep = calloc((size_t)bcnt + 1, 1);
+	uint32_t b, i, len = 0, n = 0;
+	int64_t last = -1;
+	int err = -ENOMEM;
+
+	f.fpos = malloc(((size_t)bcnt + 1) * sizeof(*f.fpos));
+	if (!tail || !prev || !keep || !f.fpos)
+		goto out;
+	memset(f.fpos, 0xff, (size_t)bcnt * sizeof(*f.fpos));
+	err = 1;
+	for (b = 1; b <= rb->type_cnt; b++) {
+		/* the callback only reads the field */
+		void *t = (void *)(rb->types + rb->type_offs[b - 1]);
+
+		if (btf_type_visit_strs(t, first_use_str, &f) || f.not_start)
+			goto out;
+	}
+	for (i = 0; i < bcnt; i++) {
+		uint32_t lo = 0, hi = len, v = f.fpos[i];
+
+		if (v == UINT32_MAX)
+			continue;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (f.fpos[tail[mid]] < v)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		prev[i] = lo ? tail[lo - 1] : UINT32_MAX;
+		tail[lo] = i;
+		if (lo == len)
+			len++;
+	}
+	for (i = len ? tail[len - 1] : UINT32_MAX; i != UINT32_MAX; i = prev[i])
+		keep[i] = 1;
+	for (i = 0; i < bcnt; i++) {
+		if (keep[i])
+			continue;
+		corr[2 * n] = (uint32_t)(i - last - 1);
+		corr[2 * n + 1] = sid[i] < acnt ? 2 * sid[i]
+						: 2 * (sid[i] - acnt) + 1;
+		last = i;
+		n++;
+	}
+	*ncorr = n;
+	err = 0;
+out:
+	free(tail);
+	free(prev);
+	free(keep);
+	free(f.fpos);
+	return err;
+}
+
 int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 		      size_t blob_size, void **out, size_t *out_size,
 		      struct btf_delta_stats *st, struct diag *d)
+{
+	return btf_delta_encode_version(ref, ref_size, blob, blob_size, 2, out,
+					out_size, st, d);
+}
+
+int btf_delta_encode_version(const void *ref, size_t ref_size,
+			     const void *blob, size_t blob_size,
+			     unsigned int version, void **out,
+			     size_t *out_size, struct btf_delta_stats *st,
+			     struct diag *d)
 {
 	struct btf_raw ra = {0}, rb = {0};
 	struct strset aset = {0}, bset = {0};
 	struct btf_delta_stats st0 = {0};
 	struct matcher mt = {0};
 	const struct btf_header *h;
-	uint32_t *astarts = NULL, *bstarts = NULL, *smap = NULL;
+	uint32_t *astarts = NULL, *bstarts = NULL, *smap = NULL, *sid = NULL;
+	uint32_t *corr = NULL, ncorr = 0, nlit = 0;
+	bool v2 = false;
 	uint32_t acnt = 0, bcnt = 0, nb, b, i;
 	uint8_t *o = NULL, *p;
 	size_t size, lit_len = 0;
@@ -652,10 +788,40 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 	smap = malloc(((size_t)bcnt + 1) * sizeof(*smap));
 	if (!astarts || !bstarts || !smap)
 		goto out;
+	if (version == 2) {
+		/* each blob string is the reference string it copies (the
+		 * blob's first copy of it), or a literal */
+		sid = malloc(((size_t)bcnt + 1) * sizeof(*sid));
+		corr = malloc(((size_t)bcnt + 1) * 2 * sizeof(*corr));
+		if (!sid || !corr)
+			goto out;
+		for (i = 0; i < bcnt; i++) {
+			const char *s = rb.strs + bstarts[i];
+			size_t len = strlen(s);
+			int64_t a = strset__find(&aset, s, len);
+
+			if (a >= 0 &&
+			    strset__find(&bset, s, len) == bstarts[i]) {
+				sid[i] = ordinal(astarts, acnt, (uint32_t)a);
+			} else {
+				sid[i] = acnt + nlit++;
+				lit_len += len + 1;
+			}
+		}
+		err = str_corrections(&rb, bstarts, bcnt, sid, acnt, corr,
+				      &ncorr);
+		if (err < 0)
+			goto out;
+		/* 1: a name inside a string, which only version 1 says */
+		v2 = !err;
+		err = -ENOMEM;
+		if (!v2)
+			lit_len = 0;
+	}
 	/* the string section: a map onto the reference's strings, and the
 	 * strings it lacks */
 	last = -1;
-	for (i = 0; i < bcnt; i++) {
+	for (i = 0; i < bcnt && !v2; i++) {
 		const char *s = rb.strs + bstarts[i];
 		size_t len = strlen(s);
 		int64_t a = strset__find(&aset, s, len);
@@ -670,12 +836,13 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 		last = a;
 	}
 
-	size = ENC_HDR_SIZE + (size_t)nb * 4 + (size_t)bcnt * 4 + h->hdr_len +
+	size = ENC_HDR_SIZE + (size_t)nb * 4 +
+	       (v2 ? (size_t)ncorr * 8 : (size_t)bcnt * 4) + h->hdr_len +
 	       rb.types_len + lit_len;
 	o = malloc(size);
 	if (!o)
 		goto out;
-	memcpy(o, BTF_DELTA_MAGIC, 8);
+	memcpy(o, v2 ? BTF_DELTA_MAGIC2 : BTF_DELTA_MAGIC, 8);
 	le32_put(o + 8, h->hdr_len);
 	le32_put(o + 12, rb.types_len);
 	le32_put(o + 16, rb.str_len);
@@ -683,7 +850,7 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 	le32_put(o + 24, ra.type_cnt);
 	le32_put(o + 28, bcnt);
 	le32_put(o + 32, (uint32_t)lit_len);
-	le32_put(o + 36, 0);
+	le32_put(o + 36, v2 ? ncorr : 0);
 	p = o + ENC_HDR_SIZE;
 	last = 0;
 	for (b = 1; b <= nb; b++) {
@@ -697,8 +864,12 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 		le32_put(p, v);
 		p += 4;
 	}
-	for (i = 0; i < bcnt; i++, p += 4)
-		le32_put(p, smap[i]);
+	if (v2)
+		for (i = 0; i < 2 * ncorr; i++, p += 4)
+			le32_put(p, corr[i]);
+	else
+		for (i = 0; i < bcnt; i++, p += 4)
+			le32_put(p, smap[i]);
 	memcpy(p, blob, h->hdr_len);
 	p += h->hdr_len;
 	{
@@ -711,6 +882,11 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 			.aset = &aset,
 			.bset = &bset,
 			.st = st,
+			.bstarts = bstarts,
+			.sid = sid,
+			.astarts = astarts,
+			.bcnt = bcnt,
+			.acnt = acnt,
 		};
 		uint32_t a, pass;
 
@@ -727,13 +903,15 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 				rs = btf_raw__rec_size(t, UINT32_MAX);
 				memcpy(p, t, rs);
 				btf_type_visit_ids((void *)p, enc_id, &w);
-				btf_type_visit_strs((void *)p, enc_str, &w);
+				btf_type_visit_strs((void *)p,
+						    v2 ? enc_str2 : enc_str,
+						    &w);
 				p += rs;
 			}
 		}
 	}
 	for (i = 0; i < bcnt; i++) {
-		if (!smap[i]) {
+		if (v2 ? sid[i] >= acnt : !smap[i]) {
 			const char *s = rb.strs + bstarts[i];
 			size_t len = strlen(s) + 1;
 
@@ -753,6 +931,8 @@ out:
 	free(astarts);
 	free(bstarts);
 	free(smap);
+	free(sid);
+	free(corr);
 	free(mt.m);
 	free(mt.rev);
 	free(mt.work);
@@ -817,10 +997,28 @@ static int dec_str(uint32_t *off, void *ctx)
 	int64_t a;
 
 	if (v & ESC) {
-		*off = v & ~ESC;
+		v &= ~ESC;
+		if (!w->v2) {
+			*off = v;
+			return 0;
+		}
+		/* version 2: literal v; left for strs2_walk_out */
+		if (v >= w->lit_cnt) {
+			w->bad = true;
+			return -EBADMSG;
+		}
 		return 0;
 	}
 	a = str_rank_of(w->arank, v);
+	if (w->v2) {
+		/* the ordinal, for strs2_walk_out */
+		if (a < 0) {
+			w->bad = true;
+			return -EBADMSG;
+		}
+		*off = (uint32_t)a;
+		return 0;
+	}
 	if (a < 0 || !w->aord_boff[a]) {
 		w->bad = true;
 		return -EBADMSG;
@@ -1023,6 +1221,255 @@ void btf_delta_ref_free(struct btf_delta_ref *pr)
 }
 
 /*
+ * Version 2's string section, rebuilt from the records: the strings in the
+ * order the records, in blob id order, first name them (a reference offset
+ * names that reference string, ESC | k literal k), with each correction's
+ * string put at its position instead. Identities: reference ordinals
+ * 0..acnt-1, literals acnt + k. A slot (aord_boff[], lit_boff[]) is 0 for a
+ * string not placed yet, STR_PENDING for one a correction places, else 1 +
+ * its offset. Used by the decoder and by btf_delta_changes_next.
+ */
+#define STR_PENDING UINT32_MAX
+
+struct strs2 {
+	const char *astrs;
+	const uint32_t *astarts; /* acnt + 1 */
+	uint32_t acnt, astr_len;
+	const struct str_rank *arank; /* NULL: search astarts */
+	const uint8_t *corr, *lit;
+	uint32_t ncorr, lit_len, bcnt, str_len;
+	char *strs;	     /* str_len bytes out */
+	uint32_t *aord_boff; /* acnt, zeroed */
+	uint32_t *lit_start; /* bcnt + 1 */
+	uint32_t *lit_boff;  /* bcnt */
+	uint32_t lit_cnt;
+	/* the walk */
+	uint32_t pos, off, ci, lits_placed;
+	int64_t cpos; /* position of correction ci */
+	bool bad;
+};
+
+/* Literal starts and the corrections' strings marked pending, checked: a
+ * correction names a string that exists, once, at a position in the
+ * section. */
+static int strs2_prep(struct strs2 *s)
+{
+	uint32_t off = 0, k = 0, i;
+	int64_t pos = -1;
+
+	while (off < s->lit_len) {
+		const uint8_t *end =
+			memchr(s->lit + off, 0, s->lit_len - off);
+
+		if (!end || k == s->bcnt)
+			return -1;
+		s->lit_start[k++] = off;
+		off = (uint32_t)(end - s->lit) + 1;
+	}
+	s->lit_start[k] = off;
+	s->lit_cnt = k;
+	memset(s->lit_boff, 0, (size_t)k * sizeof(*s->lit_boff));
+	for (i = 0; i < s->ncorr; i++) {
+		uint32_t code = le32_get(s->corr + (size_t)i * 8 + 4), *slot;
+
+		pos += 1 + (int64_t)le32_get(s->corr + (size_t)i * 8);
+		if (pos >= s->bcnt)
+			return -1;
+		if (code & 1)
+			slot = code / 2 < k ? &s->lit_boff[code / 2] : NULL;
+		else
+			slot = code / 2 < s->acnt ? &s->aord_boff[code / 2]
+						  : NULL;
+		if (!slot || *slot)
+			return -1;
+		*slot = STR_PENDING;
+	}
+	s->cpos = s->ncorr ? (int64_t)le32_get(s->corr) : -1;
+	return 0;
+}
+
+static void strs2_emit(struct strs2 *s, uint32_t id, uint32_t *slot)
+{
+	const char *str;
+	uint32_t len;
+
+	if (id < s->acnt) {
+		str = s->astrs + s->astarts[id];
+		len = s->astarts[id + 1] - s->astarts[id];
+	} else {
+		id -= s->acnt;
+		str = (const char *)s->lit + s->lit_start[id];
+		len = s->lit_start[id + 1] - s->lit_start[id];
+		s->lits_placed++;
+	}
+	if (len > s->str_len - s->off || s->pos == s->bcnt) {
+		s->bad = true;
+		return;
+	}
+	memcpy(s->strs + s->off, str, len);
+	*slot = s->off + 1;
+	s->off += len;
+	s->pos++;
+}
+
+/* the corrections at the current position */
+static void strs2_flush(struct strs2 *s)
+{
+	while (s->ci < s->ncorr && s->cpos == s->pos && !s->bad) {
+		uint32_t code = le32_get(s->corr + (size_t)s->ci * 8 + 4);
+		uint32_t id = code & 1 ? s->acnt + code / 2 : code / 2;
+		uint32_t *slot = code & 1 ? &s->lit_boff[code / 2]
+					  : &s->aord_boff[code / 2];
+
+		strs2_emit(s, id, slot);
+		if (++s->ci < s->ncorr)
+			s->cpos += 1 + (int64_t)le32_get(s->corr +
+							 (size_t)s->ci * 8);
+	}
+}
+
+static int strs2_name(uint32_t *off, void *ctx)
+{
+	struct strs2 *s = ctx;
+	uint32_t v = *off, id, *slot;
+	int64_t a;
+
+	if (v & ESC) {
+		v &= ~ESC;
+		if (v >= s->lit_cnt)
+			goto bad;
+		id = s->acnt + v;
+		slot = &s->lit_boff[v];
+	} else {
+		if (s->arank) {
+			a = str_rank_of(s->arank, v);
+		} else {
+			a = v < s->astr_len
+				    ? (int64_t)ordinal(s->astarts, s->acnt, v)
+				    : -1;
+			if (a >= 0 && s->astarts[a] != v)
+				a = -1;
+		}
+		if (a < 0 || a >= s->acnt)
+			goto bad;
+		id = (uint32_t)a;
+		slot = &s->aord_boff[a];
+	}
+	if (!*slot) {
+		strs2_flush(s);
+		strs2_emit(s, id, slot);
+	}
+	return s->bad;
+bad:
+	s->bad = true;
+	return 1;
+}
+
+/* The walk over the records in blob id order (rec[b - 1], or t_in +
+ * src[b - 1]), then the corrections left; 0 when it rebuilt exactly
+ * str_len bytes of bcnt strings with every literal. */
+static int strs2_walk(struct strs2 *s, const uint8_t *t_in,
+		      const uint32_t *src, const struct btf_type *const *rec,
+		      uint32_t nb)
+{
+	uint32_t b;
+
+	for (b = 0; b < nb && !s->bad; b++) {
+		const struct btf_type *t =
+			rec ? rec[b] : (const void *)(t_in + src[b]);
+
+		/* strs2_name only reads the field */
+		btf_type_visit_strs((struct btf_type *)t, strs2_name, s);
+	}
+	strs2_flush(s);
+	if (s->bad || s->ci != s->ncorr || s->pos != s->bcnt ||
+	    s->off != s->str_len || s->lits_placed != s->lit_cnt ||
+	    s->strs[0])
+		return -1;
+	return 0;
+}
+
+/*
+ * The decoder's walk: the records are in place in blob id order with every
+ * name an identity (an ordinal, or ESC | literal) that dec_types found on
+ * two threads, so the serial walk looks up a slot per name rather than a
+ * rank and a slot. A name whose string a later correction places is noted
+ * and set after the walk.
+ */
+struct strs2_out {
+	struct strs2 *s;
+	uint32_t **fix; /* names waiting for a correction's string */
+	size_t nfix, fix_cap;
+	bool oom;
+};
+
+static inline uint32_t *strs2_slot(struct strs2 *s, uint32_t v, uint32_t *id)
+{
+	if (v & ESC) {
+		*id = s->acnt + (v & ~ESC);
+		return &s->lit_boff[v & ~ESC];
+	}
+	*id = v;
+	return &s->aord_boff[v];
+}
+
+static int strs2_out_name(uint32_t *off, void *ctx)
+{
+	struct strs2_out *o = ctx;
+	struct strs2 *s = o->s;
+	uint32_t id, *slot = strs2_slot(s, *off, &id);
+
+	if (!*slot) {
+		strs2_flush(s);
+		strs2_emit(s, id, slot);
+		if (s->bad)
+			return 1;
+	}
+	if (*slot != STR_PENDING) {
+		*off = *slot - 1;
+		return 0;
+	}
+	if (o->nfix == o->fix_cap &&
+	    mem_ensure((void **)&o->fix, &o->fix_cap, sizeof(*o->fix),
+		       o->nfix + 1)) {
+		o->oom = true;
+		return 1;
+	}
+	o->fix[o->nfix++] = off;
+	return 0;
+}
+
+/* 0, -EBADMSG, -ENOMEM */
+static int strs2_walk_out(struct strs2 *s, uint8_t *types,
+			  const uint32_t *boff, uint32_t nb)
+{
+	struct strs2_out o = {.s = s};
+	uint32_t b, id;
+	size_t i;
+	int err = -EBADMSG;
+
+	for (b = 0; b < nb; b++)
+		if (btf_type_visit_strs((void *)(types + boff[b]),
+					strs2_out_name, &o))
+			break;
+	if (o.oom) {
+		err = -ENOMEM;
+		goto out;
+	}
+	strs2_flush(s);
+	if (b < nb || s->bad || s->ci != s->ncorr || s->pos != s->bcnt ||
+	    s->off != s->str_len || s->lits_placed != s->lit_cnt ||
+	    s->strs[0])
+		goto out;
+	for (i = 0; i < o.nfix; i++)
+		*o.fix[i] = *strs2_slot(s, *o.fix[i], &id) - 1;
+	err = 0;
+out:
+	free(o.fix);
+	return err;
+}
+
+/*
  * One decode. Its phases: the type map (rev), the string section (strs,
  * aord_boff), where each record goes (boff, src), then each record copied
  * to its place and rewritten. The string section needs only the payload
@@ -1042,7 +1489,21 @@ struct decoder {
 	uint32_t *src;	     /* blob id - 1 -> offset in the payload types */
 	uint32_t *aord_boff; /* see struct rewriter */
 	int strs_err;
+	const uint8_t *hdr_in; /* the blob's header in the payload */
+	bool v2;
+	uint32_t ncorr;
+	struct strs2 s2; /* version 2's string section */
 };
+
+/* Version 2, beside the map and the places: what the string walk needs
+ * before the records are placed. */
+static void *dec_strings2_prep(void *arg)
+{
+	struct decoder *dc = arg;
+
+	dc->strs_err = strs2_prep(&dc->s2) ? -EBADMSG : 0;
+	return NULL;
+}
 
 static void *dec_strings(void *arg)
 {
@@ -1161,6 +1622,9 @@ static void *dec_types(void *arg)
 		.map_len = dc->na + 1,
 		.arank = &dc->ref->rank,
 		.aord_boff = dc->aord_boff,
+		.v2 = dc->v2,
+		.lit_boff = dc->s2.lit_boff,
+		.lit_cnt = dc->s2.lit_cnt,
 	};
 	uint32_t b;
 
@@ -1197,7 +1661,7 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	const uint8_t *e = enc;
 	uint32_t lit_len, na_enc, mid;
 	struct decoder dc = {.ref = ref};
-	size_t nr, no, nbo, ns, nao;
+	size_t nr, no, nbo, ns, nao, nl;
 	struct dec_part part[2];
 	uint32_t *tables = NULL;
 	bool two = threads > 1, map_ok;
@@ -1208,10 +1672,12 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 
 	*out = NULL;
 	*out_size = 0;
-	if (enc_size < ENC_HDR_SIZE || memcmp(e, BTF_DELTA_MAGIC, 8)) {
+	if (enc_size < ENC_HDR_SIZE || (memcmp(e, BTF_DELTA_MAGIC, 8) &&
+					memcmp(e, BTF_DELTA_MAGIC2, 8))) {
 		diag_set(d, "delta: bad magic");
 		goto out;
 	}
+	dc.v2 = !memcmp(e, BTF_DELTA_MAGIC2, 8);
 	dc.hdr_len = le32_get(e + 8);
 	dc.types_len = le32_get(e + 12);
 	dc.str_len = le32_get(e + 16);
@@ -1219,18 +1685,23 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	na_enc = le32_get(e + 24);
 	dc.bcnt = le32_get(e + 28);
 	lit_len = le32_get(e + 32);
-	need = ENC_HDR_SIZE + (uint64_t)dc.nb * 4 + (uint64_t)dc.bcnt * 4 +
+	/* version 2: the string map is the corrections, 8 bytes each */
+	dc.ncorr = dc.v2 ? le32_get(e + 36) : 0;
+	need = ENC_HDR_SIZE + (uint64_t)dc.nb * 4 +
+	       (dc.v2 ? (uint64_t)dc.ncorr * 8 : (uint64_t)dc.bcnt * 4) +
 	       dc.hdr_len + dc.types_len + lit_len;
-	if (le32_get(e + 36) || need != enc_size || dc.hdr_len < 24 ||
-	    dc.hdr_len % 4 || dc.types_len % 4 || !dc.str_len ||
-	    dc.str_len >= ID_LIMIT || dc.nb >= ID_LIMIT ||
-	    dc.bcnt > dc.str_len) {
+	if ((!dc.v2 && le32_get(e + 36)) || need != enc_size ||
+	    dc.hdr_len < 24 || dc.hdr_len % 4 || dc.types_len % 4 ||
+	    !dc.str_len || dc.str_len >= ID_LIMIT || dc.nb >= ID_LIMIT ||
+	    dc.bcnt > dc.str_len || dc.ncorr > dc.bcnt) {
 		diag_set(d, "delta: header does not match its size");
 		goto out;
 	}
 	dc.map = e + ENC_HDR_SIZE;
 	dc.smap = dc.map + (size_t)dc.nb * 4;
-	dc.t_in = dc.smap + (size_t)dc.bcnt * 4 + dc.hdr_len;
+	dc.hdr_in = dc.smap + (dc.v2 ? (size_t)dc.ncorr * 8
+				     : (size_t)dc.bcnt * 4);
+	dc.t_in = dc.hdr_in + dc.hdr_len;
 	dc.lit = dc.t_in + dc.types_len;
 	dc.lit_end = dc.lit + lit_len;
 	if (ref && (ref->err == -EBADMSG || ref->type_cnt != na_enc)) {
@@ -1250,7 +1721,11 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	nbo = (size_t)dc.nb + 2;
 	ns = (size_t)dc.nb + 1;
 	nao = (size_t)ref->cnt + 1;
-	tables = mem_alloc_big((nr + no + nbo + ns + nao) * sizeof(uint32_t));
+	/* version 2: literal starts and slots (a literal is 1 byte at
+	 * least) */
+	nl = dc.v2 ? (size_t)lit_len + 1 : 0;
+	tables = mem_alloc_big((nr + no + nbo + ns + nao + 2 * nl) *
+			       sizeof(uint32_t));
 	if (tables) {
 		dc.rev = tables;
 		dc.order = dc.rev + nr;
@@ -1259,6 +1734,22 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 		dc.aord_boff = dc.src + ns;
 		memset(dc.rev, 0, nr * sizeof(*dc.rev));
 		memset(dc.aord_boff, 0, nao * sizeof(*dc.aord_boff));
+		dc.s2 = (struct strs2){
+			.astrs = ref->strs,
+			.astarts = ref->starts,
+			.acnt = ref->cnt,
+			.astr_len = ref->str_len,
+			.arank = &ref->rank,
+			.corr = dc.smap,
+			.lit = dc.lit,
+			.ncorr = dc.ncorr,
+			.lit_len = lit_len,
+			.bcnt = dc.bcnt,
+			.str_len = dc.str_len,
+			.aord_boff = dc.aord_boff,
+			.lit_start = dc.aord_boff + nao,
+			.lit_boff = dc.aord_boff + nao + nl,
+		};
 	}
 	/* the caller's buffer when the blob is its size (a reader sizes it
 	 * from the index and has it faulted in meanwhile) */
@@ -1272,7 +1763,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 		goto nomem;
 	/* the strings beside the map and the places; the verdicts in the
 	 * order of one thread: map, strings, places */
-	beside = run_beside(&t, two, dec_strings, &dc);
+	beside = run_beside(&t, two, dc.v2 ? dec_strings2_prep : dec_strings,
+			    &dc);
 	err = dec_map(&dc, d);
 	map_ok = !err;
 	if (!err)
@@ -1283,7 +1775,7 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 		goto bad_strs;
 	if (err)
 		goto out;
-	memcpy(dc.o, dc.smap + (size_t)dc.bcnt * 4, dc.hdr_len);
+	memcpy(dc.o, dc.hdr_in, dc.hdr_len);
 	/* two halves of the type section's bytes */
 	for (mid = 0; two && mid < dc.nb && dc.boff[mid] < dc.types_len / 2;
 	     mid++)
@@ -1302,6 +1794,16 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 			 part[0].bad ? part[0].bad : part[1].bad);
 		err = -EBADMSG;
 		goto out;
+	}
+	if (dc.v2) {
+		/* the string section from the placed records, and their
+		 * names */
+		dc.s2.strs = (char *)dc.o + dc.hdr_len + dc.types_len;
+		err = strs2_walk_out(&dc.s2, dc.o + dc.hdr_len, dc.boff, dc.nb);
+		if (err == -ENOMEM)
+			goto nomem;
+		if (err)
+			goto bad_strs;
 	}
 	*out = dc.o;
 	*out_size = total;
@@ -1346,6 +1848,9 @@ void btf_delta__changes_release(struct btf_delta_changes *c)
 	free(c->strs);
 	free(c->astarts);
 	free(c->ref_used);
+	free(c->lit_boff);
+	free(c->lit_start);
+	free(c->aord_boff);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1403,24 +1908,71 @@ int btf_delta__changes(const struct btf_raw *ref, const void *enc,
 	return btf_delta_changes_next(ref, enc, enc_size, c, d);
 }
 
+/* Version 2's string section for c (records in c->rec), and which
+ * reference strings the blob has; -EBADMSG, -ENOMEM. */
+static int changes_strings2(struct btf_delta_changes *c,
+			    const struct btf_raw *ref, const uint8_t *corr,
+			    uint32_t ncorr, const uint8_t *lit,
+			    uint32_t lit_len, uint32_t bcnt, uint32_t str_len)
+{
+	struct strs2 s = {
+		.astrs = ref->strs,
+		.astarts = c->astarts,
+		.acnt = c->acnt,
+		.astr_len = ref->str_len,
+		.corr = corr,
+		.lit = lit,
+		.ncorr = ncorr,
+		.lit_len = lit_len,
+		.bcnt = bcnt,
+		.str_len = str_len,
+		.strs = c->strs,
+	};
+	uint32_t a;
+
+	if (mem_ensure((void **)&c->aord_boff, &c->aord_boff_cap,
+		       sizeof(*c->aord_boff), (size_t)c->acnt + 1) ||
+	    mem_ensure((void **)&c->lit_start, &c->lit_start_cap,
+		       sizeof(*c->lit_start), (size_t)lit_len + 1) ||
+	    mem_ensure((void **)&c->lit_boff, &c->lit_boff_cap,
+		       sizeof(*c->lit_boff), (size_t)lit_len + 1))
+		return -ENOMEM;
+	memset(c->aord_boff, 0, ((size_t)c->acnt + 1) * sizeof(*c->aord_boff));
+	s.aord_boff = c->aord_boff;
+	s.lit_start = c->lit_start;
+	s.lit_boff = c->lit_boff;
+	if (strs2_prep(&s) ||
+	    strs2_walk(&s, NULL, NULL, (const struct btf_type *const *)c->rec,
+		       c->nb))
+		return -EBADMSG;
+	c->lit_cnt = s.lit_cnt;
+	for (a = 0; a < c->acnt; a++)
+		if (c->aord_boff[a])
+			c->ref_used[a / 64] |= 1ull << (a % 64);
+	return 0;
+}
+
 int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 			   size_t enc_size, struct btf_delta_changes *c,
 			   struct diag *d)
 {
 	const uint8_t *e = enc, *map, *smap, *t_in, *lit, *lit_end;
-	uint32_t hdr_len, types_len, str_len, nb, na, bcnt, lit_len;
+	uint32_t hdr_len, types_len, str_len, nb, na, bcnt, lit_len, ncorr;
 	uint32_t *astarts = NULL, acnt = 0, b, i, k, off, pos;
+	const uint8_t *hdr_in;
 	const char *astrs;
 	uint32_t astr_len;
 	uint64_t need;
 	int64_t last;
 	int err = -EBADMSG;
 
-	c->nb = c->na = c->changed = c->str_len = 0;
-	if (enc_size < ENC_HDR_SIZE || memcmp(e, BTF_DELTA_MAGIC, 8)) {
+	c->nb = c->na = c->changed = c->str_len = c->lit_cnt = 0;
+	if (enc_size < ENC_HDR_SIZE || (memcmp(e, BTF_DELTA_MAGIC, 8) &&
+					memcmp(e, BTF_DELTA_MAGIC2, 8))) {
 		diag_set(d, "delta: bad magic");
 		return -EBADMSG;
 	}
+	c->v2 = !memcmp(e, BTF_DELTA_MAGIC2, 8);
 	hdr_len = le32_get(e + 8);
 	types_len = le32_get(e + 12);
 	str_len = le32_get(e + 16);
@@ -1428,11 +1980,14 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 	na = le32_get(e + 24);
 	bcnt = le32_get(e + 28);
 	lit_len = le32_get(e + 32);
-	need = ENC_HDR_SIZE + (uint64_t)nb * 4 + (uint64_t)bcnt * 4 + hdr_len +
+	ncorr = c->v2 ? le32_get(e + 36) : 0;
+	need = ENC_HDR_SIZE + (uint64_t)nb * 4 +
+	       (c->v2 ? (uint64_t)ncorr * 8 : (uint64_t)bcnt * 4) + hdr_len +
 	       types_len + lit_len;
-	if (le32_get(e + 36) || need != enc_size || hdr_len < 24 ||
-	    hdr_len % 4 || types_len % 4 || !str_len || str_len >= ID_LIMIT ||
-	    nb >= ID_LIMIT || bcnt > str_len) {
+	if ((!c->v2 && le32_get(e + 36)) || need != enc_size ||
+	    hdr_len < 24 || hdr_len % 4 || types_len % 4 || !str_len ||
+	    str_len >= ID_LIMIT || nb >= ID_LIMIT || bcnt > str_len ||
+	    ncorr > bcnt) {
 		diag_set(d, "delta: header does not match its size");
 		return -EBADMSG;
 	}
@@ -1443,7 +1998,8 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 	}
 	map = e + ENC_HDR_SIZE;
 	smap = map + (size_t)nb * 4;
-	t_in = smap + (size_t)bcnt * 4 + hdr_len;
+	hdr_in = smap + (c->v2 ? (size_t)ncorr * 8 : (size_t)bcnt * 4);
+	t_in = hdr_in + hdr_len;
 	lit = t_in + types_len;
 	lit_end = lit + lit_len;
 	astrs = ref->strs;
@@ -1487,10 +2043,11 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 		c->partner[b - 1] = (uint32_t)a;
 		last = a;
 	}
-	/* the blob's strings, as btf_delta__decode rebuilds them */
+	/* the blob's strings, as btf_delta__decode rebuilds them (version
+	 * 2: from the records, below) */
 	off = 0;
 	last = -1;
-	for (i = 0; i < bcnt; i++) {
+	for (i = 0; i < bcnt && !c->v2; i++) {
 		const char *s;
 		size_t len;
 		int64_t a;
@@ -1505,10 +2062,9 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 		memcpy(c->strs + off, s, len);
 		off += len;
 	}
-	if (off != str_len || lit != lit_end || c->strs[0])
+	if (!c->v2 && (off != str_len || lit != lit_end || c->strs[0]))
 		goto bad_strs;
-	c->str_len = str_len;
-	c->hdr = smap + (size_t)bcnt * 4;
+	c->hdr = hdr_in;
 	c->hdr_len = hdr_len;
 	c->types_len = types_len;
 	/* records: partnered ones in their partners' order, then the rest in
@@ -1517,7 +2073,7 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 		uint32_t ra = 1, rb = 1;
 
 		for (pos = 0, k = 0; pos < types_len; k++) {
-			uint32_t left = types_len - pos, rs, a = 0, v;
+			uint32_t left = types_len - pos, rs, a = 0;
 			const struct btf_type *t = (const void *)(t_in + pos);
 
 			while (ra <= na && !c->blob_of[ra - 1])
@@ -1549,24 +2105,43 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 						rs &&
 					!memcmp(rt, t, rs);
 			}
-			if (!c->same[b - 1]) {
+			if (!c->same[b - 1])
 				c->changed++;
-				v = le32_get((const uint8_t *)t);
-				if (v & ESC)
-					c->name[b - 1] =
-						(v & ~ESC) < str_len
-							? c->strs + (v & ~ESC)
-							: "";
-				else
-					c->name[b - 1] =
-						v < astr_len ? astrs + v : "";
-			}
 			pos += rs;
 		}
 	}
 	if (k != nb) {
 		diag_set(d, "delta: %u type records, the map has %u", k, nb);
 		goto out;
+	}
+	if (c->v2) {
+		err = changes_strings2(c, ref, smap, ncorr, lit, lit_len, bcnt,
+				       str_len);
+		if (err == -ENOMEM)
+			goto nomem;
+		if (err)
+			goto bad_strs;
+		err = -EBADMSG;
+	}
+	c->str_len = str_len;
+	/* the names of the types that are not their partner's */
+	for (b = 1; b <= nb; b++) {
+		uint32_t v;
+
+		if (c->same[b - 1])
+			continue;
+		v = le32_get((const uint8_t *)c->rec[b - 1]);
+		if (!(v & ESC))
+			c->name[b - 1] = v < astr_len ? astrs + v : "";
+		else if (c->v2)
+			c->name[b - 1] =
+				(v & ~ESC) < c->lit_cnt
+					? c->strs + c->lit_boff[v & ~ESC] - 1
+					: "";
+		else
+			c->name[b - 1] = (v & ~ESC) < str_len
+						 ? c->strs + (v & ~ESC)
+						 : "";
 	}
 	err = 0;
 	goto out;
@@ -1643,6 +2218,14 @@ static int view_str(uint32_t *off, void *ctx)
 	struct view_map *w = ctx;
 	uint32_t v = *off;
 
+	if (v & ESC && w->c->v2) {
+		/* version 2: literal k, placed in the blob's strings */
+		if ((v & ~ESC) >= w->c->lit_cnt) {
+			w->bad_str = v;
+			return 1;
+		}
+		v = ESC | (w->c->lit_boff[v & ~ESC] - 1);
+	}
 	if (v & ESC) {
 		if ((v & ~ESC) >= w->c->str_len) {
 			w->bad_str = v;

@@ -22,6 +22,8 @@
 #include "diag.h"
 
 #define BTF_DELTA_MAGIC "BTFDLT1" /* 8 bytes with its NUL */
+/* version 2: the string section as first-use order and corrections */
+#define BTF_DELTA_MAGIC2 "BTFDLT2"
 
 struct btf_delta_stats {
 	uint32_t types;	      /* types of the blob */
@@ -39,6 +41,15 @@ struct btf_delta_stats {
 int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 		      size_t blob_size, void **out, size_t *out_size,
 		      struct btf_delta_stats *st, struct diag *d);
+
+/* The same, writing payload version 1 (BTFDLT1) or 2 (BTFDLT2, what
+ * btf_delta__encode writes; a blob with a name that does not start a
+ * string of its section still gets version 1). For tests and benches. */
+int btf_delta_encode_version(const void *ref, size_t ref_size,
+			     const void *blob, size_t blob_size,
+			     unsigned int version, void **out,
+			     size_t *out_size, struct btf_delta_stats *st,
+			     struct diag *d);
 
 /* 0 when blob can be encoded or serve as a reference (standalone raw BTF
  * that validates, in the layout and size limits of the encoding), else
@@ -113,6 +124,12 @@ struct btf_delta_changes {
 	uint32_t *astarts, acnt;
 	uint64_t *ref_used; /* bit per reference string: the blob has it */
 	size_t ref_used_cap;
+	/* version 2 payloads: an escaped name is literal k, at offset
+	 * lit_boff[k] - 1 of strs; the rest is the rebuild's room */
+	uint32_t *lit_boff, lit_cnt;
+	uint32_t *lit_start, *aord_boff;
+	size_t lit_boff_cap, lit_start_cap, aord_boff_cap;
+	uint8_t v2;
 };
 
 /*
