@@ -427,6 +427,10 @@ struct rewriter {
 	const uint32_t *lit_boff; /* version 2: literal k -> 1 + offset */
 	uint32_t lit_cnt;
 	bool v2;
+	/* version 2: a bit per identity (ordinal, acnt + literal) named
+	 * so far, and the names in the order first seen */
+	uint64_t *seen;
+	uint32_t *first, nfirst;
 	const char *astrs;
 	uint32_t astr_len;
 	const struct str_rank *arank; /* the reference's string starts */
@@ -702,8 +706,8 @@ static int str_corrections(const struct btf_raw *rb, const uint32_t *bstarts,
 		if (keep[i])
 			continue;
 		corr[2 * n] = (uint32_t)(i - last - 1);
-		corr[2 * n + 1] = sid[i] < acnt ? 2 * sid[i]
-						: 2 * (sid[i] - acnt) + 1;
+		corr[2 * n + 1] =
+			sid[i] < acnt ? 2 * sid[i] : 2 * (sid[i] - acnt) + 1;
 		last = i;
 		n++;
 	}
@@ -725,9 +729,8 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 					out_size, st, d);
 }
 
-int btf_delta_encode_version(const void *ref, size_t ref_size,
-			     const void *blob, size_t blob_size,
-			     unsigned int version, void **out,
+int btf_delta_encode_version(const void *ref, size_t ref_size, const void *blob,
+			     size_t blob_size, unsigned int version, void **out,
 			     size_t *out_size, struct btf_delta_stats *st,
 			     struct diag *d)
 {
@@ -903,9 +906,8 @@ int btf_delta_encode_version(const void *ref, size_t ref_size,
 				rs = btf_raw__rec_size(t, UINT32_MAX);
 				memcpy(p, t, rs);
 				btf_type_visit_ids((void *)p, enc_id, &w);
-				btf_type_visit_strs((void *)p,
-						    v2 ? enc_str2 : enc_str,
-						    &w);
+				btf_type_visit_strs(
+					(void *)p, v2 ? enc_str2 : enc_str, &w);
 				p += rs;
 			}
 		}
@@ -1002,28 +1004,35 @@ static int dec_str(uint32_t *off, void *ctx)
 			*off = v;
 			return 0;
 		}
-		/* version 2: literal v; left for strs2_walk_out */
+		/* version 2: literal v, ESC | v until dec_names */
 		if (v >= w->lit_cnt) {
 			w->bad = true;
 			return -EBADMSG;
 		}
-		return 0;
+		a = (int64_t)w->acnt + v;
+		goto first_use;
 	}
 	a = str_rank_of(w->arank, v);
 	if (w->v2) {
-		/* the ordinal, for strs2_walk_out */
+		/* the ordinal until dec_names */
 		if (a < 0) {
 			w->bad = true;
 			return -EBADMSG;
 		}
 		*off = (uint32_t)a;
-		return 0;
+		goto first_use;
 	}
 	if (a < 0 || !w->aord_boff[a]) {
 		w->bad = true;
 		return -EBADMSG;
 	}
 	*off = w->aord_boff[a] - 1;
+	return 0;
+first_use:
+	if (!(w->seen[a / 64] >> (a % 64) & 1)) {
+		w->seen[a / 64] |= UINT64_C(1) << (a % 64);
+		w->first[w->nfirst++] = *off;
+	}
 	return 0;
 }
 
@@ -1258,8 +1267,7 @@ static int strs2_prep(struct strs2 *s)
 	int64_t pos = -1;
 
 	while (off < s->lit_len) {
-		const uint8_t *end =
-			memchr(s->lit + off, 0, s->lit_len - off);
+		const uint8_t *end = memchr(s->lit + off, 0, s->lit_len - off);
 
 		if (!end || k == s->bcnt)
 			return -1;
@@ -1328,6 +1336,17 @@ static void strs2_flush(struct strs2 *s)
 	}
 }
 
+/* The slot of a name in identity form: ESC | literal, or an ordinal. */
+static inline uint32_t *strs2_slot(struct strs2 *s, uint32_t v, uint32_t *id)
+{
+	if (v & ESC) {
+		*id = s->acnt + (v & ~ESC);
+		return &s->lit_boff[v & ~ESC];
+	}
+	*id = v;
+	return &s->aord_boff[v];
+}
+
 static int strs2_name(uint32_t *off, void *ctx)
 {
 	struct strs2 *s = ctx;
@@ -1368,9 +1387,8 @@ bad:
 /* The walk over the records in blob id order (rec[b - 1], or t_in +
  * src[b - 1]), then the corrections left; 0 when it rebuilt exactly
  * str_len bytes of bcnt strings with every literal. */
-static int strs2_walk(struct strs2 *s, const uint8_t *t_in,
-		      const uint32_t *src, const struct btf_type *const *rec,
-		      uint32_t nb)
+static int strs2_walk(struct strs2 *s, const uint8_t *t_in, const uint32_t *src,
+		      const struct btf_type *const *rec, uint32_t nb)
 {
 	uint32_t b;
 
@@ -1383,90 +1401,9 @@ static int strs2_walk(struct strs2 *s, const uint8_t *t_in,
 	}
 	strs2_flush(s);
 	if (s->bad || s->ci != s->ncorr || s->pos != s->bcnt ||
-	    s->off != s->str_len || s->lits_placed != s->lit_cnt ||
-	    s->strs[0])
+	    s->off != s->str_len || s->lits_placed != s->lit_cnt || s->strs[0])
 		return -1;
 	return 0;
-}
-
-/*
- * The decoder's walk: the records are in place in blob id order with every
- * name an identity (an ordinal, or ESC | literal) that dec_types found on
- * two threads, so the serial walk looks up a slot per name rather than a
- * rank and a slot. A name whose string a later correction places is noted
- * and set after the walk.
- */
-struct strs2_out {
-	struct strs2 *s;
-	uint32_t **fix; /* names waiting for a correction's string */
-	size_t nfix, fix_cap;
-	bool oom;
-};
-
-static inline uint32_t *strs2_slot(struct strs2 *s, uint32_t v, uint32_t *id)
-{
-	if (v & ESC) {
-		*id = s->acnt + (v & ~ESC);
-		return &s->lit_boff[v & ~ESC];
-	}
-	*id = v;
-	return &s->aord_boff[v];
-}
-
-static int strs2_out_name(uint32_t *off, void *ctx)
-{
-	struct strs2_out *o = ctx;
-	struct strs2 *s = o->s;
-	uint32_t id, *slot = strs2_slot(s, *off, &id);
-
-	if (!*slot) {
-		strs2_flush(s);
-		strs2_emit(s, id, slot);
-		if (s->bad)
-			return 1;
-	}
-	if (*slot != STR_PENDING) {
-		*off = *slot - 1;
-		return 0;
-	}
-	if (o->nfix == o->fix_cap &&
-	    mem_ensure((void **)&o->fix, &o->fix_cap, sizeof(*o->fix),
-		       o->nfix + 1)) {
-		o->oom = true;
-		return 1;
-	}
-	o->fix[o->nfix++] = off;
-	return 0;
-}
-
-/* 0, -EBADMSG, -ENOMEM */
-static int strs2_walk_out(struct strs2 *s, uint8_t *types,
-			  const uint32_t *boff, uint32_t nb)
-{
-	struct strs2_out o = {.s = s};
-	uint32_t b, id;
-	size_t i;
-	int err = -EBADMSG;
-
-	for (b = 0; b < nb; b++)
-		if (btf_type_visit_strs((void *)(types + boff[b]),
-					strs2_out_name, &o))
-			break;
-	if (o.oom) {
-		err = -ENOMEM;
-		goto out;
-	}
-	strs2_flush(s);
-	if (b < nb || s->bad || s->ci != s->ncorr || s->pos != s->bcnt ||
-	    s->off != s->str_len || s->lits_placed != s->lit_cnt ||
-	    s->strs[0])
-		goto out;
-	for (i = 0; i < o.nfix; i++)
-		*o.fix[i] = *strs2_slot(s, *o.fix[i], &id) - 1;
-	err = 0;
-out:
-	free(o.fix);
-	return err;
 }
 
 /*
@@ -1610,6 +1547,9 @@ struct dec_part {
 	struct decoder *dc;
 	uint32_t first, end;
 	uint32_t bad;
+	/* version 2: the part's names, see struct rewriter */
+	uint64_t *seen;
+	uint32_t *names, nnames;
 };
 
 static void *dec_types(void *arg)
@@ -1625,6 +1565,9 @@ static void *dec_types(void *arg)
 		.v2 = dc->v2,
 		.lit_boff = dc->s2.lit_boff,
 		.lit_cnt = dc->s2.lit_cnt,
+		.acnt = dc->s2.acnt,
+		.seen = p->seen,
+		.first = p->names,
 	};
 	uint32_t b;
 
@@ -1638,6 +1581,116 @@ static void *dec_types(void *arg)
 		if (w.bad) {
 			p->bad = b + 1;
 			break;
+		}
+	}
+	p->nnames = w.nfirst;
+	return NULL;
+}
+
+/*
+ * Version 2's string section: the names of the two parts in the order
+ * first seen, the second part's less those the first has, are the
+ * first-use order; the corrections go in between. Only this merge is
+ * serial: one step per string, where a walk over the records would take
+ * one per name.
+ */
+static int dec_strings2(struct decoder *dc, const struct dec_part *part)
+{
+	struct strs2 *s = &dc->s2;
+	uint32_t k, j, id, *slot;
+
+	s->strs = (char *)dc->o + dc->hdr_len + dc->types_len;
+	for (k = 0; k < 2; k++) {
+		for (j = 0; j < part[k].nnames && !s->bad; j++) {
+			uint32_t v = part[k].names[j];
+			uint32_t bit = v & ESC ? s->acnt + (v & ~ESC) : v;
+
+			if (k && part[0].seen[bit / 64] >> (bit % 64) & 1)
+				continue;
+			slot = strs2_slot(s, v, &id);
+			if (!*slot) {
+				strs2_flush(s);
+				strs2_emit(s, id, slot);
+			}
+		}
+	}
+	strs2_flush(s);
+	if (s->bad || s->ci != s->ncorr || s->pos != s->bcnt ||
+	    s->off != s->str_len || s->lits_placed != s->lit_cnt || s->strs[0])
+		return -1;
+	return 0;
+}
+
+/* Version 2: the names of types [first, end), identities, to offsets. */
+static int dec_name(uint32_t *off, void *ctx)
+{
+	struct strs2 *s = ctx;
+	uint32_t id;
+
+	*off = *strs2_slot(s, *off, &id) - 1;
+	return 0;
+}
+
+static int count_name(uint32_t *off, void *ctx)
+{
+	(void)off;
+	++*(uint32_t *)ctx;
+	return 0;
+}
+
+/*
+ * Which kinds have a name in every element, read off btf_type_visit_strs
+ * (a record of each kind with one element: two names): their names are
+ * set in a loop here, where a call per name costs as much as the rest of
+ * the pass. 2: call btf_type_visit_strs.
+ */
+static void named_elems_init(uint8_t *named, const struct rec_sizes *rsz)
+{
+	uint32_t rec[64] = {0}, k, n;
+
+	for (k = 0; k <= BTF_RAW_MAX_KIND; k++) {
+		((struct btf_type *)rec)->info = k << 24 | 1;
+		n = 0;
+		btf_type_visit_strs((struct btf_type *)rec, count_name, &n);
+		named[k] = n == 1 ? 0 : 2;
+		if (n == 2 && rsz->fixed[k] == sizeof(struct btf_type) &&
+		    rsz->elem[k] >= 4 && rsz->elem[k] % 4 == 0)
+			named[k] = 1;
+	}
+}
+
+static void *dec_names(void *arg)
+{
+	struct dec_part *p = arg;
+	struct decoder *dc = p->dc;
+	struct strs2 *s = &dc->s2;
+	uint8_t *types = dc->o + dc->hdr_len;
+	const uint32_t *ab = s->aord_boff, *lb = s->lit_boff;
+	struct rec_sizes rsz;
+	uint8_t named[BTF_RAW_MAX_KIND + 1];
+	uint32_t b, i, n, v, k;
+
+	rec_sizes_init(&rsz);
+	named_elems_init(named, &rsz);
+	for (b = p->first; b < p->end; b++) {
+		struct btf_type *t = (void *)(types + dc->boff[b]);
+		uint8_t *e;
+
+		k = btf_type_kind(t);
+		if (named[k] == 2) {
+			btf_type_visit_strs(t, dec_name, s);
+			continue;
+		}
+		v = t->name_off;
+		t->name_off = (v & ESC ? lb[v & ~ESC] : ab[v]) - 1;
+		if (!named[k])
+			continue;
+		n = btf_type_vlen(t);
+		e = (uint8_t *)(t + 1);
+		for (i = 0; i < n; i++, e += rsz.elem[k]) {
+			memcpy(&v, e, 4);
+			v = (v & ESC ? lb[v & ~ESC] : ab[v]) - 1;
+			memcpy(e, &v, 4);
 		}
 	}
 	return NULL;
@@ -1663,7 +1716,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	struct decoder dc = {.ref = ref};
 	size_t nr, no, nbo, ns, nao, nl;
 	struct dec_part part[2];
-	uint32_t *tables = NULL;
+	uint32_t *tables = NULL, *names[2] = {NULL, NULL}, k;
+	uint64_t *seen[2] = {NULL, NULL};
 	bool two = threads > 1, map_ok;
 	size_t total;
 	pthread_t t;
@@ -1672,8 +1726,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 
 	*out = NULL;
 	*out_size = 0;
-	if (enc_size < ENC_HDR_SIZE || (memcmp(e, BTF_DELTA_MAGIC, 8) &&
-					memcmp(e, BTF_DELTA_MAGIC2, 8))) {
+	if (enc_size < ENC_HDR_SIZE ||
+	    (memcmp(e, BTF_DELTA_MAGIC, 8) && memcmp(e, BTF_DELTA_MAGIC2, 8))) {
 		diag_set(d, "delta: bad magic");
 		goto out;
 	}
@@ -1699,8 +1753,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	}
 	dc.map = e + ENC_HDR_SIZE;
 	dc.smap = dc.map + (size_t)dc.nb * 4;
-	dc.hdr_in = dc.smap + (dc.v2 ? (size_t)dc.ncorr * 8
-				     : (size_t)dc.bcnt * 4);
+	dc.hdr_in =
+		dc.smap + (dc.v2 ? (size_t)dc.ncorr * 8 : (size_t)dc.bcnt * 4);
 	dc.t_in = dc.hdr_in + dc.hdr_len;
 	dc.lit = dc.t_in + dc.types_len;
 	dc.lit_end = dc.lit + lit_len;
@@ -1761,6 +1815,17 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	}
 	if (!tables || !dc.o)
 		goto nomem;
+	if (dc.v2) {
+		/* per part: a bit per identity, the names first seen */
+		size_t ids = (size_t)ref->cnt + lit_len + 1;
+
+		for (k = 0; k < 2; k++) {
+			seen[k] = calloc(ids / 64 + 1, sizeof(*seen[k]));
+			names[k] = malloc(ids * sizeof(*names[k]));
+			if (!seen[k] || !names[k])
+				goto nomem;
+		}
+	}
 	/* the strings beside the map and the places; the verdicts in the
 	 * order of one thread: map, strings, places */
 	beside = run_beside(&t, two, dc.v2 ? dec_strings2_prep : dec_strings,
@@ -1780,8 +1845,10 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	for (mid = 0; two && mid < dc.nb && dc.boff[mid] < dc.types_len / 2;
 	     mid++)
 		;
-	part[0] = (struct dec_part){&dc, 0, two ? mid : dc.nb, 0};
-	part[1] = (struct dec_part){&dc, two ? mid : dc.nb, dc.nb, 0};
+	part[0] = (struct dec_part){&dc,      0, two ? mid : dc.nb, 0, seen[0],
+				    names[0], 0};
+	part[1] = (struct dec_part){&dc,     two ? mid : dc.nb, dc.nb, 0,
+				    seen[1], names[1],		0};
 	beside = run_beside(&t, two && part[1].first < part[1].end, dec_types,
 			    &part[1]);
 	dec_types(&part[0]);
@@ -1796,14 +1863,14 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 		goto out;
 	}
 	if (dc.v2) {
-		/* the string section from the placed records, and their
-		 * names */
-		dc.s2.strs = (char *)dc.o + dc.hdr_len + dc.types_len;
-		err = strs2_walk_out(&dc.s2, dc.o + dc.hdr_len, dc.boff, dc.nb);
-		if (err == -ENOMEM)
-			goto nomem;
-		if (err)
+		/* the string section, then the names into it */
+		if (dec_strings2(&dc, part))
 			goto bad_strs;
+		beside = run_beside(&t, two && part[1].first < part[1].end,
+				    dec_names, &part[1]);
+		dec_names(&part[0]);
+		if (beside)
+			pthread_join(t, NULL);
 	}
 	*out = dc.o;
 	*out_size = total;
@@ -1822,6 +1889,10 @@ out:
 	free(buf);
 	free(dc.o);
 	free(tables);
+	for (k = 0; k < 2; k++) {
+		free(seen[k]);
+		free(names[k]);
+	}
 	return err;
 }
 
@@ -1967,8 +2038,8 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 	int err = -EBADMSG;
 
 	c->nb = c->na = c->changed = c->str_len = c->lit_cnt = 0;
-	if (enc_size < ENC_HDR_SIZE || (memcmp(e, BTF_DELTA_MAGIC, 8) &&
-					memcmp(e, BTF_DELTA_MAGIC2, 8))) {
+	if (enc_size < ENC_HDR_SIZE ||
+	    (memcmp(e, BTF_DELTA_MAGIC, 8) && memcmp(e, BTF_DELTA_MAGIC2, 8))) {
 		diag_set(d, "delta: bad magic");
 		return -EBADMSG;
 	}
@@ -1984,10 +2055,9 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 	need = ENC_HDR_SIZE + (uint64_t)nb * 4 +
 	       (c->v2 ? (uint64_t)ncorr * 8 : (uint64_t)bcnt * 4) + hdr_len +
 	       types_len + lit_len;
-	if ((!c->v2 && le32_get(e + 36)) || need != enc_size ||
-	    hdr_len < 24 || hdr_len % 4 || types_len % 4 || !str_len ||
-	    str_len >= ID_LIMIT || nb >= ID_LIMIT || bcnt > str_len ||
-	    ncorr > bcnt) {
+	if ((!c->v2 && le32_get(e + 36)) || need != enc_size || hdr_len < 24 ||
+	    hdr_len % 4 || types_len % 4 || !str_len || str_len >= ID_LIMIT ||
+	    nb >= ID_LIMIT || bcnt > str_len || ncorr > bcnt) {
 		diag_set(d, "delta: header does not match its size");
 		return -EBADMSG;
 	}

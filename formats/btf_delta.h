@@ -45,9 +45,8 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 /* The same, writing payload version 1 (BTFDLT1) or 2 (BTFDLT2, what
  * btf_delta__encode writes; a blob with a name that does not start a
  * string of its section still gets version 1). For tests and benches. */
-int btf_delta_encode_version(const void *ref, size_t ref_size,
-			     const void *blob, size_t blob_size,
-			     unsigned int version, void **out,
+int btf_delta_encode_version(const void *ref, size_t ref_size, const void *blob,
+			     size_t blob_size, unsigned int version, void **out,
 			     size_t *out_size, struct btf_delta_stats *st,
 			     struct diag *d);
 

@@ -230,9 +230,194 @@ static int test_threads_same(const char *dir)
 	return 0;
 }
 
+/* the payload's version 2 string corrections: count, and the first */
+static uint32_t ncorr_of(const uint8_t *enc)
+{
+	return (uint32_t)enc[36] | (uint32_t)enc[37] << 8 |
+	       (uint32_t)enc[38] << 16 | (uint32_t)enc[39] << 24;
+}
+
+static uint8_t *corr_of(uint8_t *enc)
+{
+	uint32_t nb = (uint32_t)enc[20] | (uint32_t)enc[21] << 8 |
+		      (uint32_t)enc[22] << 16 | (uint32_t)enc[23] << 24;
+
+	return enc + 40 + (size_t)nb * 4;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* Both payload versions, each way: version 1 (what archives made before
+ * version 2 hold) still decodes and reads as changes; version 2 is what
+ * btf_delta__encode writes, smaller, and reads the same. */
+static int test_versions(const char *dir)
+{
+	const void *pairs[2][2];
+	size_t sizes[2][2];
+	int err = load(dir), k, ver;
+
+	if (err)
+		return err;
+	pairs[0][0] = v1, sizes[0][0] = n1, pairs[0][1] = v2, sizes[0][1] = n2;
+	pairs[1][0] = v2, sizes[1][0] = n2, pairs[1][1] = v1, sizes[1][1] = n1;
+	for (k = 0; k < 2; k++) {
+		const void *ref = pairs[k][0], *blob = pairs[k][1];
+		size_t ref_n = sizes[k][0], blob_n = sizes[k][1];
+		struct btf_delta_changes c[2] = {{0}, {0}};
+		void *enc[3] = {NULL, NULL, NULL};
+		size_t enc_n[3] = {0, 0, 0};
+		struct btf_raw r = {0};
+		struct diag d = {""};
+
+		CHECK(!btf_raw__parse(&r, ref, ref_n, NULL, &d), "parse: %s",
+		      d.msg);
+		for (ver = 1; ver <= 2; ver++) {
+			void *dec = NULL;
+			size_t dec_n = 0;
+
+			err = btf_delta_encode_version(
+				ref, ref_n, blob, blob_n, (unsigned int)ver,
+				&enc[ver], &enc_n[ver], NULL, &d);
+			CHECK(!err, "encode v%d: %s", ver, d.msg);
+			if (err)
+				continue;
+			CHECK(!memcmp(enc[ver],
+				      ver == 1 ? BTF_DELTA_MAGIC
+					       : BTF_DELTA_MAGIC2,
+				      8),
+			      "v%d: magic %.7s", ver, (char *)enc[ver]);
+			err = btf_delta__decode(ref, ref_n, enc[ver],
+						enc_n[ver], &dec, &dec_n, &d);
+			CHECK(!err && dec_n == blob_n &&
+				      !memcmp(dec, blob, blob_n),
+			      "decode v%d: %d %s", ver, err, d.msg);
+			free(dec);
+			err = btf_delta__changes(&r, enc[ver], enc_n[ver],
+						 &c[ver - 1], &d);
+			CHECK(!err, "changes v%d: %s", ver, d.msg);
+		}
+		err = btf_delta__encode(ref, ref_n, blob, blob_n, &enc[0],
+					&enc_n[0], NULL, &d);
+		CHECK(!err && enc_n[0] == enc_n[2] &&
+			      !memcmp(enc[0], enc[2], enc_n[0]),
+		      "btf_delta__encode does not write version 2");
+		CHECK(enc_n[2] < enc_n[1], "version 2: %zu bytes, 1: %zu",
+		      enc_n[2], enc_n[1]);
+		if (c[0].nb && c[1].nb) {
+			uint32_t b;
+
+			CHECK(c[0].nb == c[1].nb &&
+				      c[0].changed == c[1].changed &&
+				      c[0].str_len == c[1].str_len &&
+				      !memcmp(c[0].strs, c[1].strs,
+					      c[0].str_len),
+			      "changes differ between the versions");
+			for (b = 0; b < c[0].nb && b < c[1].nb; b++)
+				CHECK(c[0].partner[b] == c[1].partner[b] &&
+					      c[0].same[b] == c[1].same[b] &&
+					      (c[0].same[b] ||
+					       !strcmp(c[0].name[b],
+						       c[1].name[b])),
+				      "type %u: changes differ", b + 1);
+		}
+		btf_delta__changes_release(&c[0]);
+		btf_delta__changes_release(&c[1]);
+		btf_raw__release(&r);
+		free(enc[0]);
+		free(enc[1]);
+		free(enc[2]);
+	}
+	return 0;
+}
+
+/* A version 2 payload whose corrections do not rebuild the string section
+ * is refused by the decoder and by btf_delta__changes, with a message. */
+static void refused2(const void *enc, size_t enc_n, const char *what,
+		     const char *msg)
+{
+	struct btf_delta_changes c = {0};
+	struct btf_raw r = {0};
+	struct diag d = {""};
+	void *dec = NULL;
+	size_t dec_n;
+	int err;
+
+	err = btf_delta__decode(v1, n1, enc, enc_n, &dec, &dec_n, &d);
+	CHECK(err == -EBADMSG && !dec, "%s: decode %d", what, err);
+	CHECK_MSG(d.msg, msg);
+	free(dec);
+	btf_raw__parse(&r, v1, n1, NULL, &d);
+	err = btf_delta__changes(&r, enc, enc_n, &c, &d);
+	CHECK(err == -EBADMSG, "%s: changes %d", what, err);
+	CHECK_MSG(d.msg, msg);
+	btf_delta__changes_release(&c);
+	btf_raw__release(&r);
+}
+
+static int test_corrupt_corrections(const char *dir)
+{
+	struct diag d = {""};
+	uint8_t *enc = NULL, *c;
+	size_t enc_n;
+	uint32_t ncorr;
+	int err = load(dir);
+
+	if (err)
+		return err;
+	err = btf_delta__encode(v1, n1, v2, n2, (void **)&enc, &enc_n, NULL,
+				&d);
+	CHECK(!err, "encode: %s", d.msg);
+	if (err)
+		return 0;
+	ncorr = ncorr_of(enc);
+	CHECK(ncorr >= 1, "no correction in the fixture's payload");
+	c = malloc(enc_n + 8);
+	if (ncorr >= 1) {
+		/* a position past the last string */
+		memcpy(c, enc, enc_n);
+		put32(corr_of(c), 0x3fffffff);
+		refused2(c, enc_n, "position past the end",
+			 "string map does not rebuild");
+		/* a literal that does not exist */
+		memcpy(c, enc, enc_n);
+		put32(corr_of(c) + 4, 2 * 100000 + 1);
+		refused2(c, enc_n, "no such literal",
+			 "string map does not rebuild");
+		/* a reference string that does not exist */
+		memcpy(c, enc, enc_n);
+		put32(corr_of(c) + 4, 2 * 100000000);
+		refused2(c, enc_n, "no such reference string",
+			 "string map does not rebuild");
+	}
+	if (ncorr >= 2) {
+		/* one string placed twice */
+		memcpy(c, enc, enc_n);
+		memcpy(corr_of(c) + 12, corr_of(c) + 4, 4);
+		refused2(c, enc_n, "a string twice",
+			 "string map does not rebuild");
+	}
+	/* a count of corrections the payload has no room for */
+	memcpy(c, enc, enc_n);
+	put32(c + 36, ncorr + 1);
+	refused2(c, enc_n, "count past the payload", "header does not match");
+	free(c);
+	free(enc);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
-	{"round_trip", test_round_trip},     {"identity", test_identity},
-	{"not_btf", test_not_btf},	     {"corrupt", test_corrupt},
+	{"versions", test_versions},
+	{"corrupt_corrections", test_corrupt_corrections},
+	{"round_trip", test_round_trip},
+	{"identity", test_identity},
+	{"not_btf", test_not_btf},
+	{"corrupt", test_corrupt},
 	{"threads_same", test_threads_same},
 };
 
