@@ -783,6 +783,9 @@ struct zjob {
 	uint32_t dict_id;
 	int level;
 	bool streams; /* version 4: whole entries may be streams */
+	/* delta payload version: 2 in version 4, else 1 (what readers of
+	 * versions 1 to 3 know) */
+	unsigned int delta_version;
 	pthread_mutex_t lock;
 	size_t next; /* next entry to take */
 	int err;
@@ -866,8 +869,9 @@ static int compress_one(ZSTD_CCtx *cctx, struct wentry *w, const struct zjob *j,
 		size_t enc_len;
 		int wlog;
 
-		err = btf_delta__encode(w->ref_data, w->ref_size, w->data,
-					w->size, &enc, &enc_len, NULL, d);
+		err = btf_delta_encode_version(
+			w->ref_data, w->ref_size, w->data, w->size,
+			j->delta_version, &enc, &enc_len, NULL, d);
 		if (err == -EINVAL) {
 			/* a blob the delta cannot describe: plain */
 			w->e.encoding = BTFA_ENC_PLAIN;
@@ -978,7 +982,8 @@ static int compress_frames(struct wentry *v, size_t n, const void *dict,
 			 .n = n,
 			 .dict_id = dict_id,
 			 .level = level,
-			 .streams = version >= 4};
+			 .streams = version >= 4,
+			 .delta_version = version >= 4 ? 2 : 1};
 	pthread_t tid[64];
 	int i, started = 0;
 	size_t k;

@@ -3,14 +3,17 @@
  * fuzz_btf_delta: formats/btf_delta against a fixed reference, the fixture
  * vmlinux BTF (corpus/btf_delta/ref.btf, read once; the path is compiled in,
  * $BTFAR_FUZZ_REF overrides it). Byte 0 of the input picks the mode:
- *   0: the rest is a blob: btf_delta__encode against the reference, then
- *      btf_delta__decode, which must give the blob back byte for byte;
+ *   0: the rest is a blob: btf_delta__encode against the reference (a
+ *      version 2 payload, BTFDLT2) and the version 1 encoding (BTFDLT1),
+ *      then btf_delta__decode of each, which must give the blob back byte
+ *      for byte;
  *   1: the rest is a delta payload: btf_delta__decode and
  *      btf_delta__changes, then btf_delta_view (what min-core reads of
  *      it); when the payload decodes to a blob that parses, the view must
  *      validate and give each blob type its kind, name and size.
  * $FUZZ_DELTA_DUMP=DIR: mode 0 writes each payload it encodes to DIR as a
- * mode 1 input (fuzz/make-corpus.sh makes the seeds that way).
+ * mode 1 input, payload-N (version 1) and payload2-N (version 2)
+ * (fuzz/make-corpus.sh makes the seeds that way).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,16 +100,17 @@ static void check_view(const struct btf_delta_changes *c, const void *dec,
 	free(bid);
 }
 
-static void dump(const void *enc, size_t n)
+static void dump(const void *enc, size_t n, unsigned int version)
 {
-	static unsigned seq;
+	static unsigned seq[2];
 	const char *dir = getenv("FUZZ_DELTA_DUMP");
 	char path[4096];
 	FILE *f;
 
 	if (!dir)
 		return;
-	snprintf(path, sizeof(path), "%s/payload-%u", dir, seq++);
+	snprintf(path, sizeof(path), "%s/payload%s-%u", dir,
+		 version == 1 ? "" : "2", seq[version != 1]++);
 	f = fopen(path, "wb");
 	if (!f || fputc(1, f) == EOF || fwrite(enc, 1, n, f) != n) {
 		fprintf(stderr, "fuzz_btf_delta: cannot write %s\n", path);
@@ -149,19 +153,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		btf_delta__changes_release(&c);
 		free(dec);
-	} else if (data[0] == 0 &&
-		   !btf_delta__encode(ref, ref_size, blob, size - 1, &enc,
-				      &enc_n, NULL, &d)) {
-		dump(enc, enc_n);
-		if (btf_delta__decode(ref, ref_size, enc, enc_n, &dec, &dec_n,
-				      &d) ||
-		    dec_n != size - 1 || memcmp(dec, blob, size - 1)) {
-			fprintf(stderr, "delta does not decode back: %s\n",
-				d.msg);
-			abort();
+	} else if (data[0] == 0) {
+		unsigned int version;
+
+		for (version = 2; version >= 1; version--) {
+			if (version == 2
+				    ? btf_delta__encode(ref, ref_size, blob,
+							size - 1, &enc, &enc_n,
+							NULL, &d)
+				    : btf_delta_encode_version(
+					      ref, ref_size, blob, size - 1, 1,
+					      &enc, &enc_n, NULL, &d))
+				break;
+			dump(enc, enc_n, version);
+			if (btf_delta__decode(ref, ref_size, enc, enc_n, &dec,
+					      &dec_n, &d) ||
+			    dec_n != size - 1 || memcmp(dec, blob, size - 1)) {
+				fprintf(stderr,
+					"delta version %u does not decode "
+					"back: %s\n",
+					version, d.msg);
+				abort();
+			}
+			free(dec);
+			free(enc);
+			dec = enc = NULL;
 		}
-		free(dec);
-		free(enc);
 	}
 	free(blob);
 	return 0;

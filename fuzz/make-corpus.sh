@@ -143,7 +143,8 @@ knotes_gnu | head -c 30 >"$out/knotes/cut"
 # size limits
 # btf_delta: the reference is the fixture vmlinux BTF; blobs (mode byte 0)
 # are other builds of it and its modules joined; payloads (mode byte 1) are
-# what the encoder makes of them, written by the target itself
+# what the encoder makes of them, written by the target itself: payload-N
+# in version 1 (BTFDLT1), payload2-N in version 2 (BTFDLT2)
 B=$out/btf_delta
 cp "$F/base.btf" "$B/ref.btf"
 seed "$B/blob-base2" 0 "$out/btf_raw/base2.btf"
