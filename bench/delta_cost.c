@@ -520,8 +520,9 @@ int main(int argc, char **argv)
 	if (load(argv[1], argv[2], &ref, &ma) ||
 	    load(argv[3], argv[4], &blob, &mb))
 		return 1;
-	if (btf_delta__encode(ref.data, ref.len, blob.data, blob.len, &enc,
-			      &enc_size, &st, &d) ||
+	/* payload version 1: its string map is what str_cost weighs */
+	if (btf_delta_encode_version(ref.data, ref.len, blob.data, blob.len, 1,
+				     &enc, &enc_size, &st, &d) ||
 	    btf_raw__parse(&rr, ref.data, ref.len, NULL, &d) ||
 	    btf_raw__parse(&br, blob.data, blob.len, NULL, &d) ||
 	    btf_delta__changes(&rr, enc, enc_size, &c, &d)) {
