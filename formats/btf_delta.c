@@ -1041,17 +1041,16 @@ static int strs2_prep(struct strs2 *s)
 	return 0;
 }
 
+/* The next string of the section is id: its place only; the bytes are
+ * copied once every string has one (strs2_copy, on two threads). */
 static void strs2_emit(struct strs2 *s, uint32_t id, uint32_t *slot)
 {
-	const char *str;
 	uint32_t len;
 
 	if (id < s->acnt) {
-		str = s->astrs + s->astarts[id];
 		len = s->astarts[id + 1] - s->astarts[id];
 	} else {
 		id -= s->acnt;
-		str = (const char *)s->lit + s->lit_start[id];
 		len = s->lit_start[id + 1] - s->lit_start[id];
 		s->lits_placed++;
 	}
@@ -1059,10 +1058,27 @@ static void strs2_emit(struct strs2 *s, uint32_t id, uint32_t *slot)
 		s->bad = true;
 		return;
 	}
-	memcpy(s->strs + s->off, str, len);
 	*slot = s->off + 1;
 	s->off += len;
 	s->pos++;
+}
+
+/* The bytes of the reference strings [a0, a1) the section has, and of the
+ * literals when lits, to their places (after a walk that placed exactly
+ * str_len bytes, each string once). */
+static void strs2_copy(const struct strs2 *s, uint32_t a0, uint32_t a1,
+		       bool lits)
+{
+	uint32_t a, k;
+
+	for (a = a0; a < a1; a++)
+		if (s->aord_boff[a])
+			memcpy(s->strs + s->aord_boff[a] - 1,
+			       s->astrs + s->astarts[a],
+			       s->astarts[a + 1] - s->astarts[a]);
+	for (k = 0; lits && k < s->lit_cnt; k++)
+		memcpy(s->strs + s->lit_boff[k] - 1, s->lit + s->lit_start[k],
+		       s->lit_start[k + 1] - s->lit_start[k]);
 }
 
 /* the corrections at the current position */
@@ -1146,9 +1162,10 @@ static int strs2_walk(struct strs2 *s, const uint8_t *t_in, const uint32_t *src,
 	}
 	strs2_flush(s);
 	if (s->bad || s->ci != s->ncorr || s->pos != s->bcnt ||
-	    s->off != s->str_len || s->lits_placed != s->lit_cnt || s->strs[0])
+	    s->off != s->str_len || s->lits_placed != s->lit_cnt)
 		return -1;
-	return 0;
+	strs2_copy(s, 0, s->acnt, true);
+	return s->strs[0] ? -1 : 0;
 }
 
 /* ---- decoding ---- */
@@ -1579,6 +1596,10 @@ struct dec_part {
 	uint32_t **fix; /* the first part's, see struct rewriter */
 	size_t nfix;
 	bool walk; /* version 2: the first part */
+	/* version 2, with the names: the reference strings [a0, a1) to copy
+	 * to the section, and the literals when lits */
+	uint32_t a0, a1;
+	bool lits;
 };
 
 static void *dec_types(void *arg)
@@ -1645,7 +1666,7 @@ static int dec_strings2(struct decoder *dc, const struct dec_part *part)
 	}
 	strs2_flush(s);
 	if (s->bad || s->ci != s->ncorr || s->pos != s->bcnt ||
-	    s->off != s->str_len || s->lits_placed != s->lit_cnt || s->strs[0])
+	    s->off != s->str_len || s->lits_placed != s->lit_cnt)
 		return -EBADMSG;
 	for (i = 0; i < part[0].nfix; i++)
 		*part[0].fix[i] = *strs2_slot(s, *part[0].fix[i], &id) - 1;
@@ -1724,6 +1745,7 @@ static void *dec_names(void *arg)
 			memcpy(e, &v, 4);
 		}
 	}
+	strs2_copy(s, p->a0, p->a1, p->lits);
 	return NULL;
 }
 
@@ -1917,11 +1939,16 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 			goto bad_strs;
 		q[0].end = q[1].first =
 			part[1].first + (part[1].end - part[1].first) / 2;
+		q[0].a1 = q[1].a0 = dc.s2.acnt / 2;
+		q[1].a1 = dc.s2.acnt;
+		q[0].lits = true;
 		beside = run_beside(&t, two && q[1].first < q[1].end, dec_names,
 				    &q[1]);
 		dec_names(&q[0]);
 		if (beside)
 			pthread_join(t, NULL);
+		if (dc.s2.strs[0])
+			goto bad_strs;
 	}
 	*out = dc.o;
 	*out_size = total;
