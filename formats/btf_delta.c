@@ -1293,11 +1293,13 @@ static void rec_sizes_init(struct rec_sizes *rs)
 static inline uint32_t rec_size(const struct rec_sizes *rs,
 				const struct btf_type *t, uint32_t left)
 {
-	uint32_t k = btf_type_kind(t);
+	uint32_t k;
 	uint64_t sz;
 
+	/* the info word only once the record's fixed part is inside */
 	if (left < sizeof(*t))
 		return 0;
+	k = btf_type_kind(t);
 	if (!rs->fixed[k])
 		return btf_raw__rec_size(t, left);
 	sz = rs->fixed[k] + (uint64_t)btf_type_vlen(t) * rs->elem[k];
