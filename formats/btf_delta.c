@@ -42,6 +42,16 @@
  * from the type map, and undoes the id and name rewrite record by record;
  * it needs only the reference's string section and type count. The choice of
  * partners changes the size of the compressed delta, never what decodes.
+ *
+ * Version 2 ("BTFDLT2", what btf_delta__encode writes) replaces the string
+ * map, 4 bytes per string, by what the records already say: a blob's
+ * string section is, but for a few hundred strings, in the order in which
+ * its records, walked in id order, first name the strings. The payload
+ * keeps corrections for the strings off that order (those off a longest
+ * subsequence in order, with their positions), names are a reference
+ * offset or ESC | literal index (a blob offset is what the order yields),
+ * and the decoder places the records first, then lays the strings out in
+ * first-use order with the corrections in between (strs2_*).
  */
 #include "btf_delta.h"
 
@@ -1458,7 +1468,11 @@ void btf_delta_ref_free(struct btf_delta_ref *pr)
  * and the reference, so it runs beside the first and the third; the last
  * is per record and runs in two halves of the ids. Each phase keeps its own
  * verdict and the first failing one in that order is reported, so the
- * message is the one-threaded decoder's.
+ * message is the one-threaded decoder's. Version 2: the string section
+ * needs the placed records, so beside the map and the places only its
+ * literals and corrections are read (strs2_prep); the strings are laid out
+ * while and after the records are rewritten (dec_types, dec_strings2,
+ * dec_names), and its verdict comes after the records'.
  */
 struct decoder {
 	const struct btf_delta_ref *ref;
@@ -1873,10 +1887,11 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 		goto nomem;
 	dc.s2.strs = (char *)dc.o + dc.hdr_len + dc.types_len;
 	if (dc.v2) {
-		/* per part: a bit per identity, the names first seen */
+		/* the second part: a bit per identity, the names first
+		 * seen (the first part walks the strings itself) */
 		size_t ids = (size_t)ref->cnt + lit_len + 1;
 
-		for (k = 0; k < 2; k++) {
+		for (k = 1; k < 2; k++) {
 			seen[k] = calloc(ids / 64 + 1, sizeof(*seen[k]));
 			names[k] = malloc(ids * sizeof(*names[k]));
 			if (!seen[k] || !names[k])

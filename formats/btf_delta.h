@@ -5,8 +5,10 @@
  * prefix finds long matches although type ids and string offsets shifted
  * between the two builds.
  *
- * The encoded form ("BTFDLT1", docs/FORMAT.md) keeps the blob's header,
- * type records and string section, with every type id and name offset
+ * The encoded form ("BTFDLT2", docs/FORMAT.md; "BTFDLT1" still decodes)
+ * keeps the blob's header, type records and string section (version 2: as
+ * the order the records name the strings in, plus corrections), with
+ * every type id and name offset
  * replaced by the reference's id of the matching type (or offset of the
  * same string) where one exists, and an escape otherwise; a map of which
  * blob id went to which reference id lets the decoder undo it. Which types
@@ -83,8 +85,9 @@ void btf_delta_ref_free(struct btf_delta_ref *pr);
  * with the same checks, result and messages. buf: NULL, or a
  * mem_alloc_big() buffer of buf_size bytes that the decoder takes over: it
  * becomes *out when the blob has that size, else it is freed. threads > 1:
- * one more thread rebuilds the string section and rewrites half of the
- * types; the bytes are the same.
+ * one more thread rebuilds the string section (version 1) and rewrites
+ * half of the types (version 2: then sets half of the second part's names
+ * and copies half of the strings); the bytes are the same.
  */
 int btf_delta_decode_with(const struct btf_delta_ref *pr, const void *enc,
 			  size_t enc_size, void *buf, size_t buf_size,
