@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "formats/btf_delta.h"
 #include "formats/btfa.h"
 #include "formats/sha256.h"
 #include "unit.h"
@@ -709,6 +710,23 @@ static int test_mods_delta(const char *dir)
 				      !memcmp(data, dblob[i % 2], size),
 			      "entry %u differs", i);
 			free(data);
+		}
+		/* the delta payload a reader of that version knows: version
+		 * 1 (BTFDLT1) below archive version 4, version 2 from it */
+		{
+			void *enc = NULL;
+			size_t enc_n = 0;
+			const char *want =
+				v == 4 ? BTF_DELTA_MAGIC2 : BTF_DELTA_MAGIC;
+
+			CHECK(!btfa_reader__read_payload(&r, 0, dblob[1],
+							 dblob_n[1], &enc,
+							 &enc_n, &d),
+			      "payload of entry 0: %s", d.msg);
+			CHECK(enc_n >= 8 && !memcmp(enc, want, 8),
+			      "version %u: payload magic %.7s, want %s", v,
+			      enc_n >= 8 ? (const char *)enc : "", want);
+			free(enc);
 		}
 		btfa_reader__close(&r);
 	}
