@@ -622,6 +622,29 @@ static inline int64_t str_rank_of(const struct str_rank *sr, uint32_t off)
 	return sr->before[off / 64] + popcount64(w);
 }
 
+/* sr for the n string starts of a section of len bytes (str_starts):
+ * a bit per start, so that a name's ordinal is a popcount away rather than
+ * a binary search (version 2 payloads look one up per name). */
+static int str_rank_from_starts(struct str_rank *sr, const uint32_t *starts,
+				uint32_t n, uint32_t len)
+{
+	size_t words = ((size_t)len + 63) / 64, w;
+	uint32_t i, c = 0;
+
+	sr->len = len;
+	sr->bits = calloc(words + 1, sizeof(*sr->bits));
+	sr->before = malloc((words + 1) * sizeof(*sr->before));
+	if (!sr->bits || !sr->before)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		sr->bits[starts[i] / 64] |= UINT64_C(1) << (starts[i] % 64);
+	for (w = 0; w <= words; w++) {
+		sr->before[w] = c;
+		c += popcount64(sr->bits[w]);
+	}
+	return 0;
+}
+
 /* ordinal of the string at off in starts[0..n), which holds it */
 static uint32_t ordinal(const uint32_t *starts, uint32_t n, uint32_t off)
 {
@@ -2014,6 +2037,10 @@ void btf_delta__changes_release(struct btf_delta_changes *c)
 	free(c->rec);
 	free(c->strs);
 	free(c->astarts);
+	if (c->arank) {
+		str_rank_release(c->arank);
+		free(c->arank);
+	}
 	free(c->ref_used);
 	free(c->lit_boff);
 	free(c->lit_start);
@@ -2085,6 +2112,7 @@ static int changes_strings2(struct btf_delta_changes *c,
 	struct strs2 s = {
 		.astrs = ref->strs,
 		.astarts = c->astarts,
+		.arank = c->arank,
 		.acnt = c->acnt,
 		.astr_len = ref->str_len,
 		.corr = corr,
@@ -2177,10 +2205,18 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 	/* the reference's string starts: once per reference */
 	if (!c->astarts || c->starts_of != ref) {
 		free(c->astarts);
+		if (c->arank) {
+			str_rank_release(c->arank);
+			free(c->arank);
+		}
+		c->starts_of = NULL;
+		c->arank = calloc(1, sizeof(*c->arank));
 		c->astarts = str_starts(astrs, astr_len, &c->acnt);
-		c->starts_of = c->astarts ? ref : NULL;
-		if (!c->astarts)
+		if (!c->astarts || !c->arank ||
+		    str_rank_from_starts(c->arank, c->astarts, c->acnt,
+					 astr_len))
 			goto nomem;
+		c->starts_of = ref;
 	}
 	astarts = c->astarts;
 	acnt = c->acnt;
