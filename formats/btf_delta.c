@@ -622,29 +622,6 @@ static inline int64_t str_rank_of(const struct str_rank *sr, uint32_t off)
 	return sr->before[off / 64] + popcount64(w);
 }
 
-/* sr for the n string starts of a section of len bytes (str_starts):
- * a bit per start, so that a name's ordinal is a popcount away rather than
- * a binary search (version 2 payloads look one up per name). */
-static int str_rank_from_starts(struct str_rank *sr, const uint32_t *starts,
-				uint32_t n, uint32_t len)
-{
-	size_t words = ((size_t)len + 63) / 64, w;
-	uint32_t i, c = 0;
-
-	sr->len = len;
-	sr->bits = calloc(words + 1, sizeof(*sr->bits));
-	sr->before = malloc((words + 1) * sizeof(*sr->before));
-	if (!sr->bits || !sr->before)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		sr->bits[starts[i] / 64] |= UINT64_C(1) << (starts[i] % 64);
-	for (w = 0; w <= words; w++) {
-		sr->before[w] = c;
-		c += popcount64(sr->bits[w]);
-	}
-	return 0;
-}
-
 /* ordinal of the string at off in starts[0..n), which holds it */
 static uint32_t ordinal(const uint32_t *starts, uint32_t n, uint32_t off)
 {
@@ -2036,11 +2013,7 @@ void btf_delta__changes_release(struct btf_delta_changes *c)
 	free(c->name);
 	free(c->rec);
 	free(c->strs);
-	free(c->astarts);
-	if (c->arank) {
-		str_rank_release(c->arank);
-		free(c->arank);
-	}
+	btf_delta_ref_free(c->aref);
 	free(c->ref_used);
 	free(c->lit_boff);
 	free(c->lit_start);
@@ -2111,9 +2084,9 @@ static int changes_strings2(struct btf_delta_changes *c,
 {
 	struct strs2 s = {
 		.astrs = ref->strs,
-		.astarts = c->astarts,
-		.arank = c->arank,
-		.acnt = c->acnt,
+		.astarts = c->aref->starts,
+		.arank = &c->aref->rank,
+		.acnt = c->aref->cnt,
 		.astr_len = ref->str_len,
 		.corr = corr,
 		.lit = lit,
@@ -2126,13 +2099,14 @@ static int changes_strings2(struct btf_delta_changes *c,
 	uint32_t a;
 
 	if (mem_ensure((void **)&c->aord_boff, &c->aord_boff_cap,
-		       sizeof(*c->aord_boff), (size_t)c->acnt + 1) ||
+		       sizeof(*c->aord_boff), (size_t)c->aref->cnt + 1) ||
 	    mem_ensure((void **)&c->lit_start, &c->lit_start_cap,
 		       sizeof(*c->lit_start), (size_t)lit_len + 1) ||
 	    mem_ensure((void **)&c->lit_boff, &c->lit_boff_cap,
 		       sizeof(*c->lit_boff), (size_t)lit_len + 1))
 		return -ENOMEM;
-	memset(c->aord_boff, 0, ((size_t)c->acnt + 1) * sizeof(*c->aord_boff));
+	memset(c->aord_boff, 0,
+	       ((size_t)c->aref->cnt + 1) * sizeof(*c->aord_boff));
 	s.aord_boff = c->aord_boff;
 	s.lit_start = c->lit_start;
 	s.lit_boff = c->lit_boff;
@@ -2141,7 +2115,7 @@ static int changes_strings2(struct btf_delta_changes *c,
 		       c->nb))
 		return -EBADMSG;
 	c->lit_cnt = s.lit_cnt;
-	for (a = 0; a < c->acnt; a++)
+	for (a = 0; a < c->aref->cnt; a++)
 		if (c->aord_boff[a])
 			c->ref_used[a / 64] |= 1ull << (a % 64);
 	return 0;
@@ -2202,24 +2176,23 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 		goto nomem;
 	c->nb = nb;
 	c->na = na;
-	/* the reference's string starts: once per reference */
-	if (!c->astarts || c->starts_of != ref) {
-		free(c->astarts);
-		if (c->arank) {
-			str_rank_release(c->arank);
-			free(c->arank);
-		}
-		c->starts_of = NULL;
-		c->arank = calloc(1, sizeof(*c->arank));
-		c->astarts = str_starts(astrs, astr_len, &c->acnt);
-		if (!c->astarts || !c->arank ||
-		    str_rank_from_starts(c->arank, c->astarts, c->acnt,
-					 astr_len))
+	/* the reference prepared as the decoder has it (string starts and
+	 * their ranks): once per reference */
+	if (!c->aref || c->ref_of != ref || c->aref->strs != astrs) {
+		btf_delta_ref_free(c->aref);
+		c->ref_of = NULL;
+		c->aref = btf_delta_ref_new(ref->data, ref->size);
+		if (!c->aref || c->aref->err == -ENOMEM)
 			goto nomem;
-		c->starts_of = ref;
+		if (c->aref->err) {
+			diag_set(d, "delta: the reference is not the blob it "
+				    "was encoded against");
+			goto out;
+		}
+		c->ref_of = ref;
 	}
-	astarts = c->astarts;
-	acnt = c->acnt;
+	astarts = c->aref->starts;
+	acnt = c->aref->cnt;
 	/* which reference strings the blob has (the decoder maps a record's
 	 * reference name offset only onto one of those) */
 	if (mem_ensure((void **)&c->ref_used, &c->ref_used_cap,
@@ -2370,18 +2343,9 @@ struct view_map {
 /* Reference offset off starts a string the blob has. */
 static bool ref_str_used(const struct btf_delta_changes *c, uint32_t off)
 {
-	uint32_t lo = 0, hi = c->acnt;
+	int64_t a = str_rank_of(&c->aref->rank, off);
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (c->astarts[mid] < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < c->acnt && c->astarts[lo] == off &&
-	       (c->ref_used[lo / 64] >> (lo % 64) & 1);
+	return a >= 0 && (c->ref_used[a / 64] >> (a % 64) & 1);
 }
 
 /* An id of a payload record into the view: a reference id that has a

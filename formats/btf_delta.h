@@ -103,7 +103,6 @@ int btf_delta_decode_with(const struct btf_delta_ref *pr, const void *enc,
  * the partners of what the partner refers to). Types that are not get
  * their name.
  */
-struct str_rank;
 struct btf_delta_changes {
 	uint32_t nb;	   /* types of the blob */
 	uint32_t na;	   /* types of the reference */
@@ -123,10 +122,9 @@ struct btf_delta_changes {
 	/* kept between btf_delta_changes_next calls: capacities, and the
 	 * string starts of the reference they were made for */
 	uint32_t cap_nb, cap_na, cap_str;
-	const struct btf_raw *starts_of;
-	uint32_t *astarts, acnt;
-	struct str_rank *arank; /* the same starts as ordinals by offset */
-	uint64_t *ref_used;	/* bit per reference string: the blob has it */
+	const struct btf_raw *ref_of;
+	struct btf_delta_ref *aref; /* ref_of prepared: its string starts */
+	uint64_t *ref_used; /* bit per reference string: the blob has it */
 	size_t ref_used_cap;
 	/* version 2 payloads: an escaped name is literal k, at offset
 	 * lit_boff[k] - 1 of strs; the rest is the rebuild's room */
