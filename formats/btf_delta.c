@@ -68,6 +68,7 @@
 #include "btf_raw.h"
 #include "le.h"
 #include "mem.h"
+#include "thread.h"
 #include "strset.h"
 
 #define ESC	     0x80000000u
@@ -1765,16 +1766,6 @@ static void *dec_names(void *arg)
 	return NULL;
 }
 
-/* fn(arg) on a new thread when want, else (or when none can be made) right
- * here; 1 when a thread runs it (join it), else 0. */
-static int run_beside(pthread_t *t, bool want, void *(*fn)(void *), void *arg)
-{
-	if (want && !pthread_create(t, NULL, fn, arg))
-		return 1;
-	fn(arg);
-	return 0;
-}
-
 int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 			  size_t enc_size, void *buf, size_t buf_size,
 			  unsigned int threads, void **out, size_t *out_size,
@@ -1900,8 +1891,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	}
 	/* the strings beside the map and the places; the verdicts in the
 	 * order of one thread: map, strings, places */
-	beside = run_beside(&t, two, dc.v2 ? dec_strings2_prep : dec_strings,
-			    &dc);
+	beside = thread_run_beside(
+		&t, two, dc.v2 ? dec_strings2_prep : dec_strings, &dc);
 	err = dec_map(&dc, d);
 	map_ok = !err;
 	if (!err)
@@ -1931,8 +1922,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 				    .end = dc.nb,
 				    .seen = seen[1],
 				    .names = names[1]};
-	beside = run_beside(&t, two && part[1].first < part[1].end, dec_types,
-			    &part[1]);
+	beside = thread_run_beside(&t, two && part[1].first < part[1].end,
+				   dec_types, &part[1]);
 	dec_types(&part[0]);
 	if (beside)
 		pthread_join(t, NULL);
@@ -1959,8 +1950,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 		q[0].a1 = q[1].a0 = dc.s2.acnt / 2;
 		q[1].a1 = dc.s2.acnt;
 		q[0].lits = true;
-		beside = run_beside(&t, two && q[1].first < q[1].end, dec_names,
-				    &q[1]);
+		beside = thread_run_beside(&t, two && q[1].first < q[1].end,
+					   dec_names, &q[1]);
 		dec_names(&q[0]);
 		if (beside)
 			pthread_join(t, NULL);

@@ -48,6 +48,7 @@
 #include "hex.h"
 #include "le.h"
 #include "mem.h"
+#include "thread.h"
 #include "sha256.h"
 
 int btfa_pread_full(int fd, void *buf, size_t size, uint64_t off)
@@ -1262,22 +1263,9 @@ int btfa_reader__read_payload(struct btfa_reader *r, uint32_t idx,
 			      const void *ref, size_t ref_size, void **enc,
 			      size_t *enc_size, struct diag *d)
 {
-	const struct btfa_entry *e;
-
-	*enc = NULL;
-	*enc_size = 0;
-	if (idx >= r->entry_cnt || r->entries[idx].encoding != BTFA_ENC_DELTA) {
-		diag_set(d, "entry %u is not a delta entry", idx);
-		return -EINVAL;
-	}
-	e = &r->entries[idx];
-	if (e->blob_size > BTFA_MAX_BLOB) {
-		diag_set(d, "blob of %llu bytes: over the cap",
-			 (unsigned long long)e->blob_size);
-		return -EFBIG;
-	}
-	return read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref, ref_size,
-			  enc, enc_size, NULL, d);
+	*enc = NULL; /* no buffer to reuse: a new one */
+	return btfa_reader_read_payload_into(r, idx, ref, ref_size, enc, NULL,
+					     enc_size, d);
 }
 
 int btfa_reader_read_payload_into(struct btfa_reader *r, uint32_t idx,
@@ -1363,15 +1351,6 @@ static void *read_help(void *arg)
 	return NULL;
 }
 
-/* fn(arg) on a new thread when want (1: join it), else here (0) */
-static int run_beside(pthread_t *t, bool want, void *(*fn)(void *), void *arg)
-{
-	if (want && !pthread_create(t, NULL, fn, arg))
-		return 1;
-	fn(arg);
-	return 0;
-}
-
 /*
  * A streams entry's blob (e->blob_size bytes, in a new buffer): its frame
  * holds the btf_streams payload, decoded here. A payload holds the header,
@@ -1444,7 +1423,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 				? mem_alloc_big((size_t)e->blob_size)
 				: NULL;
 		h.buf_size = (size_t)e->blob_size;
-		beside = h.buf ? run_beside(&t, true, read_help, &h) : 0;
+		beside = h.buf ? thread_run_beside(&t, true, read_help, &h) : 0;
 		err = ref_blob(r, e->ref_idx, &ref, &ref_size, d);
 		if (beside)
 			pthread_join(t, NULL);
@@ -1460,7 +1439,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		hp.ref = ref;
 		hp.ref_size = ref_size;
 		if (!r->ref_prep)
-			beside = run_beside(&t, two, read_help, &hp);
+			beside = thread_run_beside(&t, two, read_help, &hp);
 		/* a payload holds the blob's parts and at most 4 bytes per
 		 * type and per string besides: under 5 times the blob */
 		err = read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref,
