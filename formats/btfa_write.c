@@ -793,6 +793,46 @@ struct zjob {
 	struct diag d;
 };
 
+/* cctx set for one frame of an entry: the level, content size and
+ * checksum in the frame, no zstd threads (the writer has its own). */
+static void frame_params(ZSTD_CCtx *cctx, int level)
+{
+	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 0);
+}
+
+/*
+ * src compressed by cctx into *frame, *frame_len bytes. The frame waits
+ * for the others to be placed in entry order: it keeps its bytes only, not
+ * the bound (a 27 MB blob's bound for a 250 KB delta frame, resident once
+ * the allocator has reused touched memory for it).
+ */
+static int compress_fit(ZSTD_CCtx *cctx, const void *src, size_t len,
+			void **frame, size_t *frame_len, struct diag *d)
+{
+	size_t bound = ZSTD_compressBound(len), z;
+	void *p = malloc(bound), *fit;
+
+	*frame = NULL;
+	if (!p) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	z = ZSTD_compress2(cctx, p, bound, src, len);
+	if (ZSTD_isError(z)) {
+		free(p);
+		diag_set(d, "zstd: %s", ZSTD_getErrorName(z));
+		return -EIO;
+	}
+	fit = realloc(p, z ? z : 1);
+	*frame = fit ? fit : p;
+	*frame_len = z;
+	return 0;
+}
+
 /*
  * A whole entry as btf_streams (docs/FORMAT.md, encoding 2) when its frame
  * comes out smaller than the plain one in w->frame: on kernel BTF the type
@@ -805,7 +845,7 @@ static int compress_streams(ZSTD_CCtx *cctx, struct wentry *w,
 			    const struct zjob *j, struct diag *d)
 {
 	void *enc = NULL, *frame = NULL;
-	size_t enc_len, bound, z;
+	size_t enc_len, z;
 	struct diag ed = {{0}};
 	int err;
 
@@ -816,33 +856,17 @@ static int compress_streams(ZSTD_CCtx *cctx, struct wentry *w,
 		diag_set(d, "out of memory");
 		return err;
 	}
-	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, j->level);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 0);
-	bound = ZSTD_compressBound(enc_len);
-	frame = malloc(bound);
-	if (!frame) {
-		free(enc);
-		diag_set(d, "out of memory");
-		return -ENOMEM;
-	}
-	z = ZSTD_compress2(cctx, frame, bound, enc, enc_len);
+	frame_params(cctx, j->level);
+	err = compress_fit(cctx, enc, enc_len, &frame, &z, d);
 	free(enc);
-	if (ZSTD_isError(z)) {
-		free(frame);
-		diag_set(d, "zstd: %s", ZSTD_getErrorName(z));
-		return -EIO;
-	}
+	if (err)
+		return err;
 	if (z >= w->frame_len) {
 		free(frame);
 		return 0;
 	}
 	free(w->frame);
-	w->frame = realloc(frame, z ? z : 1);
-	if (!w->frame)
-		w->frame = frame;
+	w->frame = frame;
 	w->frame_len = z;
 	w->e.frame_size = z;
 	w->e.encoding = BTFA_ENC_STREAMS;
@@ -856,15 +880,11 @@ static int compress_one(ZSTD_CCtx *cctx, struct wentry *w, const struct zjob *j,
 			struct diag *d)
 {
 	const void *src = w->data;
-	size_t src_len = w->size, bound, z;
-	void *enc = NULL, *fit;
+	size_t src_len = w->size, z;
+	void *enc = NULL;
 	int err;
 
-	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, j->level);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 0);
+	frame_params(cctx, j->level);
 	if (w->e.encoding == BTFA_ENC_DELTA) {
 		size_t enc_len;
 		int wlog;
@@ -898,26 +918,10 @@ static int compress_one(ZSTD_CCtx *cctx, struct wentry *w, const struct zjob *j,
 	} else if (j->cdict) {
 		ZSTD_CCtx_refCDict(cctx, j->cdict);
 	}
-	bound = ZSTD_compressBound(src_len);
-	w->frame = malloc(bound);
-	if (!w->frame) {
-		free(enc);
-		diag_set(d, "out of memory");
-		return -ENOMEM;
-	}
-	z = ZSTD_compress2(cctx, w->frame, bound, src, src_len);
+	err = compress_fit(cctx, src, src_len, &w->frame, &z, d);
 	free(enc);
-	if (ZSTD_isError(z)) {
-		diag_set(d, "zstd: %s", ZSTD_getErrorName(z));
-		return -EIO;
-	}
-	/* the frame waits for the others to be placed in entry order: keep
-	 * its bytes only, not the bound (a 27 MB blob's bound for a 250 KB
-	 * delta frame, resident once the allocator has reused touched
-	 * memory for it) */
-	fit = realloc(w->frame, z ? z : 1);
-	if (fit)
-		w->frame = fit;
+	if (err)
+		return err;
 	w->frame_len = z;
 	w->e.frame_size = z;
 	w->e.blob_size = w->size;
