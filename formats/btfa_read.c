@@ -269,6 +269,23 @@ static int frame_ref_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* The first of v[0..n) (sorted by frame_ref_cmp) at off, or n: none. */
+static uint32_t frame_ref_find(const struct frame_ref *v, uint32_t n,
+			       uint64_t off)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].off == off ? lo : n;
+}
+
 /* Each delta entry's reference: the plain entry whose frame it names. */
 static int resolve_refs(struct btfa_reader *r, struct diag *d)
 {
@@ -292,19 +309,12 @@ static int resolve_refs(struct btfa_reader *r, struct diag *d)
 	qsort(v, n, sizeof(*v), frame_ref_cmp);
 	for (i = 0; i < r->entry_cnt && !err; i++) {
 		struct btfa_entry *e = &r->entries[i];
-		uint32_t lo = 0, hi = n;
+		uint32_t lo;
 
 		if (e->encoding != BTFA_ENC_DELTA)
 			continue;
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-
-			if (v[mid].off < e->ref_frame_off)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == n || v[lo].off != e->ref_frame_off) {
+		lo = frame_ref_find(v, n, e->ref_frame_off);
+		if (lo == n) {
 			diag_set(d,
 				 "index: entry %u (%s): its reference frame "
 				 "at %llu is not the frame of a whole entry",
@@ -346,19 +356,12 @@ static int resolve_mods_refs(struct btfa_reader *r, struct diag *d)
 	qsort(v, n, sizeof(*v), frame_ref_cmp);
 	for (i = 0; i < r->entry_cnt && !err; i++) {
 		struct btfa_entry *e = &r->entries[i];
-		uint32_t lo = 0, hi = n;
+		uint32_t lo;
 
 		if (!e->mods_ref_off)
 			continue;
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-
-			if (v[mid].off < e->mods_ref_off)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (!e->mods_size || lo == n || v[lo].off != e->mods_ref_off) {
+		lo = frame_ref_find(v, n, e->mods_ref_off);
+		if (!e->mods_size || lo == n) {
 			diag_set(d,
 				 "index: entry %u (%s): its module block's "
 				 "reference at %llu is not the module block, "
