@@ -1099,21 +1099,21 @@ static int load_ddict(struct btfa_reader *r, uint32_t dict_id, ZSTD_DDict **out,
  */
 /* With cap, *data (*cap bytes, or NULL) is reused when the content fits,
  * else freed and replaced (*cap updated): no fresh pages per frame. */
-static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
-		      uint64_t want, uint64_t max, const void *prefix,
-		      size_t prefix_size, void **data, size_t *size,
-		      size_t *cap, struct diag *d)
+/*
+ * The frame of entry e, read and checked: one zstd frame of e->frame_size
+ * bytes, its dictionary the index's, holding want bytes (0: any number up
+ * to max). *comp is the frame (free() it), *content its size decompressed.
+ */
+static int frame_open(struct btfa_reader *r, const struct btfa_entry *e,
+		      uint64_t want, uint64_t max, void **comp, size_t *content,
+		      struct diag *d)
 {
-	ZSTD_DDict *ddict = NULL;
-	ZSTD_DCtx *dctx = NULL;
-	unsigned long long content;
-	void *comp = NULL, *out = NULL;
-	size_t n;
+	unsigned long long n;
+	void *c;
 	int err;
 
-	if (!cap)
-		*data = NULL;
-	*size = 0;
+	*comp = NULL;
+	*content = 0;
 	if (e->frame_off < BTFA_HDR_SIZE || !e->frame_size ||
 	    !btfa_in_bounds(e->frame_off, e->frame_size, r->file_size)) {
 		diag_set(d,
@@ -1129,29 +1129,22 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 			 (unsigned long long)e->frame_size);
 		return -EFBIG;
 	}
-	if (e->dict_id) {
-		err = load_ddict(r, e->dict_id, &ddict, d);
-		if (err)
-			return err;
+	c = mem_alloc_big((size_t)e->frame_size);
+	if (!c) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
 	}
-	comp = mem_alloc_big((size_t)e->frame_size);
-	dctx = ZSTD_createDCtx();
-	if (!comp || !dctx) {
-		err = -ENOMEM;
-		goto nomem;
-	}
-	err = btfa_reader__pread(r, comp, (size_t)e->frame_size, e->frame_off,
-				 d);
+	err = btfa_reader__pread(r, c, (size_t)e->frame_size, e->frame_off, d);
 	if (err) {
 		diag_prefix(
 			d, "frame at %llu: ", (unsigned long long)e->frame_off);
-		goto out;
+		goto fail;
 	}
 	err = -EBADMSG;
-	content = ZSTD_getFrameContentSize(comp, (size_t)e->frame_size);
-	if (content == ZSTD_CONTENTSIZE_ERROR ||
-	    content == ZSTD_CONTENTSIZE_UNKNOWN || (want && content != want) ||
-	    ZSTD_findFrameCompressedSize(comp, (size_t)e->frame_size) !=
+	n = ZSTD_getFrameContentSize(c, (size_t)e->frame_size);
+	if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    (want && n != want) ||
+	    ZSTD_findFrameCompressedSize(c, (size_t)e->frame_size) !=
 		    e->frame_size) {
 		diag_set(d,
 			 "frame at %llu: not one zstd frame of %llu bytes "
@@ -1159,36 +1152,55 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 			 (unsigned long long)e->frame_off,
 			 (unsigned long long)e->frame_size,
 			 (unsigned long long)want);
-		goto out;
+		goto fail;
 	}
-	if (content > max || content > SIZE_MAX - 1) {
+	if (n > max || n > SIZE_MAX - 1) {
 		diag_set(d, "frame at %llu: %llu bytes, over the cap",
-			 (unsigned long long)e->frame_off, content);
+			 (unsigned long long)e->frame_off, n);
 		err = -EFBIG;
-		goto out;
+		goto fail;
 	}
-	if (ZSTD_getDictID_fromFrame(comp, (size_t)e->frame_size) !=
-	    e->dict_id) {
+	if (ZSTD_getDictID_fromFrame(c, (size_t)e->frame_size) != e->dict_id) {
 		diag_set(d, "frame at %llu: dictionary id %u, index says %u",
 			 (unsigned long long)e->frame_off,
-			 ZSTD_getDictID_fromFrame(comp, (size_t)e->frame_size),
+			 ZSTD_getDictID_fromFrame(c, (size_t)e->frame_size),
 			 e->dict_id);
-		goto out;
+		goto fail;
 	}
-	if (cap && *data && *cap >= content + 1) {
-		out = *data;
-	} else {
-		/* reused: an eighth more, for the next payloads of a
-		 * series, a little larger than this one */
-		out = mem_alloc_big((size_t)content + 1 +
-				    (cap ? (size_t)content / 8 : 0));
-		if (!out) {
-			err = -ENOMEM;
-			goto nomem;
-		}
+	*comp = c;
+	*content = (size_t)n;
+	return 0;
+fail:
+	free(c);
+	return err;
+}
+
+/*
+ * The frame comp of entry e (frame_open), decompressed into out (content
+ * bytes at least); a frame without dictionary refers back into prefix.
+ */
+static int frame_decompress(struct btfa_reader *r, const struct btfa_entry *e,
+			    const void *comp, size_t content,
+			    const void *prefix, size_t prefix_size, void *out,
+			    struct diag *d)
+{
+	ZSTD_DDict *ddict = NULL;
+	ZSTD_DCtx *dctx;
+	size_t n;
+	int err;
+
+	if (e->dict_id) {
+		err = load_ddict(r, e->dict_id, &ddict, d);
+		if (err)
+			return err;
+	}
+	dctx = ZSTD_createDCtx();
+	if (!dctx) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
 	}
 	if (ddict) {
-		n = ZSTD_decompress_usingDDict(dctx, out, (size_t)content, comp,
+		n = ZSTD_decompress_usingDDict(dctx, out, content, comp,
 					       (size_t)e->frame_size, ddict);
 	} else {
 		/* a delta frame refers back into its reference: the window
@@ -1197,47 +1209,96 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 				       BTFA_DELTA_WLOG_MAX);
 		n = ZSTD_DCtx_refPrefix(dctx, prefix, prefix_size);
 		if (!ZSTD_isError(n))
-			n = ZSTD_decompressDCtx(dctx, out, (size_t)content,
-						comp, (size_t)e->frame_size);
+			n = ZSTD_decompressDCtx(dctx, out, content, comp,
+						(size_t)e->frame_size);
 	}
+	ZSTD_freeDCtx(dctx);
 	if (ZSTD_isError(n) || n != content) {
 		diag_set(d, "frame at %llu: zstd: %s",
 			 (unsigned long long)e->frame_off,
 			 ZSTD_isError(n) ? ZSTD_getErrorName(n)
 					 : "short content");
-		goto out;
+		return -EBADMSG;
 	}
-	if (cap && *data != out) {
-		free(*data);
-		*cap = (size_t)content + 1 + (size_t)content / 8;
+	return 0;
+}
+
+/*
+ * *data (*cap bytes), a buffer kept from one read to the next, made to
+ * hold need bytes: replaced by a larger one when it does not, with an
+ * eighth more for the next payloads of a series, a little larger.
+ */
+static int buf_fit(void **data, size_t *cap, size_t need, struct diag *d)
+{
+	void *p;
+
+	if (*data && *cap >= need)
+		return 0;
+	p = mem_alloc_big(need + need / 8);
+	if (!p) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
 	}
-	*data = out;
-	*size = n;
-	out = NULL;
-	err = 0;
-	goto out;
-nomem:
-	diag_set(d, "out of memory");
-out:
-	ZSTD_freeDCtx(dctx);
+	free(*data);
+	*data = p;
+	*cap = need + need / 8;
+	return 0;
+}
+
+/*
+ * The frame of entry e decompressed (frame_open's checks; want, max as
+ * there) into *data: with cap, a buffer of *cap bytes kept from one read
+ * to the next (buf_fit); without, the caller's buffer of max + 1 bytes
+ * when *data is not NULL, else a new one.
+ */
+static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
+		      uint64_t want, uint64_t max, const void *prefix,
+		      size_t prefix_size, void **data, size_t *size,
+		      size_t *cap, struct diag *d)
+{
+	bool mine = !cap && !*data;
+	size_t content;
+	void *comp;
+	int err;
+
+	*size = 0;
+	err = frame_open(r, e, want, max, &comp, &content, d);
+	if (err)
+		return err;
+	if (cap) {
+		err = buf_fit(data, cap, content + 1, d);
+	} else if (mine && !(*data = mem_alloc_big(content + 1))) {
+		diag_set(d, "out of memory");
+		err = -ENOMEM;
+	}
+	if (!err)
+		err = frame_decompress(r, e, comp, content, prefix, prefix_size,
+				       *data, d);
 	free(comp);
-	if (!cap || out != *data)
-		free(out);
+	if (err && mine) {
+		free(*data);
+		*data = NULL;
+	}
+	if (!err)
+		*size = content;
 	return err;
 }
 
 static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
-		      void **data, size_t *size, struct diag *d);
+		      void *buf, void *tmp, size_t tmp_cap, void **data,
+		      size_t *size, struct diag *d);
 
 /*
- * The plain blob entry idx refers to, decompressed once and kept. Its
+ * The plain blob entry idx refers to, decompressed once and kept; read
+ * into buf when not NULL, with tmp as read_entry has it. Its
  * SHA-256 is not computed here: zstd checks the frame's own checksum, and
  * the delta's SHA-256 covers every byte of the reference the result depends
  * on (the prefix the frame copies from, the strings the decoder copies).
  * Reading the reference's own entry checks its SHA-256 as always.
  */
-static int ref_blob(struct btfa_reader *r, uint32_t idx, const void **data,
-		    size_t *size, struct diag *d)
+static int ref_blob(struct btfa_reader *r, uint32_t idx, void *buf, void *tmp,
+		    size_t tmp_cap, const void **data, size_t *size,
+		    struct diag *d)
 {
 	void *p;
 	size_t n;
@@ -1248,7 +1309,7 @@ static int ref_blob(struct btfa_reader *r, uint32_t idx, const void **data,
 		*size = r->ref_size;
 		return 0;
 	}
-	err = read_entry(r, idx, false, &p, &n, d);
+	err = read_entry(r, idx, false, buf, tmp, tmp_cap, &p, &n, d);
 	if (err)
 		return err;
 	free(r->ref_data);
@@ -1295,13 +1356,13 @@ int btfa_reader_read_payload_into(struct btfa_reader *r, uint32_t idx,
 int btfa_reader__read(struct btfa_reader *r, uint32_t idx, void **data,
 		      size_t *size, struct diag *d)
 {
-	return read_entry(r, idx, true, data, size, d);
+	return read_entry(r, idx, true, NULL, NULL, 0, data, size, d);
 }
 
 int btfa_reader_read_unverified(struct btfa_reader *r, uint32_t idx,
 				void **data, size_t *size, struct diag *d)
 {
-	return read_entry(r, idx, false, data, size, d);
+	return read_entry(r, idx, false, NULL, NULL, 0, data, size, d);
 }
 
 int btfa_reader_check(const struct btfa_reader *r, uint32_t idx,
@@ -1333,8 +1394,8 @@ int btfa_reader_check(const struct btfa_reader *r, uint32_t idx,
  * kernel's vmlinux and modules: 30 to 60 MB). */
 #define PREFAULT_MAX (UINT64_C(512) << 20)
 
-/* What a helper thread of read_entry does: fault in the buffer the blob
- * will be decoded into, then make the reference ready for decoding. */
+/* What a helper thread of read_entry does: fault in a buffer that is
+ * about to be written, then make the reference ready for decoding. */
 struct read_helper {
 	void *buf;
 	size_t buf_size;
@@ -1355,44 +1416,63 @@ static void *read_help(void *arg)
 }
 
 /*
- * A streams entry's blob (e->blob_size bytes, in a new buffer): its frame
- * holds the btf_streams payload, decoded here. A payload holds the header,
- * layout and string sections as they are and at most 10 bytes of varint
- * per 4-byte field of the type section: under 3 times the blob.
+ * A streams entry's blob, into out (e->blob_size + 1 bytes): its frame
+ * holds the btf_streams payload, decompressed into tmp when it fits in
+ * tmp_cap bytes, else into the reader's scratch, and decoded here. A
+ * payload holds the header, layout and string sections as they are and at
+ * most 10 bytes of varint per 4-byte field of the type section: under 3
+ * times the blob.
  */
 static int read_streams(struct btfa_reader *r, const struct btfa_entry *e,
-			void **data, struct diag *d)
+			void *out, void *tmp, size_t tmp_cap, struct diag *d)
 {
-	void *out;
 	size_t n;
+	void *comp;
 	int err;
 
-	*data = NULL;
-	err = read_frame(r, e, 0, 3 * e->blob_size + (64 << 10), NULL, 0,
-			 &r->scratch, &n, &r->scratch_cap, d);
+	err = frame_open(r, e, 0, 3 * e->blob_size + (64 << 10), &comp, &n, d);
 	if (err)
 		return err;
-	out = mem_alloc_big((size_t)e->blob_size + 1);
-	if (!out) {
-		diag_set(d, "out of memory");
-		return -ENOMEM;
+	if (!tmp || tmp_cap < n) {
+		err = buf_fit(&r->scratch, &r->scratch_cap, n + 1, d);
+		tmp = r->scratch;
 	}
-	err = btf_streams_decode(r->scratch, n, out, (size_t)e->blob_size, d);
+	if (!err)
+		err = frame_decompress(r, e, comp, n, NULL, 0, tmp, d);
+	free(comp);
+	if (err)
+		return err;
+	err = btf_streams_decode(tmp, n, out, (size_t)e->blob_size, d);
 	if (err) {
-		free(out);
 		diag_prefix(
 			d, "frame at %llu: ", (unsigned long long)e->frame_off);
 		return -EBADMSG;
 	}
-	*data = out;
 	return 0;
 }
 
+/*
+ * Entry idx's blob, in *data (*size bytes), its SHA-256 checked when check
+ * is set. buf, when not NULL, is a buffer of the blob's size + 1 bytes that
+ * becomes *data (freed on failure); tmp (tmp_cap bytes), when not NULL, is
+ * memory free while the entry is read, where a streams frame is
+ * decompressed when it fits.
+ *
+ * A delta entry needs its reference's blob, the payload and the blob it
+ * decodes to, 80 to 100 MB for a 6.x kernel, and on a machine that hands
+ * freed memory back to its hypervisor, faulting fresh memory in costs
+ * about as much as decoding into it. So the reference, when it is read
+ * here, is read into a buffer faulted in beside the read, a streams
+ * reference is decompressed into the delta's own blob buffer (written only
+ * later), and that buffer is faulted in beside the read instead when the
+ * reference is already at hand.
+ */
 static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
-		      void **data, size_t *size, struct diag *d)
+		      void *buf, void *tmp, size_t tmp_cap, void **data,
+		      size_t *size, struct diag *d)
 {
 	const struct btfa_entry *e;
-	void *out = NULL;
+	void *out = buf;
 	size_t n;
 	int err;
 
@@ -1400,41 +1480,51 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 	*size = 0;
 	if (idx >= r->entry_cnt) {
 		diag_set(d, "no entry %u (%u entries)", idx, r->entry_cnt);
-		return -ENOENT;
+		err = -ENOENT;
+		goto out;
 	}
 	e = &r->entries[idx];
 	if (e->blob_size > BTFA_MAX_BLOB || e->blob_size > SIZE_MAX - 1) {
 		diag_set(d, "blob of %llu bytes: over the cap",
 			 (unsigned long long)e->blob_size);
-		return -EFBIG;
+		err = -EFBIG;
+		goto out;
 	}
 	if (e->encoding == BTFA_ENC_DELTA) {
 		/* parse_index made ref_idx a plain entry */
+		const struct btfa_entry *re = &r->entries[e->ref_idx];
+		bool have_ref = r->ref_data && r->ref_idx == e->ref_idx;
 		struct read_helper h = {0}, hp = {0};
 		bool two = r->threads > 1;
 		const void *ref = NULL;
 		size_t ref_size = 0;
+		void *rbuf = NULL;
 		pthread_t t;
 		int beside;
 
-		/* the blob's buffer, sized from the index (the decoder
-		 * makes its own if the payload says otherwise), faulted in
-		 * on the helper while this thread decompresses; not for a
-		 * size no kernel's BTF comes near, which only a corrupt
-		 * index gives and which would be committed for nothing */
-		h.buf = two && e->blob_size <= PREFAULT_MAX
-				? mem_alloc_big((size_t)e->blob_size)
-				: NULL;
-		h.buf_size = (size_t)e->blob_size;
-		beside = h.buf ? thread_run_beside(&t, true, read_help, &h) : 0;
-		err = ref_blob(r, e->ref_idx, &ref, &ref_size, d);
+		/* the blob's buffer sized from the index (the decoder makes
+		 * its own if the payload says otherwise), and the
+		 * reference's; not for a size no kernel's BTF comes near,
+		 * which only a corrupt index gives and which would be
+		 * committed for nothing */
+		if (!out && e->blob_size <= PREFAULT_MAX)
+			out = mem_alloc_big((size_t)e->blob_size);
+		if (!have_ref && two && re->blob_size <= PREFAULT_MAX)
+			rbuf = mem_alloc_big((size_t)re->blob_size + 1);
+		h.buf = have_ref ? out : rbuf;
+		h.buf_size = (size_t)(have_ref ? e->blob_size : re->blob_size);
+		beside = two && h.buf
+				 ? thread_run_beside(&t, true, read_help, &h)
+				 : 0;
+		err = ref_blob(r, e->ref_idx, rbuf, out,
+			       out ? (size_t)e->blob_size : 0, &ref, &ref_size,
+			       d);
 		if (beside)
 			pthread_join(t, NULL);
 		if (err) {
-			free(h.buf);
 			diag_prefix(d, "its reference %s: ",
 				    r->entries[e->ref_idx].release);
-			return err;
+			goto out;
 		}
 		/* the reference made ready beside the payload's
 		 * decompression */
@@ -1451,13 +1541,13 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			pthread_join(t, NULL);
 		if (!r->ref_prep)
 			r->ref_prep = hp.prep;
-		if (err) {
-			free(h.buf);
-			return err;
-		}
-		err = btf_delta_decode_with(r->ref_prep, r->scratch, n, h.buf,
-					    h.buf_size, r->threads, &out, &n,
-					    d);
+		if (err)
+			goto out;
+		buf = out;
+		out = NULL;
+		err = btf_delta_decode_with(r->ref_prep, r->scratch, n, buf,
+					    buf ? (size_t)e->blob_size : 0,
+					    r->threads, &out, &n, d);
 		if (err)
 			return err == -ENOMEM ? err : -EBADMSG;
 		if (n != e->blob_size) {
@@ -1468,16 +1558,20 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			err = -EBADMSG;
 			goto out;
 		}
-	} else if (e->encoding == BTFA_ENC_STREAMS) {
-		err = read_streams(r, e, &out, d);
-		if (err)
-			return err;
-		n = (size_t)e->blob_size;
 	} else {
-		err = read_frame(r, e, e->blob_size, e->blob_size, NULL, 0,
-				 &out, &n, NULL, d);
+		if (!out && !(out = mem_alloc_big((size_t)e->blob_size + 1))) {
+			diag_set(d, "out of memory");
+			err = -ENOMEM;
+			goto out;
+		}
+		if (e->encoding == BTFA_ENC_STREAMS)
+			err = read_streams(r, e, out, tmp, tmp_cap, d);
+		else
+			err = read_frame(r, e, e->blob_size, e->blob_size, NULL,
+					 0, &out, &n, NULL, d);
 		if (err)
-			return err;
+			goto out;
+		n = (size_t)e->blob_size;
 	}
 	if (check && (err = btfa_reader_check(r, idx, out, n, d)))
 		goto out;
