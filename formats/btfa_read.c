@@ -1559,16 +1559,30 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			goto out;
 		}
 	} else {
+		struct read_helper h = {0};
+		pthread_t t;
+		int beside;
+
+		/* a streams blob's buffer faulted in beside the frame's
+		 * read and decompression, unless it is the caller's, who
+		 * sees to that */
+		if (!out && e->encoding == BTFA_ENC_STREAMS && r->threads > 1 &&
+		    e->blob_size <= PREFAULT_MAX)
+			h.buf = out = mem_alloc_big((size_t)e->blob_size + 1);
 		if (!out && !(out = mem_alloc_big((size_t)e->blob_size + 1))) {
 			diag_set(d, "out of memory");
 			err = -ENOMEM;
 			goto out;
 		}
+		h.buf_size = (size_t)e->blob_size;
+		beside = h.buf ? thread_run_beside(&t, true, read_help, &h) : 0;
 		if (e->encoding == BTFA_ENC_STREAMS)
 			err = read_streams(r, e, out, tmp, tmp_cap, d);
 		else
 			err = read_frame(r, e, e->blob_size, e->blob_size, NULL,
 					 0, &out, &n, NULL, d);
+		if (beside)
+			pthread_join(t, NULL);
 		if (err)
 			goto out;
 		n = (size_t)e->blob_size;
