@@ -179,13 +179,14 @@ struct btfa_reader {
 	size_t ref_size;
 	uint32_t ref_idx;
 	struct btf_delta_ref *ref_prep;
-	/* the buffer a payload is decompressed into (a streams entry's, a
-	 * delta entry's), kept for the next payload: a delta read
-	 * decompresses its reference's payload and then its own, and the
-	 * second reuses the pages the first faulted in (scratch_cap bytes;
-	 * NULL until then) */
+	/* the buffers a streams entry's payload (scratch) and a delta
+	 * entry's payload (delta) are decompressed into, kept for the next
+	 * read: reading the entries of a series reuses the pages the first
+	 * faulted in (*_cap bytes; NULL until then) */
 	void *scratch;
 	size_t scratch_cap;
+	void *delta;
+	size_t delta_cap;
 	/* threads a read may use (set after open; 0 or 1: the caller's
 	 * only): a delta entry's reference is prepared while its payload
 	 * decompresses, and decoded on two; the bytes are the same */
