@@ -79,8 +79,18 @@ struct drv { const dev_t *devs[4]; struct { long a, b; } anon; };
 int dev_probe(struct dev *d, const volatile char *s) { return d->u.irq + *s; }
 long drv_sum(struct drv *r) { return r->anon.a + r->anon.b + r->devs[0]->st; }
 SRC
-for v in 1 2; do
-	gcc -g -O1 -DV$v -c delta.c -o delta$v.o
+# V3: V2 and 64 more structs, a build much larger than V1 (a reference
+# whose encoded form is larger than a V1 blob)
+cat >>delta.c <<'SRC'
+#ifdef V3
+#define S(n) struct more_##n { long a_##n; int b_##n[n + 1]; struct dev *d; }; \
+	long use_more_##n(struct more_##n *m) { return m->a_##n + m->b_##n[0]; }
+#define S8(n) S(n##0) S(n##1) S(n##2) S(n##3) S(n##4) S(n##5) S(n##6) S(n##7)
+S8(1) S8(2) S8(3) S8(4) S8(5) S8(6) S8(7) S8(8)
+#endif
+SRC
+for v in 1 2 3; do
+	gcc -g -O1 -DV$v $([ $v = 3 ] && echo -DV2) -c delta.c -o delta$v.o
 	pahole -J delta$v.o
 	objcopy --dump-section .BTF=delta$v.btf delta$v.o
 done

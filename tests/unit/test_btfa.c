@@ -551,17 +551,17 @@ static int test_mods_block(const char *dir)
 
 /* --- version 4: module blocks stored as deltas ------------------------- */
 
-static void *dblob[2];
-static size_t dblob_n[2];
+static void *dblob[3];
+static size_t dblob_n[3];
 static const uint32_t ranges_c[] = {25, 4};
 static const struct btfa_module_in mods_c[] = {
 	{.name = "mod_c", .types = 4, .ranges = ranges_c, .range_cnt = 1},
 };
 
-/* 6.1.0-1 (delta1.btf) and 6.1.0-2 (delta2.btf): one series, the first a
- * delta on the second, both with mods; 6.2.0-1 (delta1.btf), alone in its
- * series, with mods_c. */
-static int write_mods_delta(const char *path, uint32_t version)
+/* 6.1.0-1 (delta1.btf) and 6.1.0-2 (dblob[ref]: delta2.btf, or
+ * delta3.btf): one series, the first a delta on the second, both with
+ * mods; 6.2.0-1 (delta1.btf), alone in its series, with mods_c. */
+static int write_mods_delta_as(const char *path, uint32_t version, uint32_t ref)
 {
 	static const char *rel[] = {"6.1.0-1", "6.1.0-2", "6.2.0-1"};
 	struct btfa_write_opts o = {.version = version};
@@ -577,14 +577,19 @@ static int write_mods_delta(const char *path, uint32_t version)
 		in[i].e.base_types = 18;
 		in[i].e.types = 40;
 		memset(in[i].e.base_sha256, (int)i + 1, 32);
-		in[i].data = dblob[i % 2];
-		in[i].size = dblob_n[i % 2];
+		in[i].data = dblob[i == 1 ? ref : 0];
+		in[i].size = dblob_n[i == 1 ? ref : 0];
 		in[i].modules = i < 2 ? mods : mods_c;
 		in[i].module_cnt = i < 2 ? 2 : 1;
 	}
 	err = btfa_write(path, in, 3, &o, &d);
 	CHECK(err == 3, "btfa_write: %d %s", err, d.msg);
 	return err == 3 ? 0 : 1;
+}
+
+static int write_mods_delta(const char *path, uint32_t version)
+{
+	return write_mods_delta_as(path, version, 1);
 }
 
 /* The archive at path with its index edited by edit (entry size esz),
@@ -803,6 +808,78 @@ CRAFTED(magic)
 CRAFTED(frame_past)
 CRAFTED(index_sha)
 
+/*
+ * A delta entry read on two threads in the orders a reader meets: its
+ * reference not read yet (read into a buffer faulted in beside; a streams
+ * reference decompressed into the delta's own blob buffer, or into the
+ * reader's scratch when it does not fit there), again with the reference
+ * at hand, then the reference itself and another series. The bytes are
+ * those of one thread. On delta2.btf the reference's streams payload fits
+ * in the delta's blob, on the larger delta3.btf it does not: both are
+ * checked to happen.
+ */
+static int test_reads_two_threads(const char *dir)
+{
+	static const uint32_t order[] = {0, 0, 1, 2, 0};
+	bool fits_seen[2] = {false, false};
+	struct btfa_reader r;
+	struct diag d = {""};
+	uint32_t ref, threads, k;
+	char p[128];
+
+	if (unit_skipped(dir))
+		return UNIT_SKIP;
+	dblob[0] = unit_slurp(dir, "delta1.btf", &dblob_n[0]);
+	dblob[1] = unit_slurp(dir, "delta2.btf", &dblob_n[1]);
+	dblob[2] = unit_slurp(dir, "delta3.btf", &dblob_n[2]);
+	path_of(p, sizeof(p), "two.btfa");
+	for (ref = 1; ref <= 2; ref++) {
+		const struct btfa_entry *e;
+		unsigned long long content;
+		uint8_t head[18];
+
+		if (write_mods_delta_as(p, 4, ref))
+			return 1;
+		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+		e = r.entries;
+		CHECK(e[0].encoding == BTFA_ENC_DELTA && e[0].ref_idx == 1 &&
+			      e[1].encoding == BTFA_ENC_STREAMS,
+		      "delta%u: entry 0 encoding %u on %u, entry 1 %u", ref + 1,
+		      e[0].encoding, e[0].ref_idx, e[1].encoding);
+		CHECK(!btfa_reader__pread(&r, head, sizeof(head),
+					  e[1].frame_off, &d),
+		      "pread: %s", d.msg);
+		content = ZSTD_getFrameContentSize(head, sizeof(head));
+		fits_seen[content <= e[0].blob_size] = true;
+		btfa_reader__close(&r);
+		for (threads = 1; threads <= 2; threads++) {
+			CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+			r.threads = threads;
+			for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+				uint32_t i = order[k];
+				size_t want = i == 1 ? ref : 0, size = 0;
+				void *data = NULL;
+
+				CHECK(!btfa_reader__read(&r, i, &data, &size,
+							 &d),
+				      "delta%u, %u threads, read %u: %s",
+				      ref + 1, threads, i, d.msg);
+				CHECK(size == dblob_n[want] &&
+					      !memcmp(data, dblob[want], size),
+				      "delta%u, %u threads: entry %u differs",
+				      ref + 1, threads, i);
+				free(data);
+			}
+			btfa_reader__close(&r);
+		}
+	}
+	CHECK(fits_seen[0] && fits_seen[1],
+	      "the reference's payload fit in the delta's blob: %s; did not: "
+	      "%s",
+	      fits_seen[1] ? "seen" : "never", fits_seen[0] ? "seen" : "never");
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{"dict_round_trip", test_dict_round_trip},
 	{"append", test_append},
@@ -824,6 +901,7 @@ static const struct unit_case cases[] = {
 	{"index_sha", test_index_sha},
 	{"mods_block", test_mods_block},
 	{"mods_delta", test_mods_delta},
+	{"reads_two_threads", test_reads_two_threads},
 };
 
 int main(int argc, char **argv)
