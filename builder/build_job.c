@@ -1329,6 +1329,7 @@ static int build_release(struct btfar_build *b, struct release *r,
 		.compat = b->opts.compat,
 		/* build does not report collisions: spare the time */
 		.no_collisions = true,
+		.keep_unreachable = b->opts.keep_unreachable,
 	};
 	const struct member *img = NULL;
 	size_t i, mods = 0;

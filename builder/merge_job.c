@@ -8,7 +8,9 @@
  * 2. merge: the valid modules, in sorted path order, renumbered into one
  *    split BTF (merge/renumber).
  * 3. dedup: over that split BTF (dedup_run: btfar's partition refinement
- *    by default, libbpf's btf__dedup on --dedup-engine libbpf).
+ *    by default, libbpf's btf__dedup on --dedup-engine libbpf), then the
+ *    module types no named type reaches dropped (dedup/prune.h) unless
+ *    keep_unreachable.
  * 4. emit: split blob, or base + split joined into one self-contained blob;
  *    the result is validated once more before it is handed out.
  * The output depends only on the set of input paths, not on their order or
@@ -887,6 +889,7 @@ int btfar_merge__run(struct btfar_merge *m)
 			.strs = rr.strs,
 			.str_len = rr.str_len,
 			.jobs = m->opts.jobs,
+			.keep_unreachable = m->opts.keep_unreachable,
 		};
 
 		progress(m, "dedup", 0, 1);
@@ -900,6 +903,12 @@ int btfar_merge__run(struct btfar_merge *m)
 		split_sz = dr.size;
 		split_type_cnt = dr.type_cnt;
 		dr.raw = NULL;
+		if (dr.unreachable)
+			mlog(m, BTFAR_LOG_INFO,
+			     "dedup: %u module types reachable from no named "
+			     "type dropped (%u bytes; --keep-unreachable "
+			     "keeps them)",
+			     dr.unreachable, dr.unreachable_bytes);
 	}
 	t1 = mono_seconds();
 	m->stats.t_dedup = t1 - t0;

@@ -38,6 +38,10 @@ static void usage_build(FILE *f)
 		"  --datasec POLICY     keep (default) or drop the modules' "
 		"DATASEC/VAR\n"
 		"  --dedup-engine E     refine (default) or libbpf\n"
+		"  --keep-unreachable   keep module types no named type "
+		"reaches (locals'\n"
+		"                       and casts' types; dropped by "
+		"default)\n"
 		"  --compat VERSION     rewrite BTF kinds newer than kernel "
 		"VERSION (e.g. 5.15)\n"
 		"  -j, --jobs N         worker threads (default: CPUs)\n"
@@ -174,6 +178,7 @@ int cmd_build(int argc, char **argv)
 		OPT_JSON(&json),
 		OPT_VERBOSE(&term.verbose),
 		OPT_BOOL("from-dwarf", &bo.from_dwarf),
+		OPT_BOOL("keep-unreachable", &bo.keep_unreachable),
 		OPT_STRING("pahole", &bo.pahole),
 		OPT_UINT("pahole-timeout", &bo.pahole_timeout, 1, 86400),
 		/* -o X.btfa: the archive's */

@@ -37,6 +37,9 @@ static void usage_merge(FILE *f)
 		"  --no-dedup          do not deduplicate\n"
 		"  --dedup-engine E    refine (btfar's, default) or libbpf "
 		"(btf__dedup)\n"
+		"  --keep-unreachable  keep module types no named type "
+		"reaches (locals' and\n"
+		"                      casts' types; dropped by default)\n"
 		"  --datasec POLICY    keep (default) or drop the modules' "
 		"DATASEC/VAR records\n"
 		"  --compat VERSION    rewrite BTF kinds newer than kernel "
@@ -176,6 +179,7 @@ int cmd_merge(int argc, char **argv)
 		OPT_OUTPUT(&out),
 		OPT_BOOL("split", &mo.split),
 		OPT_BOOL("no-dedup", &mo.no_dedup),
+		OPT_BOOL("keep-unreachable", &mo.keep_unreachable),
 		OPT_DEDUP_ENGINE(&mo.dedup_engine),
 		OPT_DATASEC(&mo.datasec),
 		OPT_COMPAT(&mo.compat),

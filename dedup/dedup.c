@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* dedup: dedup_run, the one entry point, hands the input to its engine. */
+/*
+ * dedup: dedup_run, the one entry point, hands the input to its engine and
+ * the engine's output to prune, so that both engines' blobs are pruned the
+ * same way.
+ */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dedup/dedup.h"
 #include "dedup/libbpf.h"
+#include "dedup/prune.h"
 #include "dedup/refine.h"
 
 int dedup_run(enum btfar_dedup_engine engine, const struct dedup_input *in,
@@ -20,10 +25,19 @@ int dedup_run(enum btfar_dedup_engine engine, const struct dedup_input *in,
 		.str_len = in->str_len,
 		.jobs = in->jobs,
 	};
+	int err;
 
 	if (engine == BTFAR_DEDUP_LIBBPF)
-		return dedup_libbpf(in->base, in->split, in->split_sz, res, d);
-	return dedup_refine(&rin, res, d);
+		err = dedup_libbpf(in->base, in->split, in->split_sz, res, d);
+	else
+		err = dedup_refine(&rin, res, d);
+	if (err || in->keep_unreachable)
+		return err;
+	err = prune_run(in->base, res, in->type_cnt, &res->unreachable,
+			&res->unreachable_bytes, d);
+	if (err)
+		dedup_result_release(res);
+	return err;
 }
 
 void dedup_result_release(struct dedup_result *res)

@@ -8,6 +8,7 @@
 #ifndef BTFAR_DEDUP_DEDUP_H
 #define BTFAR_DEDUP_DEDUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@ struct dedup_result {
 	/* input split index -> output id (base ids kept); NULL when the
 	 * engine does not tell (libbpf) */
 	uint32_t *id_map;
+	/* split types dropped as unreachable (dedup/prune.h), and their
+	 * bytes in the type section */
+	uint32_t unreachable;
+	uint32_t unreachable_bytes;
 };
 
 /* A merged split BTF (renumber_merge's output: equal strings share one
@@ -39,12 +44,16 @@ struct dedup_input {
 	const char *strs; /* its string section: offset base_len + i */
 	uint32_t str_len;
 	uint32_t jobs; /* threads the engine may use (0 or 1: the caller's) */
+	/* keep the split types no named type reaches (dedup/prune.h);
+	 * false: the engine's output is pruned */
+	bool keep_unreachable;
 };
 
 /*
  * Deduplicates in with engine (BTFAR_DEDUP_REFINE or BTFAR_DEDUP_LIBBPF)
- * into a new raw split BTF in res. Returns 0 or a negative errno with d
- * set.
+ * into a new raw split BTF in res, then, unless in->keep_unreachable, drops
+ * the split types nothing named reaches (prune_run, whatever the engine).
+ * Returns 0 or a negative errno with d set.
  */
 int dedup_run(enum btfar_dedup_engine engine, const struct dedup_input *in,
 	      struct dedup_result *res, struct diag *d);

@@ -97,7 +97,15 @@ struct btfar_merge_opts {
 	const char *compat;
 	/* skip the collision report (btfar_merge__collision_cnt() is then
 	 * 0): for callers that do not show it */
-	bool no_collisions;
+	bool no_collisions; /* keep the module types that no named type,
+			     * function, variable or section reaches (the types
+			     * pahole writes for locals and casts; no CO-RE
+			     * relocation, kfunc or ksym lookup can reach them).
+			     * false, the default: they are dropped after dedup
+			     * and the module types left are numbered again in
+			     * order (base ids never change). No effect with
+			     * no_dedup. */
+	bool keep_unreachable;
 };
 
 struct btfar_merge;
@@ -361,6 +369,8 @@ struct btfar_build_opts {
 	const char *pahole; /* the pahole program; NULL: "pahole" in PATH */
 	/* seconds one pahole process may run before it is killed; 0: 1800 */
 	unsigned int pahole_timeout;
+	/* as btfar_merge_opts.keep_unreachable, for every release */
+	bool keep_unreachable;
 };
 
 /* One kernel release built. Strings and arrays are owned by the build. */
