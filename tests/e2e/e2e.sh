@@ -319,6 +319,42 @@ pkg_spec() {
 # load_pkg: sets DEB MODDIR RELEASE NMODULES (count of .ko* files in the
 # package), BASE (vmlinux BTF for verify), PKGIN (the unpacked package),
 # WANT_ARCH and WANT_SOURCE (what the build summary must name).
+# named_reach FIRST_ID <DUMP: how many of the split types (ids from
+# FIRST_ID) of a `bpftool btf dump` a named type or an anonymous enum of
+# the dump reaches through its type references (itself included): what
+# btfar keeps of a module on its own (dedup/prune.c).
+named_reach() {
+	awk -v s="$1" '
+	/^\[/ {
+		cur = substr($1, 2, length($1) - 2) + 0
+		if (cur >= s && ($3 != "\047(anon)\047" || $2 == "ENUM" || $2 == "ENUM64"))
+			stack[top++] = cur
+	}
+	{
+		line = $0
+		while (match(line, /type_id=[0-9]+/)) {
+			r = substr(line, RSTART + 8, RLENGTH - 8) + 0
+			if (r >= s)
+				refs[cur] = refs[cur] " " r
+			line = substr(line, RSTART + RLENGTH)
+		}
+	}
+	END {
+		while (top) {
+			id = stack[--top]
+			if (id in seen)
+				continue
+			seen[id] = 1
+			n++
+			k = split(refs[id], to, " ")
+			for (i = 1; i <= k; i++)
+				if (!(to[i] in seen))
+					stack[top++] = to[i]
+		}
+		print n + 0
+	}'
+}
+
 load_pkg() {
 	local spec env
 	case $TAG in
@@ -582,7 +618,10 @@ case_archive() {
 	done
 	run "$BTFAR" verify "$a" || fail "btfar verify of the archive failed"
 	# one module as split BTF on its vmlinux BTF: bpftool reads it, with
-	# as many types as the module's own .BTF
+	# no more types than the module's own .BTF (the types of its locals
+	# and casts that nothing named reaches are not in the blob) and at
+	# least those its named types reach there; the self-contained one
+	# holds every name of i40e.ko
 	TAG=61
 	load_pkg
 	need_tool objcopy binutils
@@ -594,10 +633,20 @@ case_archive() {
 	objcopy --dump-section .BTF="$E2E_WORK/i40e.orig.btf" \
 		"$(find "$MODDIR" -name i40e.ko | head -n 1)" "$E2E_WORK/i40e.o" ||
 		fail "objcopy of i40e.ko failed"
-	n=$(bpftool -B "$BASE" btf dump file "$E2E_WORK/i40e.orig.btf" | grep -c '^\[')
-	[ "$(grep -c '^\[' "$E2E_WORK/i40e.txt")" = "$n" ] ||
-		fail "the module's split BTF has $(grep -c '^\[' "$E2E_WORK/i40e.txt") types, its .BTF $n"
-	echo "ok: get --module i40e --split: $n types, as many as i40e.ko's .BTF"
+	bpftool -B "$BASE" btf dump file "$E2E_WORK/i40e.orig.btf" >"$E2E_WORK/i40e.orig.txt" ||
+		fail "bpftool -B vmlinux btf dump of i40e.ko's .BTF failed"
+	n=$(grep -c '^\[' "$E2E_WORK/i40e.orig.txt")
+	reach=$(named_reach "$(($(bpftool btf dump file "$BASE" | grep -c '^\[') + 1))" \
+		<"$E2E_WORK/i40e.orig.txt")
+	got=$(grep -c '^\[' "$E2E_WORK/i40e.txt")
+	[ "$got" -le "$n" ] && [ "$got" -ge "${reach:-0}" ] && [ "${reach:-0}" -gt 0 ] ||
+		fail "the module's split BTF has $got types, its .BTF $n of which its named types reach $reach"
+	run "$BTFAR" get "$a" "$RELEASE" --module i40e -o "$E2E_WORK/i40e.full.btf" ||
+		fail "get --module i40e failed"
+	run "$BTFAR" verify --base "$BASE" "$E2E_WORK/i40e.full.btf" \
+		"$(find "$MODDIR" -name i40e.ko | head -n 1)" ||
+		fail "verify of get --module i40e against i40e.ko failed"
+	echo "ok: get --module i40e --split: $got types; i40e.ko's .BTF $n, $reach of them reached from its named types"
 	other=$(mktemp -d)
 	cp -r "$b612" "$b61s" "$b61" "$other/"
 	run "$BTFAR" pack --level 3 -j 1 -o "$other/a.btfa" --distro debian \
