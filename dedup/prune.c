@@ -5,13 +5,14 @@
  * pahole encodes the types of locals and casts as well as those of
  * declarations, so a module's BTF holds pointers, qualifiers, arrays,
  * prototypes and anonymous structs that no named type, function, variable
- * or section refers to (about 56,000 of 487,000 split types on Debian's
- * 6.12). Nothing that reads the blob can reach them:
+ * or section refers to (52,184 of the 486,406 module types left after
+ * dedup on Debian's 6.12). Nothing that reads the blob can reach them:
  * - CO-RE (libbpf's bpf_core_find_cands and bpf_core_add_cands, the
- *   kernel's own and cilium/ebpf's alike) looks target candidates up by
- *   the name of the local root type, refuses an anonymous local type, skips
- *   anonymous targets, and reaches everything else by following references
- *   from the named candidate;
+ *   kernel's bpf_core_find_cands, cilium/ebpf's CORERelocate alike) looks
+ *   target candidates up by the name of the local root type, refuses an
+ *   anonymous local type, skips anonymous targets, and reaches everything
+ *   else by following references from the named candidate (docs/GUIDE.md,
+ *   "Unreachable module types", quotes the lines);
  * - kfunc and ksym lookups are by the name of a FUNC or VAR;
  * - min-core keeps what those resolutions read, and the types they
  *   reference.
