@@ -101,15 +101,20 @@ blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
 	for (; n; n--, p += 64) {
 		save0 = st0;
 		save1 = st1;
+		/* the block's words loaded first and the rounds unrolled,
+		 * so that w[] stays in registers and the tests on i are
+		 * made at compile time: 1.1 -> 1.55 GB/s on a 27 MB blob
+		 * here, where loading each word in its round was limited by
+		 * the loads rather than by sha256rnds2 */
+		for (i = 0; i < 4; i++)
+			w[i] = _mm_shuffle_epi8(
+				_mm_loadu_si128((const __m128i *)(p + 16 * i)),
+				bswap);
+#pragma GCC unroll 16
 		for (i = 0; i < 16; i++) {
 			__m128i *cur = &w[i & 3], *prev = &w[(i + 3) & 3];
 			__m128i *next = &w[(i + 1) & 3];
 
-			if (i < 4)
-				*cur = _mm_shuffle_epi8(
-					_mm_loadu_si128(
-						(const __m128i *)(p + 16 * i)),
-					bswap);
 			msg = _mm_add_epi32(
 				*cur,
 				_mm_loadu_si128((const __m128i *)&k[4 * i]));
