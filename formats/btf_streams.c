@@ -524,7 +524,7 @@ static const char *const stream_names[S_CNT] = {
 	"datasec",
 };
 
-static uint64_t get_var(struct dec *x, int si)
+static uint64_t get_var_slow(struct dec *x, int si)
 {
 	struct rd *r = &x->s[si];
 	uint64_t v = 0;
@@ -547,6 +547,28 @@ static uint64_t get_var(struct dec *x, int si)
 	}
 	r->p = r->end;
 	return 0;
+}
+
+/* A varint with no bound to check (10 bytes at least left): inline; at the
+ * end of a stream and for every error, get_var_slow, which reads the same
+ * bytes the same way. */
+static inline uint64_t get_var(struct dec *x, int si)
+{
+	struct rd *r = &x->s[si];
+	const uint8_t *p = r->p;
+	uint64_t v = 0;
+	unsigned int i;
+
+	if (r->end - p < 10)
+		return get_var_slow(x, si);
+	for (i = 0; i < 10; i++) {
+		v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			r->p = p + i + 1;
+			return v;
+		}
+	}
+	return get_var_slow(x, si);
 }
 
 static uint32_t get_u32(struct dec *x, int si)
