@@ -75,8 +75,8 @@ static bool kind_compat(const struct btf_type *a, const struct btf_type *b)
 	       (is_any_enum(a) && is_any_enum(b));
 }
 
-/* Skips mods and typedefs; *res_id (may be NULL) gets the id reached.
- * NULL past a broken chain (btf_raw validated: does not happen). */
+/* Skips mods and typedefs; *res_id (may be NULL) gets the id reached,
+ * always. NULL past a broken chain (btf_raw validated: does not happen). */
 static const struct btf_type *skip_mods_typedefs(const struct btf_raw *btf,
 						 uint32_t id, uint32_t *res_id)
 {
@@ -85,8 +85,10 @@ static const struct btf_type *skip_mods_typedefs(const struct btf_raw *btf,
 
 	while (t && (is_mod(btf_type_kind(t)) ||
 		     btf_type_kind(t) == BTF_KIND_TYPEDEF)) {
-		if (++n > BTF_RAW_MAX_DEPTH * 4)
-			return NULL;
+		if (++n > BTF_RAW_MAX_DEPTH * 4) {
+			t = NULL;
+			break;
+		}
 		id = t->type;
 		t = ty(btf, id);
 	}
