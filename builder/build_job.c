@@ -1895,8 +1895,8 @@ const struct btfar_release *btfar_build__release(const struct btfar_build *b,
  * (formats/meta.h); "compat LEVEL" only for a blob rewritten by the compat
  * option, one module line per merged module.
  */
-static int write_meta(const struct btfar_release *r, const char *path,
-		      struct diag *d)
+static int write_meta(const struct btfar_release *r, struct file_atomic *fa,
+		      const char *path, struct diag *d)
 {
 	struct meta_module *mods;
 	struct meta m = {0};
@@ -1945,10 +1945,87 @@ static int write_meta(const struct btfar_release *r, const char *path,
 	m.modules = mods;
 	err = meta_write(&m, &text, &len, d);
 	if (!err)
-		err = file_write_atomic(path, text, len, d);
+		err = file_atomic_write(fa, path, text, len, d);
 	free(text);
 	free(source);
 	free(mods);
+	return err;
+}
+
+/* RELEASE.btf's temporary file, written and synced beside RELEASE.meta's */
+struct blob_write {
+	struct file_atomic fa;
+	const char *path;
+	const void *data;
+	size_t size;
+	struct diag d;
+	int err;
+};
+
+static void *blob_write(void *arg)
+{
+	struct blob_write *w = arg;
+
+	w->err = file_atomic_write(&w->fa, w->path, w->data, w->size, &w->d);
+	return NULL;
+}
+
+/*
+ * One release: RELEASE.btf and RELEASE.meta, each to a temporary file
+ * beside it, the blob's on a second thread (tens of MB written and
+ * synced) while this one makes and writes the meta; both renamed into
+ * place once both are on disk, neither when one fails.
+ */
+static int write_release(struct btfar_build *b, const struct btfar_release *r,
+			 const char *outdir)
+{
+	struct blob_write w = {.data = r->data, .size = r->size};
+	struct file_atomic meta = {0};
+	char *btf_path = NULL, *meta_path = NULL;
+	struct diag d = {""};
+	pthread_t tid;
+	bool started;
+	int err;
+
+	if (asprintf(&btf_path, "%s/%s.btf", outdir, r->release) < 0)
+		btf_path = NULL;
+	if (asprintf(&meta_path, "%s/%s.meta", outdir, r->release) < 0)
+		meta_path = NULL;
+	if (!btf_path || !meta_path) {
+		set_err(b, "out of memory");
+		err = -ENOMEM;
+		goto out;
+	}
+	w.path = btf_path;
+	started = !pthread_create(&tid, NULL, blob_write, &w);
+	if (!started)
+		blob_write(&w);
+	err = write_meta(r, &meta, meta_path, &d);
+	if (started)
+		pthread_join(tid, NULL);
+	if (w.err) {
+		file_atomic_abort(&meta);
+		set_err(b, "%s: %s", btf_path, w.d.msg);
+		err = w.err;
+		goto out;
+	}
+	if (err) {
+		file_atomic_abort(&w.fa);
+		set_err(b, "%s: %s", meta_path, d.msg);
+		goto out;
+	}
+	err = file_atomic_commit(&w.fa, &w.d);
+	if (err) {
+		file_atomic_abort(&meta);
+		set_err(b, "%s: %s", btf_path, w.d.msg);
+		goto out;
+	}
+	err = file_atomic_commit(&meta, &d);
+	if (err)
+		set_err(b, "%s: %s", meta_path, d.msg);
+out:
+	free(btf_path);
+	free(meta_path);
 	return err;
 }
 
@@ -1964,8 +2041,6 @@ int btfar_build__write(struct btfar_build *b, const char *outdir)
 	}
 	for (i = 0; i < b->rel_cnt; i++) {
 		const struct btfar_release *r = btfar_build__release(b, i);
-		struct diag d = {""};
-		char *path;
 
 		if (r->error || !r->data)
 			continue;
@@ -1975,24 +2050,9 @@ int btfar_build__write(struct btfar_build *b, const char *outdir)
 				r->release);
 			return -EINVAL;
 		}
-		if (asprintf(&path, "%s/%s.btf", outdir, r->release) < 0)
-			return -ENOMEM;
-		err = file_write_atomic(path, r->data, r->size, &d);
-		if (err) {
-			set_err(b, "%s: %s", path, d.msg);
-			free(path);
+		err = write_release(b, r, outdir);
+		if (err)
 			return err;
-		}
-		free(path);
-		if (asprintf(&path, "%s/%s.meta", outdir, r->release) < 0)
-			return -ENOMEM;
-		err = write_meta(r, path, &d);
-		if (err) {
-			set_err(b, "%s: %s", path, d.msg);
-			free(path);
-			return err;
-		}
-		free(path);
 	}
 	return 0;
 }
