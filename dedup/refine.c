@@ -1380,10 +1380,35 @@ out:
 	return err;
 }
 
+/*
+ * The arrays the partition writes first after build_refs and
+ * resolve_decls (about 0.13 s on one thread for 7.2's 3.07 million
+ * module types), in that order: a second thread faults them in meanwhile
+ * (224 MB there), so that the partition, and its single-threaded list
+ * building, find them mapped. Same bytes either way.
+ */
+struct prefault {
+	void *p[9];
+	size_t sz[9];
+};
+
+static void *prefault_main(void *arg)
+{
+	struct prefault *pf = arg;
+	size_t i;
+
+	for (i = 0; i < sizeof(pf->p) / sizeof(pf->p[0]); i++)
+		mem_populate(pf->p[i], pf->sz[i]);
+	return NULL;
+}
+
 int dedup_refine(const struct refine_input *in, struct dedup_result *res,
 		 struct diag *d)
 {
 	struct refine r = {.in = in, .n = in->type_cnt};
+	struct prefault pf;
+	pthread_t pf_tid;
+	bool pf_started = false;
 	uint32_t i;
 	size_t nn;
 	int err = -ENOMEM, resolved;
@@ -1412,6 +1437,19 @@ int dedup_refine(const struct refine_input *in, struct dedup_result *res,
 	    !r.alias || !r.amb || !r.head || !r.nxt || !r.tail || !r.slots ||
 	    !r.slot_keys)
 		goto out;
+	if (in->jobs >= 2 && r.nn >= 65536) {
+		pf = (struct prefault){
+			.p = {r.c0, r.cur, r.next, r.cls, r.slots, r.slot_keys,
+			      r.head, r.nxt, r.tail},
+			.sz = {nn * sizeof(*r.c0), nn * sizeof(*r.cur),
+			       nn * sizeof(*r.next), nn * sizeof(*r.cls),
+			       r.slot_cnt * sizeof(*r.slots),
+			       r.slot_cnt * sizeof(*r.slot_keys),
+			       nn * sizeof(*r.head), nn * sizeof(*r.nxt),
+			       nn * sizeof(*r.tail)},
+		};
+		pf_started = !pthread_create(&pf_tid, NULL, prefault_main, &pf);
+	}
 	r.recs[0] = NULL;
 	for (i = 1; i < r.s0; i++)
 		r.recs[i] = btf_raw__type(in->base, i);
@@ -1428,6 +1466,8 @@ int dedup_refine(const struct refine_input *in, struct dedup_result *res,
 out:
 	if (err)
 		diag_set(d, "out of memory");
+	if (pf_started)
+		pthread_join(pf_tid, NULL);
 	free(r.recs);
 	free(r.ref_start);
 	free(r.refs);
