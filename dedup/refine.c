@@ -88,6 +88,7 @@ struct refine {
 	/* classes' members (head/nxt lists) and predecessors (CSR) */
 	uint32_t *head, *nxt, *tail;
 	uint32_t *pstart, *preds;
+	uint8_t *unstable; /* class whose members disagree, for the worklist */
 	/* hash table for grouping: slot -> type id + 1 */
 	uint32_t *slots;
 	uint64_t *slot_keys;
@@ -483,8 +484,9 @@ static int refine_classes(struct refine *r, const uint32_t *seeds,
 			}
 		}
 	} else {
+		/* a uniform class would be popped and left as it is */
 		for (i = n; i-- > 0;)
-			if (r->cls[i] == i && nxt[i] != UINT32_MAX) {
+			if (r->unstable[i]) {
 				stack[top++] = i;
 				queued[i] = 1;
 			}
@@ -577,8 +579,49 @@ out:
 	return err;
 }
 
+/* Whether the members of class c (c first) all reference the same
+ * classes: refine_classes' test, without the signatures. */
+static bool members_agree(const struct refine *r, uint32_t c)
+{
+	uint32_t i;
+
+	for (i = r->nxt[c]; i != UINT32_MAX; i = r->nxt[i])
+		if (!refs_eq(r, i, c))
+			return false;
+	return true;
+}
+
+/* unstable[] for the classes whose lowest id is in the part's span */
+static void unstable_part(struct refine *r, int part)
+{
+	uint32_t i, lo, hi;
+
+	part_span(r, part, &lo, &hi);
+	for (i = lo; i < hi; i++)
+		r->unstable[i] = r->cls[i] == i && r->nxt[i] != UINT32_MAX &&
+				 !members_agree(r, i);
+}
+
+static void *lists_main(void *p)
+{
+	build_lists(p);
+	return NULL;
+}
+
+/*
+ * The refinement looks at every class with two members or more first;
+ * after the color rounds nearly all are uniform (on 7.2's modules, 3.2
+ * million ids in about 0.5 million classes). That first look is read-only,
+ * so it runs on two threads (run_parts), and the worklist starts with the
+ * classes it found split only: the coarsest stable partition, and with it
+ * every class id (its lowest member), does not depend on the order
+ * classes are split in. The predecessors and the class lists are built
+ * side by side, from different arrays.
+ */
 static int partition(struct refine *r)
 {
+	pthread_t t;
+	bool beside;
 	int err;
 
 	r->c0[0] = 0x766f6964ull; /* void */
@@ -586,11 +629,23 @@ static int partition(struct refine *r)
 	color_rounds(r);
 	r->cls[0] = 0;
 	run_parts(r, group_part);
+	beside = r->in->jobs >= 2 && r->nn >= 65536 &&
+		 !pthread_create(&t, NULL, lists_main, r);
 	err = build_preds(r);
+	if (beside)
+		pthread_join(t, NULL);
+	else
+		build_lists(r);
 	if (err)
 		return err;
-	build_lists(r);
+	r->unstable = malloc(r->nn);
+	if (!r->unstable)
+		return -ENOMEM;
+	r->unstable[0] = r->nxt[0] != UINT32_MAX && !members_agree(r, 0);
+	run_parts(r, unstable_part);
 	err = refine_classes(r, NULL, 0);
+	free(r->unstable);
+	r->unstable = NULL;
 	return err;
 }
 
