@@ -2029,7 +2029,7 @@ out:
 	return err;
 }
 
-int btfar_build__write(struct btfar_build *b, const char *outdir)
+static int write_releases(struct btfar_build *b, const char *outdir)
 {
 	size_t i;
 	int err;
@@ -2055,6 +2055,20 @@ int btfar_build__write(struct btfar_build *b, const char *outdir)
 			return err;
 	}
 	return 0;
+}
+
+int btfar_build__write(struct btfar_build *b, const char *outdir)
+{
+	int err = write_releases(b, outdir);
+	size_t i;
+
+	/* the merges' memory, released while the files were written: done
+	 * before returning, so that no thread outlives the calls the
+	 * caller makes (a CLI that exits without freeing included) */
+	for (i = 0; i < b->rel_cnt; i++)
+		if (b->rels[i].merge)
+			job_merge_settle(b->rels[i].merge);
+	return err;
 }
 
 /* Removes dir and the files directly in it (what btfar_build__write

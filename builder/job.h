@@ -101,6 +101,8 @@ int job_compat_blob(const void *data, size_t size, const char *version,
 		    void **blob, size_t *blob_sz, struct diag *d);
 /* SHA-256 of the merge's output, "" before it ran. */
 const char *job_merge_sha256(const struct btfar_merge *m);
+/* Waits for what btfar_merge__run left to release on a thread of its own. */
+void job_merge_settle(struct btfar_merge *m);
 /* The base's BTF bytes, NULL before the base is set. */
 const void *job_merge_base(const struct btfar_merge *m, size_t *size);
 /* The base parsed, NULL before it is set. */

@@ -85,7 +85,7 @@ struct btfar_merge {
 	size_t input_cnt, input_cap;
 	struct job_inputs in;	/* what the inputs held */
 	bool allow_no_module;	/* job_merge_allow_no_module() */
-	pthread_t leftover_tid; /* release_beside(), joined by free */
+	pthread_t leftover_tid; /* release_beside(), job_merge_settle() */
 	bool leftover_started;
 	char err[DIAG_MAX];
 };
@@ -160,8 +160,7 @@ void btfar_merge__free(struct btfar_merge *m)
 
 	if (!m)
 		return;
-	if (m->leftover_started)
-		pthread_join(m->leftover_tid, NULL);
+	job_merge_settle(m);
 	for (i = 0; i < m->mod_cnt; i++)
 		module_release(&m->mods[i]);
 	free(m->mods);
@@ -763,8 +762,9 @@ static void *release_leftovers(void *arg)
 /*
  * Gives back the modules' BTF, the merged types and dedup's map (on 7.2's
  * 4,216 modules about 0.02 s of free() and munmap()) on a thread of its
- * own, joined by btfar_merge__free: the caller goes on meanwhile (btfar
- * build writes the output) instead of waiting for it. *rr and *dr are
+ * own, joined by job_merge_settle (btfar_build__write, once the output is
+ * written) or btfar_merge__free: the caller goes on meanwhile instead of
+ * waiting for it. *rr and *dr are
  * taken over (zeroed).
  */
 static void release_beside(struct btfar_merge *m, struct renumber_result *rr,
@@ -1109,6 +1109,13 @@ const struct btfar_collision *
 btfar_merge__collision(const struct btfar_merge *m, size_t idx)
 {
 	return idx < m->coll.cnt ? &m->coll.items[idx] : NULL;
+}
+
+void job_merge_settle(struct btfar_merge *m)
+{
+	if (m->leftover_started)
+		pthread_join(m->leftover_tid, NULL);
+	m->leftover_started = false;
 }
 
 const char *job_merge_sha256(const struct btfar_merge *m)
