@@ -297,9 +297,9 @@ int cmd_build(int argc, char **argv)
 		 * modules) at once. Freeing it first costs wall time at the
 		 * very end of every build (munmap() of each block, walking
 		 * the members). Kept reachable so that a leak checker does
-		 * not count it as lost (volatile: the store stays);
-		 * sanitizer builds free it, so the
-		 * library's own freeing stays checked.
+		 * not count it as lost (volatile: the store stays).
+		 * Sanitizer builds free it, so that the library's own
+		 * freeing stays checked.
 		 */
 		kept_at_exit = b;
 		return ret;

@@ -48,8 +48,9 @@
  *    id order; every reference is rewritten to its class's representative
  *    (a base id, or the new id of a split one); only the strings still
  *    referenced are kept, in order of first use.
- * Steps 1 to 3 run on two threads when the input allows (in->jobs), each
- * writing only its own half: the output is the same.
+ * Steps 1 to 3 (and step 3's first look at every class) run on two
+ * threads when the input allows (in->jobs), each writing only its own
+ * half: the output is the same.
  * Invariant: the output depends only on the input bytes and order.
  */
 #include "refine.h"
