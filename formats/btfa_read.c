@@ -1032,6 +1032,7 @@ void btfa_reader__close(struct btfa_reader *r)
 	free(r->ref_data);
 	btf_delta_ref_free(r->ref_prep);
 	free(r->scratch);
+	free(r->delta);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1394,11 +1395,12 @@ int btfa_reader_check(const struct btfa_reader *r, uint32_t idx,
  * kernel's vmlinux and modules: 30 to 60 MB). */
 #define PREFAULT_MAX (UINT64_C(512) << 20)
 
-/* What a helper thread of read_entry does: fault in a buffer that is
- * about to be written, then make the reference ready for decoding. */
+/* What a helper thread of read_entry does: fault in buffers about to be
+ * written, in the order they will be, then make the reference ready for
+ * decoding. */
 struct read_helper {
-	void *buf;
-	size_t buf_size;
+	void *buf[3];
+	size_t size[3];
 	const void *ref;
 	size_t ref_size;
 	struct btf_delta_ref *prep; /* out */
@@ -1407,9 +1409,11 @@ struct read_helper {
 static void *read_help(void *arg)
 {
 	struct read_helper *h = arg;
+	size_t i;
 
-	if (h->buf)
-		mem_populate(h->buf, h->buf_size);
+	for (i = 0; i < 3; i++)
+		if (h->buf[i])
+			mem_populate(h->buf[i], h->size[i]);
 	if (h->ref)
 		h->prep = btf_delta_ref_new(h->ref, h->ref_size);
 	return NULL;
@@ -1497,11 +1501,23 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		struct read_helper h = {0}, hp = {0};
 		bool two = r->threads > 1;
 		const void *ref = NULL;
+		void *rbuf = NULL, *comp;
 		size_t ref_size = 0;
-		void *rbuf = NULL;
 		pthread_t t;
 		int beside;
 
+		/* the payload's frame, checked: its size decompressed says
+		 * what buffer it needs; a payload holds the blob's parts and
+		 * at most 4 bytes per type and per string besides: under 5
+		 * times the blob */
+		err = frame_open(r, e, 0, 5 * e->blob_size + (64 << 10), &comp,
+				 &n, d);
+		if (!err)
+			err = buf_fit(&r->delta, &r->delta_cap, n + 1, d);
+		if (err) {
+			free(comp);
+			goto out;
+		}
 		/* the blob's buffer sized from the index (the decoder makes
 		 * its own if the payload says otherwise), and the
 		 * reference's; not for a size no kernel's BTF comes near,
@@ -1511,17 +1527,23 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			out = mem_alloc_big((size_t)e->blob_size);
 		if (!have_ref && two && re->blob_size <= PREFAULT_MAX)
 			rbuf = mem_alloc_big((size_t)re->blob_size + 1);
-		h.buf = have_ref ? out : rbuf;
-		h.buf_size = (size_t)(have_ref ? e->blob_size : re->blob_size);
-		beside = two && h.buf
-				 ? thread_run_beside(&t, true, read_help, &h)
-				 : 0;
+		/* faulted in on the helper in the order this thread writes
+		 * them: the blob's buffer (where a streams reference is
+		 * decompressed), the reference's, the payload's */
+		h.buf[0] = out;
+		h.size[0] = out ? (size_t)e->blob_size : 0;
+		h.buf[1] = rbuf;
+		h.size[1] = rbuf ? (size_t)re->blob_size : 0;
+		h.buf[2] = r->delta;
+		h.size[2] = n;
+		beside = two ? thread_run_beside(&t, true, read_help, &h) : 0;
 		err = ref_blob(r, e->ref_idx, rbuf, out,
 			       out ? (size_t)e->blob_size : 0, &ref, &ref_size,
 			       d);
 		if (beside)
 			pthread_join(t, NULL);
 		if (err) {
+			free(comp);
 			diag_prefix(d, "its reference %s: ",
 				    r->entries[e->ref_idx].release);
 			goto out;
@@ -1533,10 +1555,9 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		hp.ref_size = ref_size;
 		if (!r->ref_prep)
 			beside = thread_run_beside(&t, two, read_help, &hp);
-		/* a payload holds the blob's parts and at most 4 bytes per
-		 * type and per string besides: under 5 times the blob */
-		err = read_frame(r, e, 0, 5 * e->blob_size + (64 << 10), ref,
-				 ref_size, &r->scratch, &n, &r->scratch_cap, d);
+		err = frame_decompress(r, e, comp, n, ref, ref_size, r->delta,
+				       d);
+		free(comp);
 		if (beside)
 			pthread_join(t, NULL);
 		if (!r->ref_prep)
@@ -1545,7 +1566,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			goto out;
 		buf = out;
 		out = NULL;
-		err = btf_delta_decode_with(r->ref_prep, r->scratch, n, buf,
+		err = btf_delta_decode_with(r->ref_prep, r->delta, n, buf,
 					    buf ? (size_t)e->blob_size : 0,
 					    r->threads, &out, &n, d);
 		if (err)
@@ -1568,14 +1589,16 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		 * sees to that */
 		if (!out && e->encoding == BTFA_ENC_STREAMS && r->threads > 1 &&
 		    e->blob_size <= PREFAULT_MAX)
-			h.buf = out = mem_alloc_big((size_t)e->blob_size + 1);
+			h.buf[0] = out =
+				mem_alloc_big((size_t)e->blob_size + 1);
 		if (!out && !(out = mem_alloc_big((size_t)e->blob_size + 1))) {
 			diag_set(d, "out of memory");
 			err = -ENOMEM;
 			goto out;
 		}
-		h.buf_size = (size_t)e->blob_size;
-		beside = h.buf ? thread_run_beside(&t, true, read_help, &h) : 0;
+		h.size[0] = (size_t)e->blob_size;
+		beside = h.buf[0] ? thread_run_beside(&t, true, read_help, &h)
+				  : 0;
 		if (e->encoding == BTFA_ENC_STREAMS)
 			err = read_streams(r, e, out, tmp, tmp_cap, d);
 		else
