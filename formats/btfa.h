@@ -137,6 +137,13 @@ struct btfa_src {
 	 * set (-EIO: the source is shorter) */
 	int (*pread)(struct btfa_src *s, void *buf, size_t size, uint64_t off,
 		     struct diag *d);
+	/* size bytes at off, in place rather than copied (a frame read
+	 * once, decompressed and dropped); *base, *len are what unmap takes
+	 * back (base NULL: nothing). NULL when the source cannot, or
+	 * map NULL: the reader preads. */
+	const void *(*map)(struct btfa_src *s, uint64_t off, size_t size,
+			   void **base, size_t *len);
+	void (*unmap)(struct btfa_src *s, void *base, size_t len);
 	/* the archive is known by its index's SHA-256 (read from the
 	 * header): a cache may key later reads on it; may be NULL */
 	void (*bind)(struct btfa_src *s, const uint8_t index_sha256[32]);

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,6 +89,41 @@ static int file_pread(struct btfa_src *s, void *buf, size_t size, uint64_t off,
 	return err;
 }
 
+/*
+ * A frame of the archive mapped from the page cache instead of copied
+ * into fresh memory: on a machine that hands freed memory back to its
+ * hypervisor, faulting in a 5 MB copy costs more than the copy. The map is
+ * private and read only; the archive is not expected to shrink while it
+ * is read (btfar replaces an archive by renaming a new file over it),
+ * which would end the process with SIGBUS where pread reports "the file is
+ * shorter". NULL (the caller preads) where mmap fails.
+ */
+static const void *file_map(struct btfa_src *s, uint64_t off, size_t size,
+			    void **base, size_t *len)
+{
+	uint64_t a = off & ~(uint64_t)4095;
+	void *m;
+
+	*base = NULL;
+	*len = 0;
+	if (!size || off - a > SIZE_MAX - size)
+		return NULL;
+	m = mmap(NULL, size + (size_t)(off - a), PROT_READ,
+		 MAP_PRIVATE | MAP_POPULATE, ((struct file_src *)s)->fd,
+		 (off_t)a);
+	if (m == MAP_FAILED)
+		return NULL;
+	*base = m;
+	*len = size + (size_t)(off - a);
+	return (const uint8_t *)m + (off - a);
+}
+
+static void file_unmap(struct btfa_src *s, void *base, size_t len)
+{
+	(void)s;
+	munmap(base, len);
+}
+
 static void file_free(struct btfa_src *s)
 {
 	close(((struct file_src *)s)->fd);
@@ -123,6 +159,8 @@ struct btfa_src *btfa_src__file(const char *path, struct diag *d)
 	}
 	f->s.size = (uint64_t)st.st_size;
 	f->s.pread = file_pread;
+	f->s.map = file_map;
+	f->s.unmap = file_unmap;
 	f->s.free = file_free;
 	return &f->s;
 fail:
@@ -150,6 +188,16 @@ static int mem_pread(struct btfa_src *s, void *buf, size_t size, uint64_t off,
 	return 0;
 }
 
+static const void *mem_map(struct btfa_src *s, uint64_t off, size_t size,
+			   void **base, size_t *len)
+{
+	*base = NULL;
+	*len = 0;
+	if (!btfa_in_bounds(off, size, s->size))
+		return NULL;
+	return ((struct mem_src *)s)->p + off;
+}
+
 static void mem_free(struct btfa_src *s)
 {
 	free(s);
@@ -164,6 +212,7 @@ struct btfa_src *btfa_src__mem(const void *data, size_t size)
 	m->p = data;
 	m->s.size = size;
 	m->s.pread = mem_pread;
+	m->s.map = mem_map;
 	m->s.free = mem_free;
 	return &m->s;
 }
@@ -1100,20 +1149,37 @@ static int load_ddict(struct btfa_reader *r, uint32_t dict_id, ZSTD_DDict **out,
  */
 /* With cap, *data (*cap bytes, or NULL) is reused when the content fits,
  * else freed and replaced (*cap updated): no fresh pages per frame. */
+/* A frame's bytes: mapped from the source, or read into own. */
+struct frame_bytes {
+	const void *p;
+	void *own;
+	void *base; /* the source's map, or NULL */
+	size_t len;
+};
+
+static void frame_release(struct btfa_reader *r, struct frame_bytes *fb)
+{
+	free(fb->own);
+	if (fb->base)
+		r->src->unmap(r->src, fb->base, fb->len);
+	memset(fb, 0, sizeof(*fb));
+}
+
 /*
  * The frame of entry e, read and checked: one zstd frame of e->frame_size
  * bytes, its dictionary the index's, holding want bytes (0: any number up
- * to max). *comp is the frame (free() it), *content its size decompressed.
+ * to max). fb holds the frame (frame_release it), *content its size
+ * decompressed.
  */
 static int frame_open(struct btfa_reader *r, const struct btfa_entry *e,
-		      uint64_t want, uint64_t max, void **comp, size_t *content,
-		      struct diag *d)
+		      uint64_t want, uint64_t max, struct frame_bytes *fb,
+		      size_t *content, struct diag *d)
 {
 	unsigned long long n;
-	void *c;
+	const void *c;
 	int err;
 
-	*comp = NULL;
+	memset(fb, 0, sizeof(*fb));
 	*content = 0;
 	if (e->frame_off < BTFA_HDR_SIZE || !e->frame_size ||
 	    !btfa_in_bounds(e->frame_off, e->frame_size, r->file_size)) {
@@ -1130,17 +1196,26 @@ static int frame_open(struct btfa_reader *r, const struct btfa_entry *e,
 			 (unsigned long long)e->frame_size);
 		return -EFBIG;
 	}
-	c = mem_alloc_big((size_t)e->frame_size);
-	if (!c) {
-		diag_set(d, "out of memory");
-		return -ENOMEM;
+	if (r->src->map)
+		fb->p = r->src->map(r->src, e->frame_off, (size_t)e->frame_size,
+				    &fb->base, &fb->len);
+	if (fb->p) {
+		r->bytes_read += e->frame_size;
+	} else {
+		fb->p = fb->own = mem_alloc_big((size_t)e->frame_size);
+		if (!fb->own) {
+			diag_set(d, "out of memory");
+			return -ENOMEM;
+		}
+		err = btfa_reader__pread(r, fb->own, (size_t)e->frame_size,
+					 e->frame_off, d);
+		if (err) {
+			diag_prefix(d, "frame at %llu: ",
+				    (unsigned long long)e->frame_off);
+			goto fail;
+		}
 	}
-	err = btfa_reader__pread(r, c, (size_t)e->frame_size, e->frame_off, d);
-	if (err) {
-		diag_prefix(
-			d, "frame at %llu: ", (unsigned long long)e->frame_off);
-		goto fail;
-	}
+	c = fb->p;
 	err = -EBADMSG;
 	n = ZSTD_getFrameContentSize(c, (size_t)e->frame_size);
 	if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN ||
@@ -1168,11 +1243,10 @@ static int frame_open(struct btfa_reader *r, const struct btfa_entry *e,
 			 e->dict_id);
 		goto fail;
 	}
-	*comp = c;
 	*content = (size_t)n;
 	return 0;
 fail:
-	free(c);
+	frame_release(r, fb);
 	return err;
 }
 
@@ -1259,11 +1333,11 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 {
 	bool mine = !cap && !*data;
 	size_t content;
-	void *comp;
+	struct frame_bytes fb;
 	int err;
 
 	*size = 0;
-	err = frame_open(r, e, want, max, &comp, &content, d);
+	err = frame_open(r, e, want, max, &fb, &content, d);
 	if (err)
 		return err;
 	if (cap) {
@@ -1273,9 +1347,9 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 		err = -ENOMEM;
 	}
 	if (!err)
-		err = frame_decompress(r, e, comp, content, prefix, prefix_size,
+		err = frame_decompress(r, e, fb.p, content, prefix, prefix_size,
 				       *data, d);
-	free(comp);
+	frame_release(r, &fb);
 	if (err && mine) {
 		free(*data);
 		*data = NULL;
@@ -1431,10 +1505,10 @@ static int read_streams(struct btfa_reader *r, const struct btfa_entry *e,
 			void *out, void *tmp, size_t tmp_cap, struct diag *d)
 {
 	size_t n;
-	void *comp;
+	struct frame_bytes fb;
 	int err;
 
-	err = frame_open(r, e, 0, 3 * e->blob_size + (64 << 10), &comp, &n, d);
+	err = frame_open(r, e, 0, 3 * e->blob_size + (64 << 10), &fb, &n, d);
 	if (err)
 		return err;
 	if (!tmp || tmp_cap < n) {
@@ -1442,8 +1516,8 @@ static int read_streams(struct btfa_reader *r, const struct btfa_entry *e,
 		tmp = r->scratch;
 	}
 	if (!err)
-		err = frame_decompress(r, e, comp, n, NULL, 0, tmp, d);
-	free(comp);
+		err = frame_decompress(r, e, fb.p, n, NULL, 0, tmp, d);
+	frame_release(r, &fb);
 	if (err)
 		return err;
 	err = btf_streams_decode(tmp, n, out, (size_t)e->blob_size, d);
@@ -1501,7 +1575,8 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		struct read_helper h = {0}, hp = {0};
 		bool two = r->threads > 1;
 		const void *ref = NULL;
-		void *rbuf = NULL, *comp;
+		void *rbuf = NULL;
+		struct frame_bytes fb;
 		size_t ref_size = 0;
 		pthread_t t;
 		int beside;
@@ -1510,12 +1585,12 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		 * what buffer it needs; a payload holds the blob's parts and
 		 * at most 4 bytes per type and per string besides: under 5
 		 * times the blob */
-		err = frame_open(r, e, 0, 5 * e->blob_size + (64 << 10), &comp,
+		err = frame_open(r, e, 0, 5 * e->blob_size + (64 << 10), &fb,
 				 &n, d);
 		if (!err)
 			err = buf_fit(&r->delta, &r->delta_cap, n + 1, d);
 		if (err) {
-			free(comp);
+			frame_release(r, &fb);
 			goto out;
 		}
 		/* the blob's buffer sized from the index (the decoder makes
@@ -1543,7 +1618,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		if (beside)
 			pthread_join(t, NULL);
 		if (err) {
-			free(comp);
+			frame_release(r, &fb);
 			diag_prefix(d, "its reference %s: ",
 				    r->entries[e->ref_idx].release);
 			goto out;
@@ -1555,9 +1630,9 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		hp.ref_size = ref_size;
 		if (!r->ref_prep)
 			beside = thread_run_beside(&t, two, read_help, &hp);
-		err = frame_decompress(r, e, comp, n, ref, ref_size, r->delta,
+		err = frame_decompress(r, e, fb.p, n, ref, ref_size, r->delta,
 				       d);
-		free(comp);
+		frame_release(r, &fb);
 		if (beside)
 			pthread_join(t, NULL);
 		if (!r->ref_prep)
