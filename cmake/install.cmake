@@ -18,12 +18,12 @@ install(FILES include/btfar/btfar.h
 
 # pkg-config: the static link needs the libraries libbtfar uses
 set(BTFAR_PC_REQUIRES_PRIVATE
-  "libbpf libelf libzstd liblzma zlib libarchive liblz4 libcurl libsodium")
+  "libbpf libelf libzstd liblzma zlib libarchive liblz4 libsodium")
 if(LZO2_FOUND)
   string(APPEND BTFAR_PC_REQUIRES_PRIVATE " lzo2")
-  set(BTFAR_PC_LIBS_PRIVATE "-lbz2 -lpthread")
+  set(BTFAR_PC_LIBS_PRIVATE "-lbz2 -lpthread -ldl")
 else()
-  set(BTFAR_PC_LIBS_PRIVATE "-llzo2 -lbz2 -lpthread")
+  set(BTFAR_PC_LIBS_PRIVATE "-llzo2 -lbz2 -lpthread -ldl")
 endif()
 # relocatable: the prefix is found from where the .pc file is, so a tree
 # installed with `cmake --install --prefix DIR` (or moved) is found too
