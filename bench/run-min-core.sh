@@ -38,7 +38,7 @@ for nn in $nns; do
 	apt-cache show "$p" >/dev/null 2>&1 || p=linux-image-6.1.0-$nn-amd64
 	ls "${p}"_*.deb >/dev/null 2>&1 || apt-get download -q "$p" >/dev/null ||
 		die "apt-get download $p failed"
-	"$BTFAR" build -j 2 -q -o builds "${p}"_*.deb || die "btfar build $p failed"
+	"$BTFAR" build -j 2 -o builds "${p}"_*.deb || die "btfar build $p failed"
 done
 [ -f ten61.btfa ] || "$BTFAR" pack -j 2 -o ten61.btfa --distro debian \
 	--distro-version 12 --flavour amd64 builds || die "btfar pack failed"
