@@ -1539,11 +1539,11 @@ static int read_streams(struct btfa_reader *r, const struct btfa_entry *e,
  * A delta entry needs its reference's blob, the payload and the blob it
  * decodes to, 80 to 100 MB for a 6.x kernel, and on a machine that hands
  * freed memory back to its hypervisor, faulting fresh memory in costs
- * about as much as decoding into it. So the reference, when it is read
- * here, is read into a buffer faulted in beside the read, a streams
- * reference is decompressed into the delta's own blob buffer (written only
- * later), and that buffer is faulted in beside the read instead when the
- * reference is already at hand.
+ * about as much as decoding into it. So a streams reference is
+ * decompressed into the delta's own blob buffer (written only later)
+ * rather than a buffer of its own, and a second thread faults in the
+ * buffers this one is about to write, in the order it writes them: the
+ * blob's, the reference's (when it is read here), the payload's.
  */
 static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		      void *buf, void *tmp, size_t tmp_cap, void **data,
