@@ -958,6 +958,7 @@ int btfar_merge__run(struct btfar_merge *m)
 			set_err(m, "dedup: %s", d.msg);
 			goto out;
 		}
+		m->stats.unreachable_dropped = dr.unreachable;
 		free(split_raw);
 		split_raw = dr.raw;
 		split_sz = dr.size;

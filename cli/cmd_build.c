@@ -119,11 +119,13 @@ static void print_release_json(const struct btfar_release *r, bool first)
 	printf(",\"modules_found\":%u,\"modules_merged\":%u,"
 	       "\"modules_skipped\":%u,\"base_types\":%u,"
 	       "\"types_before\":%u,\"types_after\":%u,"
+	       "\"unreachable_dropped\":%u,"
 	       "\"time\":{\"read\":%.3f,\"merge\":%.3f,\"dedup\":%.3f,"
 	       "\"emit\":%.3f},\"skipped\":[",
 	       s->modules_found, s->modules_merged, s->modules_skipped,
-	       s->base_types, s->types_before, s->types_after, s->t_read,
-	       s->t_merge, s->t_dedup, s->t_emit);
+	       s->base_types, s->types_before, s->types_after,
+	       s->unreachable_dropped, s->t_read, s->t_merge, s->t_dedup,
+	       s->t_emit);
 	for (i = 0; i < r->module_cnt; i++) {
 		const struct btfar_module_info *mi = &r->modules[i];
 

@@ -88,13 +88,14 @@ static void print_json(const struct btfar_merge *m, const char *out,
 	       "\"modules_skipped\":%u,\"base_types\":%u,"
 	       "\"types_before\":%u,\"types_after\":%u,"
 	       "\"bytes_before\":%" PRIu64 ",\"bytes_after\":%" PRIu64 ","
-	       "\"datasec_dropped\":%u,\"bytes_read\":%" PRIu64 ","
+	       "\"datasec_dropped\":%u,\"unreachable_dropped\":%u,"
+	       "\"bytes_read\":%" PRIu64 ","
 	       "\"time\":{\"read\":%.3f,\"merge\":%.3f,\"dedup\":%.3f,"
 	       "\"emit\":%.3f},\"collisions\":%zu,\"skipped\":[",
 	       s->modules_found, s->modules_merged, s->modules_skipped,
 	       s->base_types, s->types_before, s->types_after, s->bytes_before,
-	       s->bytes_after, s->datasec_dropped, s->bytes_read, s->t_read,
-	       s->t_merge, s->t_dedup, s->t_emit,
+	       s->bytes_after, s->datasec_dropped, s->unreachable_dropped,
+	       s->bytes_read, s->t_read, s->t_merge, s->t_dedup, s->t_emit,
 	       btfar_merge__collision_cnt(m));
 	for (i = 0; i < n; i++) {
 		const struct btfar_module_info *mi = btfar_merge__module(m, i);

@@ -142,6 +142,9 @@ struct btfar_merge_stats {
 	double t_merge; /* seconds: renumbering */
 	double t_dedup; /* seconds: deduplication */
 	double t_emit;	/* seconds: building the output blob */
+	/* module types dedup left that no named type reaches, dropped
+	 * (0 with keep_unreachable) */
+	uint32_t unreachable_dropped;
 };
 
 BTFAR_API struct btfar_merge *
