@@ -11,8 +11,9 @@
 # For each: build floor (bench_build_floor -j N on the package(s): read once,
 # every .ko.xz decompressed in memory by N workers, nothing else) and btfar
 # build -j N -o DIR on the same package(s); median of REPS runs (default 3)
-# on a warm page cache; the ratio btfar / floor (target <= 1.2) and btfar's
-# own phases (read, merge, dedup, emit) of the kept run. The runs are
+# on a warm page cache; the ratio btfar / floor (target <= 1.2 on 7.2,
+# <= 1.15 on 6.12) and btfar's own phases (read, merge, dedup, emit) of
+# the kept run. The runs are
 # interleaved (rounds of floor 7.2, btfar 7.2, floor 6.12, btfar 6.12). See
 # README.md.
 #
@@ -145,10 +146,14 @@ done
 echo
 printf '%-52s %8s  %s %s\n' ratio value target ""
 for k in 72 612; do
+	# the targets: 1.2 on 7.2, whose modules carry 2.8 times 6.12's types
+	# before dedup, 1.15 on 6.12
+	t=1.2
+	[ $k = 612 ] && t=1.15
 	r=$(ratio "${WALL[btfar$k]}" "${WALL[floor$k]}")
-	printf '%-52s %8s  %s %s\n' "btfar build / build floor, $k (median walls)" "$r" "<=1.2" "$(check "$r" "<=" 1.2)"
+	printf '%-52s %8s  %s %s\n' "btfar build / build floor, $k (median walls)" "$r" "<=$t" "$(check "$r" "<=" $t)"
 	r=$(round_ratio btfar$k floor$k)
-	printf '%-52s %8s  %s %s\n' "btfar build / build floor, $k (median of rounds)" "$r" "<=1.2" "$(check "$r" "<=" 1.2)"
+	printf '%-52s %8s  %s %s\n' "btfar build / build floor, $k (median of rounds)" "$r" "<=$t" "$(check "$r" "<=" $t)"
 	printf '%-52s %8s\n' "btfar build / build floor, $k (cpu)" "$(ratio "${CPU[btfar$k]}" "${CPU[floor$k]}")"
 done
 echo "  stderr of each kept run: $OUT/NAME.err"
