@@ -335,62 +335,51 @@ static uint32_t frame_ref_find(const struct frame_ref *v, uint32_t n,
 	return lo < n && v[lo].off == off ? lo : n;
 }
 
-/* Each delta entry's reference: the plain entry whose frame it names. */
-static int resolve_refs(struct btfa_reader *r, struct diag *d)
+/*
+ * What an entry refers to by offset: a delta entry, the frame of a whole
+ * entry (its reference); version 4, a module block stored as a delta, the
+ * module block, stored whole, of another entry.
+ */
+enum ref_kind { REF_FRAME, REF_MODS };
+
+/* Whether entry e can be referred to as kind, and at which offset. */
+static bool ref_target(const struct btfa_entry *e, enum ref_kind kind,
+		       uint64_t *off)
 {
-	struct frame_ref *v;
-	uint32_t i, n = 0;
-	int err = 0;
-
-	for (i = 0; i < r->entry_cnt; i++)
-		if (r->entries[i].encoding == BTFA_ENC_DELTA)
-			break;
-	if (i == r->entry_cnt)
-		return 0;
-	v = malloc(((size_t)r->entry_cnt + 1) * sizeof(*v));
-	if (!v) {
-		diag_set(d, "out of memory");
-		return -ENOMEM;
+	if (kind == REF_FRAME) {
+		*off = e->frame_off;
+		return btfa_enc_whole(e->encoding);
 	}
-	for (i = 0; i < r->entry_cnt; i++)
-		if (btfa_enc_whole(r->entries[i].encoding))
-			v[n++] = (struct frame_ref){r->entries[i].frame_off, i};
-	qsort(v, n, sizeof(*v), frame_ref_cmp);
-	for (i = 0; i < r->entry_cnt && !err; i++) {
-		struct btfa_entry *e = &r->entries[i];
-		uint32_t lo;
+	*off = e->mods_off;
+	return e->mods_size && !e->mods_ref_off;
+}
 
-		if (e->encoding != BTFA_ENC_DELTA)
-			continue;
-		lo = frame_ref_find(v, n, e->ref_frame_off);
-		if (lo == n) {
-			diag_set(d,
-				 "index: entry %u (%s): its reference frame "
-				 "at %llu is not the frame of a whole entry",
-				 i, e->release,
-				 (unsigned long long)e->ref_frame_off);
-			err = -EBADMSG;
-			break;
-		}
-		e->ref_idx = v[lo].idx;
+/* Whether entry e refers to another as kind, and to which offset. */
+static bool ref_source(const struct btfa_entry *e, enum ref_kind kind,
+		       uint64_t *off)
+{
+	if (kind == REF_FRAME) {
+		*off = e->ref_frame_off;
+		return e->encoding == BTFA_ENC_DELTA;
 	}
-	free(v);
-	return err;
+	*off = e->mods_ref_off;
+	return e->mods_ref_off != 0;
 }
 
 /*
- * Version 4: each module block stored as a delta names the block, stored
- * whole, of another entry (mods_ref_off): that entry's index into
- * mods_ref_idx.
+ * Each reference of kind resolved to the index of the entry it names
+ * (ref_idx, mods_ref_idx); an offset that names no such entry is refused.
  */
-static int resolve_mods_refs(struct btfa_reader *r, struct diag *d)
+static int resolve_refs(struct btfa_reader *r, enum ref_kind kind,
+			struct diag *d)
 {
 	struct frame_ref *v;
 	uint32_t i, n = 0;
+	uint64_t off;
 	int err = 0;
 
 	for (i = 0; i < r->entry_cnt; i++)
-		if (r->entries[i].mods_ref_off)
+		if (ref_source(&r->entries[i], kind, &off))
 			break;
 	if (i == r->entry_cnt)
 		return 0;
@@ -400,27 +389,35 @@ static int resolve_mods_refs(struct btfa_reader *r, struct diag *d)
 		return -ENOMEM;
 	}
 	for (i = 0; i < r->entry_cnt; i++)
-		if (r->entries[i].mods_size && !r->entries[i].mods_ref_off)
-			v[n++] = (struct frame_ref){r->entries[i].mods_off, i};
+		if (ref_target(&r->entries[i], kind, &off))
+			v[n++] = (struct frame_ref){off, i};
 	qsort(v, n, sizeof(*v), frame_ref_cmp);
 	for (i = 0; i < r->entry_cnt && !err; i++) {
 		struct btfa_entry *e = &r->entries[i];
 		uint32_t lo;
 
-		if (!e->mods_ref_off)
+		if (!ref_source(e, kind, &off))
 			continue;
-		lo = frame_ref_find(v, n, e->mods_ref_off);
-		if (!e->mods_size || lo == n) {
-			diag_set(d,
-				 "index: entry %u (%s): its module block's "
-				 "reference at %llu is not the module block, "
-				 "stored whole, of an entry",
-				 i, e->release,
-				 (unsigned long long)e->mods_ref_off);
+		lo = frame_ref_find(v, n, off);
+		if (kind == REF_FRAME && lo < n) {
+			e->ref_idx = v[lo].idx;
+		} else if (kind == REF_MODS && e->mods_size && lo < n) {
+			e->mods_ref_idx = v[lo].idx;
+		} else {
+			diag_set(
+				d,
+				kind == REF_FRAME
+					? "index: entry %u (%s): its reference "
+					  "frame at %llu is not the frame of a "
+					  "whole entry"
+					: "index: entry %u (%s): its module "
+					  "block's reference at %llu is not "
+					  "the "
+					  "module block, stored whole, of an "
+					  "entry",
+				i, e->release, (unsigned long long)off);
 			err = -EBADMSG;
-			break;
 		}
-		e->mods_ref_idx = v[lo].idx;
 	}
 	free(v);
 	return err;
@@ -868,7 +865,8 @@ static int parse_index(struct btfa_reader *r, struct diag *d)
 
 	if ((err = parse_index_hdr(r, &x, d)) ||
 	    (err = parse_dicts(r, &x, d)) || (err = parse_entries(r, &x, d)) ||
-	    (err = resolve_refs(r, d)) || (err = resolve_mods_refs(r, d)))
+	    (err = resolve_refs(r, REF_FRAME, d)) ||
+	    (err = resolve_refs(r, REF_MODS, d)))
 		return err;
 	if (r->version >= 3) /* modules: btfa_reader__load_modules */
 		return 0;
