@@ -291,32 +291,46 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
+/*
+ * Writes to path the archive whose first ioff bytes (header included) are
+ * at head, with the decompressed index ix (n bytes) wrapped again: a new
+ * zstd frame (content size flag as given), its size and SHA-256 in the
+ * header.
+ */
+static void write_with_index(const char *path, const uint8_t *head,
+			     uint64_t ioff, const uint8_t *ix, size_t n,
+			     bool content_size)
+{
+	size_t bound = ZSTD_compressBound(n), z;
+	uint8_t *out = malloc(ioff + bound);
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	struct sha256 sh;
+	FILE *f;
+
+	memcpy(out, head, ioff);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, content_size);
+	z = ZSTD_compress2(c, out + ioff, bound, ix, n);
+	ZSTD_freeCCtx(c);
+	put64(out + 24, z);
+	sha256_init(&sh);
+	sha256_update(&sh, out + ioff, z);
+	sha256_final(&sh, out + 32);
+	f = fopen(path, "wb");
+	fwrite(out, 1, ioff + z, f);
+	fclose(f);
+	free(out);
+}
+
 /* The valid archive with index ix (content size flag as given). */
 static int open_with(const uint8_t *ix, size_t n, bool content_size,
 		     struct diag *d)
 {
-	size_t bound = ZSTD_compressBound(n), z;
-	uint8_t *out = malloc(idx_off + bound);
-	ZSTD_CCtx *c = ZSTD_createCCtx();
 	struct btfa_reader r;
-	struct sha256 sh;
 	char p[128];
-	FILE *f;
 	int err;
 
-	memcpy(out, file, idx_off);
-	ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, content_size);
-	z = ZSTD_compress2(c, out + idx_off, bound, ix, n);
-	ZSTD_freeCCtx(c);
-	put64(out + 24, z);
-	sha256_init(&sh);
-	sha256_update(&sh, out + idx_off, z);
-	sha256_final(&sh, out + 32);
 	path_of(p, sizeof(p), "c.btfa");
-	f = fopen(p, "wb");
-	fwrite(out, 1, idx_off + z, f);
-	fclose(f);
-	free(out);
+	write_with_index(p, file, idx_off, ix, n, content_size);
 	err = btfa_reader__open(&r, p, d);
 	if (!err)
 		btfa_reader__close(&r);
@@ -524,22 +538,10 @@ static int test_mods_block(const char *dir)
 	btfa_reader__close(&r);
 	put32(ix + 16, (uint32_t)total + 1);
 	{
-		size_t flen, bound = ZSTD_compressBound(n), z;
-		uint8_t *file3 = unit_slurp("/", p, &flen), *out;
-		uint64_t ioff = get64(file3 + 16);
-		struct sha256 sh;
+		size_t flen;
+		uint8_t *file3 = unit_slurp("/", p, &flen);
 
-		out = malloc(ioff + bound);
-		memcpy(out, file3, ioff);
-		z = ZSTD_compress(out + ioff, bound, ix, n, 3);
-		put64(out + 24, z);
-		sha256_init(&sh);
-		sha256_update(&sh, out + ioff, z);
-		sha256_final(&sh, out + 32);
-		f = fopen(p, "wb");
-		fwrite(out, 1, ioff + z, f);
-		fclose(f);
-		free(out);
+		write_with_index(p, file3, get64(file3 + 16), ix, n, true);
 		free(file3);
 	}
 	CHECK(btfa_reader__open(&r, p, &d) == -EBADMSG, "accepted");
@@ -599,11 +601,8 @@ static void rewrite_index(const char *path,
 {
 	struct btfa_reader r;
 	struct diag d = {""};
-	size_t flen, n, bound, z, ent0;
-	uint8_t *f, *ix, *out;
-	struct sha256 sh;
-	uint64_t ioff;
-	FILE *fp;
+	size_t flen, n, ent0;
+	uint8_t *f, *ix;
 
 	CHECK(!btfa_reader__open(&r, path, &d), "open: %s", d.msg);
 	n = r.index_len;
@@ -612,20 +611,8 @@ static void rewrite_index(const char *path,
 	ent0 = 32 + (size_t)24 * r.dict_cnt;
 	btfa_reader__close(&r);
 	f = unit_slurp("/", path, &flen);
-	ioff = get64(f + 16);
 	edit(ix + ent0, f, BTFA_ENTRY_SIZE);
-	bound = ZSTD_compressBound(n);
-	out = malloc(ioff + bound);
-	memcpy(out, f, ioff);
-	z = ZSTD_compress(out + ioff, bound, ix, n, 3);
-	put64(out + 24, z);
-	sha256_init(&sh);
-	sha256_update(&sh, out + ioff, z);
-	sha256_final(&sh, out + 32);
-	fp = fopen(path, "wb");
-	fwrite(out, 1, ioff + z, fp);
-	fclose(fp);
-	free(out);
+	write_with_index(path, f, get64(f + 16), ix, n, true);
 	free(f);
 	free(ix);
 }
