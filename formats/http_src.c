@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ struct xfer {
  * a whole entry takes about 100 ms), and only remote archives use it.
  * Packages therefore depend on libcurl4 by name.
  */
-static struct {
+struct curl_api {
 	CURLcode (*global_init)(long flags);
 	CURL *(*easy_init)(void);
 	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
@@ -76,21 +77,26 @@ static struct {
 	CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
 	void (*easy_cleanup)(CURL *curl);
 	const char *(*easy_strerror)(CURLcode code);
-} cu;
+};
+
+/* Where dlsym() puts each function of struct curl_api. */
+static const struct {
+	const char *name;
+	size_t off;
+} curl_syms[] = {
+	{"curl_global_init", offsetof(struct curl_api, global_init)},
+	{"curl_easy_init", offsetof(struct curl_api, easy_init)},
+	{"curl_easy_setopt", offsetof(struct curl_api, easy_setopt)},
+	{"curl_easy_perform", offsetof(struct curl_api, easy_perform)},
+	{"curl_easy_getinfo", offsetof(struct curl_api, easy_getinfo)},
+	{"curl_easy_cleanup", offsetof(struct curl_api, easy_cleanup)},
+	{"curl_easy_strerror", offsetof(struct curl_api, easy_strerror)},
+};
+
+static struct curl_api cu;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static bool curl_ok;
 static char curl_why[160];
-
-#define CURL_SYM(field, name)                                                  \
-	do {                                                                   \
-		void *sym_ = dlsym(lib, name);                                 \
-		memcpy(&cu.field, &sym_, sizeof(sym_));                        \
-		if (!sym_) {                                                   \
-			snprintf(curl_why, sizeof(curl_why), "%s has no %s",   \
-				 soname, name);                                \
-			return;                                                \
-		}                                                              \
-	} while (0)
 
 static void curl_init_once(void)
 {
@@ -110,13 +116,17 @@ static void curl_init_once(void)
 			 dlerror());
 		return;
 	}
-	CURL_SYM(global_init, "curl_global_init");
-	CURL_SYM(easy_init, "curl_easy_init");
-	CURL_SYM(easy_setopt, "curl_easy_setopt");
-	CURL_SYM(easy_perform, "curl_easy_perform");
-	CURL_SYM(easy_getinfo, "curl_easy_getinfo");
-	CURL_SYM(easy_cleanup, "curl_easy_cleanup");
-	CURL_SYM(easy_strerror, "curl_easy_strerror");
+	for (i = 0; i < sizeof(curl_syms) / sizeof(curl_syms[0]); i++) {
+		void *sym = dlsym(lib, curl_syms[i].name);
+
+		if (!sym) {
+			snprintf(curl_why, sizeof(curl_why), "%s has no %s",
+				 soname, curl_syms[i].name);
+			return;
+		}
+		/* a function pointer from dlsym()'s void *, as POSIX has it */
+		memcpy((char *)&cu + curl_syms[i].off, &sym, sizeof(sym));
+	}
 	curl_ok = cu.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 	if (!curl_ok)
 		snprintf(curl_why, sizeof(curl_why),
