@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "formats/btf_index.h"
+#include "formats/hash.h"
 
 enum name_class { CLASS_STRUCT, CLASS_UNION, CLASS_ENUM, CLASS_TYPEDEF };
 
@@ -59,15 +60,6 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h * 0xff51afd7ed558ccdull;
 }
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (s && *s)
-		h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-	return h;
-}
-
 /* The kind and name of a referenced type, through modifiers and pointers. */
 static uint64_t shallow(const struct btf_raw *raw, uint32_t id)
 {
@@ -96,7 +88,8 @@ static uint64_t shallow(const struct btf_raw *raw, uint32_t id)
 			if (k == BTF_KIND_ENUM64)
 				k = BTF_KIND_ENUM;
 			h = mix(h, k);
-			return mix(h, str_hash(btf_raw__str(raw, t->name_off)));
+			return mix(h,
+				   hash_str64(btf_raw__str(raw, t->name_off)));
 		case BTF_KIND_ARRAY: {
 			const struct btf_array *a = (const void *)(t + 1);
 
@@ -128,7 +121,7 @@ static uint64_t shape(const struct btf_raw *raw, uint32_t id)
 
 		h = mix(h, btf_type_kflag(t));
 		for (i = 0; i < vlen; i++, m++) {
-			h = mix(h, str_hash(btf_raw__str(raw, m->name_off)));
+			h = mix(h, hash_str64(btf_raw__str(raw, m->name_off)));
 			h = mix(h, m->offset);
 			h = mix(h, shallow(raw, m->type));
 		}
@@ -138,7 +131,7 @@ static uint64_t shape(const struct btf_raw *raw, uint32_t id)
 		const struct btf_enum *e = (const void *)(t + 1);
 
 		for (i = 0; i < vlen; i++, e++) {
-			h = mix(h, str_hash(btf_raw__str(raw, e->name_off)));
+			h = mix(h, hash_str64(btf_raw__str(raw, e->name_off)));
 			h = mix(h, (uint64_t)(int64_t)e->val);
 		}
 		break;
@@ -147,7 +140,7 @@ static uint64_t shape(const struct btf_raw *raw, uint32_t id)
 		const struct btf_enum64 *e = (const void *)(t + 1);
 
 		for (i = 0; i < vlen; i++, e++) {
-			h = mix(h, str_hash(btf_raw__str(raw, e->name_off)));
+			h = mix(h, hash_str64(btf_raw__str(raw, e->name_off)));
 			h = mix(h, (uint64_t)e->val_hi32 << 32 | e->val_lo32);
 		}
 		break;

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "formats/btf_index.h"
+#include "formats/hash.h"
 #include "formats/strset.h"
 
 enum { MAP_TODO = 0, MAP_BUSY, MAP_DONE };
@@ -59,15 +60,6 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
 	h *= 0xff51afd7ed558ccdull;
 	return h ^ (h >> 29);
-}
-
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (s && *s)
-		h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-	return h;
 }
 
 static uint32_t kind_class(uint32_t k)
@@ -121,7 +113,7 @@ static uint64_t anon_hash(struct ref_ctx *c, const struct btf_raw *b,
 			  const struct btf_type *t)
 {
 	uint32_t k = btf_type_kind(t), n = btf_type_vlen(t), i;
-	uint64_t h = mix(t->info, str_hash(btf_raw__str(b, t->name_off)));
+	uint64_t h = mix(t->info, hash_str64(btf_raw__str(b, t->name_off)));
 
 	switch (k) {
 	case BTF_KIND_PTR:
@@ -142,7 +134,7 @@ static uint64_t anon_hash(struct ref_ctx *c, const struct btf_raw *b,
 
 		h = mix(h, ref_of(c, t->type));
 		for (i = 0; i < n; i++) {
-			h = mix(h, str_hash(btf_raw__str(b, p[i].name_off)));
+			h = mix(h, hash_str64(btf_raw__str(b, p[i].name_off)));
 			h = mix(h, ref_of(c, p[i].type));
 		}
 		return h;
@@ -153,7 +145,7 @@ static uint64_t anon_hash(struct ref_ctx *c, const struct btf_raw *b,
 
 		h = mix(h, t->size);
 		for (i = 0; i < n; i++) {
-			h = mix(h, str_hash(btf_raw__str(b, mm[i].name_off)));
+			h = mix(h, hash_str64(btf_raw__str(b, mm[i].name_off)));
 			h = mix(h, mm[i].offset);
 			h = mix(h, ref_of(c, mm[i].type));
 		}
@@ -165,7 +157,7 @@ static uint64_t anon_hash(struct ref_ctx *c, const struct btf_raw *b,
 		h = mix(h, t->size);
 		for (i = 0; i < n; i++)
 			h = mix(mix(h,
-				    str_hash(btf_raw__str(b, e[i].name_off))),
+				    hash_str64(btf_raw__str(b, e[i].name_off))),
 				(uint32_t)e[i].val);
 		return h;
 	}
@@ -174,7 +166,7 @@ static uint64_t anon_hash(struct ref_ctx *c, const struct btf_raw *b,
 
 		h = mix(h, t->size);
 		for (i = 0; i < n; i++)
-			h = mix(mix(mix(h, str_hash(btf_raw__str(
+			h = mix(mix(mix(h, hash_str64(btf_raw__str(
 						   b, e[i].name_off))),
 				    e[i].val_lo32),
 				e[i].val_hi32);
@@ -232,7 +224,7 @@ static uint64_t shape(const struct btf_raw *b, uint32_t id)
 			k = btf_type_kflag(t) ? BTF_KIND_UNION
 					      : BTF_KIND_STRUCT;
 		h = mix(h, k);
-		h = mix(h, str_hash(btf_raw__str(b, t->name_off)));
+		h = mix(h, hash_str64(btf_raw__str(b, t->name_off)));
 		if (k == BTF_KIND_FUNC_PROTO)
 			return mix(h, btf_type_vlen(t));
 		return mix(h, btf_raw__size(b, id));
