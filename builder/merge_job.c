@@ -950,6 +950,8 @@ int btfar_merge__run(struct btfar_merge *m)
 			.str_len = rr.str_len,
 			.jobs = m->opts.jobs,
 			.keep_unreachable = m->opts.keep_unreachable,
+			.mod_first = rr.first_id,
+			.mod_cnt = (uint32_t)rr.mod_cnt,
 		};
 
 		progress(m, "dedup", 0, 1);

@@ -2,7 +2,7 @@
 /*
  * dedup: dedup_run, the one entry point, hands the input to its engine and
  * the engine's output to prune, so that both engines' blobs are pruned the
- * same way.
+ * same way (ordered too when the engine says where each type came from).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +25,21 @@ int dedup_run(enum btfar_dedup_engine engine, const struct dedup_input *in,
 		.str_len = in->str_len,
 		.jobs = in->jobs,
 	};
+	struct prune_opts popts = {
+		.keep_unreachable = in->keep_unreachable,
+		.mod_first = in->mod_first,
+		.mod_cnt = in->mod_cnt,
+		.jobs = in->jobs,
+	};
 	int err;
 
 	if (engine == BTFAR_DEDUP_LIBBPF)
 		err = dedup_libbpf(in->base, in->split, in->split_sz, res, d);
 	else
 		err = dedup_refine(&rin, res, d);
-	if (err || in->keep_unreachable)
+	if (err)
 		return err;
-	err = prune_run(in->base, res, in->type_cnt, &res->unreachable,
+	err = prune_run(in->base, res, in->type_cnt, &popts, &res->unreachable,
 			&res->unreachable_bytes, d);
 	if (err)
 		dedup_result_release(res);

@@ -47,12 +47,20 @@ struct dedup_input {
 	/* keep the split types no named type reaches (dedup/prune.h);
 	 * false: the engine's output is pruned */
 	bool keep_unreachable;
+	/* per module of the merge, in order: the id of its first split
+	 * type in types; the output's split types are then written in a
+	 * canonical order (dedup/order.h) that a next build of the same
+	 * kernel repeats. NULL: in the engine's order. */
+	const uint32_t *mod_first;
+	uint32_t mod_cnt;
 };
 
 /*
  * Deduplicates in with engine (BTFAR_DEDUP_REFINE or BTFAR_DEDUP_LIBBPF)
  * into a new raw split BTF in res, then, unless in->keep_unreachable, drops
- * the split types nothing named reaches (prune_run, whatever the engine).
+ * the split types nothing named reaches and writes the rest in order
+ * (prune_run, whatever the engine; the order needs the engine's id_map,
+ * which libbpf's does not give).
  * Returns 0 or a negative errno with d set.
  */
 int dedup_run(enum btfar_dedup_engine engine, const struct dedup_input *in,

@@ -25,14 +25,15 @@
  * modifier and typedef targets, array element and index, VAR type,
  * DATASEC entries, DECL_TAG target) is kept, the rest is dropped.
  *
- * The kept types keep their order, so the output is a function of the
- * engine's output alone: the same engine output gives the same bytes, and
- * two engines that agreed before still agree.
+ * The kept types are written in order_split's order (dedup/order.h) when
+ * the merge says where each module's types start, else in the engine's:
+ * either way the output is a function of the engine's output alone.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dedup/order.h"
 #include "dedup/prune.h"
 
 struct prune {
@@ -43,6 +44,8 @@ struct prune {
 	uint32_t *offs;	  /* offset of each split type in types */
 	uint32_t *new_id; /* per split type: its id after pruning, 0: none */
 	uint32_t *stack;  /* split types kept, whose references are next */
+	uint32_t *perm;	  /* the kept split types in output order */
+	uint32_t *seg;	  /* per split type: module met first (order_split) */
 	uint32_t top;
 	uint32_t base_str; /* first split string offset */
 	const char *strs;  /* split string section */
@@ -197,7 +200,7 @@ static int emit(struct prune *p, uint32_t kept, struct dedup_result *res,
 		uint32_t map_len, uint32_t *dropped_bytes, struct diag *d)
 {
 	uint8_t *out = malloc((size_t)p->types_len + 1);
-	uint32_t i, out_len = 0, rec;
+	uint32_t i, k, out_len = 0, rec;
 	size_t raw_sz;
 	void *raw;
 	int err = -ENOMEM;
@@ -210,11 +213,10 @@ static int emit(struct prune *p, uint32_t kept, struct dedup_result *res,
 	}
 	memset(p->str_map, 0xff,
 	       ((size_t)p->str_len + 1) * sizeof(*p->str_map));
-	for (i = 0; i < p->n; i++) {
+	for (k = 0; k < kept; k++) {
 		struct btf_type *t;
 
-		if (!p->new_id[i])
-			continue;
+		i = p->perm[k];
 		rec = btf_raw__rec_size((const void *)(p->types + p->offs[i]),
 					p->types_len - p->offs[i]);
 		memcpy(out + out_len, p->types + p->offs[i], rec);
@@ -251,14 +253,46 @@ out:
 	return err;
 }
 
+/*
+ * seg[i]: the module whose types the engine met split type i in first (the
+ * module of the lowest input index id_map sends to it), made
+ * non-decreasing: an engine writes its output in order of first
+ * occurrence, and a type out of step joins the segment before it rather
+ * than split one.
+ */
+static void segments(struct prune *p, const struct dedup_result *res,
+		     uint32_t map_len, const struct prune_opts *opts)
+{
+	uint32_t i, j, m = 0, prev = 0;
+
+	for (i = 0; i < p->n; i++)
+		p->seg[i] = UINT32_MAX;
+	for (j = 0; j < map_len; j++) {
+		uint32_t o = res->id_map[j];
+
+		while (m + 1 < opts->mod_cnt &&
+		       opts->mod_first[m + 1] <= p->s0 + j)
+			m++;
+		if (o >= p->s0 && o - p->s0 < p->n &&
+		    p->seg[o - p->s0] == UINT32_MAX)
+			p->seg[o - p->s0] = m;
+	}
+	for (i = 0; i < p->n; i++) {
+		if (p->seg[i] == UINT32_MAX || p->seg[i] < prev)
+			p->seg[i] = prev;
+		prev = p->seg[i];
+	}
+}
+
 int prune_run(const struct btf_raw *base, struct dedup_result *res,
-	      uint32_t map_len, uint32_t *dropped, uint32_t *dropped_bytes,
-	      struct diag *d)
+	      uint32_t map_len, const struct prune_opts *opts,
+	      uint32_t *dropped, uint32_t *dropped_bytes, struct diag *d)
 {
 	struct prune p = {
 		.s0 = btf_raw__type_cnt(base),
 		.base_str = base->start_str_off + base->str_len,
 	};
+	bool moved = false;
 	uint32_t i, kept = 0;
 	int err;
 
@@ -269,19 +303,61 @@ int prune_run(const struct btf_raw *base, struct dedup_result *res,
 		goto out;
 	p.new_id = calloc((size_t)p.n + 1, sizeof(*p.new_id));
 	p.stack = malloc(((size_t)p.n + 1) * sizeof(*p.stack));
-	if (!p.new_id || !p.stack) {
+	p.perm = malloc(((size_t)p.n + 1) * sizeof(*p.perm));
+	if (!p.new_id || !p.stack || !p.perm) {
 		err = -ENOMEM;
 		diag_set(d, "out of memory");
 		goto out;
 	}
-	err = mark(&p, d);
-	if (err)
-		goto out;
-	for (i = 0; i < p.n; i++)
-		if (p.new_id[i])
-			p.new_id[i] = p.s0 + kept++;
-	if (kept == p.n)
-		goto out; /* nothing to drop: the engine's bytes as they are */
+	if (opts->keep_unreachable) {
+		for (i = 0; i < p.n; i++)
+			p.new_id[i] = 1;
+	} else {
+		err = mark(&p, d);
+		if (err)
+			goto out;
+	}
+	if (opts->mod_first && opts->mod_cnt && res->id_map) {
+		struct order_input oin = {
+			.base = base,
+			.types = p.types,
+			.offs = p.offs,
+			.n = p.n,
+			.s0 = p.s0,
+			.strs = p.strs,
+			.str_len = p.str_len,
+			.base_str = p.base_str,
+			.keep = p.new_id,
+			.jobs = opts->jobs,
+		};
+		int cnt;
+
+		p.seg = malloc(((size_t)p.n + 1) * sizeof(*p.seg));
+		if (!p.seg) {
+			err = -ENOMEM;
+			diag_set(d, "out of memory");
+			goto out;
+		}
+		segments(&p, res, map_len, opts);
+		oin.seg = p.seg;
+		cnt = order_split(&oin, p.perm);
+		if (cnt < 0) {
+			err = cnt;
+			diag_set(d, "out of memory");
+			goto out;
+		}
+		kept = (uint32_t)cnt;
+	} else {
+		for (i = 0; i < p.n; i++)
+			if (p.new_id[i])
+				p.perm[kept++] = i;
+	}
+	for (i = 0; i < kept; i++) {
+		p.new_id[p.perm[i]] = p.s0 + i;
+		moved |= p.perm[i] != i;
+	}
+	if (kept == p.n && !moved)
+		goto out; /* nothing dropped or moved: the engine's bytes */
 	err = emit(&p, kept, res, map_len, dropped_bytes, d);
 	if (!err)
 		*dropped = p.n - kept;
@@ -289,6 +365,8 @@ out:
 	free(p.offs);
 	free(p.new_id);
 	free(p.stack);
+	free(p.perm);
+	free(p.seg);
 	free(p.str_map);
 	free(p.out_strs);
 	return err;

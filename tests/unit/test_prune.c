@@ -88,6 +88,7 @@ static int t_drops_unreached_keeps_roots(const char *dir)
 	uint32_t dropped, bytes, before_len;
 	const struct btf_type *t;
 	const struct btf_array *a;
+	struct prune_opts popts = {0};
 	struct diag d = {""};
 	struct btf_raw out;
 	char *text;
@@ -95,7 +96,7 @@ static int t_drops_unreached_keeps_roots(const char *dir)
 	(void)dir;
 	result_of(&mod_mixed, NULL, 0, &res);
 	before_len = ((const struct btf_header *)res.raw)->type_len;
-	CHECK(!prune_run(base_get(), &res, 0, &dropped, &bytes, &d),
+	CHECK(!prune_run(base_get(), &res, 0, &popts, &dropped, &bytes, &d),
 	      "prune_run: %s", d.msg);
 	CHECK(dropped == 5, "dropped %u, expected 5", dropped);
 	/* PTR 12, struct of one member 24, CONST 12, ARRAY 24, proto 12 */
@@ -159,11 +160,12 @@ static int t_id_map_follows(const char *dir)
 					13, 0, 0, 14, 15, 16, 0,  3};
 	struct dedup_result res;
 	uint32_t dropped, bytes, i;
+	struct prune_opts popts = {0};
 	struct diag d = {""};
 
 	(void)dir;
 	result_of(&mod_mixed, map, 16, &res);
-	CHECK(!prune_run(base_get(), &res, 16, &dropped, &bytes, &d),
+	CHECK(!prune_run(base_get(), &res, 16, &popts, &dropped, &bytes, &d),
 	      "prune_run: %s", d.msg);
 	for (i = 0; i < 16; i++)
 		CHECK(res.id_map[i] == want[i], "map[%u] = %u, expected %u", i,
@@ -192,6 +194,7 @@ static int t_nothing_dropped_untouched(const char *dir)
 	static const uint32_t map[] = {7, 8};
 	struct dedup_result res;
 	uint32_t dropped = 1, bytes = 1;
+	struct prune_opts popts = {0};
 	struct diag d = {""};
 	void *raw;
 	size_t size;
@@ -201,7 +204,7 @@ static int t_nothing_dropped_untouched(const char *dir)
 	res.type_cnt = 2;
 	raw = res.raw;
 	size = res.size;
-	CHECK(!prune_run(base_get(), &res, 2, &dropped, &bytes, &d),
+	CHECK(!prune_run(base_get(), &res, 2, &popts, &dropped, &bytes, &d),
 	      "prune_run: %s", d.msg);
 	CHECK(dropped == 0 && bytes == 0, "dropped %u types, %u bytes", dropped,
 	      bytes);
@@ -231,13 +234,15 @@ static int t_bad_reference_refused(const char *dir)
 {
 	struct dedup_result res;
 	uint32_t dropped, bytes;
+	struct prune_opts popts = {0};
 	struct diag d = {""};
 	void *raw;
 
 	(void)dir;
 	result_of(&mod_bad_ref, NULL, 0, &res);
 	raw = res.raw;
-	CHECK(prune_run(base_get(), &res, 0, &dropped, &bytes, &d) == -EINVAL,
+	CHECK(prune_run(base_get(), &res, 0, &popts, &dropped, &bytes, &d) ==
+		      -EINVAL,
 	      "a reference to [99] accepted");
 	CHECK_MSG(d.msg, "prune: type [8] refers to type 99, past the last "
 			 "type 8");
