@@ -117,7 +117,8 @@ static int shape_ref(uint32_t *id, void *ctx)
 	const struct btf_type *t;
 
 	if (*id >= c->in->s0)
-		t = rec(c->in, *id - c->in->s0);
+		t = *id - c->in->s0 < c->in->n ? rec(c->in, *id - c->in->s0)
+					       : NULL;
 	else
 		t = *id ? btf_raw__type(c->in->base, *id) : NULL;
 	if (!t)

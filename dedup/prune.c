@@ -163,8 +163,9 @@ static int read_sections(struct prune *p, const struct dedup_result *res,
 	return 0;
 }
 
-/* new_id[i] != 0 for every split type a root reaches; 0 or -EINVAL. */
-static int mark(struct prune *p, struct diag *d)
+/* new_id[i] != 0 for every split type a root reaches (every type a root
+ * when all), each reference checked on the way; 0 or -EINVAL. */
+static int mark(struct prune *p, bool all, struct diag *d)
 {
 	uint32_t i;
 	int err;
@@ -173,7 +174,7 @@ static int mark(struct prune *p, struct diag *d)
 		const struct btf_type *t =
 			(const void *)(p->types + p->offs[i]);
 
-		if (is_root(t) && !p->new_id[i]) {
+		if ((all || is_root(t)) && !p->new_id[i]) {
 			p->new_id[i] = 1;
 			p->stack[p->top++] = i;
 		}
@@ -309,14 +310,9 @@ int prune_run(const struct btf_raw *base, struct dedup_result *res,
 		diag_set(d, "out of memory");
 		goto out;
 	}
-	if (opts->keep_unreachable) {
-		for (i = 0; i < p.n; i++)
-			p.new_id[i] = 1;
-	} else {
-		err = mark(&p, d);
-		if (err)
-			goto out;
-	}
+	err = mark(&p, opts->keep_unreachable, d);
+	if (err)
+		goto out;
 	if (opts->mod_first && opts->mod_cnt && res->id_map) {
 		struct order_input oin = {
 			.base = base,

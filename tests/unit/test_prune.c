@@ -229,7 +229,8 @@ static const struct btf_src mod_bad_ref = {
 };
 /* clang-format on */
 
-/* A reference past the last type: refused, naming both, res untouched. */
+/* A reference past the last type: refused, naming both, res untouched,
+ * with or without keep_unreachable. */
 static int t_bad_reference_refused(const char *dir)
 {
 	struct dedup_result res;
@@ -244,6 +245,16 @@ static int t_bad_reference_refused(const char *dir)
 	CHECK(prune_run(base_get(), &res, 0, &popts, &dropped, &bytes, &d) ==
 		      -EINVAL,
 	      "a reference to [99] accepted");
+	CHECK_MSG(d.msg, "prune: type [8] refers to type 99, past the last "
+			 "type 8");
+	CHECK(res.raw == raw, "res changed on failure");
+	/* --keep-unreachable drops nothing but checks the references all the
+	 * same before the types are ordered */
+	popts.keep_unreachable = true;
+	d.msg[0] = 0;
+	CHECK(prune_run(base_get(), &res, 0, &popts, &dropped, &bytes, &d) ==
+		      -EINVAL,
+	      "a reference to [99] accepted with keep_unreachable");
 	CHECK_MSG(d.msg, "prune: type [8] refers to type 99, past the last "
 			 "type 8");
 	CHECK(res.raw == raw, "res changed on failure");
