@@ -2,13 +2,17 @@
 /*
  * fuzz_btf_split: btf_raw__parse of split BTF on a fixed base, the fixture
  * vmlinux BTF (corpus/btf_split/base.btf, read once; the path is compiled
- * in, $BTFAR_FUZZ_BASE overrides it). Then btf_raw__join and a reparse.
+ * in, $BTFAR_FUZZ_BASE overrides it). Then btf_raw__join and a reparse,
+ * and dedup_run (refine, prune, order) as a merge of two modules would
+ * run it, the split types' first half one module: its output must parse
+ * as split BTF on the base.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fuzz/fuzz.h"
+#include "dedup/dedup.h"
 #include "formats/btf_raw.h"
+#include "fuzz/fuzz.h"
 
 static struct btf_raw base;
 static void *base_data;
@@ -34,6 +38,37 @@ static void base_load(void)
 		fprintf(stderr, "fuzz_btf_split: %s: %s\n", path, d.msg);
 		abort();
 	}
+}
+
+/* raw deduplicated, pruned and ordered: the output must parse on base */
+static void dedup_check(const struct btf_raw *raw)
+{
+	uint32_t mod_first[2] = {raw->start_id,
+				 raw->start_id + raw->type_cnt / 2};
+	struct dedup_input in = {
+		.base = &base,
+		.types = raw->types,
+		.types_len = raw->types_len,
+		.type_offs = raw->type_offs,
+		.type_cnt = raw->type_cnt,
+		.strs = raw->strs,
+		.str_len = raw->str_len,
+		.jobs = 1,
+		.mod_first = mod_first,
+		.mod_cnt = 2,
+	};
+	struct dedup_result res;
+	struct btf_raw out;
+	struct diag d;
+
+	if (dedup_run(BTFAR_DEDUP_REFINE, &in, &res, &d))
+		return;
+	if (btf_raw__parse(&out, res.raw, res.size, &base, &d) != 0) {
+		fprintf(stderr, "deduplicated BTF does not parse: %s\n", d.msg);
+		abort();
+	}
+	btf_raw__release(&out);
+	dedup_result_release(&res);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -68,6 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		btf_raw__release(&joined);
 		free(out);
 	}
+	if (raw.type_cnt)
+		dedup_check(&raw);
 	btf_raw__release(&raw);
 	return 0;
 }
