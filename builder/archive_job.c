@@ -1696,8 +1696,9 @@ int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
 		snprintf(a->err, sizeof(a->err),
 			 !m ? "%s has no module %s (list --json names them)"
 			    : "%s: the archive records no type ids for module "
-			      "%s (its blob was deduplicated by libbpf's "
-			      "engine)",
+			      "%s: all its types are vmlinux's, or an earlier "
+			      "btfar deduplicated the blob with "
+			      "libbpf's engine, which kept no module ids",
 			 e->release, module);
 		err = -ENOENT;
 		goto out;
