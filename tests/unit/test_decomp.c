@@ -4,10 +4,12 @@
  * the bad-input class 4 (truncated, trailing garbage, wrong sizes) and the
  * caps of class 3. Inputs come from gen_inputs.sh.
  */
+#include "formats/crc32.h"
 #include "formats/decomp.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <zlib.h>
 
 #include "unit.h"
 
@@ -347,6 +349,63 @@ static int t_xz_corrupt(const char *dir)
 	return corrupt(dir, "xz");
 }
 
+/* A CRC32 stream (kernel modules are xz --check=crc32, and so is
+ * gen_inputs.sh's): the decoder leaves the check to decomp, which must
+ * refuse a block whose stored CRC32 is not its data's. */
+static int t_xz_crc32_mismatch(const char *dir)
+{
+	const struct fmt *f = fmt_of("xz");
+	size_t z_sz, idx_sz, crc_at;
+	uint8_t *z = load(dir, "big.bin", f, &z_sz);
+
+	CHECK(z_sz > 32 && (z[7] & 0x0f) == 1,
+	      "big.bin.xz is not a CRC32 stream (check id %u)", z[7] & 0x0f);
+	/* one block: its check sits right before the index, whose size the
+	 * footer gives (backward size, in fours, minus one) */
+	idx_sz = ((size_t)z[z_sz - 8] | (size_t)z[z_sz - 7] << 8 |
+		  (size_t)z[z_sz - 6] << 16 | (size_t)z[z_sz - 5] << 24) *
+			 4 +
+		 4;
+	crc_at = z_sz - 12 - idx_sz - 4;
+	z[crc_at] ^= 0x01;
+	check_fails(f, "stored CRC32 off by a bit", z, z_sz, NULL, -EINVAL,
+		    "the stream says");
+	free(z);
+	return 0;
+}
+
+/* crc32_update against zlib's crc32 on every length up to 1200 at four
+ * alignments, from 0 and from another CRC, folded and not. */
+static int t_crc32_matches_zlib(const char *dir)
+{
+	uint8_t *b = malloc(1300);
+	uint32_t len, off, bad = 0, x = 2463534242u;
+	int g;
+
+	(void)dir;
+	CHECK(b, "out of memory");
+	for (len = 0; b && len < 1300; len++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		b[len] = (uint8_t)x;
+	}
+	for (g = 0; b && g < 2; g++) {
+		crc32_generic_only(g);
+		for (len = 0; len <= 1200; len++)
+			for (off = 0; off < 16; off += 5)
+				bad += crc32_update(0, b + off, len) !=
+					       (uint32_t)crc32(0, b + off,
+							       len) ||
+				       crc32_update(0x12345678u, b + off,
+						    len) !=
+					       (uint32_t)crc32(0x12345678u,
+							       b + off, len);
+	}
+	crc32_generic_only(0);
+	CHECK(!bad, "%u lengths and alignments differ from zlib", bad);
+	free(b);
+	return 0;
+}
+
 static int t_zstd_corrupt(const char *dir)
 {
 	return corrupt(dir, "zstd");
@@ -517,6 +576,8 @@ static const struct unit_case cases[] = {
 	{"zstd_trailing", t_zstd_trailing},
 	{"gzip_trailing", t_gzip_trailing},
 	{"xz_corrupt", t_xz_corrupt},
+	{"xz_crc32_mismatch", t_xz_crc32_mismatch},
+	{"crc32_matches_zlib", t_crc32_matches_zlib},
 	{"zstd_corrupt", t_zstd_corrupt},
 	{"gzip_corrupt", t_gzip_corrupt},
 	{"xz_caps", t_xz_caps},
