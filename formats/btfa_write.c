@@ -40,6 +40,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -55,6 +56,7 @@
 #include "btfa_sig.h"
 #include "btfa_int.h"
 #include "file.h"
+#include "hex.h"
 #include "le.h"
 #include "mem.h"
 #include "sha256.h"
@@ -1201,21 +1203,81 @@ static bool zero32(const uint8_t *p)
 	return !memcmp(p, z, 32);
 }
 
+static const char *lbl(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* a and b are one build made the same way: release, arch, build
+ * identity, source (the package's .BTF or DWARF) and compat level match;
+ * distro labels do not tell entries apart for get */
+static bool same_build(const struct btfa_entry *a, const struct btfa_entry *b)
+{
+	return !strcmp0(a->release, b->release) && !strcmp0(a->arch, b->arch) &&
+	       !strcmp0(a->build_id, b->build_id) &&
+	       !memcmp(a->base_sha256, b->base_sha256, 32) &&
+	       !strcmp0(a->source, b->source) && a->compat == b->compat;
+}
+
 /*
  * Entries a reader can use and tell apart (v sorted by sort_unique):
- * labels pass btfa_check_strs, and two entries of one release and arch
+ * labels pass btfa_check_strs; two entries of one release and arch
  * without any build identity (no build-id, no base sha256) hold the same
- * blob; otherwise get could not choose between them.
+ * blob; and two entries of one build made the same way (same_build) hold
+ * the same blob (a build made again by another btfar version or with
+ * other options gives other bytes). Otherwise get could not choose
+ * between them.
  */
 static int check_entries(const struct wentry *v, size_t n, struct diag *d)
 {
-	size_t i;
+	char h1[13], h2[13], what[400];
+	size_t i, j;
 
 	for (i = 0; i < n; i++) {
 		const struct btfa_entry *e = &v[i].e, *p = &v[i ? i - 1 : 0].e;
 
 		if (btfa_check_strs(e, d))
 			return -EINVAL;
+		/* sorted by release, arch, build-id, base sha256 first: one
+		 * build's entries are together (without a build identity,
+		 * the check below) */
+		for (j = i;
+		     (strcmp0(e->build_id, "") || !zero32(e->base_sha256)) &&
+		     j-- > 0 && !strcmp0(v[j].e.release, e->release) &&
+		     !strcmp0(v[j].e.arch, e->arch) &&
+		     !strcmp0(v[j].e.build_id, e->build_id) &&
+		     !memcmp(v[j].e.base_sha256, e->base_sha256, 32);) {
+			if (!same_build(&v[j].e, e))
+				continue;
+			if (memcmp(v[j].e.blob_sha256, e->blob_sha256, 32)) {
+				hex_encode(v[j].e.blob_sha256, 6, h1);
+				hex_encode(e->blob_sha256, 6, h2);
+				snprintf(what, sizeof(what),
+					 "different blobs (sha256 %s... and "
+					 "%s...: made by other btfar versions "
+					 "or options?)",
+					 h1, h2);
+			} else {
+				snprintf(what, sizeof(what),
+					 "the same blob under other labels "
+					 "(distro %s %s, flavour %s; and %s "
+					 "%s, %s)",
+					 lbl(v[j].e.distro),
+					 lbl(v[j].e.distro_version),
+					 lbl(v[j].e.flavour), lbl(e->distro),
+					 lbl(e->distro_version),
+					 lbl(e->flavour));
+			}
+			diag_set(d,
+				 "two entries of one build: release %s, arch "
+				 "%s, build-id %s, %s: get could not choose "
+				 "between them; an archive holds one entry "
+				 "per build, pack the one to keep into a new "
+				 "archive",
+				 e->release, lbl(e->arch), lbl(e->build_id),
+				 what);
+			return -EINVAL;
+		}
 		if (!i || strcmp0(e->release, p->release) ||
 		    strcmp0(e->arch, p->arch) || strcmp0(e->build_id, "") ||
 		    strcmp0(p->build_id, "") || !zero32(e->base_sha256) ||
