@@ -1247,7 +1247,10 @@ static int check_entries(const struct wentry *v, size_t n, struct diag *d)
 		     !strcmp0(v[j].e.arch, e->arch) &&
 		     !strcmp0(v[j].e.build_id, e->build_id) &&
 		     !memcmp(v[j].e.base_sha256, e->base_sha256, 32);) {
-			if (!same_build(&v[j].e, e))
+			/* two entries an earlier btfar's add left in the
+			 * archive do not stop the next add */
+			if (!same_build(&v[j].e, e) ||
+			    (!v[j].data && !v[i].data))
 				continue;
 			if (memcmp(v[j].e.blob_sha256, e->blob_sha256, 32)) {
 				hex_encode(v[j].e.blob_sha256, 6, h1);
