@@ -35,7 +35,8 @@
  * whole segments: the order does not depend on it.
  * Invariant: a segment's order depends on its types' names, kinds, shapes
  * and references, not on the order the engine met them in, except among
- * types whose name, kind and shape all tie.
+ * types whose name, kind and shape all tie and for anonymous types that no
+ * named type of their segment reaches.
  */
 #include "dedup/order.h"
 
