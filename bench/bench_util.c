@@ -179,15 +179,15 @@ out:
 	return err;
 }
 
-int xz_decompress(const void *in, size_t in_len, struct bbuf *out,
-		  size_t max_out)
+int xz_decompress(const void *in, size_t in_len, uint32_t flags,
+		  struct bbuf *out, size_t max_out)
 {
 	lzma_stream strm = LZMA_STREAM_INIT;
 	lzma_ret ret;
 	int err = 0;
 
 	out->len = 0;
-	if (lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED) !=
+	if (lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED | flags) !=
 	    LZMA_OK)
 		return -ENOMEM;
 	/* Modules grow 3 to 5 times under xz: start at 4x, double on demand. */

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A growable byte buffer, reused across files by one worker. */
 struct bbuf {
@@ -37,11 +38,12 @@ int read_whole(const char *path, struct bbuf *b);
 
 /*
  * Decompress the .xz stream @in into @out (out->len set), growing @out as
- * needed up to @max_out bytes. Returns 0, -EBADMSG on corrupt input, -EFBIG
- * past @max_out, -ENOMEM.
+ * needed up to @max_out bytes; @flags: liblzma decoder flags added to
+ * LZMA_CONCATENATED (LZMA_IGNORE_CHECK: the caller checks). Returns 0,
+ * -EBADMSG on corrupt input, -EFBIG past @max_out, -ENOMEM.
  */
-int xz_decompress(const void *in, size_t in_len, struct bbuf *out,
-		  size_t max_out);
+int xz_decompress(const void *in, size_t in_len, uint32_t flags,
+		  struct bbuf *out, size_t max_out);
 
 bool has_suffix(const char *s, const char *suffix);
 

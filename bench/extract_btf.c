@@ -155,7 +155,7 @@ static int extract_one(struct job *job, const char *path, struct bbuf *file,
 	if (err)
 		return err;
 	if (has_suffix(path, ".xz")) {
-		err = xz_decompress(file->data, file->len, img,
+		err = xz_decompress(file->data, file->len, 0, img,
 				    MAX_MODULE_SIZE);
 		if (err)
 			return err;
