@@ -76,13 +76,6 @@ struct order_part {
 	int err;
 };
 
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 29);
-}
-
 static const struct btf_type *rec(const struct order_input *in, uint32_t idx)
 {
 	return (const void *)(in->types + in->offs[idx]);
@@ -123,11 +116,11 @@ static int shape_ref(uint32_t *id, void *ctx)
 	else
 		t = *id ? btf_raw__type(c->in->base, *id) : NULL;
 	if (!t)
-		c->h = mix(c->h, *id);
+		c->h = hash_mix64(c->h, *id);
 	else if (t->name_off)
-		c->h = mix(c->h, hash_str64(str_at(c->in, t->name_off)));
+		c->h = hash_mix64(c->h, hash_str64(str_at(c->in, t->name_off)));
 	else
-		c->h = mix(c->h, btf_type_kind(t));
+		c->h = hash_mix64(c->h, btf_type_kind(t));
 	return 0;
 }
 
@@ -135,7 +128,7 @@ static int shape_str(uint32_t *off, void *ctx)
 {
 	struct shape_ctx *c = ctx;
 
-	c->h = mix(c->h, hash_str64(str_at(c->in, *off)));
+	c->h = hash_mix64(c->h, hash_str64(str_at(c->in, *off)));
 	return 0;
 }
 
@@ -151,10 +144,10 @@ static uint64_t shape_hash(const struct order_input *in, uint32_t idx)
 	/* info and size; after the record head, every word (offsets,
 	 * values, encodings, and the ids and names the visits below count
 	 * again by what they name) */
-	c.h = mix(c.h, t->info);
-	c.h = mix(c.h, t->size);
+	c.h = hash_mix64(c.h, t->info);
+	c.h = hash_mix64(c.h, t->size);
 	for (i = sizeof(struct btf_type) / 4; i < len / 4; i++)
-		c.h = mix(c.h, w[i]);
+		c.h = hash_mix64(c.h, w[i]);
 	btf_type_visit_ids((struct btf_type *)(uintptr_t)t, shape_ref, &c);
 	btf_type_visit_strs((struct btf_type *)(uintptr_t)t, shape_str, &c);
 	return c.h;

@@ -61,6 +61,7 @@
 #include <string.h>
 
 #include "formats/btf_raw.h"
+#include "formats/hash.h"
 #include "formats/mem.h"
 
 /*
@@ -96,13 +97,6 @@ struct refine {
 	size_t slot_cnt;
 };
 
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 29);
-}
-
 static bool unique_kind(uint32_t kind)
 {
 	return kind == BTF_KIND_VAR || kind == BTF_KIND_DATASEC;
@@ -111,57 +105,61 @@ static bool unique_kind(uint32_t kind)
 static uint64_t local_hash(const struct btf_type *t, uint32_t idx)
 {
 	uint32_t k = btf_type_kind(t), n = btf_type_vlen(t), i;
-	uint64_t h = mix(t->info, t->name_off);
+	uint64_t h = hash_mix64(t->info, t->name_off);
 
 	switch (k) {
 	case BTF_KIND_INT:
-		h = mix(mix(h, t->size), *(const uint32_t *)(t + 1));
+		h = hash_mix64(hash_mix64(h, t->size),
+			       *(const uint32_t *)(t + 1));
 		break;
 	case BTF_KIND_FLOAT:
-		h = mix(h, t->size);
+		h = hash_mix64(h, t->size);
 		break;
 	case BTF_KIND_ARRAY:
-		h = mix(h, ((const struct btf_array *)(t + 1))->nelems);
+		h = hash_mix64(h, ((const struct btf_array *)(t + 1))->nelems);
 		break;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION: {
 		const struct btf_member *m = (const void *)(t + 1);
 
-		h = mix(h, t->size);
+		h = hash_mix64(h, t->size);
 		for (i = 0; i < n; i++)
-			h = mix(mix(h, m[i].name_off), m[i].offset);
+			h = hash_mix64(hash_mix64(h, m[i].name_off),
+				       m[i].offset);
 		break;
 	}
 	case BTF_KIND_ENUM: {
 		const struct btf_enum *e = (const void *)(t + 1);
 
-		h = mix(h, t->size);
+		h = hash_mix64(h, t->size);
 		for (i = 0; i < n; i++)
-			h = mix(mix(h, e[i].name_off), (uint32_t)e[i].val);
+			h = hash_mix64(hash_mix64(h, e[i].name_off),
+				       (uint32_t)e[i].val);
 		break;
 	}
 	case BTF_KIND_ENUM64: {
 		const struct btf_enum64 *e = (const void *)(t + 1);
 
-		h = mix(h, t->size);
+		h = hash_mix64(h, t->size);
 		for (i = 0; i < n; i++)
-			h = mix(mix(mix(h, e[i].name_off), e[i].val_lo32),
-				e[i].val_hi32);
+			h = hash_mix64(hash_mix64(hash_mix64(h, e[i].name_off),
+						  e[i].val_lo32),
+				       e[i].val_hi32);
 		break;
 	}
 	case BTF_KIND_FUNC_PROTO: {
 		const struct btf_param *p = (const void *)(t + 1);
 
 		for (i = 0; i < n; i++)
-			h = mix(h, p[i].name_off);
+			h = hash_mix64(h, p[i].name_off);
 		break;
 	}
 	case BTF_KIND_DECL_TAG:
-		h = mix(h, *(const uint32_t *)(t + 1));
+		h = hash_mix64(h, *(const uint32_t *)(t + 1));
 		break;
 	case BTF_KIND_VAR:
 	case BTF_KIND_DATASEC:
-		h = mix(h, 0x5eed0000ull + idx);
+		h = hash_mix64(h, 0x5eed0000ull + idx);
 		break;
 	default:
 		break;
@@ -314,7 +312,7 @@ static void c0_part(struct refine *r, int part)
 		/* a declaration of a name with several layouts: alone until
 		 * its context resolves it */
 		if (r->amb[i])
-			r->c0[i] = mix(r->c0[i], 0xa3b0000000ull + i);
+			r->c0[i] = hash_mix64(r->c0[i], 0xa3b0000000ull + i);
 	}
 }
 
@@ -329,7 +327,7 @@ static void round_part(struct refine *r, int part)
 		uint64_t h = r->c0[i];
 
 		for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
-			h = mix(h, cur[r->refs[j]]);
+			h = hash_mix64(h, cur[r->refs[j]]);
 		r->next[i] = h;
 	}
 }
@@ -508,7 +506,7 @@ static int refine_classes(struct refine *r, const uint32_t *seeds,
 
 			i = mem[k];
 			for (j = r->ref_start[i]; j < r->ref_start[i + 1]; j++)
-				h = mix(h, canon(r, r->refs[j]));
+				h = hash_mix64(h, canon(r, r->refs[j]));
 			sig[k] = h;
 			if (k && (h != sig[0] || !refs_eq(r, i, mem[0])))
 				uniform = false;
@@ -990,7 +988,7 @@ static uint64_t class_sig(struct refine *r, uint32_t c)
 	uint32_t j;
 
 	for (j = r->ref_start[c]; j < r->ref_start[c + 1]; j++)
-		h = mix(h, canon_now(r, r->refs[j]));
+		h = hash_mix64(h, canon_now(r, r->refs[j]));
 	return h | 1;
 }
 

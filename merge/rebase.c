@@ -55,13 +55,6 @@ struct rebase_map {
 	bool borrowed; /* made by rebase_map_derive: the index is another's */
 };
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 29);
-}
-
 static uint32_t kind_class(uint32_t k)
 {
 	return k == BTF_KIND_ENUM64 ? BTF_KIND_ENUM : k;
@@ -113,7 +106,8 @@ static uint64_t anon_hash(struct ref_ctx *c, const struct btf_raw *b,
 			  const struct btf_type *t)
 {
 	uint32_t k = btf_type_kind(t), n = btf_type_vlen(t), i;
-	uint64_t h = mix(t->info, hash_str64(btf_raw__str(b, t->name_off)));
+	uint64_t h =
+		hash_mix64(t->info, hash_str64(btf_raw__str(b, t->name_off)));
 
 	switch (k) {
 	case BTF_KIND_PTR:
@@ -121,21 +115,22 @@ static uint64_t anon_hash(struct ref_ctx *c, const struct btf_raw *b,
 	case BTF_KIND_VOLATILE:
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
-		return mix(h, ref_of(c, t->type));
+		return hash_mix64(h, ref_of(c, t->type));
 	case BTF_KIND_ARRAY: {
 		const struct btf_array *a = (const void *)(t + 1);
 
-		h = mix(h, a->nelems);
-		h = mix(h, ref_of(c, a->type));
-		return mix(h, ref_of(c, a->index_type));
+		h = hash_mix64(h, a->nelems);
+		h = hash_mix64(h, ref_of(c, a->type));
+		return hash_mix64(h, ref_of(c, a->index_type));
 	}
 	case BTF_KIND_FUNC_PROTO: {
 		const struct btf_param *p = (const void *)(t + 1);
 
-		h = mix(h, ref_of(c, t->type));
+		h = hash_mix64(h, ref_of(c, t->type));
 		for (i = 0; i < n; i++) {
-			h = mix(h, hash_str64(btf_raw__str(b, p[i].name_off)));
-			h = mix(h, ref_of(c, p[i].type));
+			h = hash_mix64(
+				h, hash_str64(btf_raw__str(b, p[i].name_off)));
+			h = hash_mix64(h, ref_of(c, p[i].type));
 		}
 		return h;
 	}
@@ -143,37 +138,42 @@ static uint64_t anon_hash(struct ref_ctx *c, const struct btf_raw *b,
 	case BTF_KIND_UNION: {
 		const struct btf_member *mm = (const void *)(t + 1);
 
-		h = mix(h, t->size);
+		h = hash_mix64(h, t->size);
 		for (i = 0; i < n; i++) {
-			h = mix(h, hash_str64(btf_raw__str(b, mm[i].name_off)));
-			h = mix(h, mm[i].offset);
-			h = mix(h, ref_of(c, mm[i].type));
+			h = hash_mix64(
+				h, hash_str64(btf_raw__str(b, mm[i].name_off)));
+			h = hash_mix64(h, mm[i].offset);
+			h = hash_mix64(h, ref_of(c, mm[i].type));
 		}
 		return h;
 	}
 	case BTF_KIND_ENUM: {
 		const struct btf_enum *e = (const void *)(t + 1);
 
-		h = mix(h, t->size);
+		h = hash_mix64(h, t->size);
 		for (i = 0; i < n; i++)
-			h = mix(mix(h,
-				    hash_str64(btf_raw__str(b, e[i].name_off))),
+			h = hash_mix64(
+				hash_mix64(h, hash_str64(btf_raw__str(
+						      b, e[i].name_off))),
 				(uint32_t)e[i].val);
 		return h;
 	}
 	case BTF_KIND_ENUM64: {
 		const struct btf_enum64 *e = (const void *)(t + 1);
 
-		h = mix(h, t->size);
+		h = hash_mix64(h, t->size);
 		for (i = 0; i < n; i++)
-			h = mix(mix(mix(h, hash_str64(btf_raw__str(
-						   b, e[i].name_off))),
-				    e[i].val_lo32),
+			h = hash_mix64(
+				hash_mix64(
+					hash_mix64(h,
+						   hash_str64(btf_raw__str(
+							   b, e[i].name_off))),
+					e[i].val_lo32),
 				e[i].val_hi32);
 		return h;
 	}
 	default:
-		return mix(h, t->size);
+		return hash_mix64(h, t->size);
 	}
 }
 
@@ -203,12 +203,12 @@ static uint64_t shape(const struct btf_raw *b, uint32_t id)
 		uint32_t k;
 
 		if (!t)
-			return mix(h, 0);
+			return hash_mix64(h, 0);
 		k = kind_class(btf_type_kind(t));
 		if (k == BTF_KIND_ARRAY) {
 			const struct btf_array *a = (const void *)(t + 1);
 
-			h = mix(mix(h, k), a->nelems);
+			h = hash_mix64(hash_mix64(h, k), a->nelems);
 			id = a->type;
 			continue;
 		}
@@ -216,18 +216,18 @@ static uint64_t shape(const struct btf_raw *b, uint32_t id)
 		    k == BTF_KIND_VOLATILE || k == BTF_KIND_RESTRICT ||
 		    k == BTF_KIND_TYPE_TAG ||
 		    (k == BTF_KIND_TYPEDEF && !t->name_off)) {
-			h = mix(h, k);
+			h = hash_mix64(h, k);
 			id = t->type;
 			continue;
 		}
 		if (k == BTF_KIND_FWD)
 			k = btf_type_kflag(t) ? BTF_KIND_UNION
 					      : BTF_KIND_STRUCT;
-		h = mix(h, k);
-		h = mix(h, hash_str64(btf_raw__str(b, t->name_off)));
+		h = hash_mix64(h, k);
+		h = hash_mix64(h, hash_str64(btf_raw__str(b, t->name_off)));
 		if (k == BTF_KIND_FUNC_PROTO)
-			return mix(h, btf_type_vlen(t));
-		return mix(h, btf_raw__size(b, id));
+			return hash_mix64(h, btf_type_vlen(t));
+		return hash_mix64(h, btf_raw__size(b, id));
 	}
 	return h;
 }
