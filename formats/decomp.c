@@ -269,33 +269,47 @@ static int obuf_reserve(struct obuf *b, size_t need, struct diag *d)
 /* ---- xz ---------------------------------------------------------------- */
 
 /*
+ * The index of the xz stream that ends at s + n (after its padding, which
+ * the caller has taken off), read from its footer; NULL if it cannot be
+ * read. The caller frees it with lzma_index_end.
+ */
+static lzma_index *xz_stream_index(const uint8_t *s, size_t n)
+{
+	lzma_stream_flags flags;
+	lzma_index *idx = NULL;
+	uint64_t memlimit = XZ_MEMLIMIT; /* the decoder's own limit */
+	size_t pos = 0, idx_off;
+
+	if (n < 2 * LZMA_STREAM_HEADER_SIZE ||
+	    lzma_stream_footer_decode(
+		    &flags, s + n - LZMA_STREAM_HEADER_SIZE) != LZMA_OK ||
+	    flags.backward_size > n - 2 * LZMA_STREAM_HEADER_SIZE)
+		return NULL;
+	idx_off = n - LZMA_STREAM_HEADER_SIZE - (size_t)flags.backward_size;
+	if (lzma_index_buffer_decode(&idx, &memlimit, NULL, s + idx_off, &pos,
+				     (size_t)flags.backward_size) != LZMA_OK)
+		return NULL;
+	return idx;
+}
+
+/*
  * The uncompressed size recorded in the index of the xz stream that ends at
  * in + in_sz, or 0 if it cannot be read (the decoder reports why later).
  */
 static uint64_t xz_index_size(const uint8_t *in, size_t in_sz)
 {
-	lzma_stream_flags flags;
-	lzma_index *idx = NULL;
-	uint64_t memlimit = 16U << 20, size = 0;
-	size_t pos = 0, idx_off;
+	lzma_index *idx;
+	uint64_t size;
 
 	/* stream padding: NUL bytes in fours */
 	while (in_sz >= 4 && !in[in_sz - 1] && !in[in_sz - 2] &&
 	       !in[in_sz - 3] && !in[in_sz - 4])
 		in_sz -= 4;
-	if (in_sz < 2 * LZMA_STREAM_HEADER_SIZE)
+	idx = xz_stream_index(in, in_sz);
+	if (!idx)
 		return 0;
-	if (lzma_stream_footer_decode(
-		    &flags, in + in_sz - LZMA_STREAM_HEADER_SIZE) != LZMA_OK)
-		return 0;
-	if (flags.backward_size > in_sz - 2 * LZMA_STREAM_HEADER_SIZE)
-		return 0;
-	idx_off = in_sz - LZMA_STREAM_HEADER_SIZE - (size_t)flags.backward_size;
-	if (lzma_index_buffer_decode(&idx, &memlimit, NULL, in + idx_off, &pos,
-				     (size_t)flags.backward_size) == LZMA_OK) {
-		size = lzma_index_uncompressed_size(idx);
-		lzma_index_end(idx, NULL);
-	}
+	size = lzma_index_uncompressed_size(idx);
+	lzma_index_end(idx, NULL);
 	return size;
 }
 
@@ -354,22 +368,12 @@ static int xz_verify_crc32(const uint8_t *s, size_t n, const uint8_t *o,
 			   size_t olen, size_t base, const char *fmt,
 			   struct diag *d)
 {
-	lzma_stream_flags flags;
-	lzma_index *idx = NULL;
+	lzma_index *idx = xz_stream_index(s, n);
 	lzma_index_iter it;
-	uint64_t memlimit = XZ_MEMLIMIT;
-	size_t pos = 0, idx_off;
 	uint32_t blk = 0;
 	int err = 0;
 
-	if (n < 2 * LZMA_STREAM_HEADER_SIZE ||
-	    lzma_stream_footer_decode(
-		    &flags, s + n - LZMA_STREAM_HEADER_SIZE) != LZMA_OK ||
-	    flags.backward_size > n - 2 * LZMA_STREAM_HEADER_SIZE)
-		goto bad_index;
-	idx_off = n - LZMA_STREAM_HEADER_SIZE - (size_t)flags.backward_size;
-	if (lzma_index_buffer_decode(&idx, &memlimit, NULL, s + idx_off, &pos,
-				     (size_t)flags.backward_size) != LZMA_OK)
+	if (!idx)
 		goto bad_index;
 	lzma_index_iter_init(&it, idx);
 	while (!err && !lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK)) {
