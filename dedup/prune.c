@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dedup/first_use.h"
 #include "dedup/order.h"
 #include "dedup/prune.h"
 
@@ -47,12 +48,8 @@ struct prune {
 	uint32_t *perm;	  /* the kept split types in output order */
 	uint32_t *seg;	  /* per split type: module met first (order_split) */
 	uint32_t top;
-	uint32_t base_str; /* first split string offset */
-	const char *strs;  /* split string section */
-	uint32_t str_len;
-	uint32_t *str_map; /* split string offset -> new one, UINT32_MAX */
-	char *out_strs;
-	uint32_t out_str_len;
+	/* the split string section, read and written in first-use order */
+	struct first_use fu;
 	uint32_t bad_id; /* a reference past the last type, for the message */
 };
 
@@ -96,24 +93,7 @@ static int rewrite_id(uint32_t *id, void *ctx)
  * as refine writes it, and holds only the strings kept types use. */
 static int rewrite_str(uint32_t *off, void *ctx)
 {
-	struct prune *p = ctx;
-	uint32_t local, len;
-
-	if (*off < p->base_str)
-		return 0;
-	local = *off - p->base_str;
-	if (local >= p->str_len)
-		return -EINVAL;
-	if (p->str_map[local] == UINT32_MAX) {
-		len = (uint32_t)strnlen(p->strs + local, p->str_len - local);
-		if (len == p->str_len - local)
-			return -EINVAL;
-		memcpy(p->out_strs + p->out_str_len, p->strs + local, len + 1);
-		p->str_map[local] = p->out_str_len;
-		p->out_str_len += len + 1;
-	}
-	*off = p->base_str + p->str_map[local];
-	return 0;
+	return first_use_str(&((struct prune *)ctx)->fu, off);
 }
 
 /* The sections of res->raw and the offset of each type; 0 or -EINVAL. */
@@ -137,8 +117,8 @@ static int read_sections(struct prune *p, const struct dedup_result *res,
 	}
 	p->types = (const uint8_t *)res->raw + h->hdr_len + h->type_off;
 	p->types_len = h->type_len;
-	p->strs = (const char *)res->raw + h->hdr_len + h->str_off;
-	p->str_len = h->str_len;
+	p->fu.strs = (const char *)res->raw + h->hdr_len + h->str_off;
+	p->fu.str_len = h->str_len;
 	/* at most one type per 12 bytes */
 	p->offs = malloc(((size_t)p->types_len / sizeof(struct btf_type) + 1) *
 			 sizeof(*p->offs));
@@ -206,14 +186,15 @@ static int emit(struct prune *p, uint32_t kept, struct dedup_result *res,
 	void *raw;
 	int err = -ENOMEM;
 
-	p->str_map = malloc(((size_t)p->str_len + 1) * sizeof(*p->str_map));
-	p->out_strs = malloc((size_t)p->str_len + 1);
-	if (!out || !p->str_map || !p->out_strs) {
+	p->fu.str_map =
+		malloc(((size_t)p->fu.str_len + 1) * sizeof(*p->fu.str_map));
+	p->fu.out = malloc((size_t)p->fu.str_len + 1);
+	if (!out || !p->fu.str_map || !p->fu.out) {
 		diag_set(d, "out of memory");
 		goto out;
 	}
-	memset(p->str_map, 0xff,
-	       ((size_t)p->str_len + 1) * sizeof(*p->str_map));
+	memset(p->fu.str_map, 0xff,
+	       ((size_t)p->fu.str_len + 1) * sizeof(*p->fu.str_map));
 	for (k = 0; k < kept; k++) {
 		struct btf_type *t;
 
@@ -233,8 +214,7 @@ static int emit(struct prune *p, uint32_t kept, struct dedup_result *res,
 		}
 		out_len += rec;
 	}
-	raw = btf_raw__write(out, out_len, p->out_strs, p->out_str_len,
-			     &raw_sz);
+	raw = btf_raw__write(out, out_len, p->fu.out, p->fu.out_len, &raw_sz);
 	if (!raw) {
 		diag_set(d, "out of memory");
 		goto out;
@@ -291,7 +271,7 @@ int prune_run(const struct btf_raw *base, struct dedup_result *res,
 {
 	struct prune p = {
 		.s0 = btf_raw__type_cnt(base),
-		.base_str = base->start_str_off + base->str_len,
+		.fu.base_str = base->start_str_off + base->str_len,
 	};
 	bool moved = false;
 	uint32_t i, kept = 0;
@@ -320,9 +300,9 @@ int prune_run(const struct btf_raw *base, struct dedup_result *res,
 			.offs = p.offs,
 			.n = p.n,
 			.s0 = p.s0,
-			.strs = p.strs,
-			.str_len = p.str_len,
-			.base_str = p.base_str,
+			.strs = p.fu.strs,
+			.str_len = p.fu.str_len,
+			.base_str = p.fu.base_str,
 			.keep = p.new_id,
 			.jobs = opts->jobs,
 		};
@@ -363,7 +343,7 @@ out:
 	free(p.stack);
 	free(p.perm);
 	free(p.seg);
-	free(p.str_map);
-	free(p.out_strs);
+	free(p.fu.str_map);
+	free(p.fu.out);
 	return err;
 }

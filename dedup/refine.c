@@ -60,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dedup/first_use.h"
 #include "formats/btf_raw.h"
 #include "formats/hash.h"
 #include "formats/mem.h"
@@ -1213,10 +1214,7 @@ out:
 struct emit_ctx {
 	const struct refine *r;
 	const uint32_t *final; /* any id -> output id */
-	uint32_t base_str;     /* base string length */
-	uint32_t *str_map;     /* split string offset -> new, or UINT32_MAX */
-	char *strs;	       /* output split strings */
-	uint32_t str_len;
+	struct first_use fu;   /* the split strings, in first-use order */
 };
 
 static int emit_id(uint32_t *id, void *c)
@@ -1229,20 +1227,7 @@ static int emit_id(uint32_t *id, void *c)
 
 static int emit_str(uint32_t *off, void *c)
 {
-	struct emit_ctx *e = c;
-	uint32_t local, len;
-
-	if (*off < e->base_str)
-		return 0;
-	local = *off - e->base_str;
-	if (e->str_map[local] == UINT32_MAX) {
-		len = (uint32_t)strlen(e->r->in->strs + local) + 1;
-		memcpy(e->strs + e->str_len, e->r->in->strs + local, len);
-		e->str_map[local] = e->str_len;
-		e->str_len += len;
-	}
-	*off = e->base_str + e->str_map[local];
-	return 0;
+	return first_use_str(&((struct emit_ctx *)c)->fu, off);
 }
 
 static bool modifier_kind(uint32_t kind)
@@ -1376,16 +1361,18 @@ static int emit(struct refine *r, struct dedup_result *res)
 	size_t raw_sz;
 	int err = -ENOMEM;
 
-	e.base_str = in->base->start_str_off + in->base->str_len;
-	e.str_map = own_map ? malloc(map_sz) : (uint32_t *)r->slot_keys;
-	e.strs = own_strs ? malloc(strs_sz) : (char *)r->slots;
+	e.fu.base_str = in->base->start_str_off + in->base->str_len;
+	e.fu.strs = in->strs;
+	e.fu.str_len = in->str_len;
+	e.fu.str_map = own_map ? malloc(map_sz) : (uint32_t *)r->slot_keys;
+	e.fu.out = own_strs ? malloc(strs_sz) : (char *)r->slots;
 	types = malloc((size_t)in->types_len + 1);
-	if (!id_map || !e.str_map || !e.strs || !types)
+	if (!id_map || !e.fu.str_map || !e.fu.out || !types)
 		goto out;
 	choose_reps(r, rep);
 	if (keep_used_moves(r, rep))
 		goto out;
-	memset(e.str_map, 0xff, map_sz);
+	memset(e.fu.str_map, 0xff, map_sz);
 
 	/* split representatives get new ids in id order; base ones keep
 	 * theirs; every other id follows its class, a declaration its
@@ -1416,7 +1403,8 @@ static int emit(struct refine *r, struct dedup_result *res)
 		out_len += rec_sz;
 		kept++;
 	}
-	res->raw = btf_raw__write(types, out_len, e.strs, e.str_len, &raw_sz);
+	res->raw =
+		btf_raw__write(types, out_len, e.fu.out, e.fu.out_len, &raw_sz);
 	if (!res->raw)
 		goto out;
 	res->size = raw_sz;
@@ -1427,9 +1415,9 @@ static int emit(struct refine *r, struct dedup_result *res)
 out:
 	free(id_map);
 	if (own_map)
-		free(e.str_map);
+		free(e.fu.str_map);
 	if (own_strs)
-		free(e.strs);
+		free(e.fu.out);
 	free(types);
 	return err;
 }
