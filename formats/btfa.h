@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 4;
- * versions 1 to 3 are read too).
+ * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 5;
+ * versions 1 to 4 are read too).
  *
  * Bytes in, bytes out: the reader (btfa_read.c) checks every offset and size
  * before use and exposes the index; the writer (btfa_write.c) turns N blobs
@@ -21,20 +21,25 @@
 struct btfa_seckey;
 struct btf_delta_ref;
 
-#define BTFA_MAGIC	   "BTFARCH" /* 8 bytes with its NUL */
-#define BTFA_IDX_MAGIC	   "BTFAIDX" /* 8 bytes with its NUL */
-#define BTFA_MODS_MAGIC	   "BTFAMOD" /* 8 bytes with its NUL */
+#define BTFA_MAGIC	"BTFARCH" /* 8 bytes with its NUL */
+#define BTFA_IDX_MAGIC	"BTFAIDX" /* 8 bytes with its NUL */
+#define BTFA_MODS_MAGIC "BTFAMOD" /* 8 bytes with its NUL */
+/* version 5: a module block with ranges in segment coordinates */
+#define BTFA_MODS_MAGIC2   "BTFAMD2" /* 8 bytes with its NUL */
 #define BTFA_SIG_MAGIC	   "BTFASIG" /* 8 bytes with its NUL */
-#define BTFA_VERSION	   4
+#define BTFA_VERSION	   5
 #define BTFA_HDR_SIZE	   64
 #define BTFA_IDX_HDR_SIZE  32
 #define BTFA_DICT_SIZE	   24
 #define BTFA_ENTRY_SIZE_V2 152 /* versions 1 and 2 */
 #define BTFA_ENTRY_SIZE_V3 200
-#define BTFA_ENTRY_SIZE	   208 /* version 4 */
+#define BTFA_ENTRY_SIZE	   208 /* versions 4 and 5 */
 #define BTFA_MODS_HDR_SIZE 24
 #define BTFA_MODULE_SIZE   16
 #define BTFA_RANGE_SIZE	   8
+/* version 5 blocks (layout 2): 12-byte modules and ranges */
+#define BTFA_MODULE2_SIZE 12
+#define BTFA_RANGE2_SIZE  12
 /* Version 3: a signature block after the index frame (docs/FORMAT.md). */
 #define BTFA_SIG_MAX 4096
 /* Caps a reader applies: the decompressed index, one blob. */

@@ -18,6 +18,14 @@ static inline bool btfa_in_bounds(uint64_t off, uint64_t size, uint64_t limit)
 	return size <= limit && off <= limit - size;
 }
 
+/*
+ * The length of a module block whose header (BTFA_MODS_HDR_SIZE bytes at
+ * blk, checked or written by btfar) gives its counts: layout 1
+ * (BTFA_MODS_MAGIC) or 2 (BTFA_MODS_MAGIC2: modules and ranges of 12
+ * bytes).
+ */
+uint64_t btfa_mods_block_len(const uint8_t *blk);
+
 /* Reads exactly size bytes at off: 0, -EIO when the file is shorter, or
  * another negative errno. */
 int btfa_pread_full(int fd, void *buf, size_t size, uint64_t off);

@@ -224,6 +224,17 @@ int btfa_reader__pread(struct btfa_reader *r, void *buf, size_t size,
 	return r->src->pread(r->src, buf, size, off, d);
 }
 
+uint64_t btfa_mods_block_len(const uint8_t *blk)
+{
+	uint64_t mcnt = le32_get(blk + 8), rcnt = le32_get(blk + 12);
+
+	if (!memcmp(blk, BTFA_MODS_MAGIC2, 8))
+		return BTFA_MODS_HDR_SIZE + BTFA_MODULE2_SIZE * mcnt +
+		       BTFA_RANGE2_SIZE * rcnt + le32_get(blk + 16);
+	return BTFA_MODS_HDR_SIZE + BTFA_MODULE_SIZE * mcnt +
+	       BTFA_RANGE_SIZE * rcnt + le32_get(blk + 16);
+}
+
 bool btfa_compat_ok(uint32_t compat)
 {
 	return !compat ||
@@ -1722,9 +1733,7 @@ static int mods_delta_decompress(struct btfa_reader *r, uint32_t idx, void *blk,
 	}
 	/* the reference block's size: its header, checked when loaded */
 	pb = r->mods_blocks[ref];
-	plen = BTFA_MODS_HDR_SIZE +
-	       (size_t)BTFA_MODULE_SIZE * le32_get(pb + 8) +
-	       (size_t)BTFA_RANGE_SIZE * le32_get(pb + 12) + le32_get(pb + 16);
+	plen = (size_t)btfa_mods_block_len(pb);
 	dctx = ZSTD_createDCtx();
 	if (!dctx) {
 		diag_set(d, "out of memory");
@@ -1739,21 +1748,196 @@ static int mods_delta_decompress(struct btfa_reader *r, uint32_t idx, void *blk,
 }
 
 /*
+ * Layout 1 (versions 3 and 4) of entry idx's block blk: module records
+ * (name offset, first range, range count, types) and ranges as gaps, into
+ * the reader's tables (docs/FORMAT.md, "Module block").
+ */
+static int load_layout1(struct btfa_reader *r, uint32_t idx, const uint8_t *blk,
+			const char *strtab, uint32_t ssz, struct diag *d)
+{
+	const struct btfa_entry *e = &r->entries[idx];
+	uint32_t mcnt = e->module_cnt, rcnt = e->range_cnt, j, k, next_rng = 0;
+	const uint8_t *q = blk + BTFA_MODS_HDR_SIZE;
+	const uint8_t *rq = q + (size_t)BTFA_MODULE_SIZE * mcnt;
+
+	for (j = 0; j < mcnt; j++, q += BTFA_MODULE_SIZE) {
+		struct btfa_module *m = &r->modules[e->module_first + j];
+		uint64_t next = 1;
+
+		if (get_str(strtab, ssz, le32_get(q), &m->name)) {
+			diag_set(d,
+				 "module %u: name offset %u outside the "
+				 "string table",
+				 j, le32_get(q));
+			return -EBADMSG;
+		}
+		m->range_cnt = le32_get(q + 8);
+		m->types = le32_get(q + 12);
+		if (le32_get(q + 4) != next_rng ||
+		    !btfa_in_bounds(next_rng, m->range_cnt, rcnt)) {
+			diag_set(d,
+				 "module %u (%s): ranges %u..+%u, not after "
+				 "the previous module's (%u) inside the %u "
+				 "ranges",
+				 j, m->name, le32_get(q + 4), m->range_cnt,
+				 next_rng, rcnt);
+			return -EBADMSG;
+		}
+		m->range_first = e->range_first + next_rng;
+		for (k = 0; k < m->range_cnt; k++) {
+			const uint8_t *p =
+				rq + BTFA_RANGE_SIZE * (size_t)(next_rng + k);
+			struct btfa_range *rg = &r->ranges[m->range_first + k];
+			uint64_t first = next + le32_get(p);
+
+			rg->count = le32_get(p + 4);
+			if (first + rg->count > UINT32_MAX) {
+				diag_set(d,
+					 "module %u (%s): range %u past the id "
+					 "space",
+					 j, m->name, k);
+				return -EBADMSG;
+			}
+			rg->first = (uint32_t)first;
+			next = first + rg->count;
+		}
+		next_rng += m->range_cnt;
+	}
+	return 0;
+}
+
+/*
+ * Layout 2 (version 5) of entry idx's block blk (n bytes, header checked,
+ * strtab its ssz bytes of names): the module records (name as a zigzag
+ * difference from the previous module's, range count, segment start as a
+ * difference from the previous module's, the first from base_types + 1),
+ * then every range from its segment coordinates (docs/FORMAT.md, "Module
+ * block"), into the reader's tables. types is the ids a module's ranges
+ * cover. Names, counts, segment starts and codes are checked here, the
+ * ranges (sorted, inside the ids) by check_ranges.
+ */
+static int load_layout2(struct btfa_reader *r, uint32_t idx, const uint8_t *blk,
+			const char *strtab, uint32_t ssz, struct diag *d)
+{
+	const struct btfa_entry *e = &r->entries[idx];
+	uint32_t mcnt = e->module_cnt, rcnt = e->range_cnt, j, k, next = 0;
+	const uint8_t *q = blk + BTFA_MODS_HDR_SIZE;
+	const uint8_t *rq = q + (size_t)BTFA_MODULE2_SIZE * mcnt;
+	uint64_t *seg, at = (uint64_t)e->base_types + 1, name = 0;
+	int err = -EBADMSG;
+
+	seg = malloc(((size_t)mcnt + 1) * sizeof(*seg));
+	if (!seg) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	for (j = 0; j < mcnt; j++, q += BTFA_MODULE2_SIZE) {
+		struct btfa_module *m = &r->modules[e->module_first + j];
+		uint32_t zn = le32_get(q);
+
+		/* zigzag back: even is +zn/2, odd -(zn+1)/2 */
+		name = zn & 1 ? name - ((uint64_t)zn + 1) / 2 : name + zn / 2;
+		if (name >= ssz ||
+		    get_str(strtab, ssz, (uint32_t)name, &m->name)) {
+			diag_set(d, "module %u: name outside the string table",
+				 j);
+			goto out;
+		}
+		m->range_cnt = le32_get(q + 4);
+		if (!btfa_in_bounds(next, m->range_cnt, rcnt)) {
+			diag_set(d,
+				 "module %u (%s): %u ranges past the block's "
+				 "%u",
+				 j, m->name, m->range_cnt, rcnt);
+			goto out;
+		}
+		m->range_first = e->range_first + next;
+		next += m->range_cnt;
+		at += le32_get(q + 8);
+		if (at > (uint64_t)e->types + 1) {
+			diag_set(d,
+				 "module %u (%s): segment start %llu past the "
+				 "entry's %u types",
+				 j, m->name, (unsigned long long)at, e->types);
+			goto out;
+		}
+		seg[j] = at;
+	}
+	if (next != rcnt) {
+		diag_set(d, "the modules have %u ranges, the block %u", next,
+			 rcnt);
+		goto out;
+	}
+	for (j = 0; j < mcnt; j++) {
+		struct btfa_module *m = &r->modules[e->module_first + j];
+		uint64_t start = 0, end = 0, types = 0;
+		int64_t s_prev = -1;
+
+		for (k = 0; k < m->range_cnt; k++, rq += BTFA_RANGE2_SIZE) {
+			struct btfa_range *rg = &r->ranges[m->range_first + k];
+			uint32_t code = le32_get(rq);
+			uint64_t first = le32_get(rq + 4), s;
+
+			rg->count = le32_get(rq + 8);
+			/* code >= 2: segment s, counted from the previous
+			 * range's or, after code 0 or first, from 0 */
+			s = code < 2	 ? mcnt
+			    : s_prev < 0 ? code - 2u
+					 : (uint64_t)s_prev + code - 1;
+			if (code == 0) {
+				start = 0;
+				s_prev = -1;
+			} else if (code == 1 && k) {
+				first += start + end;
+			} else if (s < mcnt) {
+				start = seg[s];
+				first += start;
+				s_prev = (int64_t)s;
+			} else {
+				diag_set(d,
+					 "module %u (%s): range %u: code %u "
+					 "names no segment",
+					 j, m->name, k, code);
+				goto out;
+			}
+			if (first + rg->count > UINT32_MAX) {
+				diag_set(d,
+					 "module %u (%s): range %u past the id "
+					 "space",
+					 j, m->name, k);
+				goto out;
+			}
+			rg->first = (uint32_t)first;
+			end = first + rg->count - start;
+			types += rg->count;
+		}
+		/* disjoint ranges inside the ids (check_ranges) cover at
+		 * most the entry's types */
+		m->types = types > UINT32_MAX ? UINT32_MAX : (uint32_t)types;
+	}
+	err = 0;
+out:
+	free(seg);
+	return err;
+}
+
+/*
  * Version 3: the module block of entry idx (docs/FORMAT.md, "Module
  * block"): read, SHA-256 against the entry, decompressed to exactly its
  * content size, then its modules and ranges into their places of the
- * tables (module_first, range_first), ranges from gaps to ids and checked
- * like version 2's. The block is kept: module names point into it.
+ * tables (module_first, range_first), ranges from gaps (layout 1) or
+ * segment coordinates (layout 2, version 5) to ids and checked like
+ * version 2's. The block is kept: module names point into it.
  */
 static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 {
 	struct btfa_entry *e = &r->entries[idx];
 	unsigned long long content;
 	uint8_t *comp = NULL, *blk = NULL, sum[32];
-	const uint8_t *q, *rq;
 	const char *strtab;
-	uint32_t j, k, mcnt, rcnt, ssz, next_rng = 0;
+	uint32_t mcnt, rcnt, ssz;
 	struct sha256 sh;
+	bool layout2;
 	size_t n;
 	int err = -EBADMSG;
 
@@ -1803,12 +1987,12 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 	mcnt = le32_get(blk + 8);
 	rcnt = le32_get(blk + 12);
 	ssz = le32_get(blk + 16);
-	if (memcmp(blk, BTFA_MODS_MAGIC, 8) || le32_get(blk + 20) ||
-	    mcnt != e->module_cnt || rcnt != e->range_cnt ||
-	    BTFA_MODS_HDR_SIZE + (uint64_t)BTFA_MODULE_SIZE * mcnt +
-			    (uint64_t)BTFA_RANGE_SIZE * rcnt + ssz !=
-		    n ||
-	    !ssz || blk[n - ssz]) {
+	/* layout 2 (segment coordinates) from version 5 on */
+	layout2 = !memcmp(blk, BTFA_MODS_MAGIC2, 8) && r->version >= 5;
+	if ((!layout2 && memcmp(blk, BTFA_MODS_MAGIC, 8)) ||
+	    le32_get(blk + 20) || mcnt != e->module_cnt ||
+	    rcnt != e->range_cnt || btfa_mods_block_len(blk) != n || !ssz ||
+	    blk[n - ssz]) {
 		diag_set(d,
 			 "header: magic, %u modules, %u ranges, %u bytes of "
 			 "strings in %zu bytes; the entry has %u modules, %u "
@@ -1817,51 +2001,10 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 		goto out;
 	}
 	strtab = (const char *)blk + n - ssz;
-	q = blk + BTFA_MODS_HDR_SIZE;
-	rq = q + (size_t)BTFA_MODULE_SIZE * mcnt;
-	for (j = 0; j < mcnt; j++, q += BTFA_MODULE_SIZE) {
-		struct btfa_module *m = &r->modules[e->module_first + j];
-		uint64_t next = 1;
-
-		if (get_str(strtab, ssz, le32_get(q), &m->name)) {
-			diag_set(d,
-				 "module %u: name offset %u outside the "
-				 "string table",
-				 j, le32_get(q));
-			goto out;
-		}
-		m->range_cnt = le32_get(q + 8);
-		m->types = le32_get(q + 12);
-		if (le32_get(q + 4) != next_rng ||
-		    !btfa_in_bounds(next_rng, m->range_cnt, rcnt)) {
-			diag_set(d,
-				 "module %u (%s): ranges %u..+%u, not after "
-				 "the previous module's (%u) inside the %u "
-				 "ranges",
-				 j, m->name, le32_get(q + 4), m->range_cnt,
-				 next_rng, rcnt);
-			goto out;
-		}
-		m->range_first = e->range_first + next_rng;
-		for (k = 0; k < m->range_cnt; k++) {
-			const uint8_t *p =
-				rq + BTFA_RANGE_SIZE * (size_t)(next_rng + k);
-			struct btfa_range *rg = &r->ranges[m->range_first + k];
-			uint64_t first = next + le32_get(p);
-
-			rg->count = le32_get(p + 4);
-			if (first + rg->count > UINT32_MAX) {
-				diag_set(d,
-					 "module %u (%s): range %u past the id "
-					 "space",
-					 j, m->name, k);
-				goto out;
-			}
-			rg->first = (uint32_t)first;
-			next = first + rg->count;
-		}
-		next_rng += m->range_cnt;
-	}
+	err = layout2 ? load_layout2(r, idx, blk, strtab, ssz, d)
+		      : load_layout1(r, idx, blk, strtab, ssz, d);
+	if (err)
+		goto out;
 	err = check_ranges(r, idx, d);
 	if (err) {
 		err = -EBADMSG;

@@ -298,10 +298,146 @@ static int compress_index(const struct buf *idx, struct buf *out,
 			  struct diag *d);
 
 /*
- * Version 3: entry w's module block (docs/FORMAT.md), uncompressed, into
- * w->mods_raw; range_cnt set.
+ * Layout 2: the segment start of each of w's modules into seg (mod_cnt
+ * values, nondecreasing): the smallest id past the base that no earlier
+ * module has, or the previous start when that is smaller or the module
+ * has none. An engine writes the types it met first in a module together
+ * (docs/GUIDE.md, "The order of module types"), so this is about where
+ * that module's segment starts.
  */
-static int make_mods_block(struct wentry *w, struct diag *d)
+static int seg_starts_of(const struct wentry *w, uint64_t *seg, struct diag *d)
+{
+	uint64_t at = (uint64_t)w->e.base_types + 1, *seen;
+	uint32_t j, k;
+
+	seen = calloc(((uint64_t)w->e.types + 64) / 64, sizeof(*seen));
+	if (!seen) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	for (j = 0; j < w->mod_cnt; j++) {
+		const struct btfa_module_in *m = &w->mods[j];
+		uint64_t lo = UINT64_MAX;
+
+		for (k = 0; k < m->range_cnt; k++) {
+			uint64_t id = m->ranges[2 * k];
+			uint64_t end = id + m->ranges[2 * k + 1];
+
+			if (id < at)
+				id = at;
+			if (end > (uint64_t)w->e.types + 1)
+				end = (uint64_t)w->e.types + 1;
+			for (; id < end; id++) {
+				if (seen[id / 64] >> (id % 64) & 1)
+					continue;
+				seen[id / 64] |= UINT64_C(1) << (id % 64);
+				if (id < lo)
+					lo = id;
+			}
+		}
+		if (lo != UINT64_MAX && lo > at)
+			at = lo;
+		seg[j] = at;
+	}
+	free(seen);
+	return 0;
+}
+
+/* The last segment whose start is at most id, or -1 (id before them). */
+static int64_t seg_of(const uint64_t *seg, uint32_t n, uint64_t id)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (seg[mid] <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int64_t)lo - 1;
+}
+
+/* zigzag: small magnitudes of either sign as small numbers */
+static uint32_t zigzag32(int64_t v)
+{
+	return (uint32_t)(v >= 0 ? 2 * v : -2 * v - 1);
+}
+
+/*
+ * Layout 2: w's module records and ranges in segment coordinates into mods
+ * and rngs (docs/FORMAT.md, "Module block"), names from ss (which holds
+ * them already). A module's type ids move between two builds of a series
+ * whenever an earlier module gains or loses a type; an offset into the
+ * segment they lie in moves only when that segment changes, and the
+ * records of a module then repeat its record of the previous build.
+ */
+static int put_modules2(struct strset *ss, struct buf *mods, struct buf *rngs,
+			const struct wentry *w, struct diag *d)
+{
+	uint64_t *seg, prev = (uint64_t)w->e.base_types + 1;
+	uint32_t j, k, name_prev = 0, o = 0;
+	int err;
+
+	seg = malloc(((size_t)w->mod_cnt + 1) * sizeof(*seg));
+	if (!seg) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	err = seg_starts_of(w, seg, d);
+	for (j = 0; j < w->mod_cnt && !err; j++) {
+		const struct btfa_module_in *m = &w->mods[j];
+		uint8_t *p = buf_grow(mods, BTFA_MODULE2_SIZE);
+		int64_t s_prev = -1;
+		uint64_t start = 0, end = 0;
+
+		if (!p)
+			break;
+		err = str_off(ss, m->name, &o);
+		le32_put(p, zigzag32((int64_t)o - name_prev));
+		le32_put(p + 4, m->range_cnt);
+		le32_put(p + 8, (uint32_t)(seg[j] - prev));
+		name_prev = o;
+		prev = seg[j];
+		for (k = 0; k < m->range_cnt; k++) {
+			uint64_t first = m->ranges[2 * k];
+			int64_t s = seg_of(seg, w->mod_cnt, first);
+			uint32_t code;
+
+			p = buf_grow(rngs, BTFA_RANGE2_SIZE);
+			if (!p)
+				break;
+			if (k && s == s_prev) {
+				code = 1; /* after the previous range */
+				first -= start + end;
+			} else if (s < 0) {
+				code = 0; /* an id before every segment */
+				start = 0;
+			} else {
+				/* segment s, counted from the previous
+				 * range's (ranges are sorted) or from 0 */
+				code = (uint32_t)(s_prev < 0 ? s + 2
+							     : s - s_prev + 1);
+				start = seg[s];
+				first -= start;
+			}
+			le32_put(p, code);
+			le32_put(p + 4, (uint32_t)first);
+			le32_put(p + 8, m->ranges[2 * k + 1]);
+			end = m->ranges[2 * k] + m->ranges[2 * k + 1] - start;
+			s_prev = s;
+		}
+	}
+	free(seg);
+	return err;
+}
+
+/*
+ * Version 3: entry w's module block (docs/FORMAT.md), uncompressed, into
+ * w->mods_raw; range_cnt set. Version 5 writes layout 2.
+ */
+static int make_mods_block(struct wentry *w, uint32_t version, struct diag *d)
 {
 	struct buf mods = {0}, rngs = {0}, *blk = &w->mods_raw;
 	uint64_t rng_cnt = 0;
@@ -314,12 +450,17 @@ static int make_mods_block(struct wentry *w, struct diag *d)
 		diag_set(d, "out of memory");
 		return err;
 	}
+	/* checks the ranges (sorted, disjoint) and writes layout 1 */
 	err = put_modules(&ss, &mods, &rngs, w, &rng_cnt, d);
+	if (!err && version >= 5) {
+		mods.len = rngs.len = 0;
+		err = put_modules2(&ss, &mods, &rngs, w, d);
+	}
 	if (err)
 		goto out;
 	h = buf_grow(blk, BTFA_MODS_HDR_SIZE);
 	if (h) {
-		memcpy(h, BTFA_MODS_MAGIC, 8);
+		memcpy(h, version >= 5 ? BTFA_MODS_MAGIC2 : BTFA_MODS_MAGIC, 8);
 		le32_put(h + 8, w->mod_cnt);
 		le32_put(h + 12, (uint32_t)rng_cnt);
 		le32_put(h + 16, (uint32_t)ss.len);
@@ -361,8 +502,7 @@ static const void *kept_mods_block(struct btfa_reader *r, size_t idx,
 	    !r->mods_blocks[idx])
 		return NULL;
 	b = r->mods_blocks[idx];
-	*len = BTFA_MODS_HDR_SIZE + (size_t)BTFA_MODULE_SIZE * le32_get(b + 8) +
-	       (size_t)BTFA_RANGE_SIZE * le32_get(b + 12) + le32_get(b + 16);
+	*len = (size_t)btfa_mods_block_len(b);
 	return b;
 }
 
@@ -442,7 +582,7 @@ static int put_mods_blocks(struct wentry *v, size_t n, uint32_t version,
 		w->e.range_cnt = 0;
 		memset(w->e.mods_sha256, 0, 32);
 		if (w->mod_cnt)
-			err = make_mods_block(w, d);
+			err = make_mods_block(w, version, d);
 	}
 	for (i = 0; i < n && !err; i++) {
 		struct wentry *w = &v[i];

@@ -773,6 +773,300 @@ static int test_mods_delta(const char *dir)
 	return 0;
 }
 
+/* --- version 5: module blocks in segment coordinates (layout 2) ------- */
+
+/* mod_x's own ids start at 19, mod_y's at 22, mod_z's at 30: mod_y has a
+ * base id (10) and one of mod_x's, mod_x one of mod_z's (a later
+ * segment), mod_z one of mod_y's. */
+static const uint32_t rng_x[] = {19, 3, 33, 1};
+static const uint32_t rng_y[] = {10, 1, 20, 1, 22, 3, 27, 1};
+static const uint32_t rng_z[] = {23, 1, 30, 5};
+static const struct btfa_module_in mods_l2[] = {
+	{.name = "mod_x", .types = 4, .ranges = rng_x, .range_cnt = 2},
+	{.name = "mod_y", .types = 6, .ranges = rng_y, .range_cnt = 4},
+	{.name = "mod_z", .types = 6, .ranges = rng_z, .range_cnt = 2},
+};
+
+static int write_l2(const char *path, uint32_t version)
+{
+	struct btfa_write_opts o = {.version = version};
+	struct btfa_blob_in in;
+	struct diag d = {""};
+	int err;
+
+	blob_in(&in, 0);
+	in.modules = mods_l2;
+	in.module_cnt = 3;
+	err = btfa_write(path, &in, 1, &o, &d);
+	CHECK(err == 1, "btfa_write: %d %s", err, d.msg);
+	return err == 1 ? 0 : 1;
+}
+
+/* Entry 0's module block of the archive at path decompressed, edited by
+ * edit, compressed again and written before a new index that points at
+ * it (offset, size, SHA-256). */
+static void edit_block(const char *path, void (*edit)(uint8_t *blk))
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+	uint64_t ioff, moff, msize;
+	size_t flen, n, ent0, bn, cn;
+	uint8_t *f, *ix, *blk, *g;
+	struct sha256 sh;
+
+	CHECK(!btfa_reader__open(&r, path, &d), "open: %s", d.msg);
+	n = r.index_len;
+	ix = malloc(n);
+	memcpy(ix, r.index, n);
+	ent0 = 32 + (size_t)24 * r.dict_cnt;
+	moff = r.entries[0].mods_off;
+	msize = r.entries[0].mods_size;
+	btfa_reader__close(&r);
+	f = unit_slurp("/", path, &flen);
+	ioff = get64(f + 16);
+	bn = (size_t)ZSTD_getFrameContentSize(f + moff, (size_t)msize);
+	blk = malloc(bn);
+	CHECK(ZSTD_decompress(blk, bn, f + moff, (size_t)msize) == bn,
+	      "block does not decompress");
+	edit(blk);
+	g = malloc((size_t)ioff + ZSTD_compressBound(bn));
+	memcpy(g, f, (size_t)ioff);
+	cn = ZSTD_compress(g + ioff, ZSTD_compressBound(bn), blk, bn, 3);
+	put64(ix + ent0 + 152, ioff);
+	put64(ix + ent0 + 160, cn);
+	sha256_init(&sh);
+	sha256_update(&sh, g + ioff, cn);
+	sha256_final(&sh, ix + ent0 + 168);
+	put64(g + 16, ioff + cn);
+	write_with_index(path, g, ioff + cn, ix, n, true);
+	free(g);
+	free(blk);
+	free(f);
+	free(ix);
+}
+
+/* layout 2: module j's record, range k (of all) */
+#define L2_MOD(b, j)   ((b) + BTFA_MODS_HDR_SIZE + BTFA_MODULE2_SIZE * (j))
+#define L2_RANGE(b, k) (L2_MOD(b, 3) + BTFA_RANGE2_SIZE * (k))
+
+/* the ranges: mod_x's 0 and 1, mod_y's 2 to 5, mod_z's 6 and 7 */
+
+static void code_past(uint8_t *b)
+{
+	put32(L2_RANGE(b, 0), 5); /* segment 3 of 3 */
+}
+
+static void code1_first(uint8_t *b)
+{
+	put32(L2_RANGE(b, 2), 1); /* mod_y's first range */
+}
+
+static void seg_past(uint8_t *b)
+{
+	put32(L2_MOD(b, 2) + 8, 20); /* mod_z at 22 + 20 > 40 + 1 */
+}
+
+static void name_past(uint8_t *b)
+{
+	put32(L2_MOD(b, 1), 2000);
+}
+
+static void range_cnt_short(uint8_t *b)
+{
+	put32(L2_MOD(b, 2) + 4, 1);
+}
+
+static void range_overlap(uint8_t *b)
+{
+	put32(L2_RANGE(b, 4), 0); /* mod_y's 22..24 as 20..22 */
+	put32(L2_RANGE(b, 4) + 4, 20);
+}
+
+static void id_past(uint8_t *b)
+{
+	put32(L2_RANGE(b, 7) + 4, 9); /* mod_z's 30 at 39, 5 ids */
+}
+
+static void id_space(uint8_t *b)
+{
+	put32(L2_RANGE(b, 1) + 4, 0xfffffff0u); /* 30 + that */
+}
+
+static int l2_refused(const char *p, void (*edit)(uint8_t *), const char *msg)
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+
+	if (write_l2(p, 5))
+		return 1;
+	edit_block(p, edit);
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	CHECK(btfa_reader__load_modules(&r, 0, &d) == -EBADMSG, "accepted");
+	CHECK_MSG(d.msg, "entry 0 (6.1.0-1): module block at ");
+	CHECK_MSG(d.msg, msg);
+	btfa_reader__close(&r);
+	return 0;
+}
+
+/* Version 5 writes layout 2, version 4 layout 1, and both read back the
+ * ranges written, codes 0 (a base id), 1 (same segment), a later and an
+ * earlier module's segment included. A layout 2 block whose records do
+ * not decode, or in a version 4 archive, is refused with what is wrong. */
+static int test_mods_layout2(const char *dir)
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+	uint32_t v, j, k;
+	uint8_t *f;
+	size_t n;
+	char p[128];
+
+	(void)dir;
+	path_of(p, sizeof(p), "l2.btfa");
+	for (v = 4; v <= 5; v++) {
+		const uint8_t *blk;
+
+		if (write_l2(p, v))
+			return 1;
+		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+		CHECK(r.version == v, "version %u", r.version);
+		CHECK(!btfa_reader__load_modules(&r, 0, &d), "modules: %s",
+		      d.msg);
+		blk = r.mods_blocks[0];
+		CHECK(!memcmp(blk, v == 5 ? BTFA_MODS_MAGIC2 : BTFA_MODS_MAGIC,
+			      8),
+		      "version %u: block magic %.7s", v, (const char *)blk);
+		for (j = 0; j < 3; j++) {
+			const struct btfa_module *m =
+				&r.modules[r.entries[0].module_first + j];
+			const struct btfa_module_in *w = &mods_l2[j];
+
+			CHECK(!strcmp(m->name, w->name) &&
+				      m->range_cnt == w->range_cnt &&
+				      m->types == w->types,
+			      "version %u: module %u: %s, %u ranges, %u types",
+			      v, j, m->name, m->range_cnt, m->types);
+			for (k = 0; k < w->range_cnt; k++) {
+				const struct btfa_range *g =
+					&r.ranges[m->range_first + k];
+
+				CHECK(g->first == w->ranges[2 * k] &&
+					      g->count == w->ranges[2 * k + 1],
+				      "version %u: %s range %u is %u:%u, "
+				      "written %u:%u",
+				      v, w->name, k, g->first, g->count,
+				      w->ranges[2 * k], w->ranges[2 * k + 1]);
+			}
+		}
+		btfa_reader__close(&r);
+	}
+	/* an append to a version 4 archive: version 5, the kept entry's
+	 * block still layout 1, the new one's layout 2, both read back */
+	{
+		struct btfa_blob_in in;
+		size_t added = 0;
+
+		if (write_l2(p, 4))
+			return 1;
+		blob_in(&in, 1);
+		in.modules = mods_l2;
+		in.module_cnt = 3;
+		CHECK(!btfa_append(p, &in, 1, NULL, &added, &d) && added == 1,
+		      "append: %zu %s", added, d.msg);
+		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+		CHECK(r.version == 5 && r.entry_cnt == 2,
+		      "version %u, %u entries", r.version, r.entry_cnt);
+		for (j = 0; j < 2; j++) {
+			const struct btfa_module *m;
+
+			CHECK(!btfa_reader__load_modules(&r, j, &d),
+			      "appended, entry %u: %s", j, d.msg);
+			CHECK(!memcmp(r.mods_blocks[j],
+				      j ? BTFA_MODS_MAGIC2 : BTFA_MODS_MAGIC,
+				      8),
+			      "appended, entry %u: block magic %.7s", j,
+			      (const char *)r.mods_blocks[j]);
+			m = &r.modules[r.entries[j].module_first + 1];
+			CHECK(m->range_cnt == 4 &&
+				      r.ranges[m->range_first + 3].first == 27,
+			      "appended, entry %u: mod_y's last range at %u", j,
+			      r.ranges[m->range_first + 3].first);
+		}
+		btfa_reader__close(&r);
+	}
+	if (write_l2(p, 5))
+		return 1;
+	/* the codes as docs/FORMAT.md has them */
+	{
+		uint8_t *b;
+
+		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+		CHECK(!btfa_reader__load_modules(&r, 0, &d), "%s", d.msg);
+		b = r.mods_blocks[0];
+		CHECK(get32(L2_MOD(b, 1) + 8) == 3 &&
+			      get32(L2_MOD(b, 2) + 8) == 8,
+		      "segment starts 22, 30 as +%u, +%u",
+		      get32(L2_MOD(b, 1) + 8), get32(L2_MOD(b, 2) + 8));
+		CHECK(get32(L2_RANGE(b, 1)) == 3 &&
+			      get32(L2_RANGE(b, 1) + 4) == 3 &&
+			      get32(L2_RANGE(b, 2)) == 0 &&
+			      get32(L2_RANGE(b, 3)) == 2 &&
+			      get32(L2_RANGE(b, 4)) == 2 &&
+			      get32(L2_RANGE(b, 5)) == 1 &&
+			      get32(L2_RANGE(b, 5) + 4) == 2 &&
+			      get32(L2_RANGE(b, 6)) == 3 &&
+			      get32(L2_RANGE(b, 7)) == 2,
+		      "codes of mod_x's 33 (%u +%u), mod_y's (%u %u %u %u "
+		      "+%u), mod_z's (%u %u)",
+		      get32(L2_RANGE(b, 1)), get32(L2_RANGE(b, 1) + 4),
+		      get32(L2_RANGE(b, 2)), get32(L2_RANGE(b, 3)),
+		      get32(L2_RANGE(b, 4)), get32(L2_RANGE(b, 5)),
+		      get32(L2_RANGE(b, 5) + 4), get32(L2_RANGE(b, 6)),
+		      get32(L2_RANGE(b, 7)));
+		btfa_reader__close(&r);
+	}
+	if (l2_refused(p, code_past,
+		       "module 0 (mod_x): range 0: code 5 names no segment") ||
+	    l2_refused(p, code1_first,
+		       "module 1 (mod_y): range 0: code 1 names no segment") ||
+	    l2_refused(p, seg_past,
+		       "module 2 (mod_z): segment start 42 past the entry's "
+		       "40 types") ||
+	    l2_refused(p, name_past,
+		       "module 1: name outside the string table") ||
+	    l2_refused(p, range_cnt_short,
+		       "the modules have 7 ranges, the block 8") ||
+	    l2_refused(p, range_overlap,
+		       "module mod_y: range 20:3 not "
+		       "sorted, empty or past its 40 "
+		       "types") ||
+	    l2_refused(p, id_space,
+		       "module 0 (mod_x): range 1 past the id space") ||
+	    l2_refused(p, id_past,
+		       "module mod_z: range 39:5 not sorted, "
+		       "empty or past its 40 types"))
+		return 1;
+
+	/* a layout 2 block in a version 4 archive */
+	if (write_l2(p, 5))
+		return 1;
+	f = unit_slurp("/", p, &n);
+	put32(f + 8, 4);
+	{
+		FILE *fp = fopen(p, "wb");
+
+		fwrite(f, 1, n, fp);
+		fclose(fp);
+	}
+	free(f);
+	CHECK(!btfa_reader__open(&r, p, &d), "version 4: open: %s", d.msg);
+	CHECK(btfa_reader__load_modules(&r, 0, &d) == -EBADMSG,
+	      "version 4: layout 2 accepted");
+	CHECK_MSG(d.msg, "header: magic");
+	btfa_reader__close(&r);
+	return 0;
+}
+
 #define CRAFTED(name)                                                          \
 	static int test_##name(const char *dir)                                \
 	{                                                                      \
@@ -888,6 +1182,7 @@ static const struct unit_case cases[] = {
 	{"index_sha", test_index_sha},
 	{"mods_block", test_mods_block},
 	{"mods_delta", test_mods_delta},
+	{"mods_layout2", test_mods_layout2},
 	{"reads_two_threads", test_reads_two_threads},
 };
 
