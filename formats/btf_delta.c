@@ -52,6 +52,13 @@
  * offset or ESC | literal index (a blob offset is what the order yields),
  * and the decoder places the records first, then lays the strings out in
  * first-use order with the corrections in between (strs2_*).
+ *
+ * Version 3 ("BTFDLT3", what btf_delta__encode writes) is version 2 with
+ * the type map as two streams of varints: the lengths of the runs of
+ * consecutive partners, and what breaks each run: no partner, the
+ * continuation of one of the last eight runs left (pahole's type order
+ * moves between builds in blocks, and a run left is often resumed), or a
+ * distance (map_iter, put_map3).
  */
 #include "btf_delta.h"
 
@@ -71,8 +78,11 @@
 #include "thread.h"
 #include "strset.h"
 
-#define ESC	     0x80000000u
-#define ENC_HDR_SIZE 40
+#define ESC	      0x80000000u
+#define ENC_HDR_SIZE  40
+#define ENC_HDR_SIZE3 48 /* version 3: + the lengths of the map streams */
+/* version 3: runs left that a break can resume by rank */
+#define MAP_OPEN 8
 /* ids and string offsets stay below this so that ESC and the zigzag map
  * never overflow */
 #define ID_LIMIT (1u << 30)
@@ -517,6 +527,309 @@ static int64_t unzigzag(uint32_t v)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
+/* ---- payload layout and type map (docs/FORMAT.md, "Delta payload") ---- */
+
+/* A payload's header, checked against its size, and where its parts are. */
+struct enc_layout {
+	unsigned int version; /* 1, 2 or 3 */
+	uint32_t hdr_len, types_len, str_len, nb, na, bcnt, lit_len, ncorr;
+	const uint8_t *map;	     /* versions 1, 2: u32 per blob id */
+	const uint8_t *runs, *jumps; /* version 3: the two streams */
+	uint32_t runs_len, jumps_len;
+	const uint8_t *smap; /* version 1: string map; 2, 3: corrections */
+	const uint8_t *hdr_in, *t_in, *lit, *lit_end;
+};
+
+static int enc_layout(const void *enc, size_t enc_size, struct enc_layout *l,
+		      struct diag *d)
+{
+	const uint8_t *e = enc;
+	uint64_t map_len, need, hsz;
+	uint64_t k;
+
+	memset(l, 0, sizeof(*l));
+	if (enc_size < ENC_HDR_SIZE) {
+		diag_set(d, "delta: bad magic");
+		return -EBADMSG;
+	}
+	if (!memcmp(e, BTF_DELTA_MAGIC, 8))
+		l->version = 1;
+	else if (!memcmp(e, BTF_DELTA_MAGIC2, 8))
+		l->version = 2;
+	else if (!memcmp(e, BTF_DELTA_MAGIC3, 8) && enc_size >= ENC_HDR_SIZE3)
+		l->version = 3;
+	else {
+		diag_set(d, "delta: bad magic");
+		return -EBADMSG;
+	}
+	l->hdr_len = le32_get(e + 8);
+	l->types_len = le32_get(e + 12);
+	l->str_len = le32_get(e + 16);
+	l->nb = le32_get(e + 20);
+	l->na = le32_get(e + 24);
+	l->bcnt = le32_get(e + 28);
+	l->lit_len = le32_get(e + 32);
+	/* versions 2, 3: the string map is the corrections, 8 bytes each */
+	l->ncorr = l->version >= 2 ? le32_get(e + 36) : 0;
+	hsz = ENC_HDR_SIZE;
+	map_len = (uint64_t)l->nb * 4;
+	if (l->version == 3) {
+		hsz = ENC_HDR_SIZE3;
+		l->runs_len = le32_get(e + 40);
+		l->jumps_len = le32_get(e + 44);
+		/* the streams, then zeros to a multiple of 4 */
+		map_len = ((uint64_t)l->runs_len + l->jumps_len + 3) & ~3ull;
+	}
+	need = hsz + map_len +
+	       (l->version >= 2 ? (uint64_t)l->ncorr * 8
+				: (uint64_t)l->bcnt * 4) +
+	       l->hdr_len + l->types_len + l->lit_len;
+	if ((l->version == 1 && le32_get(e + 36)) || need != enc_size ||
+	    l->hdr_len < 24 || l->hdr_len % 4 || l->types_len % 4 ||
+	    !l->str_len || l->str_len >= ID_LIMIT || l->nb >= ID_LIMIT ||
+	    l->bcnt > l->str_len || l->ncorr > l->bcnt) {
+		diag_set(d, "delta: header does not match its size");
+		return -EBADMSG;
+	}
+	if (l->version == 3) {
+		l->runs = e + hsz;
+		l->jumps = l->runs + l->runs_len;
+		for (k = (uint64_t)l->runs_len + l->jumps_len; k < map_len; k++)
+			if (e[hsz + k]) {
+				diag_set(d, "delta: type map padding is not "
+					    "zero");
+				return -EBADMSG;
+			}
+	} else {
+		l->map = e + hsz;
+	}
+	l->smap = e + hsz + map_len;
+	l->hdr_in = l->smap + (l->version >= 2 ? (size_t)l->ncorr * 8
+					       : (size_t)l->bcnt * 4);
+	l->t_in = l->hdr_in + l->hdr_len;
+	l->lit = l->t_in + l->types_len;
+	l->lit_end = l->lit + l->lit_len;
+	return 0;
+}
+
+/* Reads an unsigned LEB128 varint of at most 5 bytes that fits in 32 bits
+ * at *p (before end); -1 when it does not. */
+static int get_uv(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+	uint64_t x = 0;
+	unsigned int i;
+
+	for (i = 0; i < 5 && *p < end; i++) {
+		uint8_t c = *(*p)++;
+
+		x |= (uint64_t)(c & 0x7f) << (7 * i);
+		if (!(c & 0x80)) {
+			if (x > UINT32_MAX)
+				return -1;
+			*v = (uint32_t)x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The type map's pairs in blob id order: each blob id b with a partner and
+ * that partner a (a reference id when the map is valid; the caller checks
+ * 1 <= a <= na and that no a comes twice). Version 3: the runs stream
+ * gives a count of blob ids whose partners follow the previous partner
+ * (p + 1, p + 2, ...); then, unless the blob ids are done, the jumps
+ * stream says what the next blob id gets: 0 no partner; k in 1..MAP_OPEN
+ * the resumption of the k-th most recently left run (removed from the
+ * list); k > MAP_OPEN the partner p + 1 + unzigzag(k - MAP_OPEN - 1). A
+ * partner taken by a jump leaves the run it ends (p + 1 joins the list,
+ * the oldest of MAP_OPEN + 1 is dropped). The runs and jumps alternate,
+ * run first and last, and both streams end with the blob ids.
+ */
+struct map_iter {
+	const struct enc_layout *l;
+	const uint8_t *runs, *jumps, *runs_end, *jumps_end;
+	uint32_t b;   /* the next blob id */
+	uint32_t run; /* version 3: blob ids left in the current run */
+	bool jump;    /* version 3: a jump is next, not a run */
+	int64_t p;    /* the last partner */
+	int64_t open[MAP_OPEN];
+	uint32_t open_cnt;
+};
+
+static void map_iter_init(struct map_iter *it, const struct enc_layout *l)
+{
+	memset(it, 0, sizeof(*it));
+	it->l = l;
+	it->b = 1;
+	it->runs = l->runs;
+	it->runs_end = l->runs + l->runs_len;
+	it->jumps = l->jumps;
+	it->jumps_end = l->jumps + l->jumps_len;
+}
+
+/* 1 with the next pair in *b, *a; 0 at the end; -1 for a version 3 map
+ * that does not decode (d says why). */
+static int map_next(struct map_iter *it, uint32_t *b, int64_t *a,
+		    struct diag *d)
+{
+	const struct enc_layout *l = it->l;
+	uint32_t j;
+	int64_t x;
+
+	if (l->version < 3) {
+		while (it->b <= l->nb) {
+			uint32_t v = le32_get(l->map + (size_t)(it->b - 1) * 4);
+
+			*b = it->b++;
+			if (!v)
+				continue;
+			*a = it->p = it->p + 1 + unzigzag(v - 1);
+			return 1;
+		}
+		return 0;
+	}
+	for (;;) {
+		if (it->run) {
+			it->run--;
+			*b = it->b++;
+			*a = ++it->p;
+			return 1;
+		}
+		if (!it->jump) {
+			if (get_uv(&it->runs, it->runs_end, &it->run) ||
+			    it->run > l->nb - it->b + 1) {
+				diag_set(d,
+					 "delta: type map: run at blob id "
+					 "%u cut short or past the types",
+					 it->b);
+				return -1;
+			}
+			it->jump = true;
+			continue;
+		}
+		it->jump = false;
+		if (it->b > l->nb) {
+			if (it->runs != it->runs_end ||
+			    it->jumps != it->jumps_end) {
+				diag_set(d, "delta: type map: bytes after the "
+					    "last type");
+				return -1;
+			}
+			return 0;
+		}
+		if (get_uv(&it->jumps, it->jumps_end, &j)) {
+			diag_set(d,
+				 "delta: type map: break at blob id %u cut "
+				 "short",
+				 it->b);
+			return -1;
+		}
+		*b = it->b++;
+		if (!j)
+			continue;
+		if (j <= MAP_OPEN) {
+			if (j > it->open_cnt) {
+				diag_set(d,
+					 "delta: type map: blob id %u "
+					 "resumes run %u of %u left",
+					 *b, j, it->open_cnt);
+				return -1;
+			}
+			x = it->open[it->open_cnt - j];
+			memmove(&it->open[it->open_cnt - j],
+				&it->open[it->open_cnt - j + 1],
+				(j - 1) * sizeof(it->open[0]));
+			it->open_cnt--;
+		} else {
+			x = it->p + 1 + unzigzag(j - MAP_OPEN - 1);
+		}
+		if (it->p) {
+			if (it->open_cnt == MAP_OPEN) {
+				memmove(&it->open[0], &it->open[1],
+					(MAP_OPEN - 1) * sizeof(it->open[0]));
+				it->open_cnt--;
+			}
+			it->open[it->open_cnt++] = it->p + 1;
+		}
+		*a = it->p = x;
+		return 1;
+	}
+}
+
+/* A growable byte buffer for the version 3 map streams. */
+struct bytes {
+	uint8_t *p;
+	size_t len, cap;
+	bool err;
+};
+
+static void put_uv(struct bytes *o, uint32_t v)
+{
+	if (o->len + 5 > o->cap &&
+	    mem_ensure((void **)&o->p, &o->cap, 1, o->len + 5 + o->cap)) {
+		o->err = true;
+		return;
+	}
+	while (v >= 0x80) {
+		o->p[o->len++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	o->p[o->len++] = (uint8_t)v;
+}
+
+/*
+ * Version 3: the type map m[1..nb] (partner of each blob id, 0 none) as
+ * the runs and jumps streams map_next reads. A break to a run left earlier
+ * that is among the last MAP_OPEN takes its rank (the most recent when it
+ * is there twice); any other, its distance.
+ */
+static int put_map3(const uint32_t *m, uint32_t nb, struct bytes *runs,
+		    struct bytes *jumps)
+{
+	int64_t open[MAP_OPEN], p = 0;
+	uint32_t b, run = 0, open_cnt = 0, k;
+
+	for (b = 1; b <= nb; b++) {
+		int64_t x = m[b];
+		uint32_t j;
+
+		if (x && x == p + 1) {
+			run++;
+			p = x;
+			continue;
+		}
+		put_uv(runs, run);
+		run = 0;
+		if (!x) {
+			put_uv(jumps, 0);
+			continue;
+		}
+		for (k = 1; k <= open_cnt && open[open_cnt - k] != x; k++)
+			;
+		if (k <= open_cnt) {
+			j = k;
+			memmove(&open[open_cnt - k], &open[open_cnt - k + 1],
+				(k - 1) * sizeof(open[0]));
+			open_cnt--;
+		} else {
+			j = MAP_OPEN + 1 + zigzag(x - p - 1);
+		}
+		put_uv(jumps, j);
+		if (p) {
+			if (open_cnt == MAP_OPEN) {
+				memmove(&open[0], &open[1],
+					(MAP_OPEN - 1) * sizeof(open[0]));
+				open_cnt--;
+			}
+			open[open_cnt++] = p + 1;
+		}
+		p = x;
+	}
+	put_uv(runs, run);
+	return runs->err || jumps->err ? -ENOMEM : 0;
+}
+
 /*
  * The next string of a string map entry v: a literal (v 0: the next
  * NUL-terminated one at *lit) or reference string *last + 1 + delta
@@ -741,7 +1054,7 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 		      size_t blob_size, void **out, size_t *out_size,
 		      struct btf_delta_stats *st, struct diag *d)
 {
-	return btf_delta_encode_version(ref, ref_size, blob, blob_size, 2, out,
+	return btf_delta_encode_version(ref, ref_size, blob, blob_size, 3, out,
 					out_size, st, d);
 }
 
@@ -757,10 +1070,11 @@ int btf_delta_encode_version(const void *ref, size_t ref_size, const void *blob,
 	const struct btf_header *h;
 	uint32_t *astarts = NULL, *bstarts = NULL, *smap = NULL, *sid = NULL;
 	uint32_t *corr = NULL, ncorr = 0, nlit = 0;
-	bool v2 = false;
+	bool v2 = false, map3;
 	uint32_t acnt = 0, bcnt = 0, nb, b, i;
 	uint8_t *o = NULL, *p;
-	size_t size, lit_len = 0;
+	size_t size, lit_len = 0, map_len, hsz;
+	struct bytes runs = {0}, jumps = {0};
 	int64_t last;
 	int err;
 
@@ -807,7 +1121,7 @@ int btf_delta_encode_version(const void *ref, size_t ref_size, const void *blob,
 	smap = malloc(((size_t)bcnt + 1) * sizeof(*smap));
 	if (!astarts || !bstarts || !smap)
 		goto out;
-	if (version == 2) {
+	if (version >= 2) {
 		/* each blob string is the reference string it copies (the
 		 * blob's first copy of it), or a literal */
 		sid = malloc(((size_t)bcnt + 1) * sizeof(*sid));
@@ -855,13 +1169,26 @@ int btf_delta_encode_version(const void *ref, size_t ref_size, const void *blob,
 		last = a;
 	}
 
-	size = ENC_HDR_SIZE + (size_t)nb * 4 +
-	       (v2 ? (size_t)ncorr * 8 : (size_t)bcnt * 4) + h->hdr_len +
-	       rb.types_len + lit_len;
-	o = malloc(size);
+	/* version 3 (only with version 2's strings): the map as streams */
+	map3 = v2 && version == 3;
+	map_len = (size_t)nb * 4;
+	hsz = ENC_HDR_SIZE;
+	if (map3) {
+		if (put_map3(mt.m, nb, &runs, &jumps))
+			goto out;
+		map_len = (runs.len + jumps.len + 3) & ~(size_t)3;
+		hsz = ENC_HDR_SIZE3;
+	}
+	size = hsz + map_len + (v2 ? (size_t)ncorr * 8 : (size_t)bcnt * 4) +
+	       h->hdr_len + rb.types_len + lit_len;
+	o = calloc(1, size);
 	if (!o)
 		goto out;
-	memcpy(o, v2 ? BTF_DELTA_MAGIC2 : BTF_DELTA_MAGIC, 8);
+	memcpy(o,
+	       map3 ? BTF_DELTA_MAGIC3
+	       : v2 ? BTF_DELTA_MAGIC2
+		    : BTF_DELTA_MAGIC,
+	       8);
 	le32_put(o + 8, h->hdr_len);
 	le32_put(o + 12, rb.types_len);
 	le32_put(o + 16, rb.str_len);
@@ -870,19 +1197,26 @@ int btf_delta_encode_version(const void *ref, size_t ref_size, const void *blob,
 	le32_put(o + 28, bcnt);
 	le32_put(o + 32, (uint32_t)lit_len);
 	le32_put(o + 36, v2 ? ncorr : 0);
-	p = o + ENC_HDR_SIZE;
+	p = o + hsz;
 	last = 0;
 	for (b = 1; b <= nb; b++) {
 		uint32_t a = mt.m[b], v = 0;
 
-		if (a) {
-			st->matched++;
-			v = zigzag((int64_t)a - last - 1) + 1;
-			last = a;
-		}
-		le32_put(p, v);
-		p += 4;
+		if (!a)
+			continue;
+		st->matched++;
+		v = zigzag((int64_t)a - last - 1) + 1;
+		last = a;
+		if (!map3)
+			le32_put(p + (size_t)(b - 1) * 4, v);
 	}
+	if (map3) {
+		le32_put(o + 40, (uint32_t)runs.len);
+		le32_put(o + 44, (uint32_t)jumps.len);
+		memcpy(p, runs.p, runs.len);
+		memcpy(p + runs.len, jumps.p, jumps.len);
+	}
+	p += map_len;
 	if (v2)
 		for (i = 0; i < 2 * ncorr; i++, p += 4)
 			le32_put(p, corr[i]);
@@ -951,6 +1285,8 @@ out:
 	free(smap);
 	free(sid);
 	free(corr);
+	free(runs.p);
+	free(jumps.p);
 	free(mt.m);
 	free(mt.rev);
 	free(mt.work);
@@ -1477,7 +1813,8 @@ void btf_delta_ref_free(struct btf_delta_ref *pr)
  */
 struct decoder {
 	const struct btf_delta_ref *ref;
-	const uint8_t *map, *smap, *t_in, *lit, *lit_end;
+	struct enc_layout l; /* the payload's parts */
+	const uint8_t *smap, *t_in, *lit, *lit_end;
 	uint32_t hdr_len, types_len, str_len, nb, na, bcnt;
 	uint8_t *o;
 	uint32_t *rev;	     /* reference id -> blob id */
@@ -1489,7 +1826,8 @@ struct decoder {
 	const uint8_t *hdr_in; /* the blob's header in the payload */
 	bool v2;
 	uint32_t ncorr;
-	struct strs2 s2; /* version 2's string section */
+	uint32_t unmatched; /* blob ids without a partner */
+	struct strs2 s2;    /* version 2's string section */
 };
 
 /* Version 2, beside the map and the places: what the string walk needs
@@ -1534,18 +1872,18 @@ static void *dec_strings(void *arg)
 	return NULL;
 }
 
+/* The type map into rev; the blob ids without a partner at the end of
+ * order, last first (dec_places turns them around). */
 static int dec_map(struct decoder *dc, struct diag *d)
 {
-	int64_t last = 0;
-	uint32_t b;
+	struct map_iter it;
+	uint32_t b, next = 1;
+	int64_t a;
+	int k;
 
-	for (b = 1; b <= dc->nb; b++) {
-		uint32_t v = le32_get(dc->map + (size_t)(b - 1) * 4);
-		int64_t a;
-
-		if (!v)
-			continue;
-		a = last + 1 + unzigzag(v - 1);
+	dc->unmatched = 0;
+	map_iter_init(&it, &dc->l);
+	while ((k = map_next(&it, &b, &a, d)) > 0) {
 		if (a < 1 || a > dc->na || dc->rev[a]) {
 			diag_set(d,
 				 "delta: type map entry %u is out of range "
@@ -1554,9 +1892,13 @@ static int dec_map(struct decoder *dc, struct diag *d)
 			return -EBADMSG;
 		}
 		dc->rev[a] = b;
-		last = a;
+		for (; next < b; next++)
+			dc->order[dc->nb - ++dc->unmatched] = next;
+		next = b + 1;
 	}
-	return 0;
+	for (; next <= dc->nb; next++)
+		dc->order[dc->nb - ++dc->unmatched] = next;
+	return k ? -EBADMSG : 0;
 }
 
 /* The order the records were written in, their sizes, their places. */
@@ -1568,9 +1910,13 @@ static int dec_places(struct decoder *dc, struct diag *d)
 	for (a = 1; a <= dc->na; a++)
 		if (dc->rev[a])
 			dc->order[k++] = dc->rev[a];
-	for (b = 1; b <= dc->nb; b++)
-		if (!le32_get(dc->map + (size_t)(b - 1) * 4))
-			dc->order[k++] = b;
+	/* then the unmatched ones in id order (dec_map left them last
+	 * first) */
+	for (a = 0; a < dc->unmatched / 2; a++) {
+		b = dc->order[k + a];
+		dc->order[k + a] = dc->order[dc->nb - 1 - a];
+		dc->order[dc->nb - 1 - a] = b;
+	}
 	rec_sizes_init(&rsz);
 	for (pos = 0, k = 0; pos < dc->types_len; k++) {
 		uint32_t left = dc->types_len - pos, rs;
@@ -1771,7 +2117,6 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 			  unsigned int threads, void **out, size_t *out_size,
 			  struct diag *d)
 {
-	const uint8_t *e = enc;
 	uint32_t lit_len, na_enc, mid;
 	struct decoder dc = {.ref = ref};
 	size_t nr, no, nbo, ns, nao, nl;
@@ -1781,44 +2126,27 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	bool two = threads > 1, map_ok;
 	size_t total;
 	pthread_t t;
-	uint64_t need;
 	int err = -EBADMSG, beside;
 
 	*out = NULL;
 	*out_size = 0;
 	memset(part, 0, sizeof(part));
-	if (enc_size < ENC_HDR_SIZE ||
-	    (memcmp(e, BTF_DELTA_MAGIC, 8) && memcmp(e, BTF_DELTA_MAGIC2, 8))) {
-		diag_set(d, "delta: bad magic");
+	if (enc_layout(enc, enc_size, &dc.l, d))
 		goto out;
-	}
-	dc.v2 = !memcmp(e, BTF_DELTA_MAGIC2, 8);
-	dc.hdr_len = le32_get(e + 8);
-	dc.types_len = le32_get(e + 12);
-	dc.str_len = le32_get(e + 16);
-	dc.nb = le32_get(e + 20);
-	na_enc = le32_get(e + 24);
-	dc.bcnt = le32_get(e + 28);
-	lit_len = le32_get(e + 32);
-	/* version 2: the string map is the corrections, 8 bytes each */
-	dc.ncorr = dc.v2 ? le32_get(e + 36) : 0;
-	need = ENC_HDR_SIZE + (uint64_t)dc.nb * 4 +
-	       (dc.v2 ? (uint64_t)dc.ncorr * 8 : (uint64_t)dc.bcnt * 4) +
-	       dc.hdr_len + dc.types_len + lit_len;
-	if ((!dc.v2 && le32_get(e + 36)) || need != enc_size ||
-	    dc.hdr_len < 24 || dc.hdr_len % 4 || dc.types_len % 4 ||
-	    !dc.str_len || dc.str_len >= ID_LIMIT || dc.nb >= ID_LIMIT ||
-	    dc.bcnt > dc.str_len || dc.ncorr > dc.bcnt) {
-		diag_set(d, "delta: header does not match its size");
-		goto out;
-	}
-	dc.map = e + ENC_HDR_SIZE;
-	dc.smap = dc.map + (size_t)dc.nb * 4;
-	dc.hdr_in =
-		dc.smap + (dc.v2 ? (size_t)dc.ncorr * 8 : (size_t)dc.bcnt * 4);
-	dc.t_in = dc.hdr_in + dc.hdr_len;
-	dc.lit = dc.t_in + dc.types_len;
-	dc.lit_end = dc.lit + lit_len;
+	dc.v2 = dc.l.version >= 2;
+	dc.hdr_len = dc.l.hdr_len;
+	dc.types_len = dc.l.types_len;
+	dc.str_len = dc.l.str_len;
+	dc.nb = dc.l.nb;
+	na_enc = dc.l.na;
+	dc.bcnt = dc.l.bcnt;
+	lit_len = dc.l.lit_len;
+	dc.ncorr = dc.l.ncorr;
+	dc.smap = dc.l.smap;
+	dc.hdr_in = dc.l.hdr_in;
+	dc.t_in = dc.l.t_in;
+	dc.lit = dc.l.lit;
+	dc.lit_end = dc.l.lit_end;
 	if (ref && (ref->err == -EBADMSG || ref->type_cnt != na_enc)) {
 		diag_set(d, "delta: the reference is not the blob it was "
 			    "encoded against");
@@ -2116,51 +2444,39 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 			   size_t enc_size, struct btf_delta_changes *c,
 			   struct diag *d)
 {
-	const uint8_t *e = enc, *map, *smap, *t_in, *lit, *lit_end;
+	const uint8_t *smap, *t_in, *lit, *lit_end;
 	uint32_t hdr_len, types_len, str_len, nb, na, bcnt, lit_len, ncorr;
 	uint32_t *astarts = NULL, acnt = 0, b, i, k, off, pos;
 	const uint8_t *hdr_in;
 	const char *astrs;
 	uint32_t astr_len;
-	uint64_t need;
-	int64_t last;
-	int err = -EBADMSG;
+	struct enc_layout l;
+	struct map_iter it;
+	int64_t last, pa;
+	int err = -EBADMSG, got;
 
 	c->nb = c->na = c->changed = c->str_len = c->lit_cnt = 0;
-	if (enc_size < ENC_HDR_SIZE ||
-	    (memcmp(e, BTF_DELTA_MAGIC, 8) && memcmp(e, BTF_DELTA_MAGIC2, 8))) {
-		diag_set(d, "delta: bad magic");
+	if (enc_layout(enc, enc_size, &l, d))
 		return -EBADMSG;
-	}
-	c->v2 = !memcmp(e, BTF_DELTA_MAGIC2, 8);
-	hdr_len = le32_get(e + 8);
-	types_len = le32_get(e + 12);
-	str_len = le32_get(e + 16);
-	nb = le32_get(e + 20);
-	na = le32_get(e + 24);
-	bcnt = le32_get(e + 28);
-	lit_len = le32_get(e + 32);
-	ncorr = c->v2 ? le32_get(e + 36) : 0;
-	need = ENC_HDR_SIZE + (uint64_t)nb * 4 +
-	       (c->v2 ? (uint64_t)ncorr * 8 : (uint64_t)bcnt * 4) + hdr_len +
-	       types_len + lit_len;
-	if ((!c->v2 && le32_get(e + 36)) || need != enc_size || hdr_len < 24 ||
-	    hdr_len % 4 || types_len % 4 || !str_len || str_len >= ID_LIMIT ||
-	    nb >= ID_LIMIT || bcnt > str_len || ncorr > bcnt) {
-		diag_set(d, "delta: header does not match its size");
-		return -EBADMSG;
-	}
+	c->v2 = l.version >= 2;
+	hdr_len = l.hdr_len;
+	types_len = l.types_len;
+	str_len = l.str_len;
+	nb = l.nb;
+	na = l.na;
+	bcnt = l.bcnt;
+	lit_len = l.lit_len;
+	ncorr = l.ncorr;
 	if (ref->start_id != 1 || na != ref->type_cnt) {
 		diag_set(d, "delta: the reference is not the blob it was "
 			    "encoded against");
 		return -EBADMSG;
 	}
-	map = e + ENC_HDR_SIZE;
-	smap = map + (size_t)nb * 4;
-	hdr_in = smap + (c->v2 ? (size_t)ncorr * 8 : (size_t)bcnt * 4);
-	t_in = hdr_in + hdr_len;
-	lit = t_in + types_len;
-	lit_end = lit + lit_len;
+	smap = l.smap;
+	hdr_in = l.hdr_in;
+	t_in = l.t_in;
+	lit = l.lit;
+	lit_end = l.lit_end;
 	astrs = ref->strs;
 	astr_len = ref->str_len;
 	if (changes_alloc(c, nb, na, str_len))
@@ -2190,25 +2506,20 @@ int btf_delta_changes_next(const struct btf_raw *ref, const void *enc,
 		       sizeof(*c->ref_used), (size_t)acnt / 64 + 1))
 		goto nomem;
 	memset(c->ref_used, 0, ((size_t)acnt / 64 + 1) * sizeof(*c->ref_used));
-	last = 0;
-	for (b = 1; b <= nb; b++) {
-		uint32_t v = le32_get(map + (size_t)(b - 1) * 4);
-		int64_t a;
-
-		if (!v)
-			continue;
-		a = last + 1 + unzigzag(v - 1);
-		if (a < 1 || a > na || c->blob_of[a - 1]) {
+	map_iter_init(&it, &l);
+	while ((got = map_next(&it, &b, &pa, d)) > 0) {
+		if (pa < 1 || pa > na || c->blob_of[pa - 1]) {
 			diag_set(d,
 				 "delta: type map entry %u is out of range "
 				 "or used twice",
 				 b);
 			goto out;
 		}
-		c->blob_of[a - 1] = b;
-		c->partner[b - 1] = (uint32_t)a;
-		last = a;
+		c->blob_of[pa - 1] = b;
+		c->partner[b - 1] = (uint32_t)pa;
 	}
+	if (got)
+		goto out;
 	/* the blob's strings, as btf_delta__decode rebuilds them (version
 	 * 2: from the records, below) */
 	off = 0;

@@ -5,7 +5,8 @@
  * prefix finds long matches although type ids and string offsets shifted
  * between the two builds.
  *
- * The encoded form ("BTFDLT2", docs/FORMAT.md; "BTFDLT1" still decodes)
+ * The encoded form ("BTFDLT3", docs/FORMAT.md; "BTFDLT1" and "BTFDLT2"
+ * still decode)
  * keeps the blob's header, type records and string section (version 2: as
  * the order the records name the strings in, plus corrections), with
  * every type id and name offset
@@ -26,6 +27,8 @@
 #define BTF_DELTA_MAGIC "BTFDLT1" /* 8 bytes with its NUL */
 /* version 2: the string section as first-use order and corrections */
 #define BTF_DELTA_MAGIC2 "BTFDLT2"
+/* version 3: version 2 with the type map as runs and breaks */
+#define BTF_DELTA_MAGIC3 "BTFDLT3"
 
 struct btf_delta_stats {
 	uint32_t types;	      /* types of the blob */
@@ -44,9 +47,10 @@ int btf_delta__encode(const void *ref, size_t ref_size, const void *blob,
 		      size_t blob_size, void **out, size_t *out_size,
 		      struct btf_delta_stats *st, struct diag *d);
 
-/* The same, writing payload version 1 (BTFDLT1) or 2 (BTFDLT2, what
- * btf_delta__encode writes; a blob with a name that does not start a
- * string of its section still gets version 1). For tests and benches. */
+/* The same, writing payload version 1 (BTFDLT1), 2 (BTFDLT2) or 3
+ * (BTFDLT3, what btf_delta__encode writes; a blob with a name that does
+ * not start a string of its section still gets version 1). For archives
+ * of an earlier format version, tests and benches. */
 int btf_delta_encode_version(const void *ref, size_t ref_size, const void *blob,
 			     size_t blob_size, unsigned int version, void **out,
 			     size_t *out_size, struct btf_delta_stats *st,

@@ -1129,7 +1129,10 @@ static int compress_frames(struct wentry *v, size_t n, const void *dict,
 			 .dict_id = dict_id,
 			 .level = level,
 			 .streams = version >= 4,
-			 .delta_version = version >= 4 ? 2 : 1};
+			 /* the delta payload version each reader knows */
+			 .delta_version = version >= 5	 ? 3
+					  : version == 4 ? 2
+							 : 1};
 	pthread_t tid[64];
 	int i, started = 0;
 	size_t k;

@@ -4,16 +4,16 @@
  * vmlinux BTF (corpus/btf_delta/ref.btf, read once; the path is compiled in,
  * $BTFAR_FUZZ_REF overrides it). Byte 0 of the input picks the mode:
  *   0: the rest is a blob: btf_delta__encode against the reference (a
- *      version 2 payload, BTFDLT2) and the version 1 encoding (BTFDLT1),
- *      then btf_delta__decode of each, which must give the blob back byte
- *      for byte;
+ *      version 3 payload, BTFDLT3) and the version 2 and 1 encodings
+ *      (BTFDLT2, BTFDLT1), then btf_delta__decode of each, which must give
+ *      the blob back byte for byte;
  *   1: the rest is a delta payload: btf_delta__decode and
  *      btf_delta__changes, then btf_delta_view (what min-core reads of
  *      it); when the payload decodes to a blob that parses, the view must
  *      validate and give each blob type its kind, name and size.
  * $FUZZ_DELTA_DUMP=DIR: mode 0 writes each payload it encodes to DIR as a
- * mode 1 input, payload-N (version 1) and payload2-N (version 2)
- * (fuzz/make-corpus.sh makes the seeds that way).
+ * mode 1 input, payload-N (version 1), payload2-N (version 2) and
+ * payload3-N (version 3) (fuzz/make-corpus.sh makes the seeds that way).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +102,7 @@ static void check_view(const struct btf_delta_changes *c, const void *dec,
 
 static void dump(const void *enc, size_t n, unsigned int version)
 {
-	static unsigned seq[2];
+	static unsigned seq[4];
 	const char *dir = getenv("FUZZ_DELTA_DUMP");
 	char path[4096];
 	FILE *f;
@@ -110,7 +110,10 @@ static void dump(const void *enc, size_t n, unsigned int version)
 	if (!dir)
 		return;
 	snprintf(path, sizeof(path), "%s/payload%s-%u", dir,
-		 version == 1 ? "" : "2", seq[version != 1]++);
+		 version == 1	? ""
+		 : version == 2 ? "2"
+				: "3",
+		 seq[version]++);
 	f = fopen(path, "wb");
 	if (!f || fputc(1, f) == EOF || fwrite(enc, 1, n, f) != n) {
 		fprintf(stderr, "fuzz_btf_delta: cannot write %s\n", path);
@@ -156,14 +159,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (data[0] == 0) {
 		unsigned int version;
 
-		for (version = 2; version >= 1; version--) {
-			if (version == 2
+		for (version = 3; version >= 1; version--) {
+			if (version == 3
 				    ? btf_delta__encode(ref, ref_size, blob,
 							size - 1, &enc, &enc_n,
 							NULL, &d)
 				    : btf_delta_encode_version(
-					      ref, ref_size, blob, size - 1, 1,
-					      &enc, &enc_n, NULL, &d))
+					      ref, ref_size, blob, size - 1,
+					      version, &enc, &enc_n, NULL, &d))
 				break;
 			dump(enc, enc_n, version);
 			if (btf_delta__decode(ref, ref_size, enc, enc_n, &dec,

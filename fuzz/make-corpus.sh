@@ -144,7 +144,8 @@ knotes_gnu | head -c 30 >"$out/knotes/cut"
 # btf_delta: the reference is the fixture vmlinux BTF; blobs (mode byte 0)
 # are other builds of it and its modules joined; payloads (mode byte 1) are
 # what the encoder makes of them, written by the target itself: payload-N
-# in version 1 (BTFDLT1), payload2-N in version 2 (BTFDLT2)
+# in version 1 (BTFDLT1), payload2-N in version 2 (BTFDLT2), payload3-N in
+# version 3 (BTFDLT3)
 B=$out/btf_delta
 cp "$F/base.btf" "$B/ref.btf"
 seed "$B/blob-base2" 0 "$out/btf_raw/base2.btf"
@@ -155,7 +156,7 @@ cc -O1 -I"$root" -D_GNU_SOURCE -DBTFAR_FUZZ_REF_PATH="\"$B/ref.btf\"" \
 	"$root"/formats/{btf_delta,btf_raw,strset,diag,mem}.c
 mkdir -p "$tmp/payloads"
 FUZZ_DELTA_DUMP=$tmp/payloads "$tmp/delta" "$B" >/dev/null
-cp "$tmp/payloads"/payload-* "$B/"
+cp "$tmp/payloads"/payload* "$B/"
 
 # btf_streams: blobs (mode byte 0) are the btf_raw seeds; payloads (mode
 # byte 1) are what the encoder makes of them, written by the target itself,

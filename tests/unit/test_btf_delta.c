@@ -237,12 +237,19 @@ static uint32_t ncorr_of(const uint8_t *enc)
 	       (uint32_t)enc[38] << 16 | (uint32_t)enc[39] << 24;
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* The corrections of a version 2 or 3 payload: after the type map. */
 static uint8_t *corr_of(uint8_t *enc)
 {
-	uint32_t nb = (uint32_t)enc[20] | (uint32_t)enc[21] << 8 |
-		      (uint32_t)enc[22] << 16 | (uint32_t)enc[23] << 24;
-
-	return enc + 40 + (size_t)nb * 4;
+	if (!memcmp(enc, BTF_DELTA_MAGIC3, 8))
+		return enc + 48 +
+		       ((get32(enc + 40) + get32(enc + 44) + 3) & ~3u);
+	return enc + 40 + (size_t)get32(enc + 20) * 4;
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -253,9 +260,10 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-/* Both payload versions, each way: version 1 (what archives made before
- * version 2 hold) still decodes and reads as changes; version 2 is what
- * btf_delta__encode writes, smaller, and reads the same. */
+/* The three payload versions, each way: versions 1 and 2 (what archives
+ * of format versions 2 to 4 hold) still decode and read as changes;
+ * version 2 is smaller than 1; version 3 is what btf_delta__encode
+ * writes, and all read the same. */
 static int test_versions(const char *dir)
 {
 	const void *pairs[2][2];
@@ -269,15 +277,15 @@ static int test_versions(const char *dir)
 	for (k = 0; k < 2; k++) {
 		const void *ref = pairs[k][0], *blob = pairs[k][1];
 		size_t ref_n = sizes[k][0], blob_n = sizes[k][1];
-		struct btf_delta_changes c[2] = {{0}, {0}};
-		void *enc[3] = {NULL, NULL, NULL};
-		size_t enc_n[3] = {0, 0, 0};
+		struct btf_delta_changes c[3] = {{0}, {0}, {0}};
+		void *enc[4] = {NULL, NULL, NULL, NULL};
+		size_t enc_n[4] = {0, 0, 0, 0};
 		struct btf_raw r = {0};
 		struct diag d = {""};
 
 		CHECK(!btf_raw__parse(&r, ref, ref_n, NULL, &d), "parse: %s",
 		      d.msg);
-		for (ver = 1; ver <= 2; ver++) {
+		for (ver = 1; ver <= 3; ver++) {
 			void *dec = NULL;
 			size_t dec_n = 0;
 
@@ -288,8 +296,9 @@ static int test_versions(const char *dir)
 			if (err)
 				continue;
 			CHECK(!memcmp(enc[ver],
-				      ver == 1 ? BTF_DELTA_MAGIC
-					       : BTF_DELTA_MAGIC2,
+				      ver == 1	 ? BTF_DELTA_MAGIC
+				      : ver == 2 ? BTF_DELTA_MAGIC2
+						 : BTF_DELTA_MAGIC3,
 				      8),
 			      "v%d: magic %.7s", ver, (char *)enc[ver]);
 			err = btf_delta__decode(ref, ref_n, enc[ver],
@@ -304,34 +313,36 @@ static int test_versions(const char *dir)
 		}
 		err = btf_delta__encode(ref, ref_n, blob, blob_n, &enc[0],
 					&enc_n[0], NULL, &d);
-		CHECK(!err && enc_n[0] == enc_n[2] &&
-			      !memcmp(enc[0], enc[2], enc_n[0]),
-		      "btf_delta__encode does not write version 2");
+		CHECK(!err && enc_n[0] == enc_n[3] &&
+			      !memcmp(enc[0], enc[3], enc_n[0]),
+		      "btf_delta__encode does not write version 3");
 		CHECK(enc_n[2] < enc_n[1], "version 2: %zu bytes, 1: %zu",
 		      enc_n[2], enc_n[1]);
-		if (c[0].nb && c[1].nb) {
+		for (ver = 1; ver <= 2; ver++) {
+			const struct btf_delta_changes *x = &c[0], *y = &c[ver];
 			uint32_t b;
 
-			CHECK(c[0].nb == c[1].nb &&
-				      c[0].changed == c[1].changed &&
-				      c[0].str_len == c[1].str_len &&
-				      !memcmp(c[0].strs, c[1].strs,
-					      c[0].str_len),
-			      "changes differ between the versions");
-			for (b = 0; b < c[0].nb && b < c[1].nb; b++)
-				CHECK(c[0].partner[b] == c[1].partner[b] &&
-					      c[0].same[b] == c[1].same[b] &&
-					      (c[0].same[b] ||
-					       !strcmp(c[0].name[b],
-						       c[1].name[b])),
-				      "type %u: changes differ", b + 1);
+			if (!x->nb || !y->nb)
+				continue;
+			CHECK(x->nb == y->nb && x->changed == y->changed &&
+				      x->str_len == y->str_len &&
+				      !memcmp(x->strs, y->strs, x->str_len),
+			      "changes differ between versions 1 and %d",
+			      ver + 1);
+			for (b = 0; b < x->nb && b < y->nb; b++)
+				CHECK(x->partner[b] == y->partner[b] &&
+					      x->same[b] == y->same[b] &&
+					      (x->same[b] ||
+					       !strcmp(x->name[b], y->name[b])),
+				      "type %u: changes differ (versions 1, "
+				      "%d)",
+				      b + 1, ver + 1);
 		}
-		btf_delta__changes_release(&c[0]);
-		btf_delta__changes_release(&c[1]);
+		for (ver = 0; ver < 3; ver++)
+			btf_delta__changes_release(&c[ver]);
 		btf_raw__release(&r);
-		free(enc[0]);
-		free(enc[1]);
-		free(enc[2]);
+		for (ver = 0; ver < 4; ver++)
+			free(enc[ver]);
 	}
 	return 0;
 }
@@ -411,9 +422,107 @@ static int test_corrupt_corrections(const char *dir)
 	return 0;
 }
 
+/* enc (a version 3 payload) with its type map streams replaced by runs
+ * and jumps (rl, jl bytes), laid out again; *n its size. */
+static uint8_t *with_map(const uint8_t *enc, size_t enc_n, const uint8_t *runs,
+			 uint32_t rl, const uint8_t *jumps, uint32_t jl,
+			 size_t *n)
+{
+	size_t old_map = (get32(enc + 40) + get32(enc + 44) + 3) & ~3u;
+	size_t map = (rl + jl + 3) & ~3u, rest = enc_n - 48 - old_map;
+	uint8_t *o = calloc(1, 48 + map + rest);
+
+	memcpy(o, enc, 48);
+	put32(o + 40, rl);
+	put32(o + 44, jl);
+	memcpy(o + 48, runs, rl);
+	memcpy(o + 48 + rl, jumps, jl);
+	memcpy(o + 48 + map, enc + 48 + old_map, rest);
+	*n = 48 + map + rest;
+	return o;
+}
+
+/* Version 3: type map streams that do not decode are refused by the
+ * decoder and by btf_delta__changes, each with what is wrong. */
+static int test_corrupt_map3(const char *dir)
+{
+	struct diag d = {""};
+	uint8_t *enc = NULL, *c, runs[256], jumps[256];
+	size_t enc_n, n;
+	uint32_t nb;
+	int err = load(dir);
+
+	if (err)
+		return err;
+	err = btf_delta__encode(v1, n1, v2, n2, (void **)&enc, &enc_n, NULL,
+				&d);
+	CHECK(!err && !memcmp(enc, BTF_DELTA_MAGIC3, 8), "encode: %s", d.msg);
+	if (err)
+		return 0;
+	nb = get32(enc + 20);
+	CHECK(nb > 2 && nb < 127, "the fixture has %u types", nb);
+	if (nb < 3 || nb > 126) {
+		free(enc);
+		return 0;
+	}
+	/* a run past the types */
+	runs[0] = (uint8_t)(nb + 1);
+	c = with_map(enc, enc_n, runs, 1, jumps, 0, &n);
+	refused2(c, n, "run past",
+		 "type map: run at blob id 1 cut short or "
+		 "past the types");
+	free(c);
+	/* a varint cut short */
+	runs[0] = 0x80;
+	c = with_map(enc, enc_n, runs, 1, jumps, 0, &n);
+	refused2(c, n, "run cut", "type map: run at blob id 1 cut short");
+	free(c);
+	/* no break where the run ends short of the types */
+	runs[0] = 2;
+	c = with_map(enc, enc_n, runs, 1, jumps, 0, &n);
+	refused2(c, n, "break missing",
+		 "type map: break at blob id 3 cut "
+		 "short");
+	free(c);
+	/* a resumption with no run left */
+	runs[0] = 0;
+	jumps[0] = 1;
+	c = with_map(enc, enc_n, runs, 1, jumps, 1, &n);
+	refused2(c, n, "resume",
+		 "type map: blob id 1 resumes run 1 of 0 "
+		 "left");
+	free(c);
+	/* a run after the types are done (every blob id without a
+	 * partner: nb + 1 runs of 0 and nb breaks 0 are a valid map) */
+	memset(runs, 0, sizeof(runs));
+	memset(jumps, 0, sizeof(jumps));
+	c = with_map(enc, enc_n, runs, nb + 2, jumps, nb, &n);
+	refused2(c, n, "trailing", "type map: bytes after the last type");
+	free(c);
+	/* a partner past the reference: distance 100000 */
+	runs[0] = 0;
+	runs[1] = 0;
+	jumps[0] = 0xc9; /* 9 + zigzag(100000) = 200009, as LEB128 */
+	jumps[1] = 0x9a;
+	jumps[2] = 0x0c;
+	c = with_map(enc, enc_n, runs, 1, jumps, 3, &n);
+	refused2(c, n, "partner past", "type map entry 1 is out of range");
+	free(c);
+	/* the padding after the streams (2 nb + 1 bytes) not zero */
+	memset(runs, 0, sizeof(runs));
+	memset(jumps, 0, sizeof(jumps));
+	c = with_map(enc, enc_n, runs, nb + 1, jumps, nb, &n);
+	c[48 + 2 * nb + 1] = 1;
+	refused2(c, n, "padding", "type map padding is not zero");
+	free(c);
+	free(enc);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{"versions", test_versions},
 	{"corrupt_corrections", test_corrupt_corrections},
+	{"corrupt_map3", test_corrupt_map3},
 	{"round_trip", test_round_trip},
 	{"identity", test_identity},
 	{"not_btf", test_not_btf},

@@ -645,8 +645,9 @@ static void mods_cut(uint8_t *ix, uint8_t *f, size_t esz)
 	sha256_final(&sh, ix + 168);
 }
 
-/* Version 4: a delta entry's module block is a delta on its reference's;
- * it reads back, version 3 is still written and read; a reference that is
+/* Versions 4 and 5: a delta entry's module block is a delta on its
+ * reference's; it reads back, version 3 is still written and read, and
+ * each version's delta payload is the one its readers know; a reference that is
  * not a whole block, another whole block, a cut block and a corrupt
  * reference are each refused with what is wrong. */
 static int test_mods_delta(const char *dir)
@@ -665,7 +666,7 @@ static int test_mods_delta(const char *dir)
 	dblob[0] = unit_slurp(dir, "delta1.btf", &dblob_n[0]);
 	dblob[1] = unit_slurp(dir, "delta2.btf", &dblob_n[1]);
 	path_of(p, sizeof(p), "md.btfa");
-	for (v = 3; v <= 4; v++) {
+	for (v = 3; v <= 5; v++) {
 		if (write_mods_delta(p, v))
 			return 1;
 		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
@@ -675,7 +676,7 @@ static int test_mods_delta(const char *dir)
 		CHECK(e[0].encoding == BTFA_ENC_DELTA && e[0].ref_idx == 1,
 		      "entry 0: encoding %u on %u", e[0].encoding,
 		      e[0].ref_idx);
-		CHECK(e[0].mods_ref_off == (v == 4 ? e[1].mods_off : 0) &&
+		CHECK(e[0].mods_ref_off == (v >= 4 ? e[1].mods_off : 0) &&
 			      !e[1].mods_ref_off && !e[2].mods_ref_off,
 		      "version %u: module block references %llu %llu %llu", v,
 		      (unsigned long long)e[0].mods_ref_off,
@@ -704,12 +705,14 @@ static int test_mods_delta(const char *dir)
 			free(data);
 		}
 		/* the delta payload a reader of that version knows: version
-		 * 1 (BTFDLT1) below archive version 4, version 2 from it */
+		 * 1 (BTFDLT1) below archive version 4, version 2 in 4,
+		 * version 3 from 5 */
 		{
 			void *enc = NULL;
 			size_t enc_n = 0;
-			const char *want =
-				v == 4 ? BTF_DELTA_MAGIC2 : BTF_DELTA_MAGIC;
+			const char *want = v == 5   ? BTF_DELTA_MAGIC3
+					   : v == 4 ? BTF_DELTA_MAGIC2
+						    : BTF_DELTA_MAGIC;
 
 			CHECK(!btfa_reader__read_payload(&r, 0, dblob[1],
 							 dblob_n[1], &enc,
