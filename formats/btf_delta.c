@@ -584,10 +584,13 @@ static int enc_layout(const void *enc, size_t enc_size, struct enc_layout *l,
 	       (l->version >= 2 ? (uint64_t)l->ncorr * 8
 				: (uint64_t)l->bcnt * 4) +
 	       l->hdr_len + l->types_len + l->lit_len;
+	/* every type has a record of 12 bytes at least: that bounds nb,
+	 * which version 3's map (a few bytes for any nb) does not */
 	if ((l->version == 1 && le32_get(e + 36)) || need != enc_size ||
 	    l->hdr_len < 24 || l->hdr_len % 4 || l->types_len % 4 ||
 	    !l->str_len || l->str_len >= ID_LIMIT || l->nb >= ID_LIMIT ||
-	    l->bcnt > l->str_len || l->ncorr > l->bcnt) {
+	    l->nb > l->types_len / 12 || l->bcnt > l->str_len ||
+	    l->ncorr > l->bcnt) {
 		diag_set(d, "delta: header does not match its size");
 		return -EBADMSG;
 	}
@@ -662,6 +665,8 @@ static void map_iter_init(struct map_iter *it, const struct enc_layout *l)
 	memset(it, 0, sizeof(*it));
 	it->l = l;
 	it->b = 1;
+	if (l->version < 3)
+		return;
 	it->runs = l->runs;
 	it->runs_end = l->runs + l->runs_len;
 	it->jumps = l->jumps;
@@ -1213,8 +1218,9 @@ int btf_delta_encode_version(const void *ref, size_t ref_size, const void *blob,
 	if (map3) {
 		le32_put(o + 40, (uint32_t)runs.len);
 		le32_put(o + 44, (uint32_t)jumps.len);
-		memcpy(p, runs.p, runs.len);
-		memcpy(p + runs.len, jumps.p, jumps.len);
+		memcpy(p, runs.p, runs.len); /* at least the last run */
+		if (jumps.len) /* none when every partner follows */
+			memcpy(p + runs.len, jumps.p, jumps.len);
 	}
 	p += map_len;
 	if (v2)
