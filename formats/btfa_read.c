@@ -1807,8 +1807,8 @@ static int load_layout1(struct btfa_reader *r, uint32_t idx, const uint8_t *blk,
 }
 
 /*
- * Layout 2 (version 5) of entry idx's block blk (n bytes, header checked,
- * strtab its ssz bytes of names): the module records (name as a zigzag
+ * Layout 2 (version 5) of entry idx's block blk (its header and size
+ * checked, strtab its ssz bytes of names): the module records (name as a zigzag
  * difference from the previous module's, range count, segment start as a
  * difference from the previous module's, the first from base_types + 1),
  * then every range from its segment coordinates (docs/FORMAT.md, "Module
