@@ -15,7 +15,12 @@ set -euo pipefail
 fuzz=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$fuzz")
 out=$fuzz/corpus
-tmp=$(mktemp -d)
+# one fixed work directory: gcc -g writes its path into the fixtures
+# (DW_AT_comp_dir), and a fresh mktemp name would change every seed made
+# from them at each run
+tmp=/tmp/btfar-make-corpus
+rm -rf "$tmp"
+mkdir "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 
 sh "$root/tests/fixtures/gen.sh" "$tmp/fix" >/dev/null
@@ -111,6 +116,7 @@ tarit() { # OUT DIR [tar args]
 }
 tarit "$out/pkg/pkg.tar" "$P"
 xz --check=crc32 -c "$out/pkg/pkg.tar" >"$out/pkg/pkg.tar.xz"
+find "$P" -exec touch -h -d @0 {} +
 (cd "$P" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible \
 	--quiet) >"$out/pkg/pkg.cpio"
 mkdir -p "$tmp/deb/control"

@@ -75,6 +75,7 @@ zstd -q -19 -c vmlinux >payload.zstd
 xz --format=lzma -c vmlinux >payload.lzma
 bzip2 -9 -c vmlinux >payload.bzip2
 lz4 -q -l -9 -c vmlinux >payload.lz4
+touch -d @0 vmlinux # lzop stores the time: the same at every run
 lzop -9 -c vmlinux >payload.lzo
 
 # bzImage OUT PAYLOAD VERSION: 3 setup sectors, the payload 0x100 bytes into
@@ -110,6 +111,7 @@ head -c $((size - $(size_of payload.zstd) / 2)) bzImage.zstd >bzImage.truncfile
 # over 8 MiB, for the lz4 legacy blocks and the decoders' buffers
 seq 1 2500000 >big.bin
 lz4 -q -l -c big.bin >big.bin.lz4
+touch -d @0 big.bin
 lzop -c big.bin >big.bin.lzo
 bzip2 -c big.bin >big.bin.bzip2
 xz --format=lzma -c big.bin >big.bin.lzma

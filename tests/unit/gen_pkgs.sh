@@ -41,10 +41,16 @@ cp -a %{srcroot}/. %{buildroot}/
 /lib/modules/6.1.0
 SPEC
 
+# file times fixed too (cp -a in %install keeps them)
+find src -exec touch -h -d @0 {} +
 for c in xz:w6.xzdio zstd:w19.zstdio gzip:w9.gzdio; do
 	name=${c%%:*}
 	io=${c#*:}
-	rpmbuild -bb --quiet --nodeps \
+	# the same bytes at every run: build time, host and file times fixed
+	SOURCE_DATE_EPOCH=1 rpmbuild -bb --quiet --nodeps \
+		--define 'use_source_date_epoch_as_buildtime 1' \
+		--define 'clamp_mtime_to_source_date_epoch 1' \
+		--define '_buildhost btfar-fixtures' \
 		--define "_topdir $dir/top-$name" \
 		--define "srcroot $dir/src" \
 		--define "_binary_payload $io" \
