@@ -75,8 +75,9 @@
 #include "btf_raw.h"
 #include "le.h"
 #include "mem.h"
-#include "thread.h"
 #include "strset.h"
+#include "thread.h"
+#include "varint.h"
 
 #define ESC	      0x80000000u
 #define ENC_HDR_SIZE  40
@@ -517,14 +518,10 @@ static int enc_str2(uint32_t *off, void *ctx)
 	return 0;
 }
 
+/* distance codes are 32-bit: ids and offsets stay below ID_LIMIT */
 static uint32_t zigzag(int64_t v)
 {
-	return (uint32_t)((uint64_t)v << 1 ^ (uint64_t)(v >> 63));
-}
-
-static int64_t unzigzag(uint32_t v)
-{
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+	return (uint32_t)zigzag64(v);
 }
 
 /* ---- payload layout and type map (docs/FORMAT.md, "Delta payload") ---- */
@@ -615,25 +612,63 @@ static int enc_layout(const void *enc, size_t enc_size, struct enc_layout *l,
 	return 0;
 }
 
-/* Reads an unsigned LEB128 varint of at most 5 bytes that fits in 32 bits
- * at *p (before end); -1 when it does not. */
+/* Reads a varint of at most 5 bytes that fits in 32 bits at *p (before
+ * end); -1 when it does not. */
 static int get_uv(const uint8_t **p, const uint8_t *end, uint32_t *v)
 {
-	uint64_t x = 0;
-	unsigned int i;
+	const uint8_t *from = *p;
+	uint64_t x;
 
-	for (i = 0; i < 5 && *p < end; i++) {
-		uint8_t c = *(*p)++;
+	if (varint_get(p, end, &x) || *p - from > 5 || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
 
-		x |= (uint64_t)(c & 0x7f) << (7 * i);
-		if (!(c & 0x80)) {
-			if (x > UINT32_MAX)
-				return -1;
-			*v = (uint32_t)x;
-			return 0;
-		}
+/*
+ * Version 3: the runs a break left, where they would continue (the
+ * reference id after the last partner of each), the most recent last, at
+ * most MAP_OPEN. The encoder and map_next keep the same list.
+ */
+struct open_runs {
+	int64_t id[MAP_OPEN];
+	uint32_t cnt;
+};
+
+/* The rank of x among the open runs (1: the most recent), 0: not open. */
+static uint32_t open_rank(const struct open_runs *o, int64_t x)
+{
+	uint32_t k;
+
+	for (k = 1; k <= o->cnt; k++)
+		if (o->id[o->cnt - k] == x)
+			return k;
+	return 0;
+}
+
+/* Takes the open run of rank k (1 <= k <= cnt) off the list. */
+static int64_t open_take(struct open_runs *o, uint32_t k)
+{
+	int64_t x = o->id[o->cnt - k];
+
+	memmove(&o->id[o->cnt - k], &o->id[o->cnt - k + 1],
+		(k - 1) * sizeof(o->id[0]));
+	o->cnt--;
+	return x;
+}
+
+/* A break after partner p (0: none yet) leaves the run at p + 1 open; the
+ * oldest of MAP_OPEN + 1 is dropped. */
+static void open_leave(struct open_runs *o, int64_t p)
+{
+	if (!p)
+		return;
+	if (o->cnt == MAP_OPEN) {
+		memmove(&o->id[0], &o->id[1],
+			(MAP_OPEN - 1) * sizeof(o->id[0]));
+		o->cnt--;
 	}
-	return -1;
+	o->id[o->cnt++] = p + 1;
 }
 
 /*
@@ -644,7 +679,7 @@ static int get_uv(const uint8_t **p, const uint8_t *end, uint32_t *v)
  * (p + 1, p + 2, ...); then, unless the blob ids are done, the jumps
  * stream says what the next blob id gets: 0 no partner; k in 1..MAP_OPEN
  * the resumption of the k-th most recently left run (removed from the
- * list); k > MAP_OPEN the partner p + 1 + unzigzag(k - MAP_OPEN - 1). A
+ * list); k > MAP_OPEN the partner p + 1 + unzigzag64(k - MAP_OPEN - 1). A
  * partner taken by a jump leaves the run it ends (p + 1 joins the list,
  * the oldest of MAP_OPEN + 1 is dropped). The runs and jumps alternate,
  * run first and last, and both streams end with the blob ids.
@@ -656,8 +691,7 @@ struct map_iter {
 	uint32_t run; /* version 3: blob ids left in the current run */
 	bool jump;    /* version 3: a jump is next, not a run */
 	int64_t p;    /* the last partner */
-	int64_t open[MAP_OPEN];
-	uint32_t open_cnt;
+	struct open_runs open;
 };
 
 static void map_iter_init(struct map_iter *it, const struct enc_layout *l)
@@ -689,7 +723,7 @@ static int map_next(struct map_iter *it, uint32_t *b, int64_t *a,
 			*b = it->b++;
 			if (!v)
 				continue;
-			*a = it->p = it->p + 1 + unzigzag(v - 1);
+			*a = it->p = it->p + 1 + unzigzag64(v - 1);
 			return 1;
 		}
 		return 0;
@@ -734,29 +768,18 @@ static int map_next(struct map_iter *it, uint32_t *b, int64_t *a,
 		if (!j)
 			continue;
 		if (j <= MAP_OPEN) {
-			if (j > it->open_cnt) {
+			if (j > it->open.cnt) {
 				diag_set(d,
 					 "delta: type map: blob id %u "
 					 "resumes run %u of %u left",
-					 *b, j, it->open_cnt);
+					 *b, j, it->open.cnt);
 				return -1;
 			}
-			x = it->open[it->open_cnt - j];
-			memmove(&it->open[it->open_cnt - j],
-				&it->open[it->open_cnt - j + 1],
-				(j - 1) * sizeof(it->open[0]));
-			it->open_cnt--;
+			x = open_take(&it->open, j);
 		} else {
-			x = it->p + 1 + unzigzag(j - MAP_OPEN - 1);
+			x = it->p + 1 + unzigzag64(j - MAP_OPEN - 1);
 		}
-		if (it->p) {
-			if (it->open_cnt == MAP_OPEN) {
-				memmove(&it->open[0], &it->open[1],
-					(MAP_OPEN - 1) * sizeof(it->open[0]));
-				it->open_cnt--;
-			}
-			it->open[it->open_cnt++] = it->p + 1;
-		}
+		open_leave(&it->open, it->p);
 		*a = it->p = x;
 		return 1;
 	}
@@ -771,16 +794,13 @@ struct bytes {
 
 static void put_uv(struct bytes *o, uint32_t v)
 {
-	if (o->len + 5 > o->cap &&
-	    mem_ensure((void **)&o->p, &o->cap, 1, o->len + 5 + o->cap)) {
+	if (o->len + VARINT_MAX > o->cap &&
+	    mem_ensure((void **)&o->p, &o->cap, 1,
+		       o->len + VARINT_MAX + o->cap)) {
 		o->err = true;
 		return;
 	}
-	while (v >= 0x80) {
-		o->p[o->len++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	o->p[o->len++] = (uint8_t)v;
+	o->len += varint_put(o->p + o->len, v);
 }
 
 /*
@@ -792,8 +812,9 @@ static void put_uv(struct bytes *o, uint32_t v)
 static int put_map3(const uint32_t *m, uint32_t nb, struct bytes *runs,
 		    struct bytes *jumps)
 {
-	int64_t open[MAP_OPEN], p = 0;
-	uint32_t b, run = 0, open_cnt = 0, k;
+	struct open_runs open = {.cnt = 0};
+	uint32_t b, run = 0;
+	int64_t p = 0;
 
 	for (b = 1; b <= nb; b++) {
 		int64_t x = m[b];
@@ -810,25 +831,13 @@ static int put_map3(const uint32_t *m, uint32_t nb, struct bytes *runs,
 			put_uv(jumps, 0);
 			continue;
 		}
-		for (k = 1; k <= open_cnt && open[open_cnt - k] != x; k++)
-			;
-		if (k <= open_cnt) {
-			j = k;
-			memmove(&open[open_cnt - k], &open[open_cnt - k + 1],
-				(k - 1) * sizeof(open[0]));
-			open_cnt--;
-		} else {
+		j = open_rank(&open, x);
+		if (j)
+			open_take(&open, j);
+		else
 			j = MAP_OPEN + 1 + zigzag(x - p - 1);
-		}
 		put_uv(jumps, j);
-		if (p) {
-			if (open_cnt == MAP_OPEN) {
-				memmove(&open[0], &open[1],
-					(MAP_OPEN - 1) * sizeof(open[0]));
-				open_cnt--;
-			}
-			open[open_cnt++] = p + 1;
-		}
+		open_leave(&open, p);
 		p = x;
 	}
 	put_uv(runs, run);
@@ -857,7 +866,7 @@ static int next_string(uint32_t v, const uint8_t **lit, const uint8_t *lit_end,
 		*ref = -1;
 		return 0;
 	}
-	*ref = *last + 1 + unzigzag(v - 1);
+	*ref = *last + 1 + unzigzag64(v - 1);
 	if (*ref < 0 || *ref >= acnt)
 		return -1;
 	*s = astrs + astarts[*ref];

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "le.h"
+#include "varint.h"
 
 /* The kinds whose record layout is fixed here (BTF_KIND_INT .. ENUM64). */
 #define K_INT	     1
@@ -91,35 +92,21 @@ static int put_byte(struct buf *b, uint8_t v)
 
 static int put_var(struct buf *b, uint64_t v)
 {
-	if (buf_reserve(b, 10))
+	if (buf_reserve(b, VARINT_MAX))
 		return -ENOMEM;
-	while (v >= 0x80) {
-		b->p[b->len++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	b->p[b->len++] = (uint8_t)v;
+	b->len += varint_put(b->p + b->len, v);
 	return 0;
-}
-
-static uint64_t zz64(int64_t v)
-{
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t unzz64(uint64_t v)
-{
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
 /* A 32-bit step (wrapping) as a zigzag of its signed value. */
 static uint64_t zz32(uint32_t step)
 {
-	return zz64((int32_t)step);
+	return zigzag64((int32_t)step);
 }
 
 static uint32_t unzz32(uint64_t v)
 {
-	return (uint32_t)unzz64(v);
+	return (uint32_t)unzigzag64(v);
 }
 
 static uint32_t rec_size(uint32_t kind, uint32_t vlen)
@@ -226,7 +213,7 @@ static int enc_type(struct ctx *c, struct buf *b, uint32_t id, int si)
 		return put_var(b, id);
 	if (!id)
 		return put_var(b, 0);
-	return put_var(b, zz64((int64_t)c->self - (int64_t)id) + 1);
+	return put_var(b, zigzag64((int64_t)c->self - (int64_t)id) + 1);
 }
 
 struct enc {
@@ -287,7 +274,8 @@ static int enc_record(struct enc *e, const uint8_t *t, uint32_t kind,
 			uint64_t p = prev | (uint64_t)prev_hi << 32;
 
 			err |= enc_name(c, &s[S_ENAME], le32_get(m));
-			err |= put_var(&s[S_EVAL], zz64((int64_t)(v - p - 1)));
+			err |= put_var(&s[S_EVAL],
+				       zigzag64((int64_t)(v - p - 1)));
 			prev = (uint32_t)v;
 			prev_hi = (uint32_t)(v >> 32);
 		}
@@ -527,30 +515,23 @@ static const char *const stream_names[S_CNT] = {
 static uint64_t get_var_slow(struct dec *x, int si)
 {
 	struct rd *r = &x->s[si];
-	uint64_t v = 0;
-	unsigned int shift = 0;
+	uint64_t v;
+	int err = varint_get(&r->p, r->end, &v);
 
-	while (r->p < r->end && shift < 64) {
-		uint8_t c = *r->p++;
-
-		v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			return v;
-		shift += 7;
-	}
+	if (!err)
+		return v;
 	if (!x->bad) {
 		x->bad = 1;
 		diag_set(x->d, "type [%u]: %s stream %s", x->c.self,
 			 stream_names[si],
-			 r->p < r->end ? "holds an overlong varint"
-				       : "truncated");
+			 err == -2 ? "holds an overlong varint" : "truncated");
 	}
 	r->p = r->end;
 	return 0;
 }
 
-/* A varint with no bound to check (10 bytes at least left): inline; at the
- * end of a stream and for every error, get_var_slow, which reads the same
+/* A varint with no bound to check (VARINT_MAX bytes at least left): inline; at
+ * the end of a stream and for every error, get_var_slow, which reads the same
  * bytes the same way. */
 static inline uint64_t get_var(struct dec *x, int si)
 {
@@ -559,9 +540,9 @@ static inline uint64_t get_var(struct dec *x, int si)
 	uint64_t v = 0;
 	unsigned int i;
 
-	if (r->end - p < 10)
+	if (r->end - p < VARINT_MAX)
 		return get_var_slow(x, si);
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < VARINT_MAX; i++) {
 		v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
 		if (!(p[i] & 0x80)) {
 			r->p = p + i + 1;
@@ -636,7 +617,7 @@ static uint32_t dec_type(struct dec *x, int si)
 	else if (!v)
 		return 0;
 	else
-		id = (int64_t)c->self - unzz64(v - 1);
+		id = (int64_t)c->self - unzigzag64(v - 1);
 	if (!id)
 		return 0;
 	if (id < 1 || id >= c->ids) {
@@ -696,7 +677,7 @@ static void dec_record(struct dec *x, uint8_t *t, uint32_t kind, uint32_t vlen)
 			uint64_t v = prev | (uint64_t)prev_hi << 32;
 
 			le32_put(m, dec_name(x, S_ENAME));
-			v += (uint64_t)unzz64(get_var(x, S_EVAL)) + 1;
+			v += (uint64_t)unzigzag64(get_var(x, S_EVAL)) + 1;
 			le32_put(m + 4, (uint32_t)v);
 			le32_put(m + 8, (uint32_t)(v >> 32));
 			prev = (uint32_t)v;

@@ -51,6 +51,7 @@
 #include "mem.h"
 #include "thread.h"
 #include "sha256.h"
+#include "varint.h"
 
 int btfa_pread_full(int fd, void *buf, size_t size, uint64_t off)
 {
@@ -1833,10 +1834,7 @@ static int load_layout2(struct btfa_reader *r, uint32_t idx, const uint8_t *blk,
 	}
 	for (j = 0; j < mcnt; j++, q += BTFA_MODULE2_SIZE) {
 		struct btfa_module *m = &r->modules[e->module_first + j];
-		uint32_t zn = le32_get(q);
-
-		/* zigzag back: even is +zn/2, odd -(zn+1)/2 */
-		name = zn & 1 ? name - ((uint64_t)zn + 1) / 2 : name + zn / 2;
+		name += (uint64_t)unzigzag64(le32_get(q));
 		if (name >= ssz ||
 		    get_str(strtab, ssz, (uint32_t)name, &m->name)) {
 			diag_set(d, "module %u: name outside the string table",

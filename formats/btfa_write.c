@@ -61,6 +61,7 @@
 #include "mem.h"
 #include "sha256.h"
 #include "strset.h"
+#include "varint.h"
 
 /* A growable byte buffer. */
 struct buf {
@@ -213,6 +214,27 @@ static int put_entry(struct strset *ss, uint8_t *p, const struct wentry *w,
 	return err;
 }
 
+/* 0 when module m of w has sorted, disjoint ranges, else -EINVAL with d
+ * set (both layouts store distances from the previous range's end). */
+static int check_ranges_sorted(const struct wentry *w,
+			       const struct btfa_module_in *m, struct diag *d)
+{
+	uint64_t next = 1;
+	uint32_t k;
+
+	for (k = 0; k < m->range_cnt; k++) {
+		if (m->ranges[2 * k] < next) {
+			diag_set(d,
+				 "%s: module %s: ranges not sorted and "
+				 "disjoint",
+				 w->e.release, m->name);
+			return -EINVAL;
+		}
+		next = (uint64_t)m->ranges[2 * k] + m->ranges[2 * k + 1];
+	}
+	return 0;
+}
+
 /* The records of w's modules into mods, their ranges (as gaps) into rngs;
  * *rng_cnt counts the ranges written so far. */
 static int put_modules(struct strset *ss, struct buf *mods, struct buf *rngs,
@@ -229,25 +251,19 @@ static int put_modules(struct strset *ss, struct buf *mods, struct buf *rngs,
 
 		if (!mp)
 			break;
-		err = str_off(ss, m->name, &o);
+		err = check_ranges_sorted(w, m, d);
+		if (!err)
+			err = str_off(ss, m->name, &o);
 		le32_put(mp, o);
 		le32_put(mp + 4, (uint32_t)*rng_cnt);
 		le32_put(mp + 8, m->range_cnt);
 		le32_put(mp + 12, m->types);
-		for (k = 0; k < m->range_cnt; k++) {
+		for (k = 0; k < m->range_cnt && !err; k++) {
 			uint8_t *rp = buf_grow(rngs, BTFA_RANGE_SIZE);
 			uint32_t first = m->ranges[2 * k];
 
 			if (!rp)
 				break;
-			if (first < next) {
-				diag_set(d,
-					 "%s: module %s: ranges not "
-					 "sorted and disjoint",
-					 w->e.release, m->name);
-				err = -EINVAL;
-				break;
-			}
 			/* distance from the previous range's end */
 			le32_put(rp, first - next);
 			le32_put(rp + 4, m->ranges[2 * k + 1]);
@@ -359,12 +375,6 @@ static int64_t seg_of(const uint64_t *seg, uint32_t n, uint64_t id)
 	return (int64_t)lo - 1;
 }
 
-/* zigzag: small magnitudes of either sign as small numbers */
-static uint32_t zigzag32(int64_t v)
-{
-	return (uint32_t)(v >= 0 ? 2 * v : -2 * v - 1);
-}
-
 /*
  * Layout 2: w's module records and ranges in segment coordinates into mods
  * and rngs (docs/FORMAT.md, "Module block"), names from ss (which holds
@@ -374,7 +384,8 @@ static uint32_t zigzag32(int64_t v)
  * records of a module then repeat its record of the previous build.
  */
 static int put_modules2(struct strset *ss, struct buf *mods, struct buf *rngs,
-			const struct wentry *w, struct diag *d)
+			const struct wentry *w, uint64_t *rng_cnt,
+			struct diag *d)
 {
 	uint64_t *seg, prev = (uint64_t)w->e.base_types + 1;
 	uint32_t j, k, name_prev = 0, o = 0;
@@ -394,8 +405,12 @@ static int put_modules2(struct strset *ss, struct buf *mods, struct buf *rngs,
 
 		if (!p)
 			break;
-		err = str_off(ss, m->name, &o);
-		le32_put(p, zigzag32((int64_t)o - name_prev));
+		err = check_ranges_sorted(w, m, d);
+		if (!err)
+			err = str_off(ss, m->name, &o);
+		if (err)
+			break;
+		le32_put(p, (uint32_t)zigzag64((int64_t)o - name_prev));
 		le32_put(p + 4, m->range_cnt);
 		le32_put(p + 8, (uint32_t)(seg[j] - prev));
 		name_prev = o;
@@ -428,6 +443,7 @@ static int put_modules2(struct strset *ss, struct buf *mods, struct buf *rngs,
 			end = m->ranges[2 * k] + m->ranges[2 * k + 1] - start;
 			s_prev = s;
 		}
+		*rng_cnt += m->range_cnt;
 	}
 	free(seg);
 	return err;
@@ -450,12 +466,8 @@ static int make_mods_block(struct wentry *w, uint32_t version, struct diag *d)
 		diag_set(d, "out of memory");
 		return err;
 	}
-	/* checks the ranges (sorted, disjoint) and writes layout 1 */
-	err = put_modules(&ss, &mods, &rngs, w, &rng_cnt, d);
-	if (!err && version >= 5) {
-		mods.len = rngs.len = 0;
-		err = put_modules2(&ss, &mods, &rngs, w, d);
-	}
+	err = version >= 5 ? put_modules2(&ss, &mods, &rngs, w, &rng_cnt, d)
+			   : put_modules(&ss, &mods, &rngs, w, &rng_cnt, d);
 	if (err)
 		goto out;
 	h = buf_grow(blk, BTFA_MODS_HDR_SIZE);
