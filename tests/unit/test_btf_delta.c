@@ -371,21 +371,30 @@ static void refused2(const void *enc, size_t enc_n, const char *what,
 	btf_raw__release(&r);
 }
 
-static int test_corrupt_corrections(const char *dir)
+/* The fixture's second build encoded on its first (btf_delta__encode:
+ * version 3) into *enc; 0, a failed check, or load's result. */
+static int fixture_payload(const char *dir, uint8_t **enc, size_t *enc_n)
 {
 	struct diag d = {""};
-	uint8_t *enc = NULL, *c;
-	size_t enc_n;
-	uint32_t ncorr;
 	int err = load(dir);
 
+	*enc = NULL;
 	if (err)
 		return err;
-	err = btf_delta__encode(v1, n1, v2, n2, (void **)&enc, &enc_n, NULL,
-				&d);
-	CHECK(!err, "encode: %s", d.msg);
-	if (err)
-		return 0;
+	err = btf_delta__encode(v1, n1, v2, n2, (void **)enc, enc_n, NULL, &d);
+	CHECK(!err && !memcmp(*enc, BTF_DELTA_MAGIC3, 8), "encode: %s", d.msg);
+	return 0;
+}
+
+static int test_corrupt_corrections(const char *dir)
+{
+	uint8_t *enc, *c;
+	size_t enc_n;
+	uint32_t ncorr;
+	int err = fixture_payload(dir, &enc, &enc_n);
+
+	if (err || !enc)
+		return err;
 	ncorr = ncorr_of(enc);
 	CHECK(ncorr >= 1, "no correction in the fixture's payload");
 	c = malloc(enc_n + 8);
@@ -446,19 +455,13 @@ static uint8_t *with_map(const uint8_t *enc, size_t enc_n, const uint8_t *runs,
  * decoder and by btf_delta__changes, each with what is wrong. */
 static int test_corrupt_map3(const char *dir)
 {
-	struct diag d = {""};
-	uint8_t *enc = NULL, *c, runs[256], jumps[256];
+	uint8_t *enc, *c, runs[256], jumps[256];
 	size_t enc_n, n;
 	uint32_t nb;
-	int err = load(dir);
+	int err = fixture_payload(dir, &enc, &enc_n);
 
-	if (err)
+	if (err || !enc)
 		return err;
-	err = btf_delta__encode(v1, n1, v2, n2, (void **)&enc, &enc_n, NULL,
-				&d);
-	CHECK(!err && !memcmp(enc, BTF_DELTA_MAGIC3, 8), "encode: %s", d.msg);
-	if (err)
-		return 0;
 	nb = get32(enc + 20);
 	CHECK(nb > 2 && nb < 127, "the fixture has %u types", nb);
 	if (nb < 3 || nb > 126) {
