@@ -1828,9 +1828,7 @@ void btf_delta_ref_free(struct btf_delta_ref *pr)
  */
 struct decoder {
 	const struct btf_delta_ref *ref;
-	struct enc_layout l; /* the payload's parts */
-	const uint8_t *smap, *t_in, *lit, *lit_end;
-	uint32_t hdr_len, types_len, str_len, nb, na, bcnt;
+	struct enc_layout l; /* the payload's header and parts */
 	uint8_t *o;
 	uint32_t *rev;	     /* reference id -> blob id */
 	uint32_t *order;     /* payload record k -> blob id */
@@ -1838,9 +1836,7 @@ struct decoder {
 	uint32_t *src;	     /* blob id - 1 -> offset in the payload types */
 	uint32_t *aord_boff; /* see struct rewriter */
 	int strs_err;
-	const uint8_t *hdr_in; /* the blob's header in the payload */
-	bool v2;
-	uint32_t ncorr;
+	bool v2;	    /* l.version >= 2 */
 	uint32_t unmatched; /* blob ids without a partner */
 	struct strs2 s2;    /* version 2's string section */
 };
@@ -1859,29 +1855,29 @@ static void *dec_strings(void *arg)
 {
 	struct decoder *dc = arg;
 	const struct btf_delta_ref *pr = dc->ref;
-	const uint8_t *lit = dc->lit;
-	char *strs = (char *)dc->o + dc->hdr_len + dc->types_len;
+	const uint8_t *lit = dc->l.lit;
+	char *strs = (char *)dc->o + dc->l.hdr_len + dc->l.types_len;
 	uint32_t off = 0, i;
 	int64_t last = -1;
 
 	dc->strs_err = -EBADMSG;
-	for (i = 0; i < dc->bcnt; i++) {
+	for (i = 0; i < dc->l.bcnt; i++) {
 		const char *s;
 		size_t len;
 		int64_t a;
 
-		if (next_string(le32_get(dc->smap + (size_t)i * 4), &lit,
-				dc->lit_end, pr->strs, pr->starts, pr->cnt,
+		if (next_string(le32_get(dc->l.smap + (size_t)i * 4), &lit,
+				dc->l.lit_end, pr->strs, pr->starts, pr->cnt,
 				&last, &s, &len, &a))
 			return NULL;
 		if (a >= 0 && !dc->aord_boff[a])
 			dc->aord_boff[a] = off + 1;
-		if (len > dc->str_len - off)
+		if (len > dc->l.str_len - off)
 			return NULL;
 		memcpy(strs + off, s, len);
 		off += len;
 	}
-	if (off != dc->str_len || lit != dc->lit_end || strs[0])
+	if (off != dc->l.str_len || lit != dc->l.lit_end || strs[0])
 		return NULL;
 	dc->strs_err = 0;
 	return NULL;
@@ -1899,7 +1895,7 @@ static int dec_map(struct decoder *dc, struct diag *d)
 	dc->unmatched = 0;
 	map_iter_init(&it, &dc->l);
 	while ((k = map_next(&it, &b, &a, d)) > 0) {
-		if (a < 1 || a > dc->na || dc->rev[a]) {
+		if (a < 1 || a > dc->l.na || dc->rev[a]) {
 			diag_set(d,
 				 "delta: type map entry %u is out of range "
 				 "or used twice",
@@ -1908,11 +1904,11 @@ static int dec_map(struct decoder *dc, struct diag *d)
 		}
 		dc->rev[a] = b;
 		for (; next < b; next++)
-			dc->order[dc->nb - ++dc->unmatched] = next;
+			dc->order[dc->l.nb - ++dc->unmatched] = next;
 		next = b + 1;
 	}
-	for (; next <= dc->nb; next++)
-		dc->order[dc->nb - ++dc->unmatched] = next;
+	for (; next <= dc->l.nb; next++)
+		dc->order[dc->l.nb - ++dc->unmatched] = next;
 	return k ? -EBADMSG : 0;
 }
 
@@ -1922,22 +1918,22 @@ static int dec_places(struct decoder *dc, struct diag *d)
 	uint32_t k = 0, a, b, pos, *sz = dc->boff + 1;
 	struct rec_sizes rsz;
 
-	for (a = 1; a <= dc->na; a++)
+	for (a = 1; a <= dc->l.na; a++)
 		if (dc->rev[a])
 			dc->order[k++] = dc->rev[a];
 	/* then the unmatched ones in id order (dec_map left them last
 	 * first) */
 	for (a = 0; a < dc->unmatched / 2; a++) {
 		b = dc->order[k + a];
-		dc->order[k + a] = dc->order[dc->nb - 1 - a];
-		dc->order[dc->nb - 1 - a] = b;
+		dc->order[k + a] = dc->order[dc->l.nb - 1 - a];
+		dc->order[dc->l.nb - 1 - a] = b;
 	}
 	rec_sizes_init(&rsz);
-	for (pos = 0, k = 0; pos < dc->types_len; k++) {
-		uint32_t left = dc->types_len - pos, rs;
+	for (pos = 0, k = 0; pos < dc->l.types_len; k++) {
+		uint32_t left = dc->l.types_len - pos, rs;
 
-		if (k == dc->nb ||
-		    !(rs = rec_size(&rsz, (const void *)(dc->t_in + pos),
+		if (k == dc->l.nb ||
+		    !(rs = rec_size(&rsz, (const void *)(dc->l.t_in + pos),
 				    left))) {
 			diag_set(d,
 				 "delta: type record %u runs past the type "
@@ -1949,15 +1945,15 @@ static int dec_places(struct decoder *dc, struct diag *d)
 		dc->src[dc->order[k] - 1] = pos;
 		pos += rs;
 	}
-	if (k != dc->nb) {
+	if (k != dc->l.nb) {
 		diag_set(d, "delta: %u type records, the map has %u", k,
-			 dc->nb);
+			 dc->l.nb);
 		return -EBADMSG;
 	}
 	/* boff[b - 1]: offset of type b; sz[] aliases boff + 1 and is
 	 * consumed as the prefix sums overwrite it */
 	dc->boff[0] = 0;
-	for (b = 1; b <= dc->nb; b++)
+	for (b = 1; b <= dc->l.nb; b++)
 		dc->boff[b] = dc->boff[b - 1] + sz[b - 1];
 	return 0;
 }
@@ -1984,10 +1980,10 @@ static void *dec_types(void *arg)
 {
 	struct dec_part *p = arg;
 	struct decoder *dc = p->dc;
-	uint8_t *types = dc->o + dc->hdr_len;
+	uint8_t *types = dc->o + dc->l.hdr_len;
 	struct rewriter w = {
 		.map = dc->rev,
-		.map_len = dc->na + 1,
+		.map_len = dc->l.na + 1,
 		.arank = &dc->ref->rank,
 		.aord_boff = dc->aord_boff,
 		.v2 = dc->v2,
@@ -2003,7 +1999,8 @@ static void *dec_types(void *arg)
 	for (b = p->first; b < p->end; b++) {
 		struct btf_type *t = (void *)(types + dc->boff[b]);
 
-		memcpy(t, dc->t_in + dc->src[b], dc->boff[b + 1] - dc->boff[b]);
+		memcpy(t, dc->l.t_in + dc->src[b],
+		       dc->boff[b + 1] - dc->boff[b]);
 		btf_type_visit_ids(t, dec_id, &w);
 		if (!w.bad)
 			btf_type_visit_strs(t, dec_str, &w);
@@ -2094,7 +2091,7 @@ static void *dec_names(void *arg)
 	struct dec_part *p = arg;
 	struct decoder *dc = p->dc;
 	struct strs2 *s = &dc->s2;
-	uint8_t *types = dc->o + dc->hdr_len;
+	uint8_t *types = dc->o + dc->l.hdr_len;
 	const uint32_t *ab = s->aord_boff, *lb = s->lit_boff;
 	struct rec_sizes rsz;
 	uint8_t named[BTF_RAW_MAX_KIND + 1];
@@ -2149,19 +2146,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	if (enc_layout(enc, enc_size, &dc.l, d))
 		goto out;
 	dc.v2 = dc.l.version >= 2;
-	dc.hdr_len = dc.l.hdr_len;
-	dc.types_len = dc.l.types_len;
-	dc.str_len = dc.l.str_len;
-	dc.nb = dc.l.nb;
 	na_enc = dc.l.na;
-	dc.bcnt = dc.l.bcnt;
 	lit_len = dc.l.lit_len;
-	dc.ncorr = dc.l.ncorr;
-	dc.smap = dc.l.smap;
-	dc.hdr_in = dc.l.hdr_in;
-	dc.t_in = dc.l.t_in;
-	dc.lit = dc.l.lit;
-	dc.lit_end = dc.l.lit_end;
 	if (ref && (ref->err == -EBADMSG || ref->type_cnt != na_enc)) {
 		diag_set(d, "delta: the reference is not the blob it was "
 			    "encoded against");
@@ -2170,14 +2156,13 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	err = -ENOMEM;
 	if (!ref || ref->err)
 		goto nomem;
-	dc.na = na_enc;
-	total = (size_t)dc.hdr_len + dc.types_len + dc.str_len;
+	total = (size_t)dc.l.hdr_len + dc.l.types_len + dc.l.str_len;
 	/* the five tables in one block (a 6.1 blob: 11 MB): one
 	 * allocation, not five */
-	nr = (size_t)dc.na + 1;
-	no = (size_t)dc.nb + 1;
-	nbo = (size_t)dc.nb + 2;
-	ns = (size_t)dc.nb + 1;
+	nr = (size_t)dc.l.na + 1;
+	no = (size_t)dc.l.nb + 1;
+	nbo = (size_t)dc.l.nb + 2;
+	ns = (size_t)dc.l.nb + 1;
 	nao = (size_t)ref->cnt + 1;
 	/* version 2: literal starts and slots (a literal is 1 byte at
 	 * least) */
@@ -2198,12 +2183,12 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 			.acnt = ref->cnt,
 			.astr_len = ref->str_len,
 			.arank = &ref->rank,
-			.corr = dc.smap,
-			.lit = dc.lit,
-			.ncorr = dc.ncorr,
+			.corr = dc.l.smap,
+			.lit = dc.l.lit,
+			.ncorr = dc.l.ncorr,
 			.lit_len = lit_len,
-			.bcnt = dc.bcnt,
-			.str_len = dc.str_len,
+			.bcnt = dc.l.bcnt,
+			.str_len = dc.l.str_len,
 			.aord_boff = dc.aord_boff,
 			.lit_start = dc.aord_boff + nao,
 			.lit_boff = dc.aord_boff + nao + nl,
@@ -2219,7 +2204,7 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	}
 	if (!tables || !dc.o)
 		goto nomem;
-	dc.s2.strs = (char *)dc.o + dc.hdr_len + dc.types_len;
+	dc.s2.strs = (char *)dc.o + dc.l.hdr_len + dc.l.types_len;
 	if (dc.v2) {
 		/* the second part: a bit per identity, the names first
 		 * seen (the first part walks the strings itself) */
@@ -2246,23 +2231,23 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 		goto bad_strs;
 	if (err)
 		goto out;
-	memcpy(dc.o, dc.hdr_in, dc.hdr_len);
+	memcpy(dc.o, dc.l.hdr_in, dc.l.hdr_len);
 	/* two halves of the type section's bytes; version 2: the first
 	 * part also walks the strings, so it takes 45 % (the fastest of 25,
 	 * 35, 45 and 50 % on a 6.1 delta, two threads) */
 	for (mid = 0;
-	     two && mid < dc.nb &&
-	     dc.boff[mid] < (uint64_t)dc.types_len * (dc.v2 ? 45 : 50) / 100;
+	     two && mid < dc.l.nb &&
+	     dc.boff[mid] < (uint64_t)dc.l.types_len * (dc.v2 ? 45 : 50) / 100;
 	     mid++)
 		;
 	part[0] = (struct dec_part){.dc = &dc,
-				    .end = two ? mid : dc.nb,
+				    .end = two ? mid : dc.l.nb,
 				    .seen = seen[0],
 				    .names = names[0],
 				    .walk = dc.v2};
 	part[1] = (struct dec_part){.dc = &dc,
-				    .first = two ? mid : dc.nb,
-				    .end = dc.nb,
+				    .first = two ? mid : dc.l.nb,
+				    .end = dc.l.nb,
 				    .seen = seen[1],
 				    .names = names[1]};
 	beside = thread_run_beside(&t, two && part[1].first < part[1].end,
