@@ -451,6 +451,18 @@ static uint8_t *with_map(const uint8_t *enc, size_t enc_n, const uint8_t *runs,
 	return o;
 }
 
+/* refused2 of enc with its map streams replaced (with_map). */
+static void map3_refused(const uint8_t *enc, size_t enc_n, const uint8_t *runs,
+			 uint32_t rl, const uint8_t *jumps, uint32_t jl,
+			 const char *what, const char *msg)
+{
+	size_t n;
+	uint8_t *c = with_map(enc, enc_n, runs, rl, jumps, jl, &n);
+
+	refused2(c, n, what, msg);
+	free(c);
+}
+
 /* Version 3: type map streams that do not decode are refused by the
  * decoder and by btf_delta__changes, each with what is wrong. */
 static int test_corrupt_map3(const char *dir)
@@ -470,47 +482,38 @@ static int test_corrupt_map3(const char *dir)
 	}
 	/* a run past the types */
 	runs[0] = (uint8_t)(nb + 1);
-	c = with_map(enc, enc_n, runs, 1, jumps, 0, &n);
-	refused2(c, n, "run past",
-		 "type map: run at blob id 1 cut short or "
-		 "past the types");
-	free(c);
+	map3_refused(enc, enc_n, runs, 1, jumps, 0, "run past",
+		     "type map: run at blob id 1 cut short or "
+		     "past the types");
 	/* a varint cut short */
 	runs[0] = 0x80;
-	c = with_map(enc, enc_n, runs, 1, jumps, 0, &n);
-	refused2(c, n, "run cut", "type map: run at blob id 1 cut short");
-	free(c);
+	map3_refused(enc, enc_n, runs, 1, jumps, 0, "run cut",
+		     "type map: run at blob id 1 cut short");
 	/* no break where the run ends short of the types */
 	runs[0] = 2;
-	c = with_map(enc, enc_n, runs, 1, jumps, 0, &n);
-	refused2(c, n, "break missing",
-		 "type map: break at blob id 3 cut "
-		 "short");
-	free(c);
+	map3_refused(enc, enc_n, runs, 1, jumps, 0, "break missing",
+		     "type map: break at blob id 3 cut "
+		     "short");
 	/* a resumption with no run left */
 	runs[0] = 0;
 	jumps[0] = 1;
-	c = with_map(enc, enc_n, runs, 1, jumps, 1, &n);
-	refused2(c, n, "resume",
-		 "type map: blob id 1 resumes run 1 of 0 "
-		 "left");
-	free(c);
+	map3_refused(enc, enc_n, runs, 1, jumps, 1, "resume",
+		     "type map: blob id 1 resumes run 1 of 0 "
+		     "left");
 	/* a run after the types are done (every blob id without a
 	 * partner: nb + 1 runs of 0 and nb breaks 0 are a valid map) */
 	memset(runs, 0, sizeof(runs));
 	memset(jumps, 0, sizeof(jumps));
-	c = with_map(enc, enc_n, runs, nb + 2, jumps, nb, &n);
-	refused2(c, n, "trailing", "type map: bytes after the last type");
-	free(c);
+	map3_refused(enc, enc_n, runs, nb + 2, jumps, nb, "trailing",
+		     "type map: bytes after the last type");
 	/* a partner past the reference: distance 100000 */
 	runs[0] = 0;
 	runs[1] = 0;
 	jumps[0] = 0xc9; /* 9 + zigzag(100000) = 200009, as LEB128 */
 	jumps[1] = 0x9a;
 	jumps[2] = 0x0c;
-	c = with_map(enc, enc_n, runs, 1, jumps, 3, &n);
-	refused2(c, n, "partner past", "type map entry 1 is out of range");
-	free(c);
+	map3_refused(enc, enc_n, runs, 1, jumps, 3, "partner past",
+		     "type map entry 1 is out of range");
 	/* the padding after the streams (2 nb + 1 bytes) not zero */
 	memset(runs, 0, sizeof(runs));
 	memset(jumps, 0, sizeof(jumps));
