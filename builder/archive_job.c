@@ -565,8 +565,9 @@ int btfar_archive__verify(struct btfar_archive *a, size_t idx)
 	if (err)
 		return err;
 	e = &a->ents[idx];
-	/* version 3: its module block too */
-	err = btfa_reader__load_modules(&a->r, (uint32_t)idx, &d);
+	/* version 3: its module block too (version 6: with the ranges
+	 * through the payload just read) */
+	err = btfa_reader__load_ranges(&a->r, (uint32_t)idx, &d);
 	if (err) {
 		snprintf(a->err, sizeof(a->err), "%s", d.msg);
 		free(data);
@@ -883,7 +884,7 @@ static int read_archive(struct inset *s, const char *path)
 		err = set_strs(ib, strs, s->o);
 		if (err)
 			break;
-		err = btfa_reader__load_modules(&r, i, &d);
+		err = btfa_reader__load_ranges(&r, i, &d);
 		if (err) {
 			errf(s->err, s->err_sz, "%s: %s", path, d.msg);
 			break;
@@ -1692,20 +1693,20 @@ int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
 	for (k = 0; k < e->module_cnt && !m; k++)
 		if (!strcmp(a->r.modules[e->module_first + k].name, module))
 			m = &a->r.modules[e->module_first + k];
-	if (!m || !m->range_cnt) {
-		snprintf(a->err, sizeof(a->err),
-			 !m ? "%s has no module %s (list --json names them)"
-			    : "%s: the archive records no type ids for module "
-			      "%s: all its types are vmlinux's, or an earlier "
-			      "btfar deduplicated the blob with "
-			      "libbpf's engine, which kept no module ids",
-			 e->release, module);
-		err = -ENOENT;
-		goto out;
-	}
+	/* a block through the type map (format version 6) has its ranges
+	 * once the entry's payload is read */
+	if (!m || (!m->range_cnt && !btfa_reader_ranges_pending(&a->r, idx)))
+		goto no_ids;
 	err = btfar_archive__read(a, idx, &data, &size);
 	if (err)
 		goto out;
+	err = btfa_reader__load_ranges(&a->r, (uint32_t)idx, &d);
+	if (err) {
+		snprintf(a->err, sizeof(a->err), "%s", d.msg);
+		goto out;
+	}
+	if (!m->range_cnt)
+		goto no_ids;
 	ids = malloc(((size_t)m->types + 1) * sizeof(*ids));
 	for (k = 0; ids && k < m->range_cnt; k++) {
 		const struct btfa_range *rg = &a->r.ranges[m->range_first + k];
@@ -1760,6 +1761,16 @@ int btfar_archive__write_module(struct btfar_archive *a, size_t idx,
 fail:
 	snprintf(a->err, sizeof(a->err), "%s: module %s: %s", e->release,
 		 module, d.msg);
+	goto out;
+no_ids:
+	snprintf(a->err, sizeof(a->err),
+		 !m ? "%s has no module %s (list --json names them)"
+		    : "%s: the archive records no type ids for module %s: all "
+		      "its types are vmlinux's, or an earlier btfar "
+		      "deduplicated the blob with libbpf's engine, which kept "
+		      "no module ids",
+		 e->release, module);
+	err = -ENOENT;
 out:
 	btf_raw__release(&raw);
 	free(ids);

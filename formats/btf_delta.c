@@ -1838,6 +1838,7 @@ struct decoder {
 	int strs_err;
 	bool v2;	    /* l.version >= 2 */
 	uint32_t unmatched; /* blob ids without a partner */
+	uint32_t next;	    /* dec_map: the blob id after the last matched */
 	struct strs2 s2;    /* version 2's string section */
 };
 
@@ -1883,33 +1884,89 @@ static void *dec_strings(void *arg)
 	return NULL;
 }
 
-/* The type map into rev; the blob ids without a partner at the end of
- * order, last first (dec_places turns them around). */
-static int dec_map(struct decoder *dc, struct diag *d)
+/*
+ * The type map of l into rev (zeroed, na + 1 entries): rev[a] is the blob
+ * id whose partner is reference id a. Partners must lie in 1..na and be
+ * distinct. matched (may be NULL) gets each blob id that has a partner, in
+ * order. -EBADMSG with d set.
+ */
+static int map_rev(const struct enc_layout *l, uint32_t *rev,
+		   void (*matched)(void *ctx, uint32_t b), void *ctx,
+		   struct diag *d)
 {
 	struct map_iter it;
-	uint32_t b, next = 1;
+	uint32_t b;
 	int64_t a;
 	int k;
 
-	dc->unmatched = 0;
-	map_iter_init(&it, &dc->l);
+	map_iter_init(&it, l);
 	while ((k = map_next(&it, &b, &a, d)) > 0) {
-		if (a < 1 || a > dc->l.na || dc->rev[a]) {
+		if (a < 1 || a > l->na || rev[a]) {
 			diag_set(d,
 				 "delta: type map entry %u is out of range "
 				 "or used twice",
 				 b);
 			return -EBADMSG;
 		}
-		dc->rev[a] = b;
-		for (; next < b; next++)
-			dc->order[dc->l.nb - ++dc->unmatched] = next;
-		next = b + 1;
+		rev[a] = b;
+		if (matched)
+			matched(ctx, b);
 	}
-	for (; next <= dc->l.nb; next++)
-		dc->order[dc->l.nb - ++dc->unmatched] = next;
 	return k ? -EBADMSG : 0;
+}
+
+/* dec_map's: the blob ids before b that have no partner, to the end of
+ * order */
+static void dec_unmatched(void *ctx, uint32_t b)
+{
+	struct decoder *dc = ctx;
+
+	for (; dc->next < b; dc->next++)
+		dc->order[dc->l.nb - ++dc->unmatched] = dc->next;
+	dc->next = b + 1;
+}
+
+/* The type map into rev; the blob ids without a partner at the end of
+ * order, last first (dec_places turns them around). */
+static int dec_map(struct decoder *dc, struct diag *d)
+{
+	dc->unmatched = 0;
+	dc->next = 1;
+	if (map_rev(&dc->l, dc->rev, dec_unmatched, dc, d))
+		return -EBADMSG;
+	dec_unmatched(dc, dc->l.nb + 1);
+	return 0;
+}
+
+int btf_delta_map(const void *enc, size_t enc_size, uint32_t na,
+		  uint32_t **rev, uint32_t *nb, struct diag *d)
+{
+	struct enc_layout l;
+	int err;
+
+	*rev = NULL;
+	if (enc_layout(enc, enc_size, &l, d))
+		return -EBADMSG;
+	/* before rev is sized from it: the header's count alone is not
+	 * bounded by the payload */
+	if (l.na != na) {
+		diag_set(d, "delta: made against %u types, the reference has %u",
+			 l.na, na);
+		return -EBADMSG;
+	}
+	*rev = calloc((size_t)l.na + 1, sizeof(**rev));
+	if (!*rev) {
+		diag_set(d, "out of memory");
+		return -ENOMEM;
+	}
+	err = map_rev(&l, *rev, NULL, NULL, d);
+	if (err) {
+		free(*rev);
+		*rev = NULL;
+		return err;
+	}
+	*nb = l.nb;
+	return 0;
 }
 
 /* The order the records were written in, their sizes, their places. */

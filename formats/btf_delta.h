@@ -99,6 +99,16 @@ int btf_delta_decode_with(const struct btf_delta_ref *pr, const void *enc,
 			  struct diag *d);
 
 /*
+ * The type map of enc alone, without its reference (whose type count na
+ * the payload must name): *rev (malloc()ed, the caller's; na + 1 entries)
+ * gets for each reference id a the blob id whose partner it is (0: none),
+ * *nb the blob's type count. Checked as btf_delta__decode checks the map;
+ * -EBADMSG with d set, -ENOMEM.
+ */
+int btf_delta_map(const void *enc, size_t enc_size, uint32_t na,
+		  uint32_t **rev, uint32_t *nb, struct diag *d);
+
+/*
  * What a delta changed against its reference, read off the payload
  * without rebuilding the blob (min-core's work per delta entry): each blob
  * type's partner in the reference, and whether its record, with ids and

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 5;
- * versions 1 to 4 are read too).
+ * btfa: the .btfa BTF archive container (docs/FORMAT.md, version 6;
+ * versions 1 to 5 are read too).
  *
  * Bytes in, bytes out: the reader (btfa_read.c) checks every offset and size
  * before use and exposes the index; the writer (btfa_write.c) turns N blobs
@@ -26,20 +26,25 @@ struct btf_delta_ref;
 #define BTFA_MODS_MAGIC "BTFAMOD" /* 8 bytes with its NUL */
 /* version 5: a module block with ranges in segment coordinates */
 #define BTFA_MODS_MAGIC2   "BTFAMD2" /* 8 bytes with its NUL */
+/* version 6: a delta entry's module block through its type map */
+#define BTFA_MODS_MAGIC3   "BTFAMD3" /* 8 bytes with its NUL */
 #define BTFA_SIG_MAGIC	   "BTFASIG" /* 8 bytes with its NUL */
-#define BTFA_VERSION	   5
+#define BTFA_VERSION	   6
 #define BTFA_HDR_SIZE	   64
 #define BTFA_IDX_HDR_SIZE  32
 #define BTFA_DICT_SIZE	   24
 #define BTFA_ENTRY_SIZE_V2 152 /* versions 1 and 2 */
 #define BTFA_ENTRY_SIZE_V3 200
-#define BTFA_ENTRY_SIZE	   208 /* versions 4 and 5 */
+#define BTFA_ENTRY_SIZE	   208 /* versions 4 to 6 */
 #define BTFA_MODS_HDR_SIZE 24
 #define BTFA_MODULE_SIZE   16
 #define BTFA_RANGE_SIZE	   8
 /* version 5 blocks (layout 2): 12-byte modules and ranges */
 #define BTFA_MODULE2_SIZE 12
 #define BTFA_RANGE2_SIZE  12
+/* version 6 blocks (layout 3): 12-byte modules, 8-byte exception runs */
+#define BTFA_MODULE3_SIZE 12
+#define BTFA_RUN3_SIZE	  8
 /* Version 3: a signature block after the index frame (docs/FORMAT.md). */
 #define BTFA_SIG_MAX 4096
 /* Caps a reader applies: the decompressed index, one blob. */
@@ -185,6 +190,9 @@ struct btfa_reader {
 	/* version 3: the decompressed module block of each entry, NULL until
 	 * btfa_reader__load_modules */
 	void **mods_blocks;
+	/* version 6: 1 for an entry whose block (layout 3) is loaded but
+	 * whose ranges wait for btfa_reader__load_ranges */
+	uint8_t *mods_pending;
 	/* the last reference blob a delta entry was read against, and what
 	 * decoding needs of it (btf_delta_ref_new), NULL until a decode */
 	void *ref_data;
@@ -199,6 +207,10 @@ struct btfa_reader {
 	size_t scratch_cap;
 	void *delta;
 	size_t delta_cap;
+	/* the entry whose payload delta holds (delta_len bytes), decoded
+	 * without fault; UINT32_MAX: none */
+	uint32_t delta_idx;
+	size_t delta_len;
 	/* threads a read may use (set after open; 0 or 1: the caller's
 	 * only): a delta entry's reference is prepared while its payload
 	 * decompresses, and decoded on two; the bytes are the same */
@@ -219,14 +231,32 @@ int btfa_reader__open_mem(struct btfa_reader *r, const void *data, size_t size,
 int btfa_reader__open_src(struct btfa_reader *r, struct btfa_src *src,
 			  struct diag *d);
 /*
- * Makes the modules and ranges of entry idx available in r->modules and
- * r->ranges (from module_first, range_first). Version 3 keeps them in one
- * module block per entry, read, checked (bounds, SHA-256, sorted disjoint
- * ranges inside the entry's ids) and kept on first use; earlier versions
- * have them in the index. 0 or a negative errno with d set.
+ * Makes the modules of entry idx available in r->modules (from
+ * module_first), and their ranges in r->ranges (from range_first) except
+ * for a version 6 delta entry's block stored through its type map
+ * (r->mods_pending[idx] set: names only, no ranges yet; see
+ * btfa_reader__load_ranges). Version 3 keeps them in one module block per
+ * entry, read, checked (bounds, SHA-256, sorted disjoint ranges inside
+ * the entry's ids) and kept on first use; earlier versions have them in
+ * the index. 0 or a negative errno with d set.
  */
 int btfa_reader__load_modules(struct btfa_reader *r, uint32_t idx,
 			      struct diag *d);
+/*
+ * btfa_reader__load_modules, and the ranges of a block stored through the
+ * type map: its reference entry's ranges taken through the entry's delta
+ * payload, with the exceptions the block stores. The payload is the one
+ * the last btfa_reader__read of idx decoded, or else idx is read (its
+ * reference and frame: a whole read). 0 or a negative errno with d set.
+ */
+int btfa_reader__load_ranges(struct btfa_reader *r, uint32_t idx,
+			     struct diag *d);
+/* Whether entry idx's modules are loaded without their ranges yet. */
+static inline bool btfa_reader_ranges_pending(const struct btfa_reader *r,
+					      size_t idx)
+{
+	return r->mods_pending && idx < r->entry_cnt && r->mods_pending[idx];
+}
 /* Bytes read from the source at off, size. */
 int btfa_reader__pread(struct btfa_reader *r, void *buf, size_t size,
 		       uint64_t off, struct diag *d);
@@ -312,9 +342,10 @@ struct btfa_write_opts {
 	bool no_delta;
 	int threads; /* compression threads; 0: 1 */
 	enum btfa_dict_mode dict_mode;
-	/* format version to write: 0 the current one (4); 3 writes every
-	 * module block whole, 2 the module tables in the index (for tests of
-	 * older readers) */
+	/* format version to write: 0 the current one (6); 5 writes module
+	 * blocks in layout 2 only, 4 layout 1 and delta payload version 2, 3
+	 * every module block whole, 2 the module tables in the index (for
+	 * tests of older readers) */
 	uint32_t version;
 	/* sign the new index (btfa_sig.h); NULL: the archive is unsigned
 	 * (an append drops an old signature) */

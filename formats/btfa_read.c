@@ -232,6 +232,11 @@ uint64_t btfa_mods_block_len(const uint8_t *blk)
 	if (!memcmp(blk, BTFA_MODS_MAGIC2, 8))
 		return BTFA_MODS_HDR_SIZE + BTFA_MODULE2_SIZE * mcnt +
 		       BTFA_RANGE2_SIZE * rcnt + le32_get(blk + 16);
+	/* layout 3: the runs, counted at 20, instead of ranges */
+	if (!memcmp(blk, BTFA_MODS_MAGIC3, 8))
+		return BTFA_MODS_HDR_SIZE + BTFA_MODULE3_SIZE * mcnt +
+		       BTFA_RUN3_SIZE * (uint64_t)le32_get(blk + 20) +
+		       le32_get(blk + 16);
 	return BTFA_MODS_HDR_SIZE + BTFA_MODULE_SIZE * mcnt +
 	       BTFA_RANGE_SIZE * rcnt + le32_get(blk + 16);
 }
@@ -517,10 +522,11 @@ static int parse_index_hdr(struct btfa_reader *r, struct index_view *x,
 		r->ranges = calloc(r->range_cnt + 1, sizeof(*r->ranges));
 	} else {
 		r->mods_blocks = calloc(r->entry_cnt + 1, sizeof(void *));
+		r->mods_pending = calloc(r->entry_cnt + 1, 1);
 	}
 	if (!r->dicts || !r->ddicts || !r->entries ||
 	    (r->version < 3 && (!r->modules || !r->ranges)) ||
-	    (r->version >= 3 && !r->mods_blocks)) {
+	    (r->version >= 3 && (!r->mods_blocks || !r->mods_pending))) {
 		diag_set(d, "out of memory");
 		return -ENOMEM;
 	}
@@ -1038,6 +1044,7 @@ int btfa_reader__open_src(struct btfa_reader *r, struct btfa_src *src,
 	}
 	r->src = src;
 	r->file_size = src->size;
+	r->delta_idx = UINT32_MAX;
 	err = read_header(r, d);
 	if (!err && src->bind)
 		src->bind(src, r->index_sha256);
@@ -1081,6 +1088,7 @@ void btfa_reader__close(struct btfa_reader *r)
 	if (r->src)
 		r->src->free(r->src);
 	free(r->mods_blocks);
+	free(r->mods_pending);
 	free(r->index_area);
 	free(r->ddicts);
 	free(r->index);
@@ -1587,7 +1595,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		const void *ref = NULL;
 		void *rbuf = NULL;
 		struct frame_bytes fb;
-		size_t ref_size = 0;
+		size_t ref_size = 0, enc_len;
 		pthread_t t;
 		int beside;
 
@@ -1640,6 +1648,7 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		hp.ref_size = ref_size;
 		if (!r->ref_prep)
 			beside = thread_run_beside(&t, two, read_help, &hp);
+		r->delta_idx = UINT32_MAX; /* overwritten */
 		err = frame_decompress(r, e, fb.p, n, ref, ref_size, r->delta,
 				       d);
 		frame_release(r, &fb);
@@ -1651,11 +1660,16 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			goto out;
 		buf = out;
 		out = NULL;
+		enc_len = n;
 		err = btf_delta_decode_with(r->ref_prep, r->delta, n, buf,
 					    buf ? (size_t)e->blob_size : 0,
 					    r->threads, &out, &n, d);
 		if (err)
 			return err == -ENOMEM ? err : -EBADMSG;
+		/* a payload that decodes: btfa_reader__load_ranges may read
+		 * its type map */
+		r->delta_idx = idx;
+		r->delta_len = enc_len;
 		if (n != e->blob_size) {
 			diag_set(d,
 				 "delta decodes to %zu bytes, index says "
@@ -1695,8 +1709,10 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 			goto out;
 		n = (size_t)e->blob_size;
 	}
-	if (check && (err = btfa_reader_check(r, idx, out, n, d)))
+	if (check && (err = btfa_reader_check(r, idx, out, n, d))) {
+		r->delta_idx = UINT32_MAX; /* its payload is not the blob's */
 		goto out;
+	}
 	*data = out;
 	*size = n;
 	out = NULL;
@@ -1920,6 +1936,85 @@ out:
 }
 
 /*
+ * Layout 3 (version 6) of delta entry idx's block blk (n bytes, header and
+ * size checked, strtab its ssz bytes): per module a link to the module of
+ * its reference entry (ref_idx) whose ids it takes through the type map
+ * (zigzag of the difference of the indexes, plus 1; 0: none), and its
+ * counts of added and removed runs; then the runs; then the names of the
+ * modules without a link, in order. Here: names and counts, checked; the
+ * ranges wait for the type map (btfa_reader__load_ranges).
+ */
+static int load_layout3(struct btfa_reader *r, uint32_t idx, const uint8_t *blk,
+			const char *strtab, uint32_t ssz, struct diag *d)
+{
+	const struct btfa_entry *e = &r->entries[idx], *re;
+	const uint8_t *q = blk + BTFA_MODS_HDR_SIZE;
+	const char *nm = strtab + 1, *end = strtab + ssz;
+	uint64_t runs = 0;
+	uint32_t j;
+	int err;
+
+	if (e->encoding != BTFA_ENC_DELTA || !r->entries[e->ref_idx].module_cnt) {
+		diag_set(d, "layout 3 on an entry that is not a delta on an "
+			    "entry with modules");
+		return -EBADMSG;
+	}
+	re = &r->entries[e->ref_idx];
+	if (!r->mods_blocks[e->ref_idx]) {
+		err = load_mods_block(r, e->ref_idx, d);
+		if (err) {
+			diag_prefix(d, "its reference, entry %u (%s): ",
+				    e->ref_idx, re->release);
+			return err;
+		}
+	}
+	if (end[-1]) {
+		diag_set(d, "names not NUL-terminated");
+		return -EBADMSG;
+	}
+	for (j = 0; j < e->module_cnt; j++, q += BTFA_MODULE3_SIZE) {
+		struct btfa_module *m = &r->modules[e->module_first + j];
+		uint32_t link = le32_get(q);
+
+		if (link) {
+			int64_t k = (int64_t)j + unzigzag64(link - 1u);
+
+			if (k < 0 || k >= re->module_cnt) {
+				diag_set(d,
+					 "module %u: link to module %lld of "
+					 "the reference's %u",
+					 j, (long long)k, re->module_cnt);
+				return -EBADMSG;
+			}
+			m->name = r->modules[re->module_first + k].name;
+		} else if (nm < end && !le32_get(q + 8)) {
+			m->name = nm;
+			nm += strlen(nm) + 1;
+		} else {
+			diag_set(d,
+				 "module %u: %s", j,
+				 nm < end ? "removes ids without a reference "
+					    "module"
+					  : "no name left");
+			return -EBADMSG;
+		}
+		m->range_first = e->range_first;
+		m->range_cnt = m->types = 0;
+		runs += (uint64_t)le32_get(q + 4) + le32_get(q + 8);
+	}
+	if (runs != le32_get(blk + 20) || nm != end) {
+		diag_set(d,
+			 "the modules have %llu runs, the block %u; %s names "
+			 "left",
+			 (unsigned long long)runs, le32_get(blk + 20),
+			 nm != end ? "some" : "no");
+		return -EBADMSG;
+	}
+	r->mods_pending[idx] = 1;
+	return 0;
+}
+
+/*
  * Version 3: the module block of entry idx (docs/FORMAT.md, "Module
  * block"): read, SHA-256 against the entry, decompressed to exactly its
  * content size, then its modules and ranges into their places of the
@@ -1935,7 +2030,7 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 	const char *strtab;
 	uint32_t mcnt, rcnt, ssz;
 	struct sha256 sh;
-	bool layout2;
+	int layout;
 	size_t n;
 	int err = -EBADMSG;
 
@@ -1985,10 +2080,14 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 	mcnt = le32_get(blk + 8);
 	rcnt = le32_get(blk + 12);
 	ssz = le32_get(blk + 16);
-	/* layout 2 (segment coordinates) from version 5 on */
-	layout2 = !memcmp(blk, BTFA_MODS_MAGIC2, 8) && r->version >= 5;
-	if ((!layout2 && memcmp(blk, BTFA_MODS_MAGIC, 8)) ||
-	    le32_get(blk + 20) || mcnt != e->module_cnt ||
+	/* layout 2 (segment coordinates) from version 5 on, 3 (through the
+	 * type map) from version 6 on */
+	layout = !memcmp(blk, BTFA_MODS_MAGIC, 8)			  ? 1
+		 : !memcmp(blk, BTFA_MODS_MAGIC2, 8) && r->version >= 5 ? 2
+		 : !memcmp(blk, BTFA_MODS_MAGIC3, 8) && r->version >= 6 ? 3
+									  : 0;
+	if (!layout || (layout < 3 && le32_get(blk + 20)) ||
+	    mcnt != e->module_cnt ||
 	    rcnt != e->range_cnt || btfa_mods_block_len(blk) != n || !ssz ||
 	    blk[n - ssz]) {
 		diag_set(d,
@@ -1999,8 +2098,9 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 		goto out;
 	}
 	strtab = (const char *)blk + n - ssz;
-	err = layout2 ? load_layout2(r, idx, blk, strtab, ssz, d)
-		      : load_layout1(r, idx, blk, strtab, ssz, d);
+	err = layout == 3   ? load_layout3(r, idx, blk, strtab, ssz, d)
+	      : layout == 2 ? load_layout2(r, idx, blk, strtab, ssz, d)
+			    : load_layout1(r, idx, blk, strtab, ssz, d);
 	if (err)
 		goto out;
 	err = check_ranges(r, idx, d);
@@ -2043,6 +2143,241 @@ int btfa_reader__load_modules(struct btfa_reader *r, uint32_t idx,
 		}
 	}
 	err = load_mods_block(r, idx, d);
+	if (err)
+		diag_prefix(d, "entry %u (%s): module block at %llu: ", idx,
+			    e->release, (unsigned long long)e->mods_off);
+	return err;
+}
+
+/* ---- layout 3: ranges through the type map ---------------------------- */
+
+/* One module's ids as ranges, while they are resolved. */
+struct rng_buf {
+	struct btfa_range *v;
+	size_t len, cap;
+};
+
+/* first..first + count - 1 after the ranges so far (joined to the last
+ * when it continues it); -ENOMEM. */
+static int rng_add(struct rng_buf *b, uint32_t first, uint32_t count)
+{
+	struct btfa_range *last = b->len ? &b->v[b->len - 1] : NULL;
+
+	if (last && (uint64_t)last->first + last->count == first) {
+		last->count += count;
+		return 0;
+	}
+	if (mem_ensure((void **)&b->v, &b->cap, sizeof(*b->v), b->len + 1))
+		return -ENOMEM;
+	b->v[b->len].first = first;
+	b->v[b->len].count = count;
+	b->len++;
+	return 0;
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+	const struct btfa_range *a = x, *b = y;
+
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* The next run at *p: it starts gap >= 1 ids after *end (the previous
+ * run's end, 0 at first), holds count >= 1 ids and ends at most at limit.
+ * -1 when it does not. */
+static int run_next(const uint8_t **p, uint64_t *end, uint32_t limit,
+		    uint32_t *first, uint32_t *count)
+{
+	uint32_t gap = le32_get(*p);
+	uint64_t f = *end + gap;
+
+	*count = le32_get(*p + 4);
+	*p += BTFA_RUN3_SIZE;
+	if (!gap || !*count || f + *count - 1 > limit)
+		return -1;
+	*first = (uint32_t)f;
+	*end = f + *count;
+	return 0;
+}
+
+/*
+ * Module j of layout 3 block entry e (record rec, its runs at *runs,
+ * moved past them) as sorted, disjoint, joined ranges in b: the ids of
+ * its reference module am (NULL: none) but the removed runs, each taken
+ * to the blob id whose partner it is (rev), and the added runs.
+ */
+static int resolve_module(const struct btfa_reader *r,
+			  const struct btfa_entry *e,
+			  const struct btfa_module *am, const uint8_t *rec,
+			  const uint8_t **runs, const uint32_t *rev,
+			  struct rng_buf *b, struct diag *d)
+{
+	const struct btfa_entry *re = &r->entries[e->ref_idx];
+	uint32_t nadd = le32_get(rec + 4), nrm = le32_get(rec + 8);
+	const uint8_t *add = *runs, *rm = add + (size_t)nadd * BTFA_RUN3_SIZE;
+	uint64_t add_end = 0, rm_end = 0, removed = 0, skipped = 0;
+	uint32_t k, i, rf = 0, rc = 0, first, count;
+	size_t w;
+
+	b->len = 0;
+	*runs = rm + (size_t)nrm * BTFA_RUN3_SIZE;
+	for (k = 0; am && k < am->range_cnt; k++) {
+		const struct btfa_range *g = &r->ranges[am->range_first + k];
+
+		for (i = 0; i < g->count; i++) {
+			uint32_t a = g->first + i;
+
+			/* the removed run a is in or before */
+			while (nrm && (!rc || a >= rf + rc)) {
+				nrm--;
+				if (run_next(&rm, &rm_end, re->types, &rf,
+					     &rc))
+					goto bad_run;
+				removed += rc;
+			}
+			if (rc && a >= rf && a < rf + rc) {
+				skipped++;
+				continue;
+			}
+			if (!rev[a]) {
+				diag_set(d,
+					 "module %s: reference id %u has no "
+					 "partner and is not removed",
+					 am->name, a);
+				return -EBADMSG;
+			}
+			if (rng_add(b, rev[a], 1))
+				goto nomem;
+		}
+	}
+	if (nrm || skipped != removed) {
+		diag_set(d, "module %s: removes ids its reference module does "
+			    "not have",
+			 am ? am->name : "?");
+		return -EBADMSG;
+	}
+	for (k = 0; k < nadd; k++) {
+		if (run_next(&add, &add_end, e->types, &first, &count))
+			goto bad_run;
+		if (rng_add(b, first, count))
+			goto nomem;
+	}
+	for (k = 1; k < b->len && b->v[k - 1].first < b->v[k].first; k++)
+		;
+	if (k < b->len)
+		qsort(b->v, b->len, sizeof(*b->v), range_cmp);
+	for (w = 0, k = 0; k < b->len; k++) {
+		struct btfa_range *last = w ? &b->v[w - 1] : NULL;
+
+		if (last && b->v[k].first < last->first + last->count) {
+			diag_set(d, "module: id %u twice", b->v[k].first);
+			return -EBADMSG;
+		}
+		if (last && b->v[k].first == last->first + last->count)
+			last->count += b->v[k].count;
+		else
+			b->v[w++] = b->v[k];
+	}
+	b->len = w;
+	return 0;
+bad_run:
+	diag_set(d, "a run of ids empty, not after the previous one or past "
+		    "the ids");
+	return -EBADMSG;
+nomem:
+	diag_set(d, "out of memory");
+	return -ENOMEM;
+}
+
+/* Layout 3: the ranges of entry idx's modules (loaded, r->delta its
+ * payload) through the payload's type map, into the reader's tables. */
+static int resolve_ranges(struct btfa_reader *r, uint32_t idx, struct diag *d)
+{
+	const struct btfa_entry *e = &r->entries[idx];
+	const struct btfa_entry *re = &r->entries[e->ref_idx];
+	const uint8_t *blk = r->mods_blocks[idx];
+	const uint8_t *rec = blk + BTFA_MODS_HDR_SIZE;
+	const uint8_t *runs = rec + (size_t)BTFA_MODULE3_SIZE * e->module_cnt;
+	struct rng_buf b = {0};
+	uint32_t *rev, nb, j;
+	uint64_t total = 0;
+	int err;
+
+	err = btf_delta_map(r->delta, r->delta_len, re->types, &rev, &nb, d);
+	if (err)
+		return err;
+	if (nb != e->types) {
+		diag_set(d, "the type map has %u types, the entry %u", nb,
+			 e->types);
+		err = -EBADMSG;
+		goto out;
+	}
+	for (j = 0; j < e->module_cnt; j++, rec += BTFA_MODULE3_SIZE) {
+		struct btfa_module *m = &r->modules[e->module_first + j];
+		const struct btfa_module *am = NULL;
+		uint32_t link = le32_get(rec);
+		uint64_t types = 0;
+		size_t k;
+
+		/* load_layout3 checked the link */
+		if (link)
+			am = &r->modules[re->module_first + j +
+					 unzigzag64(link - 1u)];
+		err = resolve_module(r, e, am, rec, &runs, rev, &b, d);
+		if (err)
+			goto out;
+		if (b.len > e->range_cnt - total) {
+			diag_set(d, "the modules have more than the entry's %u "
+				    "ranges",
+				 e->range_cnt);
+			err = -EBADMSG;
+			goto out;
+		}
+		m->range_first = e->range_first + (uint32_t)total;
+		m->range_cnt = (uint32_t)b.len;
+		for (k = 0; k < b.len; k++) {
+			r->ranges[m->range_first + k] = b.v[k];
+			types += b.v[k].count;
+		}
+		m->types = (uint32_t)types;
+		total += b.len;
+	}
+	if (total != e->range_cnt) {
+		diag_set(d, "the modules have %llu ranges, the entry %u",
+			 (unsigned long long)total, e->range_cnt);
+		err = -EBADMSG;
+		goto out;
+	}
+	err = check_ranges(r, idx, d);
+	if (!err)
+		r->mods_pending[idx] = 0;
+out:
+	free(b.v);
+	free(rev);
+	return err;
+}
+
+int btfa_reader__load_ranges(struct btfa_reader *r, uint32_t idx,
+			     struct diag *d)
+{
+	const struct btfa_entry *e;
+	int err;
+
+	err = btfa_reader__load_modules(r, idx, d);
+	if (err || r->version < 6 || !r->mods_pending[idx])
+		return err;
+	e = &r->entries[idx];
+	if (r->delta_idx != idx) {
+		void *data;
+		size_t size;
+
+		/* the payload, and the proof of it: the blob's SHA-256 */
+		err = btfa_reader__read(r, idx, &data, &size, d);
+		free(data);
+		if (err)
+			return err;
+	}
+	err = resolve_ranges(r, idx, d);
 	if (err)
 		diag_prefix(d, "entry %u (%s): module block at %llu: ", idx,
 			    e->release, (unsigned long long)e->mods_off);

@@ -10,7 +10,10 @@
  *   1: the rest is a delta payload: btf_delta__decode and
  *      btf_delta__changes, then btf_delta_view (what min-core reads of
  *      it); when the payload decodes to a blob that parses, the view must
- *      validate and give each blob type its kind, name and size.
+ *      validate and give each blob type its kind, name and size. The type
+ *      map alone (btf_delta_map, what an archive's module block of layout
+ *      3 is read through) must be read whenever either of the first two
+ *      succeeds, and be the one btf_delta__changes reads.
  * $FUZZ_DELTA_DUMP=DIR: mode 0 writes each payload it encodes to DIR as a
  * mode 1 input, payload-N (version 1), payload2-N (version 2) and
  * payload3-N (version 3) (fuzz/make-corpus.sh makes the seeds that way).
@@ -140,12 +143,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(blob, data + 1, size - 1);
 	if (data[0] == 1) {
 		struct btf_delta_changes c;
-		uint32_t b;
+		uint32_t b, *rev, nb, na;
+		int merr;
 
+		na = btf_raw__type_cnt(&ref_raw) - 1;
+		merr = btf_delta_map(blob, size - 1, na, &rev, &nb, &d);
 		if (btf_delta__decode(ref, ref_size, blob, size - 1, &dec,
 				      &dec_n, &d))
 			dec = NULL;
+		else if (merr)
+			abort();
 		if (!btf_delta__changes(&ref_raw, blob, size - 1, &c, &d)) {
+			if (merr || nb != c.nb || na != c.na)
+				abort();
+			for (b = 1; b <= na; b++)
+				if (rev[b] != c.blob_of[b - 1])
+					abort();
 			for (b = 1; b <= c.nb; b++)
 				if ((c.partner[b - 1] &&
 				     c.blob_of[c.partner[b - 1] - 1] != b) ||
@@ -155,6 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_view(&c, dec, dec_n);
 		}
 		btf_delta__changes_release(&c);
+		free(rev);
 		free(dec);
 	} else if (data[0] == 0) {
 		unsigned int version;

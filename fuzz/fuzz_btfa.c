@@ -149,6 +149,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(blob);
 			free(blob2);
 		}
+		/* version 6: the ranges through the payload just read (or,
+		 * when it failed, read again) */
+		if (!btfa_reader__load_ranges(&r, i, &d) && e->module_cnt)
+			(void)r.ranges[r.modules[e->module_first].range_first]
+				.first;
 	}
 	btfa_reader__close(&r);
 	free(wrapped);

@@ -264,6 +264,28 @@ static void put32(uint8_t *p, uint32_t v)
  * of format versions 2 to 4 hold) still decode and read as changes;
  * version 2 is smaller than 1; version 3 is what btf_delta__encode
  * writes, and all read the same. */
+/* The type map alone (btf_delta_map) is the one btf_delta__changes
+ * reads, and it is refused against a reference of another type count. */
+static void check_map(const struct btf_delta_changes *c, const void *enc,
+		      size_t enc_n, int ver)
+{
+	struct diag d = {""};
+	uint32_t *rev, nb, a;
+	int err;
+
+	err = btf_delta_map(enc, enc_n, c->na, &rev, &nb, &d);
+	CHECK(!err && nb == c->nb, "map v%d: %d %s", ver, err, d.msg);
+	for (a = 1; !err && a <= c->na; a++)
+		CHECK(rev[a] == c->blob_of[a - 1],
+		      "map v%d: reference id %u: %u, changes say %u", ver, a,
+		      rev[a], c->blob_of[a - 1]);
+	free(rev);
+	err = btf_delta_map(enc, enc_n, c->na + 1, &rev, &nb, &d);
+	CHECK(err == -EBADMSG && !rev, "map v%d on %u types: %d", ver,
+	      c->na + 1, err);
+	CHECK_MSG(d.msg, "the reference has");
+}
+
 static int test_versions(const char *dir)
 {
 	const void *pairs[2][2];
@@ -310,6 +332,9 @@ static int test_versions(const char *dir)
 			err = btf_delta__changes(&r, enc[ver], enc_n[ver],
 						 &c[ver - 1], &d);
 			CHECK(!err, "changes v%d: %s", ver, d.msg);
+			if (!err)
+				check_map(&c[ver - 1], enc[ver], enc_n[ver],
+					  ver);
 		}
 		err = btf_delta__encode(ref, ref_n, blob, blob_n, &enc[0],
 					&enc_n[0], NULL, &d);

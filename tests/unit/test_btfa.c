@@ -14,6 +14,7 @@
 
 #include "formats/btf_delta.h"
 #include "formats/btfa.h"
+#include "formats/btfa_int.h"
 #include "formats/sha256.h"
 #include "unit.h"
 
@@ -805,38 +806,38 @@ static int write_l2(const char *path, uint32_t version)
 	return err == 1 ? 0 : 1;
 }
 
-/* Entry 0's module block of the archive at path decompressed, edited by
- * edit, compressed again and written before a new index that points at
- * it (offset, size, SHA-256). */
+/* Entry 0's module block of the archive at path (as the reader
+ * decompressed it), edited by edit, compressed again whole and written
+ * before a new index that points at it (offset, size, SHA-256, no block
+ * it is a delta on). */
 static void edit_block(const char *path, void (*edit)(uint8_t *blk))
 {
 	struct btfa_reader r;
 	struct diag d = {""};
-	uint64_t ioff, moff, msize;
+	uint64_t ioff;
 	size_t flen, n, ent0, bn, cn;
 	uint8_t *f, *ix, *blk, *g;
 	struct sha256 sh;
 
 	CHECK(!btfa_reader__open(&r, path, &d), "open: %s", d.msg);
+	CHECK(!btfa_reader__load_modules(&r, 0, &d), "modules: %s", d.msg);
 	n = r.index_len;
 	ix = malloc(n);
 	memcpy(ix, r.index, n);
 	ent0 = 32 + (size_t)24 * r.dict_cnt;
-	moff = r.entries[0].mods_off;
-	msize = r.entries[0].mods_size;
+	bn = (size_t)btfa_mods_block_len(r.mods_blocks[0]);
+	blk = malloc(bn);
+	memcpy(blk, r.mods_blocks[0], bn);
 	btfa_reader__close(&r);
 	f = unit_slurp("/", path, &flen);
 	ioff = get64(f + 16);
-	bn = (size_t)ZSTD_getFrameContentSize(f + moff, (size_t)msize);
-	blk = malloc(bn);
-	CHECK(ZSTD_decompress(blk, bn, f + moff, (size_t)msize) == bn,
-	      "block does not decompress");
 	edit(blk);
 	g = malloc((size_t)ioff + ZSTD_compressBound(bn));
 	memcpy(g, f, (size_t)ioff);
 	cn = ZSTD_compress(g + ioff, ZSTD_compressBound(bn), blk, bn, 3);
 	put64(ix + ent0 + 152, ioff);
 	put64(ix + ent0 + 160, cn);
+	put64(ix + ent0 + 200, 0);
 	sha256_init(&sh);
 	sha256_update(&sh, g + ioff, cn);
 	sha256_final(&sh, ix + ent0 + 168);
@@ -963,8 +964,9 @@ static int test_mods_layout2(const char *dir)
 		}
 		btfa_reader__close(&r);
 	}
-	/* an append to a version 4 archive: version 5, the kept entry's
-	 * block still layout 1, the new one's layout 2, both read back */
+	/* an append to a version 4 archive: the current version, the kept
+	 * entry's block still layout 1, the new one's (a whole entry)
+	 * layout 2, both read back */
 	{
 		struct btfa_blob_in in;
 		size_t added = 0;
@@ -977,7 +979,7 @@ static int test_mods_layout2(const char *dir)
 		CHECK(!btfa_append(p, &in, 1, NULL, &added, &d) && added == 1,
 		      "append: %zu %s", added, d.msg);
 		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
-		CHECK(r.version == 5 && r.entry_cnt == 2,
+		CHECK(r.version == BTFA_VERSION && r.entry_cnt == 2,
 		      "version %u, %u entries", r.version, r.entry_cnt);
 		for (j = 0; j < 2; j++) {
 			const struct btfa_module *m;
@@ -1067,6 +1069,308 @@ static int test_mods_layout2(const char *dir)
 	      "version 4: layout 2 accepted");
 	CHECK_MSG(d.msg, "header: magic");
 	btfa_reader__close(&r);
+	return 0;
+}
+
+/* --- version 6: a delta entry's module block through its type map ----- */
+
+/* 6.1.0-1 (delta1.btf, 30 types) is a delta on 6.1.0-2 (delta2.btf, 34
+ * types: V2 adds struct added_first (1), its pointer (28), get_added (33,
+ * 34) and a member, so most ids move). mod_a's and mod_c's ids are the
+ * partners of their reference modules' (mod_c's out of order: int moved
+ * from 2 to 6); mod_b loses struct drv (24 in 6.1.0-2) and gains 29 and
+ * 30; mod_new is not in the reference, mod_gone only there. */
+static const uint32_t r2_a[] = {9, 1, 16, 3};
+static const uint32_t r2_b[] = {20, 5, 30, 1};
+static const uint32_t r2_c[] = {2, 4};
+static const uint32_t r2_g[] = {28, 1, 33, 2};
+static const struct btfa_module_in mods_r2[] = {
+	{.name = "mod_a", .types = 4, .ranges = r2_a, .range_cnt = 2},
+	{.name = "mod_b", .types = 6, .ranges = r2_b, .range_cnt = 2},
+	{.name = "mod_c", .types = 4, .ranges = r2_c, .range_cnt = 1},
+	{.name = "mod_gone", .types = 3, .ranges = r2_g, .range_cnt = 2},
+};
+static const uint32_t r1_a[] = {8, 1, 14, 3};
+static const uint32_t r1_b[] = {19, 4, 28, 3};
+static const uint32_t r1_c[] = {1, 3, 6, 1};
+static const uint32_t r1_n[] = {11, 2};
+static const struct btfa_module_in mods_r1[] = {
+	{.name = "mod_a", .types = 4, .ranges = r1_a, .range_cnt = 2},
+	{.name = "mod_b", .types = 7, .ranges = r1_b, .range_cnt = 2},
+	{.name = "mod_c", .types = 4, .ranges = r1_c, .range_cnt = 2},
+	{.name = "mod_new", .types = 2, .ranges = r1_n, .range_cnt = 1},
+	{.name = "mod_none", .types = 0},
+};
+
+static int write_l3(const char *path, uint32_t version)
+{
+	struct btfa_write_opts o = {.version = version};
+	struct btfa_blob_in in[2];
+	struct diag d = {""};
+	int err, i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&in[i], 0, sizeof(in[i]));
+		in[i].e.release = i ? "6.1.0-2" : "6.1.0-1";
+		in[i].e.arch = "x86_64";
+		in[i].e.base_types = 4;
+		in[i].e.types = i ? 34 : 30;
+		memset(in[i].e.base_sha256, 1, 32);
+		in[i].data = dblob[i];
+		in[i].size = dblob_n[i];
+		in[i].modules = i ? mods_r2 : mods_r1;
+		in[i].module_cnt = i ? 4 : 5;
+	}
+	err = btfa_write(path, in, 2, &o, &d);
+	CHECK(err == 2, "btfa_write: %d %s", err, d.msg);
+	return err == 2 ? 0 : 1;
+}
+
+/* The modules of entry ei of r are those written (ranges loaded). */
+static void check_mods(const struct btfa_reader *r, uint32_t ei,
+		       const struct btfa_module_in *w, uint32_t cnt,
+		       const char *what)
+{
+	const struct btfa_entry *e = &r->entries[ei];
+	uint32_t j, k;
+
+	CHECK(e->module_cnt == cnt, "%s: %u modules", what, e->module_cnt);
+	for (j = 0; j < cnt && j < e->module_cnt; j++) {
+		const struct btfa_module *m = &r->modules[e->module_first + j];
+
+		CHECK(!strcmp(m->name, w[j].name) &&
+			      m->range_cnt == w[j].range_cnt &&
+			      m->types == w[j].types,
+		      "%s: module %u: %s, %u ranges, %u types", what, j,
+		      m->name, m->range_cnt, m->types);
+		for (k = 0; k < w[j].range_cnt && k < m->range_cnt; k++) {
+			const struct btfa_range *g =
+				&r->ranges[m->range_first + k];
+
+			CHECK(g->first == w[j].ranges[2 * k] &&
+				      g->count == w[j].ranges[2 * k + 1],
+			      "%s: %s range %u is %u:%u, written %u:%u", what,
+			      w[j].name, k, g->first, g->count,
+			      w[j].ranges[2 * k], w[j].ranges[2 * k + 1]);
+		}
+	}
+}
+
+/* layout 3: module j's record; the runs start after the 5 records */
+#define L3_MOD(b, j) ((b) + BTFA_MODS_HDR_SIZE + BTFA_MODULE3_SIZE * (j))
+#define L3_RUN(b, k) (L3_MOD(b, 5) + BTFA_RUN3_SIZE * (k))
+
+/* the runs: mod_b's added 29..30, mod_b's removed 24, mod_new's 11..12 */
+
+static void l3_link_past(uint8_t *b)
+{
+	put32(L3_MOD(b, 0), 21); /* module 0 + 10 */
+}
+
+static void l3_rm_unlinked(uint8_t *b)
+{
+	put32(L3_MOD(b, 3) + 8, 1); /* mod_new */
+	put32(L3_MOD(b, 1) + 8, 0); /* the same runs in all */
+}
+
+static void l3_runs_more(uint8_t *b)
+{
+	put32(L3_MOD(b, 4) + 4, 1); /* mod_none */
+}
+
+static void l3_gap0(uint8_t *b)
+{
+	put32(L3_RUN(b, 0), 0);
+}
+
+static void l3_rm_outside(uint8_t *b)
+{
+	put32(L3_RUN(b, 1), 26); /* 26 is not mod_b's in 6.1.0-2 */
+}
+
+static void l3_add_twice(uint8_t *b)
+{
+	put32(L3_RUN(b, 0), 28); /* 28 is drv_sum's, mapped */
+	put32(L3_RUN(b, 0) + 4, 1);
+}
+
+static void l3_unpartnered(uint8_t *b)
+{
+	put32(L3_MOD(b, 2), 3); /* mod_c on mod_gone, 28 has no partner */
+}
+
+/* The archive at p made by write_l3 and edited: refused by
+ * btfa_reader__load_modules (stage 1) or btfa_reader__load_ranges (2). */
+static int l3_refused(const char *p, void (*edit)(uint8_t *), int stage,
+		      const char *msg)
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+
+	if (write_l3(p, 6))
+		return 1;
+	edit_block(p, edit);
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	if (stage == 2)
+		CHECK(!btfa_reader__load_modules(&r, 0, &d), "%s: %s", msg,
+		      d.msg);
+	CHECK(btfa_reader__load_ranges(&r, 0, &d) == -EBADMSG, "%s: accepted",
+	      msg);
+	CHECK_MSG(d.msg, "entry 0 (6.1.0-1): module block at ");
+	CHECK_MSG(d.msg, msg);
+	btfa_reader__close(&r);
+	return 0;
+}
+
+/*
+ * Version 6 stores a delta entry's module block through its type map:
+ * modules whose ids are the partners of their reference module's are a
+ * link alone; the names and counts load without the payload, the ranges
+ * with it (read then, or the one the last read decoded). They read back
+ * as written, in archives written whole and appended to; version 5
+ * writes layout 2. A block that does not decode is refused with what is
+ * wrong.
+ */
+static int test_mods_layout3(const char *dir)
+{
+	struct btfa_reader r;
+	struct diag d = {""};
+	const uint8_t *b;
+	uint64_t before;
+	char p[128];
+	void *data;
+	size_t size, added = 0;
+	uint32_t v;
+
+	if (unit_skipped(dir))
+		return UNIT_SKIP;
+	dblob[0] = unit_slurp(dir, "delta1.btf", &dblob_n[0]);
+	dblob[1] = unit_slurp(dir, "delta2.btf", &dblob_n[1]);
+	path_of(p, sizeof(p), "l3.btfa");
+	if (write_l3(p, 6))
+		return 1;
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	CHECK(r.entries[0].encoding == BTFA_ENC_DELTA &&
+		      r.entries[0].ref_idx == 1,
+	      "entry 0: encoding %u", r.entries[0].encoding);
+	CHECK(!btfa_reader__load_modules(&r, 0, &d), "modules: %s", d.msg);
+	b = r.mods_blocks[0];
+	CHECK(!memcmp(b, BTFA_MODS_MAGIC3, 8), "block magic %.7s",
+	      (const char *)b);
+	CHECK(get32(L3_MOD(b, 0) + 4) + get32(L3_MOD(b, 0) + 8) +
+			      get32(L3_MOD(b, 2) + 4) +
+			      get32(L3_MOD(b, 2) + 8) ==
+		      0,
+	      "mod_a, mod_c: not a link alone");
+	CHECK(btfa_reader_ranges_pending(&r, 0) &&
+		      !strcmp(r.modules[r.entries[0].module_first + 3].name,
+			      "mod_new") &&
+		      !r.modules[r.entries[0].module_first].range_cnt,
+	      "names without ranges: pending %d",
+	      btfa_reader_ranges_pending(&r, 0));
+	/* the payload read for it */
+	CHECK(!btfa_reader__load_ranges(&r, 0, &d), "ranges: %s", d.msg);
+	check_mods(&r, 0, mods_r1, 5, "6.1.0-1");
+	CHECK(!btfa_reader__load_ranges(&r, 1, &d), "ranges: %s", d.msg);
+	check_mods(&r, 1, mods_r2, 4, "6.1.0-2");
+	btfa_reader__close(&r);
+
+	/* the payload a read decoded: nothing more is read */
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	CHECK(!btfa_reader__load_modules(&r, 0, &d), "modules: %s", d.msg);
+	CHECK(!btfa_reader__read(&r, 0, &data, &size, &d), "read: %s", d.msg);
+	free(data);
+	before = r.bytes_read;
+	CHECK(!btfa_reader__load_ranges(&r, 0, &d), "ranges: %s", d.msg);
+	CHECK(r.bytes_read == before, "%llu bytes read again",
+	      (unsigned long long)(r.bytes_read - before));
+	check_mods(&r, 0, mods_r1, 5, "after a read");
+	btfa_reader__close(&r);
+
+	/* version 5: layout 2, the same modules */
+	if (write_l3(p, 5))
+		return 1;
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	CHECK(!btfa_reader__load_modules(&r, 0, &d), "modules: %s", d.msg);
+	CHECK(!memcmp(r.mods_blocks[0], BTFA_MODS_MAGIC2, 8) &&
+		      !btfa_reader_ranges_pending(&r, 0),
+	      "version 5: block magic %.7s", (const char *)r.mods_blocks[0]);
+	check_mods(&r, 0, mods_r1, 5, "version 5");
+	btfa_reader__close(&r);
+
+	/* appended on a kept reference, in a version 5 archive and a 6 */
+	for (v = 5; v <= 6; v++) {
+		struct btfa_write_opts o = {.version = v};
+		struct btfa_blob_in in[2];
+		uint32_t i;
+
+		for (i = 0; i < 2; i++) {
+			memset(&in[i], 0, sizeof(in[i]));
+			in[i].e.release = i ? "6.1.0-2" : "6.1.0-1";
+			in[i].e.arch = "x86_64";
+			in[i].e.base_types = 4;
+			in[i].e.types = i ? 34 : 30;
+			memset(in[i].e.base_sha256, 1, 32);
+			in[i].data = dblob[i];
+			in[i].size = dblob_n[i];
+			in[i].modules = i ? mods_r2 : mods_r1;
+			in[i].module_cnt = i ? 4 : 5;
+		}
+		CHECK(btfa_write(p, &in[1], 1, &o, &d) == 1, "write: %s",
+		      d.msg);
+		CHECK(!btfa_append(p, &in[0], 1, NULL, &added, &d) &&
+			      added == 1,
+		      "append: %zu %s", added, d.msg);
+		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+		CHECK(r.version == 6 && r.entries[0].encoding == BTFA_ENC_DELTA,
+		      "appended to %u: version %u, encoding %u", v, r.version,
+		      r.entries[0].encoding);
+		CHECK(!btfa_reader__load_ranges(&r, 0, &d), "ranges: %s",
+		      d.msg);
+		CHECK(!memcmp(r.mods_blocks[0], BTFA_MODS_MAGIC3, 8),
+		      "appended to %u: block magic %.7s", v,
+		      (const char *)r.mods_blocks[0]);
+		check_mods(&r, 0, mods_r1, 5, "appended");
+		btfa_reader__close(&r);
+	}
+
+	if (l3_refused(p, l3_link_past, 1,
+		       "module 0: link to module 10 of the reference's 4") ||
+	    l3_refused(p, l3_rm_unlinked, 1,
+		       "module 3: removes ids without a reference module") ||
+	    l3_refused(p, l3_runs_more, 1,
+		       "the modules have 4 runs, the block 3") ||
+	    l3_refused(p, l3_gap0, 2,
+		       "a run of ids empty, not after the previous one or past "
+		       "the ids") ||
+	    l3_refused(p, l3_rm_outside, 2,
+		       "module mod_b: removes ids its reference module does "
+		       "not have") ||
+	    l3_refused(p, l3_add_twice, 2, "module: id 28 twice") ||
+	    l3_refused(p, l3_unpartnered, 2,
+		       "module mod_gone: reference id 28 has no partner and is "
+		       "not removed"))
+		return 1;
+
+	/* a layout 3 block in a version 5 archive */
+	if (write_l3(p, 6))
+		return 1;
+	{
+		uint8_t *f = unit_slurp("/", p, &size);
+		FILE *fp = fopen(p, "wb");
+
+		put32(f + 8, 5);
+		fwrite(f, 1, size, fp);
+		fclose(fp);
+		free(f);
+	}
+	CHECK(!btfa_reader__open(&r, p, &d), "version 5: open: %s", d.msg);
+	CHECK(btfa_reader__load_modules(&r, 0, &d) == -EBADMSG,
+	      "version 5: layout 3 accepted");
+	CHECK_MSG(d.msg, "header: magic");
+	btfa_reader__close(&r);
+	free(dblob[0]);
+	free(dblob[1]);
 	return 0;
 }
 
@@ -1186,6 +1490,7 @@ static const struct unit_case cases[] = {
 	{"mods_block", test_mods_block},
 	{"mods_delta", test_mods_delta},
 	{"mods_layout2", test_mods_layout2},
+	{"mods_layout3", test_mods_layout3},
 	{"reads_two_threads", test_reads_two_threads},
 };
 
