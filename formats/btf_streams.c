@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "le.h"
+#include "thread.h"
 #include "varint.h"
 
 /* The kinds whose record layout is fixed here (BTF_KIND_INT .. ENUM64). */
@@ -58,6 +59,9 @@ enum {
 };
 
 #define FIXED_LEN (8 + 4 * 6 + 4 * S_CNT)
+/* version 2: the checkpoint after the stream lengths (docs/FORMAT.md) */
+#define CK_AT	   FIXED_LEN
+#define FIXED_LEN2 (FIXED_LEN + 4 * 3 + 4 * S_CNT)
 
 struct buf {
 	uint8_t *p;
@@ -219,6 +223,11 @@ static int enc_type(struct ctx *c, struct buf *b, uint32_t id, int si)
 struct enc {
 	struct ctx c;
 	struct buf s[S_CNT];
+	/* version 2's checkpoint: the first record at or past the type
+	 * section's middle, where it starts and what the streams and the
+	 * string mark hold before it (ck_id 0: none) */
+	uint32_t ck_id, ck_off, ck_next;
+	size_t ck_s[S_CNT];
 };
 
 static int enc_record(struct enc *e, const uint8_t *t, uint32_t kind,
@@ -376,6 +385,15 @@ static int encode_types(struct enc *e, const uint8_t *types, uint32_t len,
 	for (off = 0, e->c.self = 1; e->c.self <= n; e->c.self++) {
 		uint32_t info = le32_get(types + off + 4);
 		uint32_t kind = (info >> 24) & 0x7f, vlen = info & 0xffffff;
+		size_t i;
+
+		if (!e->ck_id && e->c.self > 1 && off >= len / 2) {
+			e->ck_id = e->c.self;
+			e->ck_off = off;
+			e->ck_next = e->c.next_str;
+			for (i = 0; i < S_CNT; i++)
+				e->ck_s[i] = e->s[i].len;
+		}
 
 		err = enc_record(e, types + off, kind, vlen);
 		if (err)
@@ -393,7 +411,8 @@ size_t btf_streams_blob_size(const void *payload, size_t size)
 {
 	const uint8_t *p = payload;
 
-	if (size < FIXED_LEN || memcmp(p, BTF_STREAMS_MAGIC, 8))
+	if (size < FIXED_LEN || (memcmp(p, BTF_STREAMS_MAGIC, 8) &&
+				 memcmp(p, BTF_STREAMS_MAGIC2, 8)))
 		return 0;
 	return (size_t)le32_get(p + 8) + le32_get(p + 12) + le32_get(p + 16) +
 	       le32_get(p + 20);
@@ -402,6 +421,14 @@ size_t btf_streams_blob_size(const void *payload, size_t size)
 int btf_streams_encode(const void *blob, size_t blob_size, void **out,
 		       size_t *out_size, struct diag *d)
 {
+	return btf_streams_encode_version(blob, blob_size, 2, out, out_size, d);
+}
+
+int btf_streams_encode_version(const void *blob, size_t blob_size,
+			       unsigned int version, void **out,
+			       size_t *out_size, struct diag *d)
+{
+	size_t fixed = version >= 2 ? FIXED_LEN2 : FIXED_LEN;
 	const uint8_t *b = blob;
 	struct enc e = {0};
 	struct sect x;
@@ -421,7 +448,7 @@ int btf_streams_encode(const void *blob, size_t blob_size, void **out,
 	if (err)
 		goto out;
 
-	total = FIXED_LEN + x.hdr_len + x.layout_len + x.str_len;
+	total = fixed + x.hdr_len + x.layout_len + x.str_len;
 	for (i = 0; i < S_CNT; i++)
 		total += e.s[i].len;
 	p = malloc(total);
@@ -429,7 +456,7 @@ int btf_streams_encode(const void *blob, size_t blob_size, void **out,
 		err = -ENOMEM;
 		goto out;
 	}
-	memcpy(p, BTF_STREAMS_MAGIC, 8);
+	memcpy(p, version >= 2 ? BTF_STREAMS_MAGIC2 : BTF_STREAMS_MAGIC, 8);
 	le32_put(p + 8, x.hdr_len);
 	le32_put(p + 12, x.type_len);
 	le32_put(p + 16, x.layout_len);
@@ -444,7 +471,14 @@ int btf_streams_encode(const void *blob, size_t blob_size, void **out,
 		}
 		le32_put(p + 32 + 4 * i, (uint32_t)e.s[i].len);
 	}
-	q = p + FIXED_LEN;
+	if (version >= 2) {
+		le32_put(p + CK_AT, e.ck_id);
+		le32_put(p + CK_AT + 4, e.ck_off);
+		le32_put(p + CK_AT + 8, e.ck_next);
+		for (i = 0; i < S_CNT; i++)
+			le32_put(p + CK_AT + 12 + 4 * i, (uint32_t)e.ck_s[i]);
+	}
+	q = p + fixed;
 	memcpy(q, b, x.hdr_len);
 	q += x.hdr_len;
 	memcpy(q, b + x.hdr_len + x.type_len, x.layout_len);
@@ -709,21 +743,151 @@ static void dec_record(struct dec *x, uint8_t *t, uint32_t kind, uint32_t vlen)
 	}
 }
 
-int btf_streams_decode(const void *payload, size_t size, void *out,
-		       size_t blob_size, struct diag *d)
+/*
+ * Records [x->c.self, end_id) of the type section, from type offset off
+ * to off_end exactly, each stream of x read to its end.
+ */
+static int decode_part(struct dec *x, uint8_t *types, uint32_t end_id,
+		       uint32_t off, uint32_t off_end, uint32_t type_len)
+{
+	struct diag *d = x->d;
+	size_t i;
+
+	for (; x->c.self < end_id; x->c.self++) {
+		uint32_t info, kind, vlen, rs;
+
+		info = (uint32_t)x->s[S_KIND].p[0] << 24;
+		x->s[S_KIND].p++;
+		kind = (info >> 24) & 0x7f;
+		vlen = get_u32(x, S_VLEN);
+		if (x->bad)
+			return -EINVAL;
+		if (!kind || kind > K_MAX || vlen > 0xffffff) {
+			diag_set(d, "streams: type [%u]: kind %u vlen %u",
+				 x->c.self, kind, vlen);
+			return -EINVAL;
+		}
+		rs = rec_size(kind, vlen);
+		if (off_end - off < rs) {
+			diag_set(d,
+				 "streams: type [%u] runs past %u of the "
+				 "%u-byte type section",
+				 x->c.self, off_end, type_len);
+			return -EINVAL;
+		}
+		le32_put(types + off + 4, info | vlen);
+		dec_record(x, types + off, kind, vlen);
+		if (x->bad)
+			return -EINVAL;
+		off += rs;
+	}
+	if (off != off_end) {
+		diag_set(d,
+			 "streams: types up to [%u] fill %u of %u bytes of "
+			 "the %u-byte type section",
+			 end_id - 1, off, off_end, type_len);
+		return -EINVAL;
+	}
+	for (i = 0; i < S_CNT; i++) {
+		if (x->s[i].p != x->s[i].end) {
+			diag_set(d,
+				 "streams: %zu bytes left in the %s stream "
+				 "at type [%u]",
+				 (size_t)(x->s[i].end - x->s[i].p),
+				 stream_names[i], end_id);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A part decoded on a thread of its own. */
+struct part {
+	struct dec *x;
+	uint8_t *types;
+	uint32_t end_id, off, off_end, type_len;
+	int err;
+};
+
+static void *part_run(void *arg)
+{
+	struct part *pp = arg;
+
+	pp->err = decode_part(pp->x, pp->types, pp->end_id, pp->off,
+			      pp->off_end, pp->type_len);
+	return NULL;
+}
+
+/* Version 2's checkpoint: id 0 (none), or the first record of the second
+ * part (2..n), its type offset, the string mark and each stream's bytes
+ * before it. */
+struct ck {
+	uint32_t id, off, next;
+	uint32_t s[S_CNT];
+};
+
+static int read_ck(const uint8_t *p, const struct sect *s, uint32_t cnt,
+		   const uint32_t *len, struct ck *ck, struct diag *d)
+{
+	size_t i;
+	bool bad;
+
+	ck->id = le32_get(p + CK_AT);
+	ck->off = le32_get(p + CK_AT + 4);
+	ck->next = le32_get(p + CK_AT + 8);
+	for (i = 0; i < S_CNT; i++)
+		ck->s[i] = le32_get(p + CK_AT + 12 + 4 * i);
+	if (!ck->id) {
+		bad = ck->off || ck->next;
+		for (i = 0; i < S_CNT; i++)
+			bad = bad || ck->s[i];
+	} else {
+		bad = ck->id < 2 || ck->id > cnt || !ck->off ||
+		      ck->off >= s->type_len || ck->next > s->str_len + 1 ||
+		      ck->s[S_KIND] != ck->id - 1;
+		for (i = 0; i < S_CNT; i++)
+			bad = bad || ck->s[i] > len[i];
+	}
+	if (bad) {
+		diag_set(d,
+			 "streams: checkpoint at type [%u], offset %u, string "
+			 "mark %u: outside the payload's types, sections or "
+			 "streams",
+			 ck->id, ck->off, ck->next);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * btf_streams_decode, and btf_streams_decode_head when placed (the
+ * string section's length, already at its place in out) is not
+ * SIZE_MAX.
+ */
+static int decode(const void *payload, size_t size, void *out, size_t blob_size,
+		  size_t placed, unsigned int threads, struct diag *d)
 {
 	const uint8_t *p = payload, *q;
 	uint8_t *o = out, *types;
-	struct dec x = {.d = d};
+	struct dec x = {.d = d}, y;
+	struct diag yd = {""};
+	struct part pp = {0};
+	struct ck ck = {0};
 	struct sect s, h;
-	uint32_t cnt, off, len[S_CNT];
+	uint32_t cnt, len[S_CNT];
 	uint64_t total, need;
-	size_t i;
+	size_t i, fixed = FIXED_LEN;
+	bool beside;
+	pthread_t t;
+	int err;
 
-	if (size < FIXED_LEN || memcmp(p, BTF_STREAMS_MAGIC, 8)) {
+	if (size >= FIXED_LEN2 && !memcmp(p, BTF_STREAMS_MAGIC2, 8))
+		fixed = FIXED_LEN2;
+	if (size < fixed ||
+	    (fixed == FIXED_LEN && memcmp(p, BTF_STREAMS_MAGIC, 8))) {
 		diag_set(d,
-			 "streams: not a " BTF_STREAMS_MAGIC " payload "
-			 "(%zu bytes)",
+			 "streams: not a " BTF_STREAMS_MAGIC
+			 " or " BTF_STREAMS_MAGIC2 " payload (%zu bytes)",
 			 size);
 		return -EINVAL;
 	}
@@ -745,7 +909,14 @@ int btf_streams_decode(const void *payload, size_t size, void *out,
 			 (unsigned long long)need, blob_size);
 		return -EINVAL;
 	}
-	total = FIXED_LEN + (uint64_t)s.hdr_len + s.layout_len + s.str_len;
+	if (placed != SIZE_MAX && placed != s.str_len) {
+		diag_set(d, "streams: a string section of %u bytes, %zu placed",
+			 s.str_len, placed);
+		return -EINVAL;
+	}
+	/* the string section is in the payload unless it was placed */
+	total = fixed + (uint64_t)s.hdr_len + s.layout_len +
+		(placed == SIZE_MAX ? s.str_len : 0);
 	for (i = 0; i < S_CNT; i++) {
 		len[i] = le32_get(p + 32 + 4 * i);
 		total += len[i];
@@ -758,7 +929,7 @@ int btf_streams_decode(const void *payload, size_t size, void *out,
 		return -EINVAL;
 	}
 	/* the stored header must describe these very sections */
-	if (read_header(p + FIXED_LEN, blob_size, &h, d)) {
+	if (read_header(p + fixed, blob_size, &h, d)) {
 		diag_prefix(d, "streams: stored header: ");
 		return -EINVAL;
 	}
@@ -775,7 +946,9 @@ int btf_streams_decode(const void *payload, size_t size, void *out,
 			 cnt, s.type_len, len[S_KIND]);
 		return -EINVAL;
 	}
-	q = p + FIXED_LEN;
+	if (fixed == FIXED_LEN2 && read_ck(p, &s, cnt, len, &ck, d))
+		return -EINVAL;
+	q = p + fixed;
 	memcpy(o, q, s.hdr_len);
 	q += s.hdr_len;
 	memcpy(o + s.hdr_len + s.type_len, q, s.layout_len);
@@ -785,55 +958,64 @@ int btf_streams_decode(const void *payload, size_t size, void *out,
 		x.s[i].end = q + len[i];
 		q += len[i];
 	}
-	memcpy(o + s.hdr_len + s.type_len + s.layout_len, q, s.str_len);
+	if (placed == SIZE_MAX)
+		memcpy(o + s.hdr_len + s.type_len + s.layout_len, q, s.str_len);
 	x.c.strs = (const char *)o + s.hdr_len + s.type_len + s.layout_len;
 	x.c.str_len = s.str_len;
 	x.c.ids = cnt + 1;
 	str_init(&x.c);
 
 	types = o + s.hdr_len;
-	for (off = 0, x.c.self = 1; x.c.self <= cnt; x.c.self++) {
-		uint32_t info, kind, vlen, rs;
-
-		info = (uint32_t)x.s[S_KIND].p[0] << 24;
-		x.s[S_KIND].p++;
-		kind = (info >> 24) & 0x7f;
-		vlen = get_u32(&x, S_VLEN);
-		if (x.bad)
-			return -EINVAL;
-		if (!kind || kind > K_MAX || vlen > 0xffffff) {
-			diag_set(d, "streams: type [%u]: kind %u vlen %u",
-				 x.c.self, kind, vlen);
-			return -EINVAL;
-		}
-		rs = rec_size(kind, vlen);
-		if (s.type_len - off < rs) {
-			diag_set(d,
-				 "streams: type [%u] runs past the %u-byte "
-				 "type section",
-				 x.c.self, s.type_len);
-			return -EINVAL;
-		}
-		le32_put(types + off + 4, info | vlen);
-		dec_record(&x, types + off, kind, vlen);
-		if (x.bad)
-			return -EINVAL;
-		off += rs;
+	if (!ck.id) {
+		x.c.self = 1;
+		return decode_part(&x, types, cnt + 1, 0, s.type_len,
+				   s.type_len);
 	}
-	if (off != s.type_len) {
-		diag_set(d,
-			 "streams: %u types fill %u of the %u-byte type "
-			 "section",
-			 cnt, off, s.type_len);
-		return -EINVAL;
-	}
+	/* version 2: the types before the checkpoint and from it on, the
+	 * second part on a second thread when there is one; the first
+	 * failure in id order is reported */
+	y = x;
+	y.d = &yd;
 	for (i = 0; i < S_CNT; i++) {
-		if (x.s[i].p != x.s[i].end) {
-			diag_set(d, "streams: %zu bytes left in the %s stream",
-				 (size_t)(x.s[i].end - x.s[i].p),
-				 stream_names[i]);
-			return -EINVAL;
-		}
+		x.s[i].end = x.s[i].p + ck.s[i];
+		y.s[i].p = x.s[i].end;
 	}
-	return 0;
+	y.c.next_str = ck.next;
+	y.c.self = ck.id;
+	pp.x = &y;
+	pp.types = types;
+	pp.end_id = cnt + 1;
+	pp.off = ck.off;
+	pp.off_end = pp.type_len = s.type_len;
+	/* one thread: the second part first, here */
+	beside = thread_run_beside(&t, threads > 1, part_run, &pp);
+	x.c.self = 1;
+	err = decode_part(&x, types, ck.id, 0, ck.off, s.type_len);
+	if (!err && x.c.next_str != ck.next) {
+		diag_set(d,
+			 "streams: the types before the checkpoint at [%u] "
+			 "leave the string mark at %u, the checkpoint says %u",
+			 ck.id, x.c.next_str, ck.next);
+		err = -EINVAL;
+	}
+	if (beside)
+		pthread_join(t, NULL);
+	if (!err && pp.err) {
+		*d = yd;
+		err = pp.err;
+	}
+	return err;
+}
+
+int btf_streams_decode(const void *payload, size_t size, void *out,
+		       size_t blob_size, struct diag *d)
+{
+	return decode(payload, size, out, blob_size, SIZE_MAX, 1, d);
+}
+
+int btf_streams_decode_head(const void *head, size_t size, void *out,
+			    size_t blob_size, size_t str_len,
+			    unsigned int threads, struct diag *d)
+{
+	return decode(head, size, out, blob_size, str_len, threads, d);
 }

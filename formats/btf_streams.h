@@ -22,6 +22,9 @@
 #include "diag.h"
 
 #define BTF_STREAMS_MAGIC "BTFSTM1" /* 8 bytes with its NUL */
+/* version 2: a checkpoint at the middle of the types, from which a second
+ * thread decodes the second half */
+#define BTF_STREAMS_MAGIC2 "BTFSTM2"
 
 /*
  * Encodes blob (standalone raw BTF, little-endian, header then types then
@@ -33,6 +36,12 @@
  */
 int btf_streams_encode(const void *blob, size_t blob_size, void **out,
 		       size_t *out_size, struct diag *d);
+/* The same, writing payload version 1 ("BTFSTM1", what archives of format
+ * versions 4 and 5 hold) or 2 ("BTFSTM2", what btf_streams_encode
+ * writes). */
+int btf_streams_encode_version(const void *blob, size_t blob_size,
+			       unsigned int version, void **out,
+			       size_t *out_size, struct diag *d);
 
 /*
  * Decodes payload (size bytes) into out, which must be exactly the blob's
@@ -41,6 +50,19 @@ int btf_streams_encode(const void *blob, size_t blob_size, void **out,
  */
 int btf_streams_decode(const void *payload, size_t size, void *out,
 		       size_t blob_size, struct diag *d);
+
+/*
+ * The same for a payload without its string section, on threads threads
+ * (2: a version 2 payload's second half on a second thread; the bytes and
+ * messages are those of one) (head: the payload's
+ * first size bytes, up to where the string section starts), whose string
+ * section of str_len bytes the caller has put at its place in out, the
+ * last str_len bytes: an archive stores the two in frames of their own,
+ * which decompress side by side. The payload must say str_len.
+ */
+int btf_streams_decode_head(const void *head, size_t size, void *out,
+			    size_t blob_size, size_t str_len,
+			    unsigned int threads, struct diag *d);
 
 /* The blob size a payload decodes to, from its fixed fields; 0 when the
  * payload is too short or not BTFSTM1. */

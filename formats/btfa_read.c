@@ -1173,6 +1173,8 @@ struct frame_bytes {
 	void *own;
 	void *base; /* the source's map, or NULL */
 	size_t len;
+	size_t first; /* bytes of the first (or only) frame at p */
+	size_t strs;  /* a second frame after it: its content size, else 0 */
 };
 
 static void frame_release(struct btfa_reader *r, struct frame_bytes *fb)
@@ -1183,6 +1185,22 @@ static void frame_release(struct btfa_reader *r, struct frame_bytes *fb)
 	memset(fb, 0, sizeof(*fb));
 }
 
+/* 0 when the len bytes at c are one zstd frame without dictionary that
+ * holds its content size, at most max bytes and at least one: in
+ * *content. */
+static int second_frame(const uint8_t *c, size_t len, uint64_t max,
+			size_t *content)
+{
+	unsigned long long n = ZSTD_getFrameContentSize(c, len);
+
+	if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    !n || n > max || ZSTD_findFrameCompressedSize(c, len) != len ||
+	    ZSTD_getDictID_fromFrame(c, len))
+		return -1;
+	*content = (size_t)n;
+	return 0;
+}
+
 /*
  * The frame of entry e, read and checked: one zstd frame of e->frame_size
  * bytes, its dictionary the index's, holding want bytes (0: any number up
@@ -1190,11 +1208,12 @@ static void frame_release(struct btfa_reader *r, struct frame_bytes *fb)
  * decompressed.
  */
 static int frame_open(struct btfa_reader *r, const struct btfa_entry *e,
-		      uint64_t want, uint64_t max, struct frame_bytes *fb,
-		      size_t *content, struct diag *d)
+		      uint64_t want, uint64_t max, bool two,
+		      struct frame_bytes *fb, size_t *content, struct diag *d)
 {
 	unsigned long long n;
-	const void *c;
+	const uint8_t *c;
+	size_t first;
 	int err;
 
 	memset(fb, 0, sizeof(*fb));
@@ -1236,10 +1255,27 @@ static int frame_open(struct btfa_reader *r, const struct btfa_entry *e,
 	c = fb->p;
 	err = -EBADMSG;
 	n = ZSTD_getFrameContentSize(c, (size_t)e->frame_size);
+	first = ZSTD_findFrameCompressedSize(c, (size_t)e->frame_size);
+	/* two: a second frame may follow, the string section of a streams
+	 * entry (version 6) */
+	if (two && !ZSTD_isError(first) && first < e->frame_size &&
+	    second_frame(c + first, (size_t)e->frame_size - first, max,
+			 &fb->strs)) {
+		diag_set(d,
+			 "frame at %llu: the second frame, %llu bytes at %zu, "
+			 "is not one zstd frame without dictionary holding "
+			 "its size, at most %llu bytes",
+			 (unsigned long long)e->frame_off,
+			 (unsigned long long)e->frame_size - first, first,
+			 (unsigned long long)max);
+		goto fail;
+	}
+	if (fb->strs)
+		fb->first = first;
+	else
+		fb->first = (size_t)e->frame_size;
 	if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN ||
-	    (want && n != want) ||
-	    ZSTD_findFrameCompressedSize(c, (size_t)e->frame_size) !=
-		    e->frame_size) {
+	    (want && n != want) || first != fb->first) {
 		diag_set(d,
 			 "frame at %llu: not one zstd frame of %llu bytes "
 			 "holding %llu bytes",
@@ -1254,11 +1290,10 @@ static int frame_open(struct btfa_reader *r, const struct btfa_entry *e,
 		err = -EFBIG;
 		goto fail;
 	}
-	if (ZSTD_getDictID_fromFrame(c, (size_t)e->frame_size) != e->dict_id) {
+	if (ZSTD_getDictID_fromFrame(c, fb->first) != e->dict_id) {
 		diag_set(d, "frame at %llu: dictionary id %u, index says %u",
 			 (unsigned long long)e->frame_off,
-			 ZSTD_getDictID_fromFrame(c, (size_t)e->frame_size),
-			 e->dict_id);
+			 ZSTD_getDictID_fromFrame(c, fb->first), e->dict_id);
 		goto fail;
 	}
 	*content = (size_t)n;
@@ -1273,7 +1308,7 @@ fail:
  * bytes at least); a frame without dictionary refers back into prefix.
  */
 static int frame_decompress(struct btfa_reader *r, const struct btfa_entry *e,
-			    const void *comp, size_t content,
+			    const void *comp, size_t comp_len, size_t content,
 			    const void *prefix, size_t prefix_size, void *out,
 			    struct diag *d)
 {
@@ -1294,7 +1329,7 @@ static int frame_decompress(struct btfa_reader *r, const struct btfa_entry *e,
 	}
 	if (ddict) {
 		n = ZSTD_decompress_usingDDict(dctx, out, content, comp,
-					       (size_t)e->frame_size, ddict);
+					       comp_len, ddict);
 	} else {
 		/* a delta frame refers back into its reference: the window
 		 * covers both */
@@ -1303,7 +1338,7 @@ static int frame_decompress(struct btfa_reader *r, const struct btfa_entry *e,
 		n = ZSTD_DCtx_refPrefix(dctx, prefix, prefix_size);
 		if (!ZSTD_isError(n))
 			n = ZSTD_decompressDCtx(dctx, out, content, comp,
-						(size_t)e->frame_size);
+						comp_len);
 	}
 	ZSTD_freeDCtx(dctx);
 	if (ZSTD_isError(n) || n != content) {
@@ -1355,7 +1390,7 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 	int err;
 
 	*size = 0;
-	err = frame_open(r, e, want, max, &fb, &content, d);
+	err = frame_open(r, e, want, max, false, &fb, &content, d);
 	if (err)
 		return err;
 	if (cap) {
@@ -1365,8 +1400,8 @@ static int read_frame(struct btfa_reader *r, const struct btfa_entry *e,
 		err = -ENOMEM;
 	}
 	if (!err)
-		err = frame_decompress(r, e, fb.p, content, prefix, prefix_size,
-				       *data, d);
+		err = frame_decompress(r, e, fb.p, fb.first, content, prefix,
+				       prefix_size, *data, d);
 	frame_release(r, &fb);
 	if (err && mine) {
 		free(*data);
@@ -1511,34 +1546,87 @@ static void *read_help(void *arg)
 	return NULL;
 }
 
+/* A streams entry's string section, its second frame, decompressed into
+ * its place in the blob beside the first frame (read_streams). */
+struct strs_job {
+	const void *comp;
+	size_t comp_len, len;
+	void *out;
+	size_t got; /* zstd's result */
+};
+
+static void *strs_frame(void *arg)
+{
+	struct strs_job *j = arg;
+
+	j->got = ZSTD_decompress(j->out, j->len, j->comp, j->comp_len);
+	return NULL;
+}
+
 /*
  * A streams entry's blob, into out (e->blob_size + 1 bytes): its frame
  * holds the btf_streams payload, decompressed into tmp when it fits in
  * tmp_cap bytes, else into the reader's scratch, and decoded here. A
  * payload holds the header, layout and string sections as they are and at
  * most 10 bytes of varint per 4-byte field of the type section: under 3
- * times the blob.
+ * times the blob. Version 6: the string section may be a second frame,
+ * decompressed straight into its place in out, on a second thread when
+ * the reader has one, while the first decompresses.
  */
 static int read_streams(struct btfa_reader *r, const struct btfa_entry *e,
 			void *out, void *tmp, size_t tmp_cap, struct diag *d)
 {
-	size_t n;
+	struct strs_job sj = {0};
 	struct frame_bytes fb;
+	bool beside = false;
+	pthread_t t;
+	size_t n;
 	int err;
 
-	err = frame_open(r, e, 0, 3 * e->blob_size + (64 << 10), &fb, &n, d);
+	err = frame_open(r, e, 0, 3 * e->blob_size + (64 << 10),
+			 r->version >= 6, &fb, &n, d);
 	if (err)
 		return err;
+	if (fb.strs > e->blob_size) {
+		diag_set(d,
+			 "frame at %llu: a string section of %zu bytes in a "
+			 "blob of %llu",
+			 (unsigned long long)e->frame_off, fb.strs,
+			 (unsigned long long)e->blob_size);
+		frame_release(r, &fb);
+		return -EBADMSG;
+	}
+	if (fb.strs) {
+		sj.comp = (const uint8_t *)fb.p + fb.first;
+		sj.comp_len = (size_t)e->frame_size - fb.first;
+		sj.len = fb.strs;
+		sj.out = (uint8_t *)out + e->blob_size - fb.strs;
+		beside = thread_run_beside(&t, r->threads > 1, strs_frame, &sj);
+	}
 	if (!tmp || tmp_cap < n) {
 		err = buf_fit(&r->scratch, &r->scratch_cap, n + 1, d);
 		tmp = r->scratch;
 	}
 	if (!err)
-		err = frame_decompress(r, e, fb.p, n, NULL, 0, tmp, d);
+		err = frame_decompress(r, e, fb.p, fb.first, n, NULL, 0, tmp,
+				       d);
+	if (beside)
+		pthread_join(t, NULL);
+	if (!err && fb.strs && (ZSTD_isError(sj.got) || sj.got != fb.strs)) {
+		diag_set(d, "frame at %llu: second frame: zstd: %s",
+			 (unsigned long long)e->frame_off,
+			 ZSTD_isError(sj.got) ? ZSTD_getErrorName(sj.got)
+					      : "short content");
+		err = -EBADMSG;
+	}
 	frame_release(r, &fb);
 	if (err)
 		return err;
-	err = btf_streams_decode(tmp, n, out, (size_t)e->blob_size, d);
+	/* fb released: sj.len is the second frame's */
+	err = sj.len ? btf_streams_decode_head(tmp, n, out,
+					       (size_t)e->blob_size, sj.len,
+					       r->threads, d)
+		     : btf_streams_decode(tmp, n, out, (size_t)e->blob_size, d);
 	if (err) {
 		diag_prefix(
 			d, "frame at %llu: ", (unsigned long long)e->frame_off);
@@ -1603,8 +1691,8 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		 * what buffer it needs; a payload holds the blob's parts and
 		 * at most 4 bytes per type and per string besides: under 5
 		 * times the blob */
-		err = frame_open(r, e, 0, 5 * e->blob_size + (64 << 10), &fb,
-				 &n, d);
+		err = frame_open(r, e, 0, 5 * e->blob_size + (64 << 10), false,
+				 &fb, &n, d);
 		if (!err)
 			err = buf_fit(&r->delta, &r->delta_cap, n + 1, d);
 		if (err) {
@@ -1649,8 +1737,8 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		if (!r->ref_prep)
 			beside = thread_run_beside(&t, two, read_help, &hp);
 		r->delta_idx = UINT32_MAX; /* overwritten */
-		err = frame_decompress(r, e, fb.p, n, ref, ref_size, r->delta,
-				       d);
+		err = frame_decompress(r, e, fb.p, fb.first, n, ref, ref_size,
+				       r->delta, d);
 		frame_release(r, &fb);
 		if (beside)
 			pthread_join(t, NULL);
@@ -1954,7 +2042,8 @@ static int load_layout3(struct btfa_reader *r, uint32_t idx, const uint8_t *blk,
 	uint32_t j;
 	int err;
 
-	if (e->encoding != BTFA_ENC_DELTA || !r->entries[e->ref_idx].module_cnt) {
+	if (e->encoding != BTFA_ENC_DELTA ||
+	    !r->entries[e->ref_idx].module_cnt) {
 		diag_set(d, "layout 3 on an entry that is not a delta on an "
 			    "entry with modules");
 		return -EBADMSG;
@@ -1991,8 +2080,7 @@ static int load_layout3(struct btfa_reader *r, uint32_t idx, const uint8_t *blk,
 			m->name = nm;
 			nm += strlen(nm) + 1;
 		} else {
-			diag_set(d,
-				 "module %u: %s", j,
+			diag_set(d, "module %u: %s", j,
 				 nm < end ? "removes ids without a reference "
 					    "module"
 					  : "no name left");
@@ -2082,14 +2170,13 @@ static int load_mods_block(struct btfa_reader *r, uint32_t idx, struct diag *d)
 	ssz = le32_get(blk + 16);
 	/* layout 2 (segment coordinates) from version 5 on, 3 (through the
 	 * type map) from version 6 on */
-	layout = !memcmp(blk, BTFA_MODS_MAGIC, 8)			  ? 1
+	layout = !memcmp(blk, BTFA_MODS_MAGIC, 8)			? 1
 		 : !memcmp(blk, BTFA_MODS_MAGIC2, 8) && r->version >= 5 ? 2
 		 : !memcmp(blk, BTFA_MODS_MAGIC3, 8) && r->version >= 6 ? 3
-									  : 0;
+									: 0;
 	if (!layout || (layout < 3 && le32_get(blk + 20)) ||
-	    mcnt != e->module_cnt ||
-	    rcnt != e->range_cnt || btfa_mods_block_len(blk) != n || !ssz ||
-	    blk[n - ssz]) {
+	    mcnt != e->module_cnt || rcnt != e->range_cnt ||
+	    btfa_mods_block_len(blk) != n || !ssz || blk[n - ssz]) {
 		diag_set(d,
 			 "header: magic, %u modules, %u ranges, %u bytes of "
 			 "strings in %zu bytes; the entry has %u modules, %u "
@@ -2230,8 +2317,7 @@ static int resolve_module(const struct btfa_reader *r,
 			/* the removed run a is in or before */
 			while (nrm && (!rc || a >= rf + rc)) {
 				nrm--;
-				if (run_next(&rm, &rm_end, re->types, &rf,
-					     &rc))
+				if (run_next(&rm, &rm_end, re->types, &rf, &rc))
 					goto bad_run;
 				removed += rc;
 			}
@@ -2251,8 +2337,9 @@ static int resolve_module(const struct btfa_reader *r,
 		}
 	}
 	if (nrm || skipped != removed) {
-		diag_set(d, "module %s: removes ids its reference module does "
-			    "not have",
+		diag_set(d,
+			 "module %s: removes ids its reference module does "
+			 "not have",
 			 am ? am->name : "?");
 		return -EBADMSG;
 	}
@@ -2327,8 +2414,9 @@ static int resolve_ranges(struct btfa_reader *r, uint32_t idx, struct diag *d)
 		if (err)
 			goto out;
 		if (b.len > e->range_cnt - total) {
-			diag_set(d, "the modules have more than the entry's %u "
-				    "ranges",
+			diag_set(d,
+				 "the modules have more than the entry's %u "
+				 "ranges",
 				 e->range_cnt);
 			err = -EBADMSG;
 			goto out;

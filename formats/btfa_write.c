@@ -509,9 +509,9 @@ out:
  * gap from the previous run's end (0 at first), count. */
 struct runs3 {
 	struct buf *out;
-	uint64_t end;	 /* id after the last run */
-	size_t last;	 /* offset of the last run in out */
-	uint32_t cnt;	 /* runs written */
+	uint64_t end; /* id after the last run */
+	size_t last;  /* offset of the last run in out */
+	uint32_t cnt; /* runs written */
 };
 
 static void runs3_add(struct runs3 *r, uint32_t id)
@@ -658,8 +658,8 @@ static int make_mods_block3(struct wentry *w, const struct wentry *ref,
 					runs3_add(&rm, id);
 				in_a[id] = hit[id] = 0;
 			}
-		le32_put(p, a ? (uint32_t)zigzag64((int64_t)f->idx - j) + 1
-			      : 0);
+		le32_put(p,
+			 a ? (uint32_t)zigzag64((int64_t)f->idx - j) + 1 : 0);
 		le32_put(p + 4, add.cnt);
 		le32_put(p + 8, rm.cnt);
 		if (!a)
@@ -1150,6 +1150,8 @@ struct zjob {
 	 * versions 1 to 3 know) */
 	unsigned int delta_version;
 	bool mods3; /* version 6: delta entries' module blocks in layout 3 */
+	/* version 6: a streams entry's string section in a frame of its own */
+	bool strs_frame;
 	pthread_mutex_t lock;
 	size_t next; /* next entry to take */
 	int err;
@@ -1208,23 +1210,50 @@ static int compress_fit(ZSTD_CCtx *cctx, const void *src, size_t len,
 static int compress_streams(ZSTD_CCtx *cctx, struct wentry *w,
 			    const struct zjob *j, struct diag *d)
 {
-	void *enc = NULL, *frame = NULL;
-	size_t enc_len, z;
+	void *enc = NULL, *frame = NULL, *strs = NULL;
+	size_t enc_len, z, head, zs = 0;
 	struct diag ed = {{0}};
 	int err;
 
-	err = btf_streams_encode(w->data, w->size, &enc, &enc_len, &ed);
+	/* version 6: payload version 2, which two threads decode */
+	err = btf_streams_encode_version(
+		w->data, w->size, j->strs_frame ? 2 : 1, &enc, &enc_len, &ed);
 	if (err == -ENOTSUP)
 		return 0;
 	if (err) {
 		diag_set(d, "out of memory");
 		return err;
 	}
+	/* version 6: the string section (the payload's end) in a second
+	 * frame, which a reader decompresses beside the first */
+	head = enc_len;
+	if (j->strs_frame && le32_get((uint8_t *)enc + 20))
+		head -= le32_get((uint8_t *)enc + 20);
 	frame_params(cctx, j->level);
-	err = compress_fit(cctx, enc, enc_len, &frame, &z, d);
+	err = compress_fit(cctx, enc, head, &frame, &z, d);
+	if (!err && head < enc_len) {
+		frame_params(cctx, j->level);
+		err = compress_fit(cctx, (uint8_t *)enc + head, enc_len - head,
+				   &strs, &zs, d);
+	}
 	free(enc);
-	if (err)
+	if (!err && zs) {
+		void *both = realloc(frame, z + zs);
+
+		if (both) {
+			memcpy((uint8_t *)both + z, strs, zs);
+			frame = both;
+			z += zs;
+		} else {
+			diag_set(d, "out of memory");
+			err = -ENOMEM;
+		}
+	}
+	free(strs);
+	if (err) {
+		free(frame);
 		return err;
+	}
 	if (z >= w->frame_len) {
 		free(frame);
 		return 0;
@@ -1366,7 +1395,8 @@ static int compress_frames(struct wentry *v, size_t n, const void *dict,
 			 .delta_version = version >= 5	 ? 3
 					  : version == 4 ? 2
 							 : 1,
-			 .mods3 = version >= 6};
+			 .mods3 = version >= 6,
+			 .strs_frame = version >= 6};
 	pthread_t tid[64];
 	int i, started = 0;
 	size_t k;

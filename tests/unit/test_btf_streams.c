@@ -64,9 +64,12 @@ static const struct btf_src all_kinds = {
 /* Streams in payload order (btf_streams.c), for the corrupt cases. */
 #define S_KIND 0
 #define S_VLEN 1
+#define S_NAME 2
 #define S_TYPE 4
 #define S_CNT  16
 #define FIXED  (8 + 4 * 6 + 4 * S_CNT)
+/* version 2: with the checkpoint */
+#define FIXED2 (FIXED + 4 * 3 + 4 * S_CNT)
 
 static uint8_t *build_all(size_t *n)
 {
@@ -106,6 +109,24 @@ static void *round_trip(const void *blob, size_t n, size_t *enc_n)
 	err = btf_streams_decode(enc, *enc_n, dec, n, &d);
 	CHECK(!err, "decode: %d %s", err, d.msg);
 	CHECK(!err && !memcmp(dec, blob, n), "decoded bytes differ");
+	/* the head alone, the string section put in place first (as an
+	 * archive's second frame is), gives the same bytes; a head that
+	 * names another length for it is refused */
+	if (!err) {
+		size_t sl = le32_get((uint8_t *)enc + 20);
+
+		memset(dec, 0xaa, n);
+		memcpy((uint8_t *)dec + n - sl, (uint8_t *)enc + *enc_n - sl,
+		       sl);
+		err = btf_streams_decode_head(enc, *enc_n - sl, dec, n, sl, 2,
+					      &d);
+		CHECK(!err && !memcmp(dec, blob, n), "head: %d %s", err, d.msg);
+		CHECK(btf_streams_decode_head(enc, *enc_n - sl, dec, n, sl + 1,
+					      2, &d) == -EINVAL,
+		      "head with another string length accepted");
+		CHECK_MSG(d.msg, "placed");
+		err = 0;
+	}
 	free(dec);
 	return enc;
 }
@@ -227,7 +248,8 @@ static int decode(const uint8_t *enc, size_t enc_n, size_t n, struct diag *d)
 /* offset of stream si in a payload */
 static size_t stream_off(const uint8_t *p, int si)
 {
-	size_t off = FIXED + le32_get(p + 8) + le32_get(p + 16);
+	size_t off = (memcmp(p, BTF_STREAMS_MAGIC2, 8) ? FIXED : FIXED2) +
+		     le32_get(p + 8) + le32_get(p + 16);
 	int i;
 
 	for (i = 0; i < si; i++)
@@ -241,15 +263,68 @@ static size_t stream_off(const uint8_t *p, int si)
  * -EINVAL; none reads out of bounds (ASan/UBSan run this too). Then the
  * classes of docs/BAD-INPUT.md one by one.
  */
+/* Payload version 2's checkpoint: decoded on one thread and on two alike;
+ * a checkpoint that is not where the first part ends, or outside the
+ * payload, is refused. */
+static void corrupt_ck(const uint8_t *blob, size_t n)
+{
+	struct diag d = {""};
+	size_t enc_n;
+	uint8_t *enc = NULL, *c, *out;
+	uint32_t id;
+
+	CHECK(!btf_streams_encode(blob, n, (void **)&enc, &enc_n, &d),
+	      "encode: %s", d.msg);
+	if (!enc)
+		return;
+	CHECK(!memcmp(enc, BTF_STREAMS_MAGIC2, 8), "magic %.7s", (char *)enc);
+	id = le32_get(enc + FIXED);
+	CHECK(id >= 2 && id <= le32_get(enc + 24), "checkpoint at [%u]", id);
+	c = malloc(enc_n);
+	out = malloc(n);
+	/* the string mark one off */
+	memcpy(c, enc, enc_n);
+	le32_put(c + FIXED + 8, le32_get(c + FIXED + 8) + 1);
+	CHECK(decode(c, enc_n, n, &d) == -EINVAL, "string mark accepted");
+	CHECK_MSG(d.msg, "leave the string mark at");
+	/* the checkpoint's type offset one record off: the first part does
+	 * not end there */
+	memcpy(c, enc, enc_n);
+	le32_put(c + FIXED, id - 1);
+	le32_put(c + FIXED + 12, id - 2); /* kind bytes before it */
+	CHECK(decode(c, enc_n, n, &d) == -EINVAL, "id - 1 accepted");
+	CHECK_MSG(d.msg, "bytes of the");
+	/* a stream offset past its stream */
+	memcpy(c, enc, enc_n);
+	le32_put(c + FIXED + 12 + 4 * S_NAME,
+		 le32_get(c + 32 + 4 * S_NAME) + 1);
+	CHECK(decode(c, enc_n, n, &d) == -EINVAL, "offset past accepted");
+	CHECK_MSG(d.msg, "outside the payload's types, sections or streams");
+	/* no checkpoint: one part, the same blob */
+	memcpy(c, enc, enc_n);
+	memset(c + FIXED, 0, FIXED2 - FIXED);
+	CHECK(!btf_streams_decode(c, enc_n, out, n, &d) &&
+		      !memcmp(out, blob, n),
+	      "without checkpoint: %s", d.msg);
+	free(out);
+	free(c);
+	free(enc);
+}
+
 static int test_corrupt(const char *dir)
 {
 	struct diag d = {""};
 	size_t n, enc_n, i, refused = 0;
-	uint8_t *blob = build_all(&n), *enc, *c;
+	uint8_t *blob = build_all(&n), *enc = NULL, *c;
 	int err;
 
 	(void)dir;
-	enc = round_trip(blob, n, &enc_n);
+	corrupt_ck(blob, n);
+	/* the rest on a version 1 payload (fixed offsets below) */
+	free(round_trip(blob, n, &enc_n));
+	CHECK(!btf_streams_encode_version(blob, n, 1, (void **)&enc, &enc_n,
+					  &d),
+	      "encode v1: %s", d.msg);
 	if (!enc)
 		return 0;
 	for (i = 0; i < enc_n; i++)

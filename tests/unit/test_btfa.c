@@ -1406,13 +1406,20 @@ CRAFTED(index_sha)
  * in the delta's blob, on the larger delta3.btf it does not: both are
  * checked to happen.
  */
+/* entry 1 (a streams entry): its second frame cut by one byte */
+static void strs_cut(uint8_t *ix, uint8_t *f, size_t esz)
+{
+	(void)f;
+	put64(ix + esz + 96, get64(ix + esz + 96) - 1);
+}
+
 static int test_reads_two_threads(const char *dir)
 {
 	static const uint32_t order[] = {0, 0, 1, 2, 0};
 	bool fits_seen[2] = {false, false};
 	struct btfa_reader r;
 	struct diag d = {""};
-	uint32_t ref, threads, k;
+	uint32_t ref, threads, k, v;
 	char p[128];
 
 	if (unit_skipped(dir))
@@ -1421,46 +1428,83 @@ static int test_reads_two_threads(const char *dir)
 	dblob[1] = unit_slurp(dir, "delta2.btf", &dblob_n[1]);
 	dblob[2] = unit_slurp(dir, "delta3.btf", &dblob_n[2]);
 	path_of(p, sizeof(p), "two.btfa");
-	for (ref = 1; ref <= 2; ref++) {
-		const struct btfa_entry *e;
-		unsigned long long content;
-		uint8_t head[18];
+	for (v = 4; v <= 6; v += 2)
+		for (ref = 1; ref <= 2; ref++) {
+			const struct btfa_entry *e;
+			unsigned long long content;
+			uint8_t head[18], *frame;
 
-		if (write_mods_delta_as(p, 4, ref))
-			return 1;
-		CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
-		e = r.entries;
-		CHECK(e[0].encoding == BTFA_ENC_DELTA && e[0].ref_idx == 1 &&
-			      e[1].encoding == BTFA_ENC_STREAMS,
-		      "delta%u: entry 0 encoding %u on %u, entry 1 %u", ref + 1,
-		      e[0].encoding, e[0].ref_idx, e[1].encoding);
-		CHECK(!btfa_reader__pread(&r, head, sizeof(head),
-					  e[1].frame_off, &d),
-		      "pread: %s", d.msg);
-		content = ZSTD_getFrameContentSize(head, sizeof(head));
-		fits_seen[content <= e[0].blob_size] = true;
-		btfa_reader__close(&r);
-		for (threads = 1; threads <= 2; threads++) {
+			if (write_mods_delta_as(p, v, ref))
+				return 1;
 			CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
-			r.threads = threads;
-			for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
-				uint32_t i = order[k];
-				size_t want = i == 1 ? ref : 0, size = 0;
-				void *data = NULL;
-
-				CHECK(!btfa_reader__read(&r, i, &data, &size,
-							 &d),
-				      "delta%u, %u threads, read %u: %s",
-				      ref + 1, threads, i, d.msg);
-				CHECK(size == dblob_n[want] &&
-					      !memcmp(data, dblob[want], size),
-				      "delta%u, %u threads: entry %u differs",
-				      ref + 1, threads, i);
-				free(data);
-			}
+			e = r.entries;
+			CHECK(e[0].encoding == BTFA_ENC_DELTA &&
+				      e[0].ref_idx == 1 &&
+				      e[1].encoding == BTFA_ENC_STREAMS,
+			      "delta%u: entry 0 encoding %u on %u, entry 1 %u",
+			      ref + 1, e[0].encoding, e[0].ref_idx,
+			      e[1].encoding);
+			CHECK(!btfa_reader__pread(&r, head, sizeof(head),
+						  e[1].frame_off, &d),
+			      "pread: %s", d.msg);
+			content = ZSTD_getFrameContentSize(head, sizeof(head));
+			if (v == 4)
+				fits_seen[content <= e[0].blob_size] = true;
+			/* version 6: the string section in a second frame */
+			frame = malloc((size_t)e[1].frame_size);
+			CHECK(!btfa_reader__pread(&r, frame,
+						  (size_t)e[1].frame_size,
+						  e[1].frame_off, &d),
+			      "pread: %s", d.msg);
+			CHECK((ZSTD_findFrameCompressedSize(
+				       frame, (size_t)e[1].frame_size) <
+			       e[1].frame_size) == (v == 6),
+			      "version %u: the streams entry's frames", v);
+			free(frame);
 			btfa_reader__close(&r);
+			for (threads = 1; threads <= 2; threads++) {
+				CHECK(!btfa_reader__open(&r, p, &d), "open: %s",
+				      d.msg);
+				r.threads = threads;
+				for (k = 0;
+				     k < sizeof(order) / sizeof(order[0]);
+				     k++) {
+					uint32_t i = order[k];
+					size_t want = i == 1 ? ref : 0,
+					       size = 0;
+					void *data = NULL;
+
+					CHECK(!btfa_reader__read(&r, i, &data,
+								 &size, &d),
+					      "v%u delta%u, %u threads, read "
+					      "%u: %s",
+					      v, ref + 1, threads, i, d.msg);
+					CHECK(size == dblob_n[want] &&
+						      !memcmp(data, dblob[want],
+							      size),
+					      "delta%u, %u threads: entry %u "
+					      "differs",
+					      ref + 1, threads, i);
+					free(data);
+				}
+				btfa_reader__close(&r);
+			}
 		}
+	/* a second frame cut short: the entry and its delta refused */
+	if (write_mods_delta_as(p, 6, 1))
+		return 1;
+	rewrite_index(p, strs_cut);
+	CHECK(!btfa_reader__open(&r, p, &d), "open: %s", d.msg);
+	for (k = 0; k < 2; k++) {
+		void *data = NULL;
+		size_t size;
+
+		CHECK(btfa_reader__read(&r, k, &data, &size, &d) == -EBADMSG,
+		      "cut second frame: entry %u read", k);
+		CHECK_MSG(d.msg, "the second frame, ");
+		free(data);
 	}
+	btfa_reader__close(&r);
 	CHECK(fits_seen[0] && fits_seen[1],
 	      "the reference's payload fit in the delta's blob: %s; did not: "
 	      "%s",
