@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # run-archive.sh [-j N] [-r REPS] [CACHE_DIR]: the archive figures on
-# real Debian 12 amd64 kernels: every 6.1.0-NN build the archive offers
-# (the signed linux-image-6.1.0-NN-amd64 packages, 47 to 56: their modules
+# real Debian 12 amd64 kernels: the newest ten 6.1.0-NN builds the archive
+# offers (the signed linux-image-6.1.0-NN-amd64 packages: their modules
 # carry appended signatures) and the 6.12 build, vmlinux + every module.
 #   1. apt-get download (once, into CACHE/archive-bench/), btfar build of each
 #   2. the vmlinux-only BTF of each: tests/e2e/kimage_btf (formats/kimage)
@@ -61,9 +61,14 @@ BTFAR=${BTFAR:-$BUILD/btfar}
 
 # --- 1. packages and builds ------------------------------------------------
 NAMES=()
-for n in 47 48 49 50 51 52 53 54 55 56; do
+# the newest ten 6.1.0-NN builds the archive offers (48 to 57 on
+# 2026-12-05; the list moves as Debian publishes builds)
+for n in $(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' |
+	sed -n 's/^linux-image-6\.1\.0-\([0-9]*\)-amd64 .*/\1/p' |
+	sort -un | tail -n 10); do
 	NAMES+=("linux-image-6.1.0-$n-amd64")
 done
+[ ${#NAMES[@]} = 10 ] || die "apt-cache offers ${#NAMES[@]} 6.1.0-NN builds, not ten"
 NAMES+=("linux-image-6.12.117+deb12-amd64-unsigned")
 for name in "${NAMES[@]}"; do
 	if ! ls "$PKGS/${name}_"*.deb >/dev/null 2>&1; then
