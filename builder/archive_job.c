@@ -260,6 +260,7 @@ static struct btfar_archive *archive_open(const char *path, const void *data,
 	a->r.threads = OPTS_HAS(opts, jobs) && opts->jobs > 0
 			       ? (unsigned int)opts->jobs
 			       : (unsigned int)pool_cpu_count();
+	a->r.one_delta = OPTS_HAS(opts, one_read) && opts->one_read;
 	return a;
 }
 

@@ -461,6 +461,7 @@ int cmd_get(int argc, char **argv)
 		release = argv[first + 1];
 	}
 	ao.retries = REMOTE_RETRIES(retries);
+	ao.one_read = true; /* one entry: its reference need not stay */
 	a = archive_open(argv[first], &ao);
 	if (!a)
 		return EXIT_FAILED;

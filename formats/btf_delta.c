@@ -1938,8 +1938,8 @@ static int dec_map(struct decoder *dc, struct diag *d)
 	return 0;
 }
 
-int btf_delta_map(const void *enc, size_t enc_size, uint32_t na,
-		  uint32_t **rev, uint32_t *nb, struct diag *d)
+int btf_delta_map(const void *enc, size_t enc_size, uint32_t na, uint32_t **rev,
+		  uint32_t *nb, struct diag *d)
 {
 	struct enc_layout l;
 	int err;
@@ -1950,7 +1950,8 @@ int btf_delta_map(const void *enc, size_t enc_size, uint32_t na,
 	/* before rev is sized from it: the header's count alone is not
 	 * bounded by the payload */
 	if (l.na != na) {
-		diag_set(d, "delta: made against %u types, the reference has %u",
+		diag_set(d,
+			 "delta: made against %u types, the reference has %u",
 			 l.na, na);
 		return -EBADMSG;
 	}
@@ -2183,14 +2184,15 @@ static void *dec_names(void *arg)
 
 int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 			  size_t enc_size, void *buf, size_t buf_size,
+			  void *scratch, size_t scratch_size,
 			  unsigned int threads, void **out, size_t *out_size,
 			  struct diag *d)
 {
 	uint32_t lit_len, na_enc, mid;
 	struct decoder dc = {.ref = ref};
-	size_t nr, no, nbo, ns, nao, nl;
+	size_t nr, no, nbo, ns, nao, nl, tb;
 	struct dec_part part[2];
-	uint32_t *tables = NULL, *names[2] = {NULL, NULL}, k;
+	uint32_t *tables = NULL, *lent = NULL, *names[2] = {NULL, NULL}, k;
 	uint64_t *seen[2] = {NULL, NULL};
 	bool two = threads > 1, map_ok;
 	size_t total;
@@ -2224,8 +2226,15 @@ int btf_delta_decode_with(const struct btf_delta_ref *ref, const void *enc,
 	/* version 2: literal starts and slots (a literal is 1 byte at
 	 * least) */
 	nl = dc.v2 ? (size_t)lit_len + 1 : 0;
-	tables = mem_alloc_big((nr + no + nbo + ns + nao + 2 * nl) *
-			       sizeof(uint32_t));
+	tb = (nr + no + nbo + ns + nao + 2 * nl) * sizeof(uint32_t);
+	/* the caller's scratch when the tables fit there (4-byte aligned) */
+	if (scratch) {
+		size_t skip = (size_t)(-(uintptr_t)scratch & 3);
+
+		if (scratch_size >= skip && scratch_size - skip >= tb)
+			lent = (uint32_t *)(void *)((uint8_t *)scratch + skip);
+	}
+	tables = lent ? lent : mem_alloc_big(tb);
 	if (tables) {
 		dc.rev = tables;
 		dc.order = dc.rev + nr;
@@ -2359,7 +2368,8 @@ nomem:
 out:
 	free(buf);
 	free(dc.o);
-	free(tables);
+	if (tables != lent)
+		free(tables);
 	for (k = 0; k < 2; k++) {
 		free(seen[k]);
 		free(names[k]);
@@ -2375,7 +2385,7 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 	struct btf_delta_ref *pr = btf_delta_ref_new(ref, ref_size);
 	int err;
 
-	err = btf_delta_decode_with(pr, enc, enc_size, NULL, 0, 1, out,
+	err = btf_delta_decode_with(pr, enc, enc_size, NULL, 0, NULL, 0, 1, out,
 				    out_size, d);
 	btf_delta_ref_free(pr);
 	return err;

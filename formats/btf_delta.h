@@ -88,13 +88,18 @@ void btf_delta_ref_free(struct btf_delta_ref *pr);
  * btf_delta__decode against a prepared reference (NULL: out of memory),
  * with the same checks, result and messages. buf: NULL, or a
  * mem_alloc_big() buffer of buf_size bytes that the decoder takes over: it
- * becomes *out when the blob has that size, else it is freed. threads > 1:
+ * becomes *out when the blob has that size, else it is freed. scratch:
+ * NULL, or scratch_size bytes of the caller's that the decoder may
+ * overwrite with its tables (about 16 bytes per type; when they fit) instead
+ * of new memory: the reference's type section once enc is decompressed,
+ * since the decoder reads only the reference's strings. threads > 1:
  * one more thread rebuilds the string section (version 1) and rewrites
  * half of the types (version 2: then sets half of the second part's names
  * and copies half of the strings); the bytes are the same.
  */
 int btf_delta_decode_with(const struct btf_delta_ref *pr, const void *enc,
 			  size_t enc_size, void *buf, size_t buf_size,
+			  void *scratch, size_t scratch_size,
 			  unsigned int threads, void **out, size_t *out_size,
 			  struct diag *d);
 

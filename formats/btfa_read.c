@@ -1451,6 +1451,40 @@ static int ref_blob(struct btfa_reader *r, uint32_t idx, void *buf, void *tmp,
 	return 0;
 }
 
+/*
+ * The type section of the reference blob ref (ref_size bytes: checked by
+ * btf_delta_ref_new, which a decode needs first), as writable memory: it
+ * is the reader's own (r->ref_data). NULL when the header does not give
+ * one inside the blob.
+ */
+static void *ref_types(const void *ref, size_t ref_size, size_t *size)
+{
+	const uint8_t *p = ref;
+	uint32_t hdr_len, off, len;
+
+	if (ref_size < 24)
+		return NULL;
+	hdr_len = le32_get(p + 4);
+	off = le32_get(p + 8);
+	len = le32_get(p + 12);
+	if (hdr_len > ref_size || off > ref_size - hdr_len ||
+	    len > ref_size - hdr_len - off)
+		return NULL;
+	*size = len;
+	return (uint8_t *)ref + hdr_len + off;
+}
+
+/* The kept reference, no longer the blob it was (ref_types lent): gone. */
+static void ref_drop(struct btfa_reader *r)
+{
+	free(r->ref_data);
+	btf_delta_ref_free(r->ref_prep);
+	r->ref_data = NULL;
+	r->ref_prep = NULL;
+	r->ref_size = 0;
+	r->ref_idx = UINT32_MAX;
+}
+
 int btfa_reader__read_payload(struct btfa_reader *r, uint32_t idx,
 			      const void *ref, size_t ref_size, void **enc,
 			      size_t *enc_size, struct diag *d)
@@ -1681,9 +1715,9 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		struct read_helper h = {0}, hp = {0};
 		bool two = r->threads > 1;
 		const void *ref = NULL;
-		void *rbuf = NULL;
+		void *rbuf = NULL, *lend = NULL;
 		struct frame_bytes fb;
-		size_t ref_size = 0, enc_len;
+		size_t ref_size = 0, enc_len, lend_size = 0;
 		pthread_t t;
 		int beside;
 
@@ -1749,9 +1783,15 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		buf = out;
 		out = NULL;
 		enc_len = n;
+		/* one_delta: the reference's type section is free from here */
+		if (r->one_delta)
+			lend = ref_types(ref, ref_size, &lend_size);
 		err = btf_delta_decode_with(r->ref_prep, r->delta, n, buf,
 					    buf ? (size_t)e->blob_size : 0,
-					    r->threads, &out, &n, d);
+					    lend, lend_size, r->threads, &out,
+					    &n, d);
+		if (lend)
+			ref_drop(r);
 		if (err)
 			return err == -ENOMEM ? err : -EBADMSG;
 		/* a payload that decodes: btfa_reader__load_ranges may read

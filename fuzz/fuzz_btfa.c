@@ -6,8 +6,9 @@
  * the reader would allocate (its own cap is 4 GiB), and its modules are
  * looked up (versions 3 and 4: its module block read and checked; version
  * 4: a block stored as a delta on its reference entry's block, read first).
- * Each entry is read on two threads and on one, which must agree byte for
- * byte and message for message.
+ * Each entry is read on two threads (a delta's reference lent to the
+ * decoder: one_delta) and on one, which must agree byte for byte and
+ * message for message.
  *
  * Byte 0 of the input picks the form of the rest:
  *   0: an archive, as is;
@@ -130,11 +131,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (e->encoding == BTFA_ENC_DELTA &&
 		     r.entries[e->ref_idx].blob_size > FUZZ_MAX_OUT))
 			continue;
-		/* on two threads, then on one: the same verdict, message
-		 * and bytes (the second may find the reference ready) */
+		/* on two threads with the reference lent to the decoder
+		 * and dropped (one_delta), then on one with it kept: the
+		 * same verdict, message and bytes */
 		r.threads = 2;
+		r.one_delta = true;
 		err2 = btfa_reader__read(&r, i, &blob2, &bn2, &d2);
 		r.threads = 1;
+		r.one_delta = false;
 		err = btfa_reader__read(&r, i, &blob, &bn, &d);
 		if (err != err2 || (err && strcmp(d.msg, d2.msg)) ||
 		    (!err && (bn != bn2 || memcmp(blob, blob2, bn)))) {

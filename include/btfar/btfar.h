@@ -519,6 +519,15 @@ struct btfar_archive_opts {
 	 */
 	const char *pubkey;
 	const char *seckey;
+	/*
+	 * open: the handle serves one read (btfar get). A delta entry's
+	 * reference blob is then not kept for a next read, and its type
+	 * section, free once the entry's payload is decompressed, holds the
+	 * decoder's tables instead of new memory (a Debian 6.1 build: 9.9
+	 * MB). Further reads stay correct: a next delta on that reference
+	 * reads it again.
+	 */
+	bool one_read;
 };
 
 /* One entry of an archive. Strings are owned by the archive object. */

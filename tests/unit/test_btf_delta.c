@@ -152,24 +152,34 @@ static int test_corrupt(const char *dir)
 }
 
 /* One decode on one thread and on two, with and without a buffer of the
- * blob's size: the same verdict, message and bytes. */
+ * blob's size, the second with its tables in scratch memory the caller
+ * filled with garbage (at an odd address: the decoder aligns): the same
+ * verdict, message and bytes, and the scratch used when it decodes. */
 static void same_both_ways(const struct btf_delta_ref *pr, const void *enc,
 			   size_t enc_n, size_t blob_n, const char *what,
 			   size_t at)
 {
+	static uint8_t scratch[1 << 16];
 	struct diag d1 = {""}, d2 = {""};
 	void *o1 = NULL, *o2 = NULL;
-	size_t k1 = 0, k2 = 0;
+	size_t k1 = 0, k2 = 0, i;
 	int e1, e2;
 
-	e1 = btf_delta_decode_with(pr, enc, enc_n, NULL, 0, 1, &o1, &k1, &d1);
-	e2 = btf_delta_decode_with(pr, enc, enc_n, malloc(blob_n), blob_n, 2,
-				   &o2, &k2, &d2);
+	memset(scratch, 0xa5, sizeof(scratch));
+	e1 = btf_delta_decode_with(pr, enc, enc_n, NULL, 0, NULL, 0, 1, &o1,
+				   &k1, &d1);
+	e2 = btf_delta_decode_with(pr, enc, enc_n, malloc(blob_n), blob_n,
+				   scratch + 1, sizeof(scratch) - 1, 2, &o2,
+				   &k2, &d2);
 	CHECK(e1 == e2 && !strcmp(d1.msg, d2.msg),
 	      "%s %zu: one thread %d \"%s\", two %d \"%s\"", what, at, e1,
 	      d1.msg, e2, d2.msg);
 	CHECK(k1 == k2 && (!k1 || !memcmp(o1, o2, k1)),
 	      "%s %zu: %zu and %zu bytes, or other bytes", what, at, k1, k2);
+	for (i = 0; !e2 && i < sizeof(scratch) && scratch[i] == 0xa5; i++)
+		;
+	CHECK(e2 || i < sizeof(scratch), "%s %zu: the scratch was not used",
+	      what, at);
 	free(o1);
 	free(o2);
 }
@@ -199,8 +209,8 @@ static int test_threads_same(const char *dir)
 	CHECK(pr, "btf_delta_ref_new");
 	if (!pr)
 		return 0;
-	err = btf_delta_decode_with(pr, enc, enc_n, NULL, 0, 2, &dec, &dec_n,
-				    &d);
+	err = btf_delta_decode_with(pr, enc, enc_n, NULL, 0, NULL, 0, 2, &dec,
+				    &dec_n, &d);
 	CHECK(!err && dec_n == n2 && !memcmp(dec, v2, n2), "two threads: %d %s",
 	      err, d.msg);
 	free(dec);

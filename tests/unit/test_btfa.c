@@ -1462,10 +1462,15 @@ static int test_reads_two_threads(const char *dir)
 			      "version %u: the streams entry's frames", v);
 			free(frame);
 			btfa_reader__close(&r);
-			for (threads = 1; threads <= 2; threads++) {
+			/* 3 and 4: one and two threads again, the reader
+			 * told it serves one read (one_delta): a delta's
+			 * reference lends its type section to the decoder
+			 * and is dropped, the next delta reads it again */
+			for (threads = 1; threads <= 4; threads++) {
 				CHECK(!btfa_reader__open(&r, p, &d), "open: %s",
 				      d.msg);
-				r.threads = threads;
+				r.threads = 2 - threads % 2;
+				r.one_delta = threads > 2;
 				for (k = 0;
 				     k < sizeof(order) / sizeof(order[0]);
 				     k++) {
@@ -1485,6 +1490,8 @@ static int test_reads_two_threads(const char *dir)
 					      "delta%u, %u threads: entry %u "
 					      "differs",
 					      ref + 1, threads, i);
+					CHECK(i || !r.one_delta || !r.ref_data,
+					      "one_delta: the reference kept");
 					free(data);
 				}
 				btfa_reader__close(&r);
