@@ -25,7 +25,7 @@ struct btf_delta_ref;
 #define BTFA_IDX_MAGIC	"BTFAIDX" /* 8 bytes with its NUL */
 #define BTFA_MODS_MAGIC "BTFAMOD" /* 8 bytes with its NUL */
 /* version 5: a module block with ranges in segment coordinates */
-#define BTFA_MODS_MAGIC2   "BTFAMD2" /* 8 bytes with its NUL */
+#define BTFA_MODS_MAGIC2 "BTFAMD2" /* 8 bytes with its NUL */
 /* version 6: a delta entry's module block through its type map */
 #define BTFA_MODS_MAGIC3   "BTFAMD3" /* 8 bytes with its NUL */
 #define BTFA_SIG_MAGIC	   "BTFASIG" /* 8 bytes with its NUL */
