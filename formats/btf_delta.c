@@ -1671,7 +1671,8 @@ static inline uint32_t rec_size(const struct rec_sizes *rs,
 /* The reference's string section and type count, from its header and a
  * walk over its records, everything bounds-checked. */
 static int ref_facts(const uint8_t *ref, size_t size, const char **strs,
-		     uint32_t *str_len, uint32_t *type_cnt)
+		     uint32_t *str_len, uint32_t *type_cnt, size_t *types_off,
+		     uint32_t *types_len)
 {
 	struct rec_sizes rsz;
 	struct btf_header hh, *h = &hh;
@@ -1704,6 +1705,8 @@ static int ref_facts(const uint8_t *ref, size_t size, const char **strs,
 	*strs = (const char *)ref + soff;
 	*str_len = h->str_len;
 	*type_cnt = n;
+	*types_off = (size_t)toff;
+	*types_len = h->type_len;
 	return 0;
 }
 
@@ -1722,6 +1725,9 @@ struct btf_delta_ref {
 	uint32_t cnt;
 	struct str_rank rank;
 	int err; /* 0; -EBADMSG: ref_facts refused it; -ENOMEM */
+	/* where the reference's type section is (btf_delta_ref_types) */
+	size_t types_off;
+	uint32_t types_len;
 };
 
 /*
@@ -1795,13 +1801,22 @@ struct btf_delta_ref *btf_delta_ref_new(const void *ref, size_t ref_size)
 
 	if (!pr)
 		return NULL;
-	if (ref_facts(ref, ref_size, &pr->strs, &pr->str_len, &pr->type_cnt)) {
+	if (ref_facts(ref, ref_size, &pr->strs, &pr->str_len, &pr->type_cnt,
+		      &pr->types_off, &pr->types_len)) {
 		pr->err = -EBADMSG;
 		return pr;
 	}
 	if (ref_strings(pr))
 		pr->err = -ENOMEM;
 	return pr;
+}
+
+size_t btf_delta_ref_types(const struct btf_delta_ref *pr, size_t *off)
+{
+	if (!pr || pr->err)
+		return 0;
+	*off = pr->types_off;
+	return pr->types_len;
 }
 
 void btf_delta_ref_free(struct btf_delta_ref *pr)

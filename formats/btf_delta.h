@@ -83,6 +83,11 @@ int btf_delta__decode(const void *ref, size_t ref_size, const void *enc,
 struct btf_delta_ref;
 struct btf_delta_ref *btf_delta_ref_new(const void *ref, size_t ref_size);
 void btf_delta_ref_free(struct btf_delta_ref *pr);
+/* The reference's type section: its length (0 for a reference the object
+ * refused), its offset in the reference in *off. Once a payload is
+ * decompressed, the decoder needs none of it: the scratch of
+ * btf_delta_decode_with may be there. */
+size_t btf_delta_ref_types(const struct btf_delta_ref *pr, size_t *off);
 
 /*
  * btf_delta__decode against a prepared reference (NULL: out of memory),
@@ -110,8 +115,8 @@ int btf_delta_decode_with(const struct btf_delta_ref *pr, const void *enc,
  * *nb the blob's type count. Checked as btf_delta__decode checks the map;
  * -EBADMSG with d set, -ENOMEM.
  */
-int btf_delta_map(const void *enc, size_t enc_size, uint32_t na,
-		  uint32_t **rev, uint32_t *nb, struct diag *d);
+int btf_delta_map(const void *enc, size_t enc_size, uint32_t na, uint32_t **rev,
+		  uint32_t *nb, struct diag *d);
 
 /*
  * What a delta changed against its reference, read off the payload

@@ -1451,30 +1451,7 @@ static int ref_blob(struct btfa_reader *r, uint32_t idx, void *buf, void *tmp,
 	return 0;
 }
 
-/*
- * The type section of the reference blob ref (ref_size bytes: checked by
- * btf_delta_ref_new, which a decode needs first), as writable memory: it
- * is the reader's own (r->ref_data). NULL when the header does not give
- * one inside the blob.
- */
-static void *ref_types(const void *ref, size_t ref_size, size_t *size)
-{
-	const uint8_t *p = ref;
-	uint32_t hdr_len, off, len;
-
-	if (ref_size < 24)
-		return NULL;
-	hdr_len = le32_get(p + 4);
-	off = le32_get(p + 8);
-	len = le32_get(p + 12);
-	if (hdr_len > ref_size || off > ref_size - hdr_len ||
-	    len > ref_size - hdr_len - off)
-		return NULL;
-	*size = len;
-	return (uint8_t *)ref + hdr_len + off;
-}
-
-/* The kept reference, no longer the blob it was (ref_types lent): gone. */
+/* The kept reference, its type section lent to a decode: gone. */
 static void ref_drop(struct btfa_reader *r)
 {
 	free(r->ref_data);
@@ -1784,8 +1761,12 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		out = NULL;
 		enc_len = n;
 		/* one_delta: the reference's type section is free from here */
-		if (r->one_delta)
-			lend = ref_types(ref, ref_size, &lend_size);
+		if (r->one_delta) {
+			size_t off = 0;
+
+			lend_size = btf_delta_ref_types(r->ref_prep, &off);
+			lend = lend_size ? (uint8_t *)r->ref_data + off : NULL;
+		}
 		err = btf_delta_decode_with(r->ref_prep, r->delta, n, buf,
 					    buf ? (size_t)e->blob_size : 0,
 					    lend, lend_size, r->threads, &out,
