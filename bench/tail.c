@@ -19,6 +19,9 @@
  *   tail: modules N types T bytes B
  *   parse cpu C wall W | renumber cpu C wall W | refine cpu C wall W |
  *   validate cpu C wall W   (one line, seconds, best of REPS each)
+ *   faults parse F renumber F refine F validate F   (the page faults of
+ *   each step in the first run, a fresh process: memory the step touches
+ *   for the first time, 4 KiB each)
  */
 #define _GNU_SOURCE
 #include "bench_util.h"
@@ -30,16 +33,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 struct best {
 	double cpu, wall;
+	long faults; /* of the first run */
 };
 
-static void keep(struct best *b, double c0, double w0)
+static long minflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_minflt;
+}
+
+static void keep(struct best *b, double c0, double w0, long f0, int r)
 {
 	double c = now_cpu() - c0, w = now_wall() - w0;
 
+	if (!r)
+		b->faults = minflt() - f0;
 	if (c < b->cpu)
 		b->cpu = c;
 	if (w < b->wall)
@@ -65,8 +79,8 @@ static void *read_aligned(const char *path, size_t *size)
 int main(int argc, char **argv)
 {
 	static const char *const sfx[] = {".btf", NULL};
-	struct best parse = {1e9, 1e9}, ren = {1e9, 1e9}, ref = {1e9, 1e9},
-		    val = {1e9, 1e9};
+	struct best parse = {1e9, 1e9, 0}, ren = {1e9, 1e9, 0},
+		    ref = {1e9, 1e9, 0}, val = {1e9, 1e9, 0};
 	struct renumber_opts ropts = {0};
 	const struct btf_raw **mp;
 	struct btf_raw base, *mods;
@@ -120,6 +134,7 @@ int main(int argc, char **argv)
 		struct dedup_result res;
 		struct btf_raw out;
 		double c0 = now_cpu(), w0 = now_wall();
+		long f0 = minflt();
 
 		for (i = 0; i < npaths; i++) {
 			if (btf_raw__parse(&mods[i], blobs[i], sizes[i], &base,
@@ -129,14 +144,15 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		keep(&parse, c0, w0);
+		keep(&parse, c0, w0, f0, r);
 		c0 = now_cpu();
 		w0 = now_wall();
+		f0 = minflt();
 		if (renumber_merge(&base, mp, npaths, &ropts, &rr, &d)) {
 			fprintf(stderr, "bench_tail: merge: %s\n", d.msg);
 			return 1;
 		}
-		keep(&ren, c0, w0);
+		keep(&ren, c0, w0, f0, r);
 		in = (struct refine_input){
 			.base = &base,
 			.types = rr.types,
@@ -149,18 +165,20 @@ int main(int argc, char **argv)
 		};
 		c0 = now_cpu();
 		w0 = now_wall();
+		f0 = minflt();
 		if (dedup_refine(&in, &res, &d)) {
 			fprintf(stderr, "bench_tail: dedup: %s\n", d.msg);
 			return 1;
 		}
-		keep(&ref, c0, w0);
+		keep(&ref, c0, w0, f0, r);
 		c0 = now_cpu();
 		w0 = now_wall();
+		f0 = minflt();
 		if (btf_raw__parse(&out, res.raw, res.size, &base, &d)) {
 			fprintf(stderr, "bench_tail: output: %s\n", d.msg);
 			return 1;
 		}
-		keep(&val, c0, w0);
+		keep(&val, c0, w0, f0, r);
 		if (r == reps - 1)
 			printf("tail: modules %zu types %u bytes %zu\n", npaths,
 			       res.type_cnt, res.size);
@@ -174,6 +192,8 @@ int main(int argc, char **argv)
 	       "refine cpu %.3f wall %.3f | validate cpu %.3f wall %.3f\n",
 	       parse.cpu, parse.wall, ren.cpu, ren.wall, ref.cpu, ref.wall,
 	       val.cpu, val.wall);
+	printf("faults parse %ld renumber %ld refine %ld validate %ld\n",
+	       parse.faults, ren.faults, ref.faults, val.faults);
 	return 0;
 usage:
 	fprintf(stderr,
