@@ -24,8 +24,10 @@
 # Sid moves: the version is never pinned. After `apt-get update` (with the
 # options above), the newest linux-binary-VER-FLAVOUR by
 # `dpkg --compare-versions` is taken, with the linux-modules-VER-FLAVOUR of
-# the same version. When the update fails (no network), the newest pair
-# already in the cache is used, and that is said on stderr.
+# the same version. A Release file past its Valid-Until date (a mirror that
+# lags, a snapshot) is taken after a second update without that check, and
+# that is said on stderr. When the update fails (no network), the newest
+# pair already in the cache is used, and that is said on stderr.
 #
 # Into DIR/sid/REL/ (REL = VER-FLAVOUR):
 #   linux-binary-REL_*.deb, linux-modules-REL_*.deb   the packages
@@ -227,6 +229,30 @@ unpack() {
 	mv "$out/pkg.tmp" "$out/pkg"
 }
 
+# apt-get update of the private lists. sid's Release file is valid for a
+# week (Valid-Until): a mirror that lags behind, or a snapshot of the
+# archive, serves one that apt calls expired and refuses. Then the update
+# is made again without that date check, and said so; the file's signature
+# is checked as ever.
+update_sid() {
+	local err=$SID/.update.err rc=0
+
+	apt-get "${OPTS[@]}" update -q --error-on=any 2>"$err" >&2 || rc=$?
+	cat "$err" >&2
+	if [ $rc != 0 ] && grep -q 'is expired' "$err"; then
+		log "sid's Release file at $(sed 's/.*\] //; s/ sid main$//' \
+			"$APT/sources.list") has expired (a mirror behind the" \
+			"archive, or a snapshot): updating again without the" \
+			"date check (Acquire::Check-Valid-Until=false); the" \
+			"signature is still checked"
+		OPTS+=(-o "Acquire::Check-Valid-Until=false")
+		rc=0
+		apt-get "${OPTS[@]}" update -q --error-on=any >&2 || rc=$?
+	fi
+	rm -f "$err"
+	return $rc
+}
+
 main() {
 	local ver name rel out bdeb mdeb moddir release n old
 	# one fetch at a time in this cache (ctest runs the flavours' fetches
@@ -234,7 +260,7 @@ main() {
 	exec 9>"$SID/.lock"
 	flock 9 || die "cannot lock $SID/.lock"
 	setup_apt
-	if apt-get "${OPTS[@]}" update -q --error-on=any >&2; then
+	if update_sid; then
 		read -r ver name < <(newest_binary) ||
 			die "no linux-binary-*-$FLAVOUR for $ARCH in sid"
 	else
