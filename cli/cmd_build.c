@@ -214,6 +214,7 @@ int cmd_build(int argc, char **argv)
 	ret = opts_parse("build", opts, usage_build, argc, argv, &first);
 	if (ret != OPTS_OK)
 		return ret;
+	heap_note();
 	if (!outdir || first >= argc) {
 		fprintf(stderr, "btfar build: %s\n",
 			!outdir ? "-o OUTDIR is required"

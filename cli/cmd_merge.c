@@ -201,6 +201,7 @@ int cmd_merge(int argc, char **argv)
 	ret = opts_parse("merge", opts, usage_merge, argc, argv, &first);
 	if (ret != OPTS_OK)
 		return ret;
+	heap_note();
 	ret = EXIT_FAILED;
 	if (!base || first >= argc) {
 		fprintf(stderr, "btfar merge: %s\n",

@@ -6,6 +6,7 @@
  * from it. Exit codes (cli.h): 0 done, 3 done with skipped modules (or,
  * for verify, misses), 1 failed, 2 usage error.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,13 +17,14 @@ struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv); /* argv[0]: the command's name */
 	const char *summary;		  /* one line of btfar --help */
+	bool huge_heap;			  /* heap.c */
 };
 
 static const struct cmd cmds[] = {
 	{"build", cmd_build,
-	 "kernel packages to one self-contained blob per release"},
+	 "kernel packages to one self-contained blob per release", true},
 	{"merge", cmd_merge,
-	 "merge vmlinux BTF and the split BTF of modules into one blob"},
+	 "merge vmlinux BTF and the split BTF of modules into one blob", true},
 	{"verify", cmd_verify,
 	 "check a merged blob against its modules, or every archive entry"},
 	{"pack", cmd_pack,
@@ -110,5 +112,7 @@ int main(int argc, char **argv)
 		do_help(stderr);
 		return EXIT_USAGE;
 	}
+	if (c->huge_heap)
+		heap_huge_pages(argv);
 	return c->fn(argc - 1, argv + 1);
 }
