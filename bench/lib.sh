@@ -69,3 +69,15 @@ need_time() {
 # load_note: the load averages, for the report (2 shared cores: a busy
 # neighbour changes every number).
 load_note() { uptime | sed 's/.*load average: */load /'; }
+
+# same_heap: `btfar build` and `btfar merge` run with glibc's malloc asked
+# for transparent huge pages when THP is "madvise" (cli/heap.c); the floor
+# and the peers they are measured against run so too, unless the caller set
+# GLIBC_TUNABLES (then everything runs with the caller's).
+same_heap() {
+	[ -n "${GLIBC_TUNABLES:-}" ] && return 0
+	grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled \
+		2>/dev/null || return 0
+	export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
+	log "floor, peers and btfar with GLIBC_TUNABLES=$GLIBC_TUNABLES (as btfar build and merge set it)"
+}

@@ -43,6 +43,7 @@ OUT=$BUILD/bench-build-out
 
 mkdir -p "$BUILD" "$OUT"
 need_time
+same_heap
 for tool in dpkg-deb objcopy xz zstd sha256sum; do
 	command -v $tool >/dev/null || die "$tool missing (dpkg, binutils, xz-utils, zstd, coreutils)"
 done

@@ -42,6 +42,7 @@ OUT=$BUILD/bench-sid-out
 
 mkdir -p "$BUILD" "$OUT"
 need_time
+same_heap
 
 # --- build -----------------------------------------------------------------
 FLOOR=$BUILD/bench/bench_build_floor

@@ -34,6 +34,7 @@ OUT=$BUILD/bench-out
 
 mkdir -p "$BUILD" "$OUT"
 need_time
+same_heap
 
 # --- build -----------------------------------------------------------------
 # The whole project in Release; when it does not configure or build (some of
