@@ -54,8 +54,8 @@ void progress_show(const struct btfar_progress *p, const char *unit);
 void json_str(FILE *f, const char *s);
 /* SIGINT, SIGTERM: btfar_interrupt(); a second signal ends the process. */
 void catch_interrupts(void);
-/* heap.c: build and merge run again with glibc's malloc asked for huge
- * pages (returns when it is not done); heap_note() says so with -v */
+/* heap.c: build, merge and pack run again with glibc's malloc asked for
+ * huge pages (returns when it is not done); heap_note() says so with -v */
 void heap_huge_pages(char **argv);
 void heap_note(void);
 

@@ -177,6 +177,8 @@ static int archive_write(const char *cmd, int argc, char **argv)
 	ret = opts_parse(cmd, opts, usage_archive, argc, argv, &first);
 	if (ret != OPTS_OK)
 		return ret;
+	if (!strcmp(cmd, "pack"))
+		heap_note();
 	if (ao.compat && !exp) {
 		fprintf(stderr,
 			"btfar %s: --compat is for export-btfhub and "

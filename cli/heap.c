@@ -2,14 +2,16 @@
 /*
  * The heap of the commands that hold hundreds of MB for seconds (build and
  * merge: 700 MB for Debian's 7.2 kernel, read and written at random by
- * the merge and the deduplication). With glibc's malloc asked for
- * transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1: its heap
- * and its large blocks advised MADV_HUGEPAGE), that memory costs a fault
- * and a TLB entry per 2 MiB instead of per 4 KiB: `btfar build` of
- * Debian's 7.2 went from 9.39 to 8.38 s (median of 6 interleaved rounds
- * each, bench/README.md). Advising only the merge's and dedup's own
- * arrays gained nothing measurable: the module BTF and the many smaller
- * blocks in malloc's arenas count as much.
+ * the merge and the deduplication; pack: 650 MB for ten 6.1 builds). With
+ * glibc's malloc asked for transparent huge pages
+ * (GLIBC_TUNABLES=glibc.malloc.hugetlb=1: its heap and its large blocks
+ * advised MADV_HUGEPAGE), that memory costs a fault and a TLB entry per 2
+ * MiB instead of per 4 KiB: `btfar build` of Debian's 7.2 went from 9.39
+ * to 8.38 s (median of 6 interleaved rounds each), merge of 6.12's modules
+ * from 5.18 to 4.94 s, pack of ten 6.1 builds from 97-102 to 80-90 s
+ * (bench/README.md). Advising only the merge's and dedup's own arrays
+ * gained nothing measurable: the module BTF and the many smaller blocks
+ * in malloc's arenas count as much.
  *
  * glibc reads GLIBC_TUNABLES when a process starts, not later, so the
  * command runs itself again with it, once, before it does anything. Not

@@ -28,7 +28,7 @@ static const struct cmd cmds[] = {
 	{"verify", cmd_verify,
 	 "check a merged blob against its modules, or every archive entry"},
 	{"pack", cmd_pack,
-	 "blobs (build output, .btf, archives) into a .btfa archive"},
+	 "blobs (build output, .btf, archives) into a .btfa archive", true},
 	{"add", cmd_add, "append blobs to a .btfa archive"},
 	{"list", cmd_list, "the entries of an archive"},
 	{"get", cmd_get, "one release's blob out of an archive"},
