@@ -70,7 +70,7 @@ need_time() {
 # neighbour changes every number).
 load_note() { uptime | sed 's/.*load average: */load /'; }
 
-# same_heap: `btfar build` and `btfar merge` run with glibc's malloc asked
+# same_heap: `btfar build`, `merge` and `pack` run with glibc's malloc asked
 # for transparent huge pages when THP is "madvise" (cli/heap.c); the floor
 # and the peers they are measured against run so too, unless the caller set
 # GLIBC_TUNABLES (then everything runs with the caller's).
@@ -79,5 +79,5 @@ same_heap() {
 	grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled \
 		2>/dev/null || return 0
 	export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
-	log "floor, peers and btfar with GLIBC_TUNABLES=$GLIBC_TUNABLES (as btfar build and merge set it)"
+	log "floor, peers and btfar with GLIBC_TUNABLES=$GLIBC_TUNABLES (as btfar build, merge and pack set it)"
 }
