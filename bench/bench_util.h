@@ -36,6 +36,11 @@ void path_list_free(char **paths, size_t cnt);
 /* Read all of @path into @b (b->len set). Returns 0 or a negative errno. */
 int read_whole(const char *path, struct bbuf *b);
 
+/* Write @len bytes of @data to @path through @path.tmp renamed over it
+ * (no sync). Returns 0 or a negative errno; @path.tmp is removed on
+ * failure. */
+int write_whole(const char *path, const void *data, size_t len);
+
 /*
  * Decompress the .xz stream @in into @out (out->len set), growing @out as
  * needed up to @max_out bytes; @flags: liblzma decoder flags added to

@@ -55,37 +55,6 @@ static int mkdir_parents(char *path)
 	return 0;
 }
 
-static int write_file(const char *path, const void *data, size_t len)
-{
-	char tmp[4096];
-	size_t off = 0;
-	ssize_t n;
-	int fd, err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		n = write(fd, (const char *)data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
 /* Find .BTF in the ELF image @img; sets *@btf and *@len. */
 static int elf_find_btf(void *img, size_t size, const void **btf, size_t *len)
 {
@@ -168,7 +137,7 @@ static int extract_one(struct job *job, const char *path, struct bbuf *file,
 	if (err)
 		return err;
 	atomic_fetch_add(&job->btf_bytes, btf_len);
-	return write_file(out, btf, btf_len);
+	return write_whole(out, btf, btf_len);
 }
 
 static void *worker(void *arg)

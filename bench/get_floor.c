@@ -18,10 +18,9 @@
  * ARGS give the sizes). -v prints the milliseconds of each step.
  */
 #define _GNU_SOURCE
+#include "bench_util.h"
 #include "formats/file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,7 +28,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 struct part {
 	unsigned char *p;
@@ -69,37 +67,6 @@ static void *map(size_t len)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
 	return p == MAP_FAILED ? NULL : p;
-}
-
-/* tar's way: write() through the page cache, rename, no sync */
-static int write_plain(const char *path, const void *data, size_t size)
-{
-	char tmp[4096];
-	size_t done = 0;
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.floor", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (done < size) {
-		ssize_t n = write(fd, (const char *)data + done, size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			unlink(tmp);
-			return n < 0 ? -errno : -EIO;
-		}
-		done += (size_t)n;
-	}
-	if (close(fd) || rename(tmp, path)) {
-		unlink(tmp);
-		return -errno;
-	}
-	return 0;
 }
 
 static int usage(void)
@@ -165,7 +132,8 @@ int main(int argc, char **argv)
 	}
 	t1 = now_ms();
 	if (plain) {
-		err = write_plain(out, o, out_size);
+		/* tar's way: write() through the page cache, rename */
+		err = write_whole(out, o, out_size);
 		if (err)
 			snprintf(d.msg, sizeof(d.msg), "%s: %s", out,
 				 strerror(-err));

@@ -1416,6 +1416,18 @@ static int read_entry(struct btfa_reader *r, uint32_t idx, bool check,
 		      void *buf, void *tmp, size_t tmp_cap, void **data,
 		      size_t *size, struct diag *d);
 
+/* The kept reference gone: replaced, or its type section lent to a
+ * decode. */
+static void ref_drop(struct btfa_reader *r)
+{
+	free(r->ref_data);
+	btf_delta_ref_free(r->ref_prep);
+	r->ref_data = NULL;
+	r->ref_prep = NULL;
+	r->ref_size = 0;
+	r->ref_idx = UINT32_MAX;
+}
+
 /*
  * The plain blob entry idx refers to, decompressed once and kept; read
  * into buf when not NULL, with tmp as read_entry has it. Its
@@ -1440,26 +1452,13 @@ static int ref_blob(struct btfa_reader *r, uint32_t idx, void *buf, void *tmp,
 	err = read_entry(r, idx, false, buf, tmp, tmp_cap, &p, &n, d);
 	if (err)
 		return err;
-	free(r->ref_data);
-	btf_delta_ref_free(r->ref_prep);
-	r->ref_prep = NULL;
+	ref_drop(r);
 	r->ref_data = p;
 	r->ref_size = n;
 	r->ref_idx = idx;
 	*data = p;
 	*size = n;
 	return 0;
-}
-
-/* The kept reference, its type section lent to a decode: gone. */
-static void ref_drop(struct btfa_reader *r)
-{
-	free(r->ref_data);
-	btf_delta_ref_free(r->ref_prep);
-	r->ref_data = NULL;
-	r->ref_prep = NULL;
-	r->ref_size = 0;
-	r->ref_idx = UINT32_MAX;
 }
 
 int btfa_reader__read_payload(struct btfa_reader *r, uint32_t idx,
